@@ -1,0 +1,3 @@
+export { z } from 'zod';
+export * from './env.js';
+export * from './load.js';

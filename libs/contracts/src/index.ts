@@ -1,0 +1,5 @@
+export * from './gen/steward/v1/common_pb.js';
+export * from './gen/steward/v1/answer_pb.js';
+export * from './gen/steward/v1/discord_pb.js';
+export * from './codec.js';
+export * from './subjects.js';
