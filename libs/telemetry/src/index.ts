@@ -1,0 +1,4 @@
+export * from './tracing.js';
+export * from './logger.js';
+export * from './ops-server.js';
+export { Counter, Gauge, Histogram } from 'prom-client';

@@ -1,0 +1,82 @@
+import { context, propagation, trace, SpanStatusCode, type Attributes, type Span, SpanKind } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+
+export interface TelemetryOptions {
+  serviceName: string;
+  /** OTLP/HTTP endpoint; spans are exported only when set (or when processors are given). */
+  otlpEndpoint?: string;
+  /** Extra processors, e.g. an in-memory exporter in tests. */
+  spanProcessors?: SpanProcessor[];
+}
+
+let sdk: NodeSDK | undefined;
+
+/**
+ * Starts OpenTelemetry for this process. Call it first in main.ts, before the application
+ * modules are imported. Trace context always propagates (W3C traceparent) even when no
+ * exporter is configured, so one trace follows a question across services.
+ */
+export function startTelemetry(options: TelemetryOptions): void {
+  if (sdk) return;
+  const processors = [...(options.spanProcessors ?? [])];
+  if (options.otlpEndpoint) {
+    const url = new URL('v1/traces', options.otlpEndpoint.endsWith('/') ? options.otlpEndpoint : `${options.otlpEndpoint}/`);
+    processors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: url.toString() })));
+  }
+  sdk = new NodeSDK({
+    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: `steward-${options.serviceName}` }),
+    spanProcessors: processors,
+    textMapPropagator: new W3CTraceContextPropagator(),
+    instrumentations: [],
+  });
+  sdk.start();
+}
+
+/** Flushes and stops the SDK (on shutdown). */
+export async function stopTelemetry(): Promise<void> {
+  const running = sdk;
+  sdk = undefined;
+  await running?.shutdown();
+}
+
+export function tracer(name = 'steward') {
+  return trace.getTracer(name);
+}
+
+/** Runs `fn` in a new active span, recording errors and ending the span. */
+export async function withSpan<T>(
+  name: string,
+  fn: (span: Span) => Promise<T> | T,
+  options: { attributes?: Attributes; kind?: SpanKind } = {},
+): Promise<T> {
+  return tracer().startActiveSpan(name, { attributes: options.attributes, kind: options.kind }, async (span) => {
+    try {
+      return await fn(span);
+    } catch (error) {
+      span.recordException(error as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.message });
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+/** The active trace id, or undefined outside a span. */
+export function activeTraceId(): string | undefined {
+  const spanContext = trace.getSpan(context.active())?.spanContext();
+  return spanContext && trace.isSpanContextValid(spanContext) ? spanContext.traceId : undefined;
+}
+
+/** Copies the active trace context into a plain header map (for HTTP or message headers). */
+export function injectTraceHeaders(headers: Record<string, string> = {}): Record<string, string> {
+  propagation.inject(context.active(), headers);
+  return headers;
+}
+
+export { SpanKind };
