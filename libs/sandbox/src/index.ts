@@ -1,0 +1,3 @@
+export * from './discord/index.js';
+export * from './anthropic/index.js';
+export * from './smtp/index.js';
