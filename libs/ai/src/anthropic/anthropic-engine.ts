@@ -1,0 +1,212 @@
+import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError } from '@anthropic-ai/sdk';
+import type {
+  AiEngine,
+  AnswerInput,
+  AnswerResult,
+  SearchQuery,
+  TokenUsage,
+  TriageInput,
+  TriageResult,
+} from '../engine.js';
+import { AiEngineError, type AiFailureReason } from '../errors.js';
+import { validateAnswerInput, validateRewriteInput, validateTriageInput } from '../input-validation.js';
+import type { Language } from '../language/languages.js';
+import { ESCALATION_TEXT, NO_ANSWER_TEXT } from '../phrases.js';
+import {
+  answerMessages,
+  answerSystem,
+  rewriteMessages,
+  rewriteSystem,
+  TRIAGE_SYSTEM,
+  triageMessages,
+} from './prompts.js';
+import { DECIDE_REPLY, SEARCH_TERMS, SUBMIT_ANSWER, toolInput, type ToolDefinition } from './tools.js';
+
+export const DEFAULT_ANSWER_MODEL = 'claude-sonnet-5-5';
+export const DEFAULT_FAST_MODEL = 'claude-haiku-5-5';
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_MAX_RETRIES = 2;
+
+export interface AnthropicEngineOptions {
+  apiKey: string;
+  baseUrl?: string;
+  /** The model for answers. */
+  answerModel?: string;
+  /** The model for triage and query rewriting. */
+  fastModel?: string;
+  /** The time one engine call may take, retries included. */
+  timeoutMs?: number;
+  /** Retries of a failed request (429, 5xx, connection errors), with the SDK's backoff. */
+  maxRetries?: number;
+}
+
+const MAX_TOKENS = { answer: 1024, triage: 200, rewrite: 300 } as const;
+
+/** Answers, triages and rewrites queries with Claude, through forced tool calls with JSON schemas. */
+export class AnthropicEngine implements AiEngine {
+  readonly name = 'anthropic' as const;
+  private readonly client: Anthropic;
+  private readonly answerModel: string;
+  private readonly fastModel: string;
+  private readonly timeoutMs: number;
+
+  constructor(options: AnthropicEngineOptions) {
+    if (!options.apiKey.trim()) throw new Error('AnthropicEngine needs a non-empty API key');
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    if (!(this.timeoutMs > 0)) throw new Error(`timeoutMs must be positive, got ${options.timeoutMs}`);
+    this.client = new Anthropic({
+      apiKey: options.apiKey,
+      baseURL: options.baseUrl,
+      maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
+      timeout: this.timeoutMs,
+    });
+    this.answerModel = options.answerModel ?? DEFAULT_ANSWER_MODEL;
+    this.fastModel = options.fastModel ?? DEFAULT_FAST_MODEL;
+  }
+
+  async answer(input: AnswerInput, signal?: AbortSignal): Promise<AnswerResult> {
+    validateAnswerInput(input);
+    const { message, input: decision } = await this.callTool(
+      SUBMIT_ANSWER,
+      {
+        model: this.answerModel,
+        max_tokens: MAX_TOKENS.answer,
+        system: answerSystem(input),
+        messages: answerMessages(input),
+      },
+      signal,
+    );
+    const usage = usageOf(message);
+    const answer = decision.answer.trim();
+    if (decision.outcome === 'wants_human') {
+      return {
+        kind: 'escalate',
+        text: answer || ESCALATION_TEXT[input.language],
+        sourceDocumentIds: [],
+        engine: this.name,
+        usage,
+      };
+    }
+    if (decision.outcome === 'not_covered') {
+      return {
+        kind: 'no_answer',
+        text: answer || NO_ANSWER_TEXT[input.language],
+        sourceDocumentIds: [],
+        engine: this.name,
+        usage,
+      };
+    }
+    // Only documents that were actually given can be sources; a model may misremember an id.
+    const givenIds = new Set(input.passages.map((passage) => passage.documentId));
+    const sourceDocumentIds = [...new Set(decision.source_document_ids)].filter((id) => givenIds.has(id));
+    return { kind: 'answered', text: answer, sourceDocumentIds, engine: this.name, usage };
+  }
+
+  async triage(input: TriageInput, signal?: AbortSignal): Promise<TriageResult> {
+    validateTriageInput(input);
+    const { input: decision } = await this.callTool(
+      DECIDE_REPLY,
+      {
+        model: this.fastModel,
+        max_tokens: MAX_TOKENS.triage,
+        system: TRIAGE_SYSTEM,
+        messages: triageMessages(input),
+      },
+      signal,
+    );
+    return { reply: decision.reply, reason: decision.reason, engine: this.name };
+  }
+
+  async rewriteQuery(
+    question: string,
+    language: Language,
+    knowledgeLanguages: Language[],
+    headings: string[] = [],
+    signal?: AbortSignal,
+  ): Promise<SearchQuery> {
+    validateRewriteInput(question, language, knowledgeLanguages, headings);
+    const { input: result } = await this.callTool(
+      SEARCH_TERMS,
+      {
+        model: this.fastModel,
+        max_tokens: MAX_TOKENS.rewrite,
+        system: rewriteSystem(knowledgeLanguages, headings),
+        messages: rewriteMessages(question, language),
+      },
+      signal,
+    );
+    const terms = [...new Set(result.terms.map((term) => term.trim()).filter(Boolean))];
+    const searchLanguage =
+      knowledgeLanguages.length === 0 || knowledgeLanguages.includes(result.language)
+        ? result.language
+        : knowledgeLanguages.includes(language)
+          ? language
+          : knowledgeLanguages[0]!;
+    return { terms, language: searchLanguage };
+  }
+
+  /** One Messages call that must end in the given tool's call, within the engine's time budget. */
+  private async callTool<T>(
+    definition: ToolDefinition<T>,
+    params: Omit<Anthropic.MessageCreateParamsNonStreaming, 'tools' | 'tool_choice'>,
+    signal: AbortSignal | undefined,
+  ): Promise<{ message: Anthropic.Message; input: T }> {
+    const deadline = AbortSignal.timeout(this.timeoutMs);
+    const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
+    let message: Anthropic.Message;
+    try {
+      message = await this.client.messages.create(
+        { ...params, tools: [definition.tool], tool_choice: { type: 'tool', name: definition.name } },
+        { signal: combined },
+      );
+    } catch (error) {
+      // The caller's own abort is passed on as it is: it is not a failure of the model.
+      if (signal?.aborted) throw error;
+      throw asEngineError(error, deadline.aborted, this.timeoutMs);
+    }
+    return { message, input: toolInput(message, definition) };
+  }
+}
+
+function usageOf(message: Anthropic.Message): TokenUsage {
+  return {
+    inputTokens: message.usage.input_tokens,
+    outputTokens: message.usage.output_tokens,
+    cacheReadTokens: message.usage.cache_read_input_tokens ?? 0,
+    cacheCreationTokens: message.usage.cache_creation_input_tokens ?? 0,
+  };
+}
+
+function asEngineError(error: unknown, timedOut: boolean, timeoutMs: number): AiEngineError {
+  if (timedOut || error instanceof APIConnectionTimeoutError) {
+    return new AiEngineError('timeout', `Anthropic did not answer within ${timeoutMs} ms`, { cause: error });
+  }
+  if (error instanceof APIConnectionError) {
+    return new AiEngineError('connection', `Anthropic unreachable: ${error.message}`, { cause: error });
+  }
+  if (error instanceof APIError && error.status !== undefined) {
+    return new AiEngineError(
+      reasonForStatus(error.status),
+      `Anthropic answered ${error.status}: ${error.message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return new AiEngineError(
+    'api_error',
+    `Anthropic call failed: ${error instanceof Error ? error.message : String(error)}`,
+    {
+      cause: error,
+    },
+  );
+}
+
+function reasonForStatus(status: number): AiFailureReason {
+  if (status === 529) return 'overloaded';
+  if (status === 429) return 'rate_limited';
+  if (status === 401 || status === 403) return 'authentication';
+  if (status === 408 || status === 504) return 'timeout';
+  if (status >= 400 && status < 500) return 'invalid_request';
+  return 'api_error';
+}

@@ -1,0 +1,44 @@
+export type {
+  AiEngine,
+  AnswerInput,
+  AnswerKind,
+  AnswerResult,
+  ContextMessage,
+  EngineName,
+  HistoryTurn,
+  KnowledgePassage,
+  SearchQuery,
+  TokenUsage,
+  TriageInput,
+  TriageResult,
+} from './engine.js';
+export {
+  SUPPORTED_LANGUAGES,
+  isLanguage,
+  languageFromLocale,
+  textSearchConfig,
+  type Language,
+} from './language/languages.js';
+export { detectLanguage } from './language/detect-language.js';
+export { isObviousChatter } from './signals/chatter.js';
+export { detectHumanRequest } from './signals/human-request.js';
+export { ESCALATION_TEXT, NO_ANSWER_TEXT } from './phrases.js';
+export { createAiEngine, type CreateAiEngineOptions } from './create-engine.js';
+export { OfflineEngine, type OfflineEngineOptions } from './offline/offline-engine.js';
+export {
+  AnthropicEngine,
+  DEFAULT_ANSWER_MODEL,
+  DEFAULT_FAST_MODEL,
+  DEFAULT_MAX_RETRIES,
+  DEFAULT_TIMEOUT_MS,
+  type AnthropicEngineOptions,
+} from './anthropic/anthropic-engine.js';
+export { ResilientEngine, type ResilientEngineOptions } from './resilient/resilient-engine.js';
+export {
+  CircuitBreaker,
+  type CircuitBreakerOptions,
+  type CircuitState,
+} from './resilient/circuit-breaker.js';
+export { AiEngineError, type AiFailureReason } from './errors.js';
+export { InvalidAiInputError } from './input-validation.js';
+export type { PinoLike } from './logger.js';

@@ -1,0 +1,59 @@
+import snowballFactory from 'snowball-stemmers';
+import type { Language } from '../language/languages.js';
+import { stemIndonesian } from './indonesian-stemmer.js';
+import { foldDiacritics } from './tokens.js';
+
+const SNOWBALL_ALGORITHMS: Record<Exclude<Language, 'id'>, string> = {
+  en: 'english',
+  ru: 'russian',
+  de: 'german',
+  fr: 'french',
+  tr: 'turkish',
+};
+
+type StemFunction = (word: string) => string;
+
+const stemmers = new Map<Language, StemFunction>();
+
+function stemmerFor(language: Language): StemFunction {
+  let stemmer = stemmers.get(language);
+  if (!stemmer) {
+    if (language === 'id') {
+      stemmer = stemIndonesian;
+    } else {
+      const snowball = snowballFactory.newStemmer(SNOWBALL_ALGORITHMS[language]);
+      stemmer = (word) => snowball.stem(word);
+    }
+    stemmers.set(language, stemmer);
+  }
+  return stemmer;
+}
+
+/**
+ * The comparable form of a lower-cased word: its stem in the language, with diacritics
+ * folded afterwards (the stemmers need them; members often type without them).
+ */
+export function stem(word: string, language: Language): string {
+  return foldDiacritics(stemmerFor(language)(word));
+}
+
+/** Shorter stems than this only match exactly. */
+const MIN_PREFIX_MATCH_LENGTH = 5;
+/** A prefix match may leave at most this many letters over: a suffix, not another word. */
+const MAX_LEFTOVER_LETTERS = 3;
+
+/**
+ * Whether two stems name the same word. Agglutinative languages keep verb suffixes the
+ * stemmers leave on ("sıfırla" from "sıfırlama", "sıfır" from "sıfırlarım"), so a long
+ * enough stem that starts the other one counts as a match too, when what is left over is
+ * short enough to be a suffix rather than a compound's second word ("zurück" + "setzen").
+ */
+export function stemsMatch(a: string, b: string): boolean {
+  if (a === b) return true;
+  const [shorter, longer] = a.length <= b.length ? [a, b] : [b, a];
+  return (
+    shorter.length >= MIN_PREFIX_MATCH_LENGTH &&
+    longer.length - shorter.length <= MAX_LEFTOVER_LETTERS &&
+    longer.startsWith(shorter)
+  );
+}
