@@ -41,3 +41,28 @@ describe('bus contracts', () => {
     expect(() => discordCommandSubject('1', '>')).toThrow(/invalid subject token/);
   });
 });
+
+describe('command routing', () => {
+  it('routes each command to its verb subject', async () => {
+    const { commandSubject, create } = await import('./index.js');
+    const command = create(DiscordCommandSchema, {
+      applicationId: '111',
+      action: { case: 'editOriginalResponse', value: { token: 't', content: 'x' } },
+    });
+    expect(commandSubject(command)).toBe('discord.cmd.111.edit-original');
+    expect(() => commandSubject(create(DiscordCommandSchema, { applicationId: '111' }))).toThrow(/no action/);
+  });
+});
+
+describe('guild configuration', () => {
+  it('fills the documented defaults and rejects unknown modes', async () => {
+    const { guildConfig, guildSettings } = await import('./index.js');
+    const config = guildConfig.parse({ guildId: '123456789012345678', tenantId: 't1', applicationId: '223456789012345678' });
+    expect(config.settings.responseMode).toBe('mention');
+    expect(config.settings.smartMode).toBe(true);
+    expect(config.settings.moderation.actions).toEqual({ delete: true, warn: false, timeout: false, kick: false, ban: false });
+    expect(config.settings.moderation.breaker).toEqual({ maxKicksAndBans: 5, windowMinutes: 10 });
+    expect(guildSettings.safeParse({ responseMode: 'loud' }).success).toBe(false);
+    expect(guildSettings.safeParse({ channelOverrides: { '123456789012345678': 'sometimes' } }).success).toBe(false);
+  });
+});

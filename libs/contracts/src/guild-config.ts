@@ -1,0 +1,69 @@
+/**
+ * Tenant configuration as published to NATS KV (`config-guilds`, key = guild id). admin-api
+ * writes it; every other service reads this copy, never admin's tables.
+ */
+import { z } from 'zod';
+
+const snowflake = z.string().regex(/^\d{15,21}$/, 'must be a Discord id');
+export const responseModes = ['mention', 'all', 'ask'] as const;
+export const channelModes = ['off', 'mention', 'all', 'ask'] as const;
+export const proactiveFrequencies = ['2h', '4h', '6h', '12h', 'daily', '2d', 'weekly'] as const;
+
+export const moderationSettings = z.object({
+  enabled: z.boolean().default(false),
+  rules: z.string().max(10_000).default(''),
+  shadowMode: z.boolean().default(false),
+  actions: z
+    .object({
+      delete: z.boolean().default(true),
+      warn: z.boolean().default(false),
+      timeout: z.boolean().default(false),
+      kick: z.boolean().default(false),
+      ban: z.boolean().default(false),
+    })
+    .default({ delete: true, warn: false, timeout: false, kick: false, ban: false }),
+  timeoutMinutes: z.number().int().min(1).max(40_320).default(10),
+  exemptRoleIds: z.array(snowflake).default([]),
+  exemptChannelIds: z.array(snowflake).default([]),
+  breaker: z
+    .object({
+      maxKicksAndBans: z.number().int().min(0).max(1000).default(5),
+      windowMinutes: z.number().int().min(1).max(1440).default(10),
+    })
+    .default({ maxKicksAndBans: 5, windowMinutes: 10 }),
+});
+
+export const proactiveSettings = z.object({
+  enabled: z.boolean().default(false),
+  channelName: z.string().min(1).max(100).default('general'),
+  frequency: z.enum(proactiveFrequencies).default('daily'),
+  topics: z.array(z.string().min(1).max(200)).max(50).default([]),
+});
+
+/** The guild settings object of DESIGN.md, with its defaults. */
+export const guildSettings = z.object({
+  responseMode: z.enum(responseModes).default('mention'),
+  smartMode: z.boolean().default(true),
+  channelContext: z.boolean().default(false),
+  replyInThread: z.boolean().default(false),
+  channelOverrides: z.record(snowflake, z.enum(channelModes)).default({}),
+  staffRoleIds: z.array(snowflake).default([]),
+  moderation: moderationSettings.default(moderationSettings.parse({})),
+  proactive: proactiveSettings.default(proactiveSettings.parse({})),
+  notificationEmails: z.array(z.string().email()).max(20).default([]),
+});
+export type GuildSettings = z.infer<typeof guildSettings>;
+
+/** One `config-guilds` entry. */
+export const guildConfig = z.object({
+  guildId: snowflake,
+  tenantId: z.string().min(1),
+  /** The bot application serving this guild (platform bot or the tenant's own). */
+  applicationId: snowflake,
+  plan: z.string().default('pro'),
+  settings: guildSettings.default(guildSettings.parse({})),
+  updatedAt: z.string().optional(),
+});
+export type GuildConfig = z.infer<typeof guildConfig>;
+
+export const DEFAULT_GUILD_SETTINGS: GuildSettings = guildSettings.parse({});
