@@ -1,0 +1,33 @@
+// NATS headers as plain records, and as carriers for W3C trace context.
+import { headers as createHeaders, Match, type MsgHdrs } from '@nats-io/transport-node';
+import type { TextMapGetter, TextMapSetter } from '@opentelemetry/api';
+
+export type HeaderRecord = Record<string, string>;
+
+export function toHeaderRecord(headers: MsgHdrs | undefined): HeaderRecord {
+  const record: HeaderRecord = {};
+  if (!headers) return record;
+  for (const key of headers.keys()) record[key] = headers.last(key);
+  return record;
+}
+
+export function toMsgHdrs(record: HeaderRecord | undefined): MsgHdrs {
+  const headers = createHeaders();
+  for (const [key, value] of Object.entries(record ?? {})) {
+    if (/[\r\n]/.test(key) || /[\r\n]/.test(value)) {
+      throw new Error(`Header ${JSON.stringify(key)} must not contain line breaks`);
+    }
+    headers.set(key, value);
+  }
+  return headers;
+}
+
+export const headerSetter: TextMapSetter<MsgHdrs> = {
+  set: (carrier, key, value) => carrier.set(key, value),
+};
+
+export const headerGetter: TextMapGetter<MsgHdrs | undefined> = {
+  keys: (carrier) => carrier?.keys() ?? [],
+  get: (carrier, key) =>
+    carrier?.has(key, Match.IgnoreCase) ? carrier.get(key, Match.IgnoreCase) : undefined,
+};
