@@ -1,0 +1,3 @@
+export * from './data-source.js';
+export { DataSource, EntityManager, Repository } from 'typeorm';
+export type { MigrationInterface, QueryRunner } from 'typeorm';
