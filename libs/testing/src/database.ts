@@ -1,0 +1,49 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+export interface TestDatabase {
+  /** Connection URL of the new database. */
+  url: string;
+  name: string;
+  /** Drops the database, closing any connection still open to it. */
+  drop(): Promise<void>;
+}
+
+/**
+ * Creates a uniquely named database on the server of `DATABASE_URL` (a superuser
+ * connection), with the `unaccent` and `pg_trgm` extensions enabled.
+ */
+export async function createTestDatabase(serverUrl: string | undefined = process.env.DATABASE_URL): Promise<TestDatabase> {
+  if (!serverUrl) throw new Error('createTestDatabase needs a Postgres URL: pass one or set DATABASE_URL');
+  const name = `steward_test_${randomBytes(6).toString('hex')}`;
+  await withClient(serverUrl, (client) => client.query(`CREATE DATABASE ${name}`));
+  const url = withDatabase(serverUrl, name);
+  try {
+    await withClient(url, (client) => client.query('CREATE EXTENSION IF NOT EXISTS unaccent; CREATE EXTENSION IF NOT EXISTS pg_trgm;'));
+  } catch (error) {
+    await dropDatabase(serverUrl, name);
+    throw error;
+  }
+  let dropped: Promise<void> | undefined;
+  return { url, name, drop: () => (dropped ??= dropDatabase(serverUrl, name)) };
+}
+
+async function dropDatabase(serverUrl: string, name: string): Promise<void> {
+  await withClient(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+}
+
+function withDatabase(serverUrl: string, database: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}

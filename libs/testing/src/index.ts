@@ -1,0 +1,15 @@
+export { createTestDatabase, type TestDatabase } from './database.js';
+export { resetJetStream } from './jetstream.js';
+export { waitFor, type WaitForOptions } from './wait-for.js';
+export {
+  spawnProcess,
+  spawnService,
+  serviceReady,
+  typescriptEntryArgs,
+  workspaceRoot,
+  type LogLine,
+  type ManagedProcess,
+  type ReadyCheck,
+  type SpawnProcessOptions,
+  type SpawnServiceOptions,
+} from './processes.js';
