@@ -1,0 +1,3 @@
+export * from './tokens.js';
+export * from './runtime.module.js';
+export * from './service.js';

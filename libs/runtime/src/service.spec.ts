@@ -1,0 +1,106 @@
+import { Controller, Get, Inject, Injectable, Module } from '@nestjs/common';
+import { Ctx, Payload } from '@nestjs/microservices';
+import { Bus, BusContext, JetStreamEventPattern } from '@steward/bus';
+import { stewardEnv } from '@steward/config';
+import { DataSource, type MigrationInterface, type QueryRunner } from '@steward/db';
+import { createTestDatabase, waitFor, type TestDatabase } from '@steward/testing';
+import { CONFIG, startService, type RunningService } from './index.js';
+
+const STREAM = { name: 'RUNTIME_TEST', subjects: ['runtime-test.>'], retention: 'limits' as const };
+
+class CreateSeen1700000000000 implements MigrationInterface {
+  name = 'CreateSeen1700000000000';
+  async up(runner: QueryRunner) {
+    await runner.query('CREATE TABLE seen (subject text PRIMARY KEY, body text NOT NULL)');
+  }
+  async down(runner: QueryRunner) {
+    await runner.query('DROP TABLE seen');
+  }
+}
+
+@Injectable()
+class SeenStore {
+  constructor(private readonly db: DataSource) {}
+  record(subject: string, body: string) {
+    return this.db.query('INSERT INTO seen (subject, body) VALUES ($1, $2) ON CONFLICT DO NOTHING', [subject, body]);
+  }
+}
+
+@Controller()
+class EchoController {
+  constructor(
+    private readonly store: SeenStore,
+    @Inject(CONFIG) private readonly config: { LOG_LEVEL: string },
+  ) {}
+
+  @JetStreamEventPattern('runtime-test.>', { stream: STREAM.name, durable: 'runtime-test', ackWaitMs: 2000 })
+  async onEvent(@Payload() body: { text: string }, @Ctx() context: BusContext) {
+    await this.store.record(context.getSubject(), body.text);
+  }
+
+  @Get('/level')
+  level() {
+    return { level: this.config.LOG_LEVEL };
+  }
+}
+
+@Module({ controllers: [EchoController], providers: [SeenStore] })
+class EchoModule {}
+
+describe('service runtime', () => {
+  let database: TestDatabase;
+  let service: RunningService<ReturnType<typeof stewardEnv.parse>> | undefined;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await service?.stop();
+    await database.drop();
+  });
+
+  it('starts a service with its schema migrated, consumes from JetStream, serves HTTP and stops cleanly', async () => {
+    service = await startService(
+      {
+        name: 'echo',
+        configSchema: stewardEnv,
+        module: () => EchoModule,
+        streams: [STREAM],
+        database: { schema: 'echo', entities: [], migrations: [CreateSeen1700000000000] },
+        httpPort: () => 0,
+      },
+      {
+        NATS_URL: process.env.NATS_URL,
+        DATABASE_URL: database.url,
+        STEWARD_LOCAL: '1',
+        LOG_LEVEL: 'silent',
+        OPS_PORT: '0',
+      },
+    );
+
+    expect((await fetch(`${service.ops.url}/readyz`)).status).toBe(200);
+    expect(await (await fetch(`${service.httpUrl}/level`)).json()).toEqual({ level: 'silent' });
+
+    const publisher = await Bus.connect({ servers: process.env.NATS_URL!, name: 'test-publisher' });
+    await publisher.publishJson('runtime-test.hello', { text: 'hi' }, { msgId: 'hello-1' });
+    await publisher.drain();
+
+    await waitFor(async () => (await service!.dataSource!.query('SELECT body FROM echo.seen')).length === 1, {
+      timeoutMs: 5000,
+    });
+    expect(await service.dataSource!.query('SELECT subject, body FROM echo.seen')).toEqual([
+      { subject: 'runtime-test.hello', body: 'hi' },
+    ]);
+
+    const opsUrl = service.ops.url;
+    await service.stop();
+    service = undefined;
+    await expect(fetch(`${opsUrl}/healthz`)).rejects.toThrow();
+  });
+
+  it('refuses to start with bad configuration, naming the variable', async () => {
+    await expect(
+      startService({ name: 'echo', configSchema: stewardEnv, module: () => EchoModule }, { NATS_URL: 'nope' }),
+    ).rejects.toThrow(/NATS_URL must be nats:\/\/host:port/);
+  });
+});
