@@ -25,4 +25,4 @@ export function decode<Desc extends DescMessage>(schema: Desc, bytes: Uint8Array
   }
 }
 
-export { create };
+export { create, toBinary };

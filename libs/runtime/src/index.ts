@@ -1,3 +1,4 @@
 export * from './tokens.js';
 export * from './runtime.module.js';
 export * from './service.js';
+export * from './guild-config-store.js';

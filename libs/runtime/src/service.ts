@@ -32,6 +32,8 @@ export interface ServiceDefinition<C extends StewardEnv> {
   httpPort?: (config: C) => number;
   /** Keep the raw request body (signature verification). */
   rawBody?: boolean;
+  /** Largest accepted request body in bytes (default 1 MiB). */
+  bodyLimit?: number;
 }
 
 export interface RunningService<C> {
@@ -94,7 +96,7 @@ export async function startService<C extends StewardEnv>(
   if (definition.httpPort) {
     const httpApp = await NestFactory.create<NestFastifyApplication>(
       ServiceRootModule,
-      new FastifyAdapter({ bodyLimit: 1024 * 1024, trustProxy: true }),
+      new FastifyAdapter({ bodyLimit: definition.bodyLimit ?? 1024 * 1024, trustProxy: true, ignoreTrailingSlash: true }),
       { logger: nestLogger, rawBody: definition.rawBody ?? false, abortOnError: false },
     );
     httpApp.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });

@@ -1,0 +1,34 @@
+import { Inject, Module, type OnModuleDestroy } from '@nestjs/common';
+import { Bus } from '@steward/bus';
+import { CONFIG, GuildConfigStore, LOGGER } from '@steward/runtime';
+import type { Logger } from '@steward/telemetry';
+import { CommandRegistration } from './commands/command-registration.js';
+import { GatewayInteractionsController } from './commands/gateway-interactions.controller.js';
+import { InteractionHandler } from './commands/interaction-handler.js';
+import type { InteractionsConfig } from './config.js';
+import { ApplicationKeys } from './webhook/application-keys.js';
+import { WebhookController } from './webhook/webhook.controller.js';
+
+class GuildConfigLifecycle implements OnModuleDestroy {
+  constructor(@Inject(GuildConfigStore) private readonly store: GuildConfigStore) {}
+  onModuleDestroy() {
+    this.store.close();
+  }
+}
+
+@Module({
+  controllers: [WebhookController, GatewayInteractionsController],
+  providers: [
+    ApplicationKeys,
+    InteractionHandler,
+    CommandRegistration,
+    GuildConfigLifecycle,
+    {
+      provide: GuildConfigStore,
+      inject: [Bus, CONFIG, LOGGER],
+      useFactory: (bus: Bus, config: InteractionsConfig, logger: Logger) =>
+        GuildConfigStore.open(bus, { localTenantId: config.STEWARD_LOCAL_TENANT_ID, logger }),
+    },
+  ],
+})
+export class InteractionsModule {}

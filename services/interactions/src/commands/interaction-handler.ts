@@ -1,0 +1,81 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Bus } from '@steward/bus';
+import { AnswerOrigin, AnswerRequestedSchema, encode, Subjects } from '@steward/contracts';
+import { GuildConfigStore, LOGGER } from '@steward/runtime';
+import { Counter, metricsRegistry, type Logger } from '@steward/telemetry';
+import { ephemeral, InteractionType, ResponseType, type Interaction, type InteractionResponse } from './interaction.schema.js';
+import { reply } from './replies.js';
+
+export const ASK_COMMAND = 'ask';
+
+const interactionsHandled = new Counter({
+  name: 'steward_interactions_total',
+  help: 'Interactions handled, by path and outcome',
+  labelNames: ['via', 'outcome'] as const,
+  registers: [metricsRegistry],
+});
+
+/**
+ * One handler for interactions from both paths: the HTTP endpoint Discord calls, and
+ * INTERACTION_CREATE over the gateway when no endpoint URL is configured.
+ */
+@Injectable()
+export class InteractionHandler {
+  constructor(
+    private readonly bus: Bus,
+    private readonly guilds: GuildConfigStore,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async handle(interaction: Interaction, via: 'http' | 'gateway'): Promise<InteractionResponse> {
+    const response = await this.respond(interaction);
+    interactionsHandled.inc({ via, outcome: response.type === ResponseType.DeferredChannelMessage ? 'deferred' : 'replied' });
+    return response;
+  }
+
+  private async respond(interaction: Interaction): Promise<InteractionResponse> {
+    if (interaction.type === InteractionType.Ping) return { type: ResponseType.Pong };
+    const locale = interaction.locale ?? interaction.guild_locale;
+    if (interaction.type !== InteractionType.ApplicationCommand || interaction.data?.name !== ASK_COMMAND) {
+      return ephemeral(reply('unknownCommand', locale));
+    }
+    const user = interaction.member?.user ?? interaction.user;
+    const channelId = interaction.channel_id ?? interaction.channel?.id;
+    if (!interaction.guild_id || !channelId || !user) return ephemeral(reply('guildOnly', locale));
+
+    const config = this.guilds.get(interaction.guild_id, interaction.application_id);
+    if (!config) return ephemeral(reply('notConnected', locale));
+    if (config.settings.channelOverrides[channelId] === 'off') return ephemeral(reply('channelOff', locale));
+
+    const question = String(interaction.data.options?.find((o) => o.name === 'question')?.value ?? '').trim();
+    if (!question) return ephemeral(reply('emptyQuestion', locale));
+
+    const requestId = `ia:${interaction.id}`;
+    try {
+      await this.bus.publish(
+        Subjects.answerRequested,
+        encode(AnswerRequestedSchema, {
+          requestId,
+          tenantId: config.tenantId,
+          applicationId: interaction.application_id,
+          guildId: interaction.guild_id,
+          channelId,
+          authorId: user.id,
+          authorName: interaction.member?.nick ?? user.global_name ?? user.username,
+          question: question.slice(0, 4_000),
+          origin: AnswerOrigin.SLASH_COMMAND,
+          interaction: { interactionId: interaction.id, token: interaction.token },
+          receivedAtMs: BigInt(Date.now()),
+          locale: locale ?? '',
+          conversationId: `${interaction.guild_id}:${channelId}:${user.id}`,
+        }),
+        { msgId: requestId },
+      );
+    } catch (error) {
+      this.logger.error({ err: error, interactionId: interaction.id }, 'could not queue /ask; told the member to retry');
+      return ephemeral(reply('unavailable', locale));
+    }
+    this.logger.debug({ interactionId: interaction.id, guildId: interaction.guild_id }, '/ask queued');
+    return { type: ResponseType.DeferredChannelMessage };
+  }
+}

@@ -1,0 +1,59 @@
+import { languageFromLocale, type Language } from '@steward/ai';
+
+type ReplyKey = 'unknownCommand' | 'notConnected' | 'channelOff' | 'emptyQuestion' | 'guildOnly' | 'unavailable';
+
+/** Short ephemeral replies to /ask, in the member's Discord language. */
+const REPLIES: Record<Language, Record<ReplyKey, string>> = {
+  en: {
+    unknownCommand: "I don't know that command. Try /ask.",
+    notConnected: 'This server is not connected to Steward yet. An admin can connect it from the dashboard.',
+    channelOff: 'Steward is switched off in this channel.',
+    emptyQuestion: 'Please write your question after /ask.',
+    guildOnly: '/ask works inside a server.',
+    unavailable: 'Steward cannot take questions right now. Please try again in a minute.',
+  },
+  ru: {
+    unknownCommand: 'Я не знаю такой команды. Попробуйте /ask.',
+    notConnected: 'Этот сервер ещё не подключён к Steward. Администратор может подключить его в панели управления.',
+    channelOff: 'В этом канале Steward выключен.',
+    emptyQuestion: 'Напишите вопрос после /ask.',
+    guildOnly: '/ask работает только на сервере.',
+    unavailable: 'Steward сейчас не может принимать вопросы. Попробуйте через минуту.',
+  },
+  de: {
+    unknownCommand: 'Diesen Befehl kenne ich nicht. Versuch es mit /ask.',
+    notConnected: 'Dieser Server ist noch nicht mit Steward verbunden. Ein Admin kann ihn im Dashboard verbinden.',
+    channelOff: 'Steward ist in diesem Kanal ausgeschaltet.',
+    emptyQuestion: 'Schreib deine Frage hinter /ask.',
+    guildOnly: '/ask funktioniert nur auf einem Server.',
+    unavailable: 'Steward kann gerade keine Fragen annehmen. Bitte versuch es in einer Minute noch einmal.',
+  },
+  fr: {
+    unknownCommand: 'Je ne connais pas cette commande. Essayez /ask.',
+    notConnected: "Ce serveur n'est pas encore relié à Steward. Un administrateur peut le relier depuis le tableau de bord.",
+    channelOff: 'Steward est désactivé dans ce salon.',
+    emptyQuestion: 'Écrivez votre question après /ask.',
+    guildOnly: '/ask fonctionne uniquement sur un serveur.',
+    unavailable: 'Steward ne peut pas répondre pour le moment. Réessayez dans une minute.',
+  },
+  id: {
+    unknownCommand: 'Saya tidak mengenal perintah itu. Coba /ask.',
+    notConnected: 'Server ini belum terhubung ke Steward. Admin dapat menghubungkannya dari dasbor.',
+    channelOff: 'Steward dinonaktifkan di kanal ini.',
+    emptyQuestion: 'Tulis pertanyaan Anda setelah /ask.',
+    guildOnly: '/ask hanya berfungsi di dalam server.',
+    unavailable: 'Steward belum bisa menerima pertanyaan saat ini. Coba lagi sebentar lagi.',
+  },
+  tr: {
+    unknownCommand: 'Bu komutu tanımıyorum. /ask komutunu deneyin.',
+    notConnected: 'Bu sunucu henüz Steward’a bağlı değil. Bir yönetici panelden bağlayabilir.',
+    channelOff: 'Steward bu kanalda kapalı.',
+    emptyQuestion: 'Lütfen sorunuzu /ask komutundan sonra yazın.',
+    guildOnly: '/ask yalnızca bir sunucuda çalışır.',
+    unavailable: 'Steward şu anda soru alamıyor. Lütfen bir dakika sonra tekrar deneyin.',
+  },
+};
+
+export function reply(key: ReplyKey, locale: string | undefined): string {
+  return REPLIES[(locale && languageFromLocale(locale)) || 'en'][key];
+}

@@ -1,0 +1,180 @@
+import { sign } from 'node:crypto';
+import { Bus, type BusMessage, type ConsumerHandle } from '@steward/bus';
+import {
+  AnswerOrigin,
+  AnswerRequestedSchema,
+  decode,
+  discordEventSubject,
+  DiscordCommandSchema,
+  Streams,
+  type AnswerRequested,
+  type DiscordCommand,
+} from '@steward/contracts';
+import { startService, type RunningService } from '@steward/runtime';
+import { startDiscordSandbox, type ApplicationCredentials, type DiscordSandbox, type GuildSnapshot } from '@steward/sandbox';
+import { resetJetStream, waitFor } from '@steward/testing';
+import { interactionsService } from '../src/service.js';
+import type { InteractionsConfig } from '../src/config.js';
+
+const TENANT = 'tenant-local';
+
+describe('interactions service', () => {
+  let discord: DiscordSandbox;
+  let app: ApplicationCredentials;
+  let guild: GuildSnapshot;
+  let memberId: string;
+  let service: RunningService<InteractionsConfig>;
+  let bus: Bus;
+  let consumers: ConsumerHandle[] = [];
+  const requested: AnswerRequested[] = [];
+  const commands: DiscordCommand[] = [];
+
+  const endpoint = () => `${service.httpUrl}/discord/webhook/`;
+
+  beforeAll(async () => {
+    await resetJetStream(process.env.NATS_URL!);
+    discord = await startDiscordSandbox();
+    app = discord.createApplication({ name: 'Steward' });
+    guild = discord.createGuild({ name: 'Acme', applicationIds: [app.id] });
+    memberId = discord.createMember({ guildId: guild.id, username: 'alice' }).user!.id;
+    service = await startService(interactionsService, {
+      NATS_URL: process.env.NATS_URL,
+      LOG_LEVEL: 'silent',
+      INTERACTIONS_PORT: '0',
+      DISCORD_API_URL: discord.apiUrl,
+      DISCORD_BOT_TOKEN: app.token,
+      DISCORD_APPLICATION_ID: app.id,
+      DISCORD_PUBLIC_KEY: app.publicKey,
+      STEWARD_LOCAL_TENANT_ID: TENANT,
+    });
+    bus = await Bus.connect({ servers: process.env.NATS_URL!, name: 'interactions-test' });
+    consumers = [
+      await bus.consume({ stream: Streams.facts.name, durable: 'test-requested', filterSubjects: ['steward.answer.requested'] }, (m: BusMessage) => {
+        requested.push(decode(AnswerRequestedSchema, m.data));
+      }),
+      await bus.consume({ stream: Streams.discordCommands.name, durable: 'test-commands', filterSubjects: ['discord.cmd.>'] }, (m: BusMessage) => {
+        commands.push(decode(DiscordCommandSchema, m.data));
+      }),
+    ];
+  });
+
+  afterAll(async () => {
+    await Promise.all(consumers.map((c) => c.stop()));
+    await bus?.drain();
+    await service?.stop();
+    await discord?.close();
+  });
+
+  /** A Discord-shaped POST, signed with the given key and timestamp. */
+  function post(body: string, options: { key?: ApplicationCredentials['privateKey']; timestamp?: string; signature?: string | null } = {}) {
+    const timestamp = options.timestamp ?? String(Math.floor(Date.now() / 1000));
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-signature-timestamp': timestamp };
+    const signature =
+      options.signature === undefined
+        ? sign(null, Buffer.from(timestamp + body), options.key ?? app.privateKey).toString('hex')
+        : options.signature;
+    if (signature !== null) headers['x-signature-ed25519'] = signature;
+    return fetch(endpoint(), { method: 'POST', headers, body });
+  }
+
+  const askBody = (question: string, id = `${Date.now()}${Math.floor(Math.random() * 1e6)}`.slice(0, 18)) =>
+    JSON.stringify({
+      id,
+      application_id: app.id,
+      type: 2,
+      token: `token-${id}`,
+      guild_id: guild.id,
+      channel_id: guild.generalChannelId,
+      member: { user: { id: memberId, username: 'alice' }, roles: [] },
+      locale: 'en-US',
+      data: { id: '1', name: 'ask', type: 1, options: [{ name: 'question', type: 3, value: question }] },
+    });
+
+  it('registers /ask for the application at start', async () => {
+    await waitFor(() => discord.restLog.some((entry) => entry.method === 'PUT' && entry.path.endsWith(`/applications/${app.id}/commands`)));
+    const commandsResponse = await fetch(`${discord.apiUrl}/v10/applications/${app.id}/commands`, {
+      headers: { authorization: `Bot ${app.token}` },
+    });
+    expect((await commandsResponse.json()).map((c: { name: string }) => c.name)).toEqual(['ask']);
+  });
+
+  it('answers a signed /ask from Discord with a deferred response well inside 3 s and queues the question', async () => {
+    discord.setInteractionsEndpoint(app.id, endpoint());
+    const started = Date.now();
+    const delivery = await discord.sendInteraction({
+      applicationId: app.id,
+      guildId: guild.id,
+      channelId: guild.generalChannelId,
+      userId: memberId,
+      commandName: 'ask',
+      options: { question: 'How do I reset my password?' },
+    });
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(delivery.via).toBe('http');
+    expect(delivery.status).toBe(200);
+    expect(delivery.body).toEqual({ type: 5 });
+    await waitFor(() => requested.some((r) => r.interaction?.interactionId === delivery.interactionId));
+    const request = requested.find((r) => r.interaction?.interactionId === delivery.interactionId)!;
+    expect(request).toMatchObject({
+      requestId: `ia:${delivery.interactionId}`,
+      tenantId: TENANT,
+      applicationId: app.id,
+      guildId: guild.id,
+      channelId: guild.generalChannelId,
+      authorId: memberId,
+      question: 'How do I reset my password?',
+      origin: AnswerOrigin.SLASH_COMMAND,
+    });
+    expect(request.interaction?.token).toBe(delivery.token);
+  });
+
+  it('answers PING with PONG', async () => {
+    const response = await post(JSON.stringify({ id: '100000000000000001', application_id: app.id, type: 1, token: 't' }));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ type: 1 });
+  });
+
+  it('rejects a missing or bad signature, a stale timestamp and another application’s key, and queues nothing', async () => {
+    const before = requested.length;
+    const other = discord.createApplication({ name: 'Impostor' });
+    const stale = String(Math.floor(Date.now() / 1000) - 3_600);
+    const responses = await Promise.all([
+      post(askBody('unsigned'), { signature: null }),
+      post(askBody('forged'), { signature: 'ab'.repeat(64) }),
+      post(askBody('wrong key'), { key: other.privateKey }),
+      post(askBody('replayed'), { timestamp: stale }),
+    ]);
+    expect(responses.map((r) => r.status)).toEqual([401, 401, 401, 401]);
+    for (const response of responses) expect((await response.json()).error.code).toBe('unauthorized');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(requested.length).toBe(before);
+  });
+
+  it('rejects malformed JSON with 400 and an oversized body, and tells the member about an unknown command', async () => {
+    const malformed = await fetch(endpoint(), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-signature-ed25519': 'ab'.repeat(64), 'x-signature-timestamp': '1' },
+      body: '{"type": 1,',
+    });
+    expect(malformed.status).toBe(400);
+
+    const huge = await post(JSON.stringify({ type: 1, application_id: app.id, padding: 'x'.repeat(100_000) }));
+    expect(huge.status).toBe(413);
+
+    const unknown = await post(askBody('hello').replace('"name":"ask"', '"name":"dance"'));
+    expect(unknown.status).toBe(200);
+    expect(await unknown.json()).toMatchObject({ type: 4, data: { flags: 64, content: expect.stringMatching(/\/ask/) } });
+  });
+
+  it('handles INTERACTION_CREATE from the gateway with the same handler, answering through egress', async () => {
+    const id = '200000000000000002';
+    await bus.publish(discordEventSubject(app.id, guild.id, 'INTERACTION_CREATE'), askBody('Where is my invoice?', id), {
+      msgId: `gw-${id}`,
+    });
+    await waitFor(() => commands.some((c) => c.commandId === `ia-callback:${id}`));
+    const callback = commands.find((c) => c.commandId === `ia-callback:${id}`)!;
+    expect(callback.action.case).toBe('interactionCallback');
+    expect(callback.action.value).toMatchObject({ interactionId: id, token: `token-${id}`, type: 5 });
+    await waitFor(() => requested.some((r) => r.requestId === `ia:${id}` && r.question === 'Where is my invoice?'));
+  });
+});
