@@ -6,3 +6,4 @@ export * from './subjects.js';
 export * from './commands.js';
 export * from './rpc.js';
 export * from './guild-config.js';
+export * from './directory-rpc.js';

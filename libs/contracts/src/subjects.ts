@@ -37,6 +37,15 @@ export function parseDiscordEventSubject(
   return { applicationId: parts[2]!, guildId: parts[3] === 'dm' ? null : parts[3]!, type: parts[4]! };
 }
 
+/** A stream declaration, in the shape `Bus.ensureStreams` takes. */
+export interface StreamDeclaration {
+  name: string;
+  subjects: string[];
+  retention: 'limits' | 'workqueue' | 'interest';
+  maxAgeMs?: number;
+  duplicateWindowMs?: number;
+}
+
 export const Streams = {
   discordEvents: {
     name: 'DISCORD_EVT',
@@ -59,14 +68,23 @@ export const Streams = {
     maxAgeMs: 7 * 24 * 60 * 60 * 1000,
     duplicateWindowMs: 10 * 60 * 1000,
   },
-} as const;
+} satisfies Record<string, StreamDeclaration>;
+
+/** A KV bucket declaration, in the shape `Bus.ensureBuckets` takes. */
+export interface BucketDeclaration {
+  name: string;
+  history?: number;
+  ttlMs?: number;
+}
 
 export const Buckets = {
   configGuilds: { name: 'config-guilds', history: 1 },
   configApps: { name: 'config-apps', history: 1 },
   gatewaySessions: { name: 'gateway-sessions', history: 1 },
   takeover: { name: 'takeover', history: 1, ttlMs: 180_000 },
-} as const;
+  /** Outcome of every Discord command egress performed, for exactly-once delivery (24 h). */
+  egressCommands: { name: 'egress-commands', history: 1, ttlMs: 24 * 60 * 60 * 1000 },
+} satisfies Record<string, BucketDeclaration>;
 
 /** Subject tokens cannot contain dots, spaces or wildcards. */
 function token(value: string): string {

@@ -158,6 +158,9 @@ export interface CreateMemberInput {
   globalName?: string;
 }
 
+/** How long Discord remembers a message nonce for `enforce_nonce` ("the past few minutes"). */
+const NONCE_WINDOW_MS = 5 * 60 * 1000;
+
 const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
 function ed25519KeyPair(seedHex?: string): { privateKey: KeyObject; publicKey: KeyObject } {
@@ -202,6 +205,8 @@ export class SandboxState {
   readonly messages = new Map<string, SandboxMessage>();
   /** Message ids per channel, in creation order. */
   readonly channelMessages = new Map<string, string[]>();
+  /** `<channel>:<author>:<nonce>` of recent messages, oldest first, for `enforce_nonce`. */
+  private readonly recentNonces = new Map<string, { messageId: string; at: number }>();
 
   constructor(readonly ids: SnowflakeGenerator) {}
 
@@ -471,6 +476,27 @@ export class SandboxState {
   storeMessage(message: SandboxMessage): void {
     this.messages.set(message.id, message);
     this.channelMessages.get(message.channelId)?.push(message.id);
+  }
+
+  /**
+   * The message this author created with this nonce in this channel within the last few minutes, which
+   * Discord returns instead of creating another when the request sets `enforce_nonce`.
+   */
+  messageWithNonce(channelId: string, authorId: string, nonce: string): SandboxMessage | undefined {
+    const seen = this.recentNonces.get(`${channelId}:${authorId}:${nonce}`);
+    if (!seen || Date.now() - seen.at > NONCE_WINDOW_MS) return undefined;
+    return this.messages.get(seen.messageId);
+  }
+
+  rememberNonce(message: SandboxMessage, nonce: string): void {
+    const now = Date.now();
+    for (const [key, seen] of this.recentNonces) {
+      if (now - seen.at <= NONCE_WINDOW_MS) break;
+      this.recentNonces.delete(key);
+    }
+    const key = `${message.channelId}:${message.authorId}:${nonce}`;
+    this.recentNonces.delete(key);
+    this.recentNonces.set(key, { messageId: message.id, at: now });
   }
 
   removeMessage(message: SandboxMessage): void {

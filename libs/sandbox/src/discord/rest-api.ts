@@ -148,6 +148,17 @@ function messageBody(body: Record<string, unknown>) {
   };
 }
 
+/** A message `nonce`: an integer or a string of at most 25 characters; null when absent. */
+function messageNonce(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
+  if (typeof value !== 'string')
+    throw invalidFormBody('nonce', 'BASE_TYPE_STRING', 'Must be a string or an integer.');
+  if (value.length > 25)
+    throw invalidFormBody('nonce', 'BASE_TYPE_MAX_LENGTH', 'Must be 25 or fewer in length.');
+  return value;
+}
+
 export function registerRestRoutes(router: Router<RestContext>): void {
   router.add('GET', '/gateway', (_request, context) => ok({ url: context.gateway.url }));
 
@@ -238,6 +249,11 @@ export function registerRestRoutes(router: Router<RestContext>): void {
     const body = parseJsonBody(request);
     const { embeds, components, allowedMentions } = messageBody(body);
     const content = context.actions.validateContent(body.content, false);
+    const nonce = messageNonce(body.nonce);
+    if (nonce !== null && body.enforce_nonce === true) {
+      const earlier = context.state.messageWithNonce(channel.id, application.botUserId, nonce);
+      if (earlier) return ok({ ...apiMessage(context.state, earlier), nonce });
+    }
     const reference = body.message_reference as
       { message_id?: string; channel_id?: string; fail_if_not_exists?: boolean } | undefined;
     let referencedMessageId: string | null = null;
@@ -258,7 +274,9 @@ export function registerRestRoutes(router: Router<RestContext>): void {
       allowedMentions,
       flags: typeof body.flags === 'number' ? body.flags : 0,
     });
-    return ok(apiMessage(context.state, message));
+    if (nonce === null) return ok(apiMessage(context.state, message));
+    context.state.rememberNonce(message, nonce);
+    return ok({ ...apiMessage(context.state, message), nonce });
   });
 
   router.add('PATCH', '/channels/:channelId/messages/:messageId', (request, context) => {

@@ -152,6 +152,31 @@ describe('Discord sandbox REST', () => {
     });
   });
 
+  it('returns the message already created with the same nonce when enforce_nonce is set', async () => {
+    const channelId = guild.generalChannelId;
+    const first = await api.channels.createMessage(channelId, {
+      content: 'exactly once',
+      nonce: 'command-42',
+      enforce_nonce: true,
+    });
+    const repeated = await api.channels.createMessage(channelId, {
+      content: 'exactly once',
+      nonce: 'command-42',
+      enforce_nonce: true,
+    });
+    // Without enforce_nonce a nonce is only echoed back; the message is created again.
+    const unenforced = await api.channels.createMessage(channelId, { content: 'again', nonce: 'command-42' });
+
+    expect(repeated).toMatchObject({ id: first.id, nonce: 'command-42' });
+    expect(unenforced.id).not.toBe(first.id);
+    expect(sandbox.messages(channelId).map((message) => message.id)).toEqual([first.id, unenforced.id]);
+    await expectDiscordError(
+      api.channels.createMessage(channelId, { content: 'x', nonce: 'n'.repeat(26), enforce_nonce: true }),
+      400,
+      50035,
+    );
+  });
+
   it('paces message creation with a per-channel bucket without a single 429', async () => {
     const sends = Array.from({ length: 7 }, (_, index) =>
       api.channels.createMessage(guild.generalChannelId, { content: `message ${index}` }),

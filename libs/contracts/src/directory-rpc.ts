@@ -1,0 +1,69 @@
+/**
+ * Request/reply contracts of the guild directory (core NATS, JSON). Moderation compares the
+ * bot's top role with a member's; proactive posts resolve a channel by name.
+ */
+import { z } from 'zod';
+
+const snowflake = z.string().regex(/^\d{1,25}$/, 'must be a Discord id');
+
+export const channelView = z.object({
+  id: z.string(),
+  name: z.string(),
+  /** Discord's ChannelType (0 text, 2 voice, 4 category, 5 announcement, 15 forum...). */
+  type: z.number().int(),
+  parentId: z.string().nullable(),
+  position: z.number().int(),
+  permissionOverwrites: z.array(
+    z.object({ id: z.string(), type: z.number().int(), allow: z.string(), deny: z.string() }),
+  ),
+});
+export type ChannelView = z.infer<typeof channelView>;
+
+export const roleView = z.object({
+  id: z.string(),
+  name: z.string(),
+  position: z.number().int(),
+  /** Permission bit set as a decimal string (it exceeds 2^53). */
+  permissions: z.string(),
+  managed: z.boolean(),
+  /** The bot user whose managed role this is. */
+  botId: z.string().nullable(),
+});
+export type RoleView = z.infer<typeof roleView>;
+
+export const DirectoryRpc = {
+  guild: {
+    subject: 'rpc.router.directory.guild',
+    request: z.object({
+      guildId: snowflake,
+      /** The bot whose roles to report; defaults to the application that serves the guild. */
+      applicationId: snowflake.optional(),
+    }),
+    reply: z.object({
+      guild: z.object({ id: z.string(), name: z.string(), ownerId: z.string(), applicationId: z.string() }),
+      channels: z.array(channelView),
+      /** Highest position first, as Discord lists the hierarchy. */
+      roles: z.array(roleView),
+      botRoleIds: z.array(z.string()),
+      /** Position of the bot's highest role (0 when it holds only @everyone). */
+      botTopRolePosition: z.number().int(),
+      ownerId: z.string(),
+    }),
+  },
+  channelByName: {
+    subject: 'rpc.router.directory.channel-by-name',
+    request: z.object({
+      guildId: snowflake,
+      /** Case-insensitive; a leading "#" is ignored. */
+      name: z.string().trim().min(1, 'name must not be empty').max(100),
+    }),
+    /** Text channels are preferred over others of the same name; null when none matches. */
+    reply: z.object({ channel: channelView.nullable() }),
+  },
+} as const;
+
+export type GuildDirectoryReply = z.infer<typeof DirectoryRpc.guild.reply>;
+export type ChannelByNameReply = z.infer<typeof DirectoryRpc.channelByName.reply>;
+
+/** Application-facing error codes of the directory RPCs. */
+export const DirectoryErrorCode = { NotFound: 'not_found' } as const;

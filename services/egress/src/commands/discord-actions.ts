@@ -1,0 +1,287 @@
+import { createHash } from 'node:crypto';
+import { DiscordAPIError, parseResponse, RequestMethod, type REST, type RequestData } from '@discordjs/rest';
+import type { Button, DiscordCommand, SendMessage } from '@steward/contracts';
+import {
+  ButtonStyle,
+  ComponentType,
+  MessageFlags,
+  Routes,
+  type APIActionRowComponent,
+  type APIAllowedMentions,
+  type APIButtonComponent,
+  type APIMessage,
+  type APIMessageComponentEmoji,
+  type RESTPatchAPIChannelMessageJSONBody,
+  type RESTPatchAPIGuildMemberJSONBody,
+  type RESTPatchAPIWebhookWithTokenMessageJSONBody,
+  type RESTPostAPIChannelMessageJSONBody,
+  type RESTPostAPIChannelMessagesThreadsJSONBody,
+  type RESTPostAPIInteractionCallbackJSONBody,
+  type RESTPostAPIInteractionCallbackWithResponseResult,
+  type RESTPutAPIGuildBanJSONBody,
+} from 'discord-api-types/v10';
+import { DISCORD_LIMITS } from './command-validation.js';
+
+/** What Discord answered to a command that succeeded. */
+export interface PerformedCommand {
+  httpStatus: number;
+  /** The message created or edited, when there is one. */
+  messageId?: string;
+}
+
+export interface ActionClients {
+  /** The bot's client; every verb except the interaction ones needs it. */
+  bot?: REST;
+  /** The token-less client for interaction callbacks and webhook edits. */
+  interactions: REST;
+}
+
+/** Verbs authorized by the interaction token in the URL instead of the bot token. */
+export const INTERACTION_VERB_CASES = new Set<DiscordCommand['action']['case']>([
+  'interactionCallback',
+  'editOriginalResponse',
+]);
+
+/**
+ * The `nonce` of the messages a command creates: Discord returns the message already created
+ * with it (instead of posting another) when `enforce_nonce` is set, which makes sending safe to
+ * repeat after a crash between the REST call and the acknowledgement. At most 25 characters.
+ */
+export function nonceFor(commandId: string): string {
+  return createHash('sha256').update(commandId).digest('hex').slice(0, 25);
+}
+
+/**
+ * Performs one command against Discord. `previouslyAttempted` says an earlier delivery may
+ * already have done it (the process died before recording the outcome): Discord's answers
+ * that mean "already done" then count as success.
+ */
+export async function performCommand(
+  command: DiscordCommand,
+  clients: ActionClients,
+  previouslyAttempted: boolean,
+): Promise<PerformedCommand> {
+  const { action } = command;
+  const bot = () => {
+    if (!clients.bot) throw new Error(`no bot client for application ${command.applicationId}`);
+    return clients.bot;
+  };
+  const alreadyDone = async (codes: number[], request: () => Promise<PerformedCommand>) => {
+    try {
+      return await request();
+    } catch (error) {
+      if (previouslyAttempted && error instanceof DiscordAPIError && codes.includes(Number(error.code)))
+        return { httpStatus: error.status };
+      throw error;
+    }
+  };
+
+  switch (action.case) {
+    case 'sendMessage':
+      return sendMessage(bot(), action.value.channelId, action.value, nonceFor(command.commandId));
+    case 'editMessage': {
+      const { channelId, messageId, content } = action.value;
+      const body: RESTPatchAPIChannelMessageJSONBody = { content, allowed_mentions: NO_PINGS };
+      const response = await call(bot(), RequestMethod.Patch, Routes.channelMessage(channelId, messageId), {
+        body,
+      });
+      return { httpStatus: response.status, messageId: (response.body as APIMessage).id };
+    }
+    case 'deleteMessage': {
+      const { channelId, messageId, reason } = action.value;
+      // Unknown Message after our own earlier attempt: that attempt deleted it.
+      return alreadyDone([10008], async () => {
+        const response = await call(
+          bot(),
+          RequestMethod.Delete,
+          Routes.channelMessage(channelId, messageId),
+          {
+            reason: reason || undefined,
+          },
+        );
+        return { httpStatus: response.status };
+      });
+    }
+    case 'triggerTyping': {
+      const response = await call(
+        bot(),
+        RequestMethod.Post,
+        Routes.channelTyping(action.value.channelId),
+        {},
+      );
+      return { httpStatus: response.status };
+    }
+    case 'interactionCallback': {
+      const { interactionId, token, type, content, ephemeral } = action.value;
+      const data = {
+        ...(content ? { content, allowed_mentions: NO_PINGS } : {}),
+        ...(ephemeral ? { flags: MessageFlags.Ephemeral } : {}),
+      };
+      const body = {
+        type,
+        ...(Object.keys(data).length ? { data } : {}),
+      } as RESTPostAPIInteractionCallbackJSONBody;
+      // Already acknowledged after our own earlier attempt: that attempt answered it.
+      return alreadyDone([40060], async () => {
+        const response = await call(
+          clients.interactions,
+          RequestMethod.Post,
+          Routes.interactionCallback(interactionId, token),
+          {
+            body,
+            auth: false,
+            query: new URLSearchParams({ with_response: 'true' }),
+          },
+        );
+        const result = response.body as RESTPostAPIInteractionCallbackWithResponseResult | undefined;
+        return { httpStatus: response.status, messageId: result?.resource?.message?.id };
+      });
+    }
+    case 'editOriginalResponse': {
+      const { token, content, buttons } = action.value;
+      const body: RESTPatchAPIWebhookWithTokenMessageJSONBody = {
+        content,
+        allowed_mentions: NO_PINGS,
+        ...(buttons.length ? { components: buttonRows(buttons) } : {}),
+      };
+      const route = Routes.webhookMessage(command.applicationId, token, '@original');
+      const response = await call(clients.interactions, RequestMethod.Patch, route, { body, auth: false });
+      return { httpStatus: response.status, messageId: (response.body as APIMessage).id };
+    }
+    case 'timeoutMember': {
+      const { userId, minutes, reason } = action.value;
+      // Zero minutes lifts a timeout.
+      const body: RESTPatchAPIGuildMemberJSONBody = {
+        communication_disabled_until:
+          minutes > 0 ? new Date(Date.now() + minutes * 60_000).toISOString() : null,
+      };
+      const response = await call(bot(), RequestMethod.Patch, Routes.guildMember(command.guildId, userId), {
+        body,
+        reason: reason || undefined,
+      });
+      return { httpStatus: response.status };
+    }
+    case 'kickMember': {
+      const { userId, reason } = action.value;
+      // Unknown Member after our own earlier attempt: that attempt removed them.
+      return alreadyDone([10007], async () => {
+        const response = await call(
+          bot(),
+          RequestMethod.Delete,
+          Routes.guildMember(command.guildId, userId),
+          {
+            reason: reason || undefined,
+          },
+        );
+        return { httpStatus: response.status };
+      });
+    }
+    case 'banMember': {
+      const { userId, deleteMessageSeconds, reason } = action.value;
+      const body: RESTPutAPIGuildBanJSONBody = { delete_message_seconds: deleteMessageSeconds };
+      const response = await call(bot(), RequestMethod.Put, Routes.guildBan(command.guildId, userId), {
+        body,
+        reason: reason || undefined,
+      });
+      return { httpStatus: response.status };
+    }
+    case 'startThread':
+      return startThread(bot(), command, action.value);
+    case undefined:
+      throw new Error('the command has no action');
+  }
+}
+
+/** A reply can never ping @everyone, @here or a role, whatever its text says: only the listed users. */
+const NO_PINGS: APIAllowedMentions = { parse: [] };
+
+async function sendMessage(
+  rest: REST,
+  channelId: string,
+  message: SendMessage,
+  nonce: string,
+): Promise<PerformedCommand> {
+  const body: RESTPostAPIChannelMessageJSONBody = {
+    content: message.content,
+    allowed_mentions: { parse: [], users: message.mentionUserIds, replied_user: true },
+    nonce,
+    enforce_nonce: true,
+    ...(message.replyToMessageId
+      ? // A question deleted meanwhile still gets its answer, as a plain message.
+        { message_reference: { message_id: message.replyToMessageId, fail_if_not_exists: false } }
+      : {}),
+    ...(message.buttons.length ? { components: buttonRows(message.buttons) } : {}),
+  };
+  const response = await call(rest, RequestMethod.Post, Routes.channelMessages(channelId), { body });
+  return { httpStatus: response.status, messageId: (response.body as APIMessage).id };
+}
+
+async function startThread(
+  rest: REST,
+  command: DiscordCommand,
+  thread: { channelId: string; messageId: string; name: string; firstMessage?: SendMessage },
+): Promise<PerformedCommand> {
+  const body: RESTPostAPIChannelMessagesThreadsJSONBody = {
+    name: thread.name.trim().slice(0, DISCORD_LIMITS.threadName),
+  };
+  let threadId: string;
+  let httpStatus: number;
+  try {
+    const response = await call(
+      rest,
+      RequestMethod.Post,
+      Routes.threads(thread.channelId, thread.messageId),
+      { body },
+    );
+    threadId = (response.body as { id: string }).id;
+    httpStatus = response.status;
+  } catch (error) {
+    // "A thread has already been created for this message": a thread started from a message
+    // has the message's id, so carry on with the first message (its nonce keeps it single).
+    if (!(error instanceof DiscordAPIError && error.code === 160004)) throw error;
+    threadId = thread.messageId;
+    httpStatus = error.status;
+  }
+  if (!thread.firstMessage) return { httpStatus };
+  return sendMessage(rest, threadId, thread.firstMessage, nonceFor(command.commandId));
+}
+
+/** Buttons in action rows of five, as Discord lays them out. */
+function buttonRows(buttons: Button[]): APIActionRowComponent<APIButtonComponent>[] {
+  const rows: APIActionRowComponent<APIButtonComponent>[] = [];
+  for (let index = 0; index < buttons.length; index += 5) {
+    rows.push({ type: ComponentType.ActionRow, components: buttons.slice(index, index + 5).map(toButton) });
+  }
+  return rows;
+}
+
+function toButton(button: Button): APIButtonComponent {
+  const label = button.label || undefined;
+  const emoji = button.emoji ? toEmoji(button.emoji) : undefined;
+  if (button.url)
+    return { type: ComponentType.Button, style: ButtonStyle.Link, url: button.url, label, emoji };
+  return {
+    type: ComponentType.Button,
+    style: (button.style || ButtonStyle.Secondary) as ButtonStyle.Primary,
+    custom_id: button.customId,
+    label,
+    emoji,
+  };
+}
+
+/** `<:name:id>` / `<a:name:id>` for a custom emoji, anything else as a Unicode emoji. */
+function toEmoji(emoji: string): APIMessageComponentEmoji {
+  const custom = /^<(a?):(\w+):(\d+)>$/.exec(emoji);
+  if (!custom) return { name: emoji };
+  return { name: custom[2], id: custom[3], animated: custom[1] === 'a' };
+}
+
+async function call(
+  rest: REST,
+  method: RequestMethod,
+  route: `/${string}`,
+  data: RequestData,
+): Promise<{ status: number; body: unknown }> {
+  const response = await rest.queueRequest({ ...data, method, fullRoute: route });
+  return { status: response.status, body: await parseResponse(response) };
+}

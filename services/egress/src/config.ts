@@ -1,0 +1,12 @@
+import { stewardEnv, z } from '@steward/config';
+
+const positiveInt = (what: string) => z.coerce.number({ error: `must be ${what}` }).int(`must be ${what}`);
+
+export const egressEnv = stewardEnv.extend({
+  /** Attempts @discordjs/rest makes itself after a 5xx or a timed-out request, before the command is retried later. */
+  EGRESS_REST_RETRIES: positiveInt('a whole number of retries').min(0).max(10).default(3),
+  /** How long one Discord REST request may take before it is aborted (and counted as a failed attempt). */
+  EGRESS_REST_TIMEOUT_MS: positiveInt('a number of milliseconds').min(100).max(120_000).default(15_000),
+});
+
+export type EgressConfig = z.infer<typeof egressEnv>;

@@ -1,0 +1,18 @@
+import type { ServiceDefinition } from '@steward/runtime';
+import { Streams } from '@steward/contracts';
+import { AppModule } from './app.module.js';
+import { EGRESS_COMMANDS_BUCKET } from './commands/command-outcomes.js';
+import { egressEnv, type EgressConfig } from './config.js';
+
+/** egress: the only caller of Discord REST. Consumes DISCORD_CMD, publishes steward.egress.result. */
+export const egressService: ServiceDefinition<EgressConfig> = {
+  name: 'egress',
+  configSchema: egressEnv,
+  module: (config) => AppModule.forConfig(config),
+  // Streams is declared `as const`; StreamSpec wants mutable subject arrays.
+  streams: [Streams.discordCommands, Streams.facts].map((stream) => ({
+    ...stream,
+    subjects: [...stream.subjects],
+  })),
+  buckets: [EGRESS_COMMANDS_BUCKET],
+};
