@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { MessageRouter } from './decision/message-router.js';
+import { BotIdentities } from './directory/bot-identities.js';
+import { DirectoryController } from './directory/directory.controller.js';
+import { DirectoryEvents } from './directory/directory-events.js';
+import { DirectoryStore } from './directory/directory.store.js';
+import { DispatchController } from './dispatch/dispatch.controller.js';
+import { GuildConfigs } from './tenants/guild-configs.js';
+
+@Module({
+  controllers: [DispatchController, DirectoryController],
+  providers: [DirectoryStore, BotIdentities, DirectoryEvents, GuildConfigs, MessageRouter],
+})
+export class RouterModule {}
