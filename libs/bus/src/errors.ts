@@ -31,6 +31,8 @@ export const RpcErrorCode = {
   Internal: 'internal',
   /** The request could not be decoded by the responder. */
   BadRequest: 'bad_request',
+  /** The thing asked for does not exist (or belongs to another tenant). */
+  NotFound: 'not_found',
 } as const;
 
 /**

@@ -34,6 +34,8 @@ export interface ServiceDefinition<C extends StewardEnv> {
   rawBody?: boolean;
   /** Largest accepted request body in bytes (default 1 MiB). */
   bodyLimit?: number;
+  /** Runs once the application is up, before "service ready" (e.g. to add readiness checks). */
+  onStarted?: (service: RunningService<C>) => void | Promise<void>;
 }
 
 export interface RunningService<C> {
@@ -116,8 +118,6 @@ export async function startService<C extends StewardEnv>(
     app = microservice;
   }
 
-  ops.markReady(httpUrl ? { httpUrl } : {});
-
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
@@ -131,7 +131,10 @@ export async function startService<C extends StewardEnv>(
       logger.flush();
     })());
 
-  return { config, logger, bus, dataSource, ops, app, httpUrl, stop };
+  const running: RunningService<C> = { config, logger, bus, dataSource, ops, app, httpUrl, stop };
+  await definition.onStarted?.(running);
+  ops.markReady(httpUrl ? { httpUrl } : {});
+  return running;
 }
 
 /**

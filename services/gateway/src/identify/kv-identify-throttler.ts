@@ -1,0 +1,68 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { IIdentifyThrottler } from '@discordjs/ws';
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
+
+/** Expired identify records are meaningless; the bucket keeps them a minute. */
+export const identifyBucket = { name: 'gateway-identify', history: 1, ttlMs: 60_000 } as const;
+
+export interface KvIdentifyThrottlerOptions {
+  kv: KV;
+  applicationId: string;
+  /** `session_start_limit.max_concurrency` from `GET /gateway/bot`. */
+  maxConcurrency: number;
+  /** Discord allows one IDENTIFY per bucket every 5 s. */
+  intervalMs: number;
+}
+
+/**
+ * Discord's identify limit, enforced across every replica of the gateway: each max_concurrency
+ * bucket (`shardId % max_concurrency`) is a KV key `<appId>.<bucket>` holding the time of its last
+ * IDENTIFY. A shard may identify once that time is `intervalMs` old and it wins the
+ * compare-and-set of the key's revision; a replica that loses the race reads the new time and waits.
+ */
+export class KvIdentifyThrottler implements IIdentifyThrottler {
+  /**
+   * The recorded time is taken before the compare-and-set and the IDENTIFY leaves a round trip
+   * later, while Discord counts arrivals: keep a margin (10 % of the interval, at most 1 s).
+   */
+  private readonly safetyMs: number;
+
+  constructor(private readonly options: KvIdentifyThrottlerOptions) {
+    this.safetyMs = Math.min(1_000, Math.ceil(options.intervalMs / 10));
+  }
+
+  async waitForIdentify(shardId: number, signal: AbortSignal): Promise<void> {
+    const { kv, applicationId, maxConcurrency, intervalMs } = this.options;
+    const key = `${applicationId}.${shardId % maxConcurrency}`;
+    for (;;) {
+      signal.throwIfAborted();
+      const entry = await kv.get(key);
+      const last = entry && entry.operation === 'PUT' ? Number(entry.string()) : 0;
+      const wait = (Number.isFinite(last) ? last : 0) + intervalMs + this.safetyMs - Date.now();
+      if (wait > 0) {
+        // A little jitter so replicas waiting on the same bucket do not all race at the same instant.
+        await sleep(wait + Math.floor(Math.random() * Math.min(50, intervalMs / 10 + 1)), undefined, { signal });
+        continue;
+      }
+      const now = String(Date.now());
+      try {
+        if (entry) await kv.update(key, now, entry.revision);
+        else await kv.create(key, now);
+        signal.throwIfAborted();
+        return;
+      } catch (error) {
+        if (signal.aborted) throw error;
+        if (!isRevisionConflict(error)) throw error;
+        // Another shard identified first: read its time and wait for the next slot.
+      }
+    }
+  }
+}
+
+function isRevisionConflict(error: unknown): boolean {
+  return (
+    error instanceof JetStreamApiError &&
+    (error.code === JetStreamApiCodes.StreamWrongLastSequence || error.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown)
+  );
+}

@@ -1,0 +1,224 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { context, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import type { Bus } from '@steward/bus';
+import type { Logger } from '@steward/telemetry';
+import { gatewayMetrics } from '../metrics.js';
+import { dispatchEnvelope, type DispatchEnvelope } from './dispatch-envelope.js';
+
+const tracer = trace.getTracer('@steward/gateway');
+
+/** Publishes in flight at once per shard: pipelined in order, acknowledged in order. */
+const MAX_BATCH = 256;
+const PUBLISH_TIMEOUT_MS = 5_000;
+const RETRY_DELAYS_MS = [100, 250, 500, 1_000, 2_000, 5_000];
+
+interface PendingDispatch {
+  envelope: DispatchEnvelope;
+  type: string;
+  sessionId: string;
+  sequence: number;
+  receivedAt: number;
+  span: Span;
+}
+
+export interface ShardPublisherOptions {
+  bus: Bus;
+  applicationId: string;
+  shardId: number;
+  /** Dispatches held while JetStream does not acknowledge them. */
+  backlogLimit: number;
+  logger: Logger;
+  /** JetStream stored every dispatch of `sessionId` up to `sequence`. */
+  onAcknowledged(sessionId: string, sequence: number): void;
+}
+
+/**
+ * Publishes one shard's dispatches to JetStream in the order Discord sent them. Publishes are
+ * pipelined; only an unbroken run of acknowledged dispatches counts as stored, and on a failure
+ * everything from the first unacknowledged dispatch is sent again (the `Nats-Msg-Id` makes the
+ * stream keep one copy), so nothing is dropped while JetStream is away.
+ */
+export class ShardPublisher {
+  /** Waiting to be sent, in sequence order. */
+  private readonly queue: PendingDispatch[] = [];
+  /** Sent, waiting for JetStream's acknowledgement. */
+  private inFlight: PendingDispatch[] = [];
+  private pumping: Promise<void> | undefined;
+  private stopped = false;
+  private refusing = false;
+  private readonly stopSignal = new AbortController();
+  private failingSince: number | undefined;
+  private readonly backlogGauge;
+
+  constructor(private readonly options: ShardPublisherOptions) {
+    this.backlogGauge = gatewayMetrics.backlog.labels(options.applicationId, String(options.shardId));
+  }
+
+  /** Dispatches received and not yet stored. */
+  get backlog(): number {
+    return this.queue.length + this.inFlight.length;
+  }
+
+  /**
+   * Queues a dispatch; false (and nothing queued) when the backlog is full. Once it refused one,
+   * it refuses every later one until `acceptAgain`, so what it stores never has a gap.
+   */
+  accept(sessionId: string, dispatch: { t: string; s: number; d: unknown }): boolean {
+    if (this.stopped || this.refusing) return false;
+    if (this.backlog >= this.options.backlogLimit) {
+      this.refusing = true;
+      return false;
+    }
+    const { applicationId, shardId } = this.options;
+    const span = tracer.startSpan(`gateway receive ${dispatch.t}`, {
+      kind: SpanKind.CONSUMER,
+      attributes: {
+        'messaging.system': 'discord',
+        'discord.application_id': applicationId,
+        'discord.shard': shardId,
+        'discord.event_type': dispatch.t,
+        'discord.sequence': dispatch.s,
+      },
+    });
+    let envelope: DispatchEnvelope;
+    try {
+      envelope = dispatchEnvelope(applicationId, shardId, sessionId, dispatch);
+    } catch (error) {
+      // Only a dispatch type that cannot be a subject token gets here; nothing can consume it.
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message }).end();
+      this.options.logger.error({ err: error, shard: shardId, type: dispatch.t }, 'skipping a dispatch that cannot be routed');
+      return true;
+    }
+    this.enqueue({ envelope, type: dispatch.t, sessionId, sequence: dispatch.s, receivedAt: performance.now(), span });
+    this.backlogGauge.set(this.backlog);
+    this.pumping ??= this.pump().finally(() => (this.pumping = undefined));
+    return true;
+  }
+
+  /** After a pause for a full backlog: the shard resumes and Discord replays what was refused. */
+  acceptAgain(): void {
+    this.refusing = false;
+  }
+
+  /** Appends in sequence order (the library may hand over two dispatches of one frame out of order). */
+  private enqueue(pending: PendingDispatch): void {
+    let index = this.queue.length;
+    while (index > 0) {
+      const before = this.queue[index - 1]!;
+      if (before.sessionId !== pending.sessionId || before.sequence < pending.sequence) break;
+      index--;
+    }
+    if (index === this.queue.length) this.queue.push(pending);
+    else this.queue.splice(index, 0, pending);
+  }
+
+  /** Resolves true once everything queued is stored, false when `timeoutMs` passes first. */
+  async drained(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.backlog > 0 && Date.now() < deadline) {
+      const timer = new AbortController();
+      await Promise.race([this.pumping, sleep(Math.max(1, deadline - Date.now()), undefined, { signal: timer.signal }).catch(() => undefined)]);
+      timer.abort();
+    }
+    return this.backlog === 0;
+  }
+
+  /** Stops retrying; what is still queued is left for Discord to replay on the next resume. */
+  stop(): void {
+    this.stopped = true;
+    this.stopSignal.abort();
+    const left = this.backlog;
+    for (const pending of [...this.inFlight, ...this.queue]) pending.span.end();
+    if (left > 0) {
+      this.options.logger.warn(
+        { shard: this.options.shardId, dropped: left },
+        'stopping with dispatches JetStream has not acknowledged; the next resume replays them',
+      );
+    }
+    this.queue.length = 0;
+    this.inFlight = [];
+    this.backlogGauge.set(0);
+  }
+
+  private async pump(): Promise<void> {
+    let failures = 0;
+    while (this.queue.length > 0 && !this.stopped) {
+      const batch = this.queue.splice(0, MAX_BATCH);
+      this.inFlight = batch;
+      const results = await Promise.allSettled(batch.map((pending) => this.publish(pending)));
+      this.inFlight = [];
+      if (this.stopped) return;
+      let stored = 0;
+      while (stored < results.length && results[stored]!.status === 'fulfilled') stored++;
+      // Everything from the first failure goes back to the front, in order, to be sent again.
+      if (stored < batch.length) this.queue.unshift(...batch.slice(stored));
+      if (stored > 0) this.settle(batch, stored);
+      if (stored === batch.length) {
+        failures = 0;
+        continue;
+      }
+      const reason = (results[stored] as PromiseRejectedResult).reason;
+      gatewayMetrics.publishFailures.inc();
+      this.reportFailure(reason);
+      try {
+        await sleep(RETRY_DELAYS_MS[Math.min(failures++, RETRY_DELAYS_MS.length - 1)], undefined, { signal: this.stopSignal.signal });
+      } catch {
+        return; // stopped
+      }
+    }
+  }
+
+  private publish(pending: PendingDispatch) {
+    const { envelope } = pending;
+    return context.with(trace.setSpan(context.active(), pending.span), () =>
+      this.options.bus.publish(envelope.subject, envelope.data, {
+        msgId: envelope.msgId,
+        headers: envelope.headers,
+        timeoutMs: PUBLISH_TIMEOUT_MS,
+      }),
+    );
+  }
+
+  /** The first `count` of `batch` are stored: record them and move the acknowledged position. */
+  private settle(batch: PendingDispatch[], count: number): void {
+    this.backlogGauge.set(this.backlog);
+    const now = performance.now();
+    for (let index = 0; index < count; index++) {
+      const pending = batch[index]!;
+      gatewayMetrics.dispatchesPublished.labels(pending.type).inc();
+      gatewayMetrics.publishLatency.observe((now - pending.receivedAt) / 1_000);
+      pending.span.end();
+      const next = batch[index + 1];
+      if (index === count - 1 || next!.sessionId !== pending.sessionId) {
+        this.options.onAcknowledged(pending.sessionId, Math.min(pending.sequence, this.lowestWaiting(pending.sessionId) - 1));
+      }
+    }
+    if (this.failingSince !== undefined) {
+      this.options.logger.info(
+        { shard: this.options.shardId, afterMs: Date.now() - this.failingSince, backlog: this.backlog },
+        'JetStream acknowledges dispatches again',
+      );
+      this.failingSince = undefined;
+    }
+  }
+
+  /** The lowest sequence of `sessionId` still waiting: the stored position may not pass it. */
+  private lowestWaiting(sessionId: string): number {
+    let lowest = Infinity;
+    for (const pending of this.queue) {
+      if (pending.sessionId === sessionId && pending.sequence < lowest) lowest = pending.sequence;
+    }
+    return lowest;
+  }
+
+  private reportFailure(reason: unknown): void {
+    if (this.failingSince !== undefined) return;
+    this.failingSince = Date.now();
+    const head = this.queue[0];
+    head?.span.setStatus({ code: SpanStatusCode.ERROR, message: String((reason as Error)?.message ?? reason) });
+    this.options.logger.error(
+      { err: reason, shard: this.options.shardId, backlog: this.queue.length, backlogLimit: this.options.backlogLimit },
+      'JetStream does not acknowledge gateway dispatches; holding them in memory and retrying',
+    );
+  }
+}
