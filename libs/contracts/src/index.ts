@@ -6,4 +6,8 @@ export * from './subjects.js';
 export * from './commands.js';
 export * from './rpc.js';
 export * from './guild-config.js';
+export * from './gen/steward/v1/metering_pb.js';
+export * from './metering-rpc.js';
+export * from './gen/steward/v1/moderation_pb.js';
+export * from './moderation-rpc.js';
 export * from './directory-rpc.js';

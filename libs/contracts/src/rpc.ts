@@ -44,6 +44,22 @@ export const Rpc = {
     request: z.object({ tenantId }),
     reply: z.object({ documents: z.array(documentView) }),
   },
+  unansweredList: {
+    subject: 'rpc.answer.unanswered.list',
+    request: z.object({ tenantId, limit: z.number().int().min(1).max(500).default(100) }),
+    reply: z.object({
+      questions: z.array(
+        z.object({
+          id: z.string().uuid(),
+          guildId: z.string(),
+          channelId: z.string(),
+          question: z.string(),
+          language: z.string(),
+          askedAt: z.string(),
+        }),
+      ),
+    }),
+  },
 } as const;
 
 export type RpcName = keyof typeof Rpc;

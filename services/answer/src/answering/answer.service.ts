@@ -1,0 +1,380 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  detectLanguage,
+  languageFromLocale,
+  type AiEngine,
+  type AnswerResult,
+  type ContextMessage,
+  type KnowledgePassage,
+  type Language,
+} from '@steward/ai';
+import { Bus, PermanentError, type BusMessage } from '@steward/bus';
+import {
+  AnswerOutcome,
+  commandSubject,
+  ConversationEscalatedSchema,
+  ConversationTurnSchema,
+  DiscordCommandSchema,
+  encode,
+  Subjects,
+  type AnswerRequested,
+  type DiscordCommand,
+} from '@steward/contracts';
+import { CONFIG, LOGGER } from '@steward/runtime';
+import { withSpan, type Logger } from '@steward/telemetry';
+import { AI_ENGINE } from '../ai-engine.provider.js';
+import type { AnswerConfig } from '../config.js';
+import { ConversationMemory } from '../memory/conversation-memory.js';
+import { KnowledgeRetriever } from '../retrieval/knowledge-retriever.js';
+import {
+  answersTotal,
+  generationSeconds,
+  llmTokens,
+  redeliveriesSkipped,
+  retrievalSeconds,
+} from './metrics.js';
+import { ASK_INVITATION } from './phrases.js';
+import {
+  interactionReplyCommand,
+  messageReplyCommands,
+  repliesInDiscord,
+  repliesToInteraction,
+  typingCommand,
+} from './reply-commands.js';
+import { replyMessages, singleMessage, sourcesLine } from './reply-format.js';
+import { RequestClaims } from './request-claims.js';
+import { UnansweredQuestions } from './unanswered-questions.js';
+
+/** How long one delivery may stay unacknowledged without a heartbeat. */
+export const ANSWER_ACK_WAIT_MS = 30_000;
+/** A claim outlives a silent worker by less than the ack wait, so a redelivery can take over. */
+const CLAIM_LEASE_MS = ANSWER_ACK_WAIT_MS - 5_000;
+const HEARTBEAT_MS = ANSWER_ACK_WAIT_MS / 3;
+/** Passages given to the engine after a search. */
+const TOP_K = 5;
+
+interface Retrieval {
+  passages: KnowledgePassage[];
+  wholeKnowledgeBase: boolean;
+}
+
+interface Outcome {
+  outcome: AnswerOutcome;
+  text: string;
+  engine: string;
+  sources: { documentId: string; title: string; score: number }[];
+  /** Whether the turn is remembered for follow-up questions. */
+  remember: boolean;
+}
+
+/**
+ * Answers one AnswerRequested: claims it, shows the typing indicator, retrieves knowledge,
+ * generates with the engine, publishes the reply commands for egress (ids derived from the
+ * request, so a repeat after a crash is de-duplicated) and the ConversationTurn fact, and
+ * remembers the turn. Unanswered questions are recorded for the tenant.
+ */
+@Injectable()
+export class AnswerService {
+  constructor(
+    private readonly bus: Bus,
+    private readonly claims: RequestClaims,
+    private readonly retriever: KnowledgeRetriever,
+    private readonly memory: ConversationMemory,
+    private readonly unanswered: UnansweredQuestions,
+    @Inject(AI_ENGINE) private readonly engine: AiEngine,
+    @Inject(CONFIG) private readonly config: AnswerConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async handle(request: AnswerRequested, message: BusMessage): Promise<void> {
+    assertValid(request);
+    const claim = await this.claims.claim(request.requestId, request.tenantId, CLAIM_LEASE_MS);
+    if (claim === 'done') {
+      redeliveriesSkipped.inc();
+      this.logger.debug({ requestId: request.requestId }, 'answer request already handled');
+      return;
+    }
+    // Another worker holds a live claim: retry later, by when it has finished (or died).
+    if (claim === 'busy') throw new Error(`answer request ${request.requestId} is being answered elsewhere`);
+
+    const heartbeat = setInterval(() => {
+      message.working();
+      this.claims.renew(request.requestId, CLAIM_LEASE_MS).catch((error: unknown) => {
+        this.logger.warn({ err: error, requestId: request.requestId }, 'could not renew the answer claim');
+      });
+    }, HEARTBEAT_MS);
+    try {
+      await withSpan(
+        'answer generate',
+        (span) =>
+          this.answer(request).then((outcome) => {
+            span.setAttributes({
+              'steward.outcome': AnswerOutcome[outcome.outcome],
+              'steward.engine': outcome.engine,
+            });
+          }),
+        { attributes: { 'steward.request_id': request.requestId, 'steward.tenant_id': request.tenantId } },
+      );
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  private async answer(request: AnswerRequested): Promise<Outcome> {
+    const started = performance.now();
+    const question = request.question.trim();
+    const language = question
+      ? detectLanguage(question, request.locale)
+      : (languageFromLocale(request.locale) ?? 'en');
+    const showTyping = repliesInDiscord(request) && !repliesToInteraction(request) && !request.triage;
+    if (showTyping) await this.publishCommand(typingCommand(request));
+
+    const outcome = question
+      ? await this.generate(request, question, language, showTyping)
+      : {
+          outcome: AnswerOutcome.ANSWERED,
+          text: ASK_INVITATION[language],
+          engine: 'none',
+          sources: [],
+          remember: false,
+        };
+
+    const replyCommands =
+      outcome.outcome === AnswerOutcome.SKIPPED ? [] : this.replyCommands(request, outcome, language);
+    for (const command of replyCommands) await this.publishCommand(command);
+
+    if (outcome.outcome === AnswerOutcome.NO_ANSWER) {
+      await this.unanswered.record({
+        requestId: request.requestId,
+        tenantId: request.tenantId,
+        guildId: request.guildId,
+        channelId: request.channelId,
+        question,
+        language,
+      });
+    }
+    if (outcome.outcome === AnswerOutcome.ESCALATED) await this.publishEscalation(request);
+    if (outcome.remember) {
+      await this.memory.remember({
+        requestId: request.requestId,
+        tenantId: request.tenantId,
+        conversationId: request.conversationId,
+        question,
+        answer: outcome.text,
+      });
+    }
+
+    const elapsedMs = performance.now() - started;
+    await this.publishTurn(request, question, language, outcome, replyCommands, elapsedMs);
+    await this.claims.complete(
+      request.requestId,
+      AnswerOutcome[outcome.outcome],
+      replyCommands.map((command) => command.commandId),
+    );
+    answersTotal.inc({ outcome: AnswerOutcome[outcome.outcome].toLowerCase(), engine: outcome.engine });
+    generationSeconds.observe({ engine: outcome.engine }, elapsedMs / 1000);
+    this.logger.info(
+      {
+        requestId: request.requestId,
+        tenantId: request.tenantId,
+        outcome: AnswerOutcome[outcome.outcome],
+        engine: outcome.engine,
+        language,
+        sources: outcome.sources.length,
+        replies: replyCommands.length,
+        ms: Math.round(elapsedMs),
+      },
+      'question handled',
+    );
+    return outcome;
+  }
+
+  private async generate(
+    request: AnswerRequested,
+    question: string,
+    language: Language,
+    typingShown: boolean,
+  ): Promise<Outcome> {
+    const retrieval = await this.retrieve(request.tenantId, question, language);
+    const channelContext: ContextMessage[] = request.channelContext.map((message) => ({
+      author: message.authorName || message.authorId,
+      content: message.content,
+    }));
+
+    if (request.triage) {
+      const decision = await this.engine.triage({
+        message: question,
+        language,
+        channelContext,
+        bestPassageScore: retrieval.wholeKnowledgeBase ? 1 : (retrieval.passages[0]?.score ?? 0),
+      });
+      if (!decision.reply) {
+        this.logger.debug({ requestId: request.requestId, reason: decision.reason }, 'triage: not answering');
+        return {
+          outcome: AnswerOutcome.SKIPPED,
+          text: '',
+          engine: decision.engine,
+          sources: [],
+          remember: false,
+        };
+      }
+      if (!typingShown && repliesInDiscord(request) && !repliesToInteraction(request)) {
+        await this.publishCommand(typingCommand(request));
+      }
+    }
+
+    const history = await this.memory.history(request.tenantId, request.conversationId);
+    const result = await this.engine.answer({
+      question,
+      language,
+      passages: retrieval.passages,
+      wholeKnowledgeBase: retrieval.wholeKnowledgeBase,
+      history,
+      channelContext,
+    });
+    countTokens(result);
+    return {
+      outcome: OUTCOMES[result.kind],
+      text: result.text,
+      engine: result.engine,
+      sources: sourcesOf(result, retrieval.passages),
+      remember: true,
+    };
+  }
+
+  /**
+   * The whole knowledge base when a model reads it and it is small (perfect recall, cached);
+   * otherwise the best passages for the rewritten query.
+   */
+  private async retrieve(tenantId: string, question: string, language: Language): Promise<Retrieval> {
+    const started = performance.now();
+    const profile = await this.retriever.profile(tenantId);
+    if (profile.languages.length === 0) return { passages: [], wholeKnowledgeBase: false };
+    const wholeFits =
+      this.engine.name !== 'offline' && profile.approxTokens <= this.config.ANSWER_WHOLE_KNOWLEDGE_MAX_TOKENS;
+    if (wholeFits) {
+      const passages = await this.retriever.wholeKnowledgeBase(tenantId);
+      retrievalSeconds.observe({ mode: 'whole' }, (performance.now() - started) / 1000);
+      return { passages, wholeKnowledgeBase: true };
+    }
+    const query = await this.engine.rewriteQuery(question, language, profile.languages, profile.headings);
+    const passages = await this.retriever.search(tenantId, query, profile.languages, {
+      limit: TOP_K,
+      preferredLanguage: language,
+    });
+    retrievalSeconds.observe({ mode: 'search' }, (performance.now() - started) / 1000);
+    return { passages, wholeKnowledgeBase: false };
+  }
+
+  private replyCommands(request: AnswerRequested, outcome: Outcome, language: Language): DiscordCommand[] {
+    if (!repliesInDiscord(request)) return [];
+    const sources = sourcesLine(
+      outcome.sources.map((source) => source.title),
+      language,
+    );
+    if (repliesToInteraction(request)) {
+      return [interactionReplyCommand(request, singleMessage(outcome.text, sources))];
+    }
+    return messageReplyCommands(request, replyMessages(outcome.text, sources));
+  }
+
+  private async publishCommand(command: DiscordCommand): Promise<void> {
+    await this.bus.publish(commandSubject(command), encode(DiscordCommandSchema, command), {
+      msgId: command.commandId,
+    });
+  }
+
+  private async publishEscalation(request: AnswerRequested): Promise<void> {
+    await this.bus.publish(
+      Subjects.conversationEscalated,
+      encode(ConversationEscalatedSchema, {
+        tenantId: request.tenantId,
+        guildId: request.guildId,
+        channelId: request.channelId,
+        conversationId: request.conversationId,
+        authorId: request.authorId,
+        authorName: request.authorName,
+        question: request.question,
+        atMs: BigInt(Date.now()),
+      }),
+      { msgId: `escalated:${request.requestId}` },
+    );
+  }
+
+  private async publishTurn(
+    request: AnswerRequested,
+    question: string,
+    language: Language,
+    outcome: Outcome,
+    replyCommands: DiscordCommand[],
+    elapsedMs: number,
+  ): Promise<void> {
+    const receivedAt = Number(request.receivedAtMs);
+    const latencyMs = receivedAt > 0 ? Math.max(0, Date.now() - receivedAt) : elapsedMs;
+    await this.bus.publish(
+      Subjects.conversationTurn,
+      encode(ConversationTurnSchema, {
+        turnId: request.requestId,
+        tenantId: request.tenantId,
+        applicationId: request.applicationId,
+        guildId: request.guildId,
+        channelId: request.channelId,
+        conversationId: request.conversationId,
+        questionMessageId: request.messageId,
+        authorId: request.authorId,
+        authorName: request.authorName,
+        question,
+        answer: outcome.text,
+        sources: outcome.sources,
+        outcome: outcome.outcome,
+        engine: outcome.engine,
+        language,
+        latencyMs: Math.round(latencyMs),
+        atMs: BigInt(Date.now()),
+        replyCommandId: replyCommands[0]?.commandId ?? '',
+        origin: request.origin,
+      }),
+      { msgId: `turn:${request.requestId}` },
+    );
+  }
+}
+
+const OUTCOMES: Record<AnswerResult['kind'], AnswerOutcome> = {
+  answered: AnswerOutcome.ANSWERED,
+  no_answer: AnswerOutcome.NO_ANSWER,
+  escalate: AnswerOutcome.ESCALATED,
+};
+
+/** The documents the answer used, by title, in the order the engine named them. */
+function sourcesOf(result: AnswerResult, passages: readonly KnowledgePassage[]): Outcome['sources'] {
+  if (result.kind !== 'answered') return [];
+  return result.sourceDocumentIds.flatMap((documentId) => {
+    const best = passages
+      .filter((passage) => passage.documentId === documentId)
+      .reduce<KnowledgePassage | undefined>((a, b) => (!a || b.score > a.score ? b : a), undefined);
+    return best ? [{ documentId, title: best.title, score: best.score }] : [];
+  });
+}
+
+function countTokens(result: AnswerResult): void {
+  if (!result.usage) return;
+  llmTokens.inc({ kind: 'input' }, result.usage.inputTokens);
+  llmTokens.inc({ kind: 'output' }, result.usage.outputTokens);
+  llmTokens.inc({ kind: 'cache_read' }, result.usage.cacheReadTokens);
+  llmTokens.inc({ kind: 'cache_creation' }, result.usage.cacheCreationTokens);
+}
+
+/** A request that can never be answered is dead-lettered with the reason, not retried. */
+function assertValid(request: AnswerRequested): void {
+  const missing: string[] = (['requestId', 'tenantId'] as const).filter((field) => !request[field]);
+  if (repliesInDiscord(request)) {
+    if (!request.applicationId) missing.push('applicationId');
+    if (!repliesToInteraction(request) && !request.channelId) missing.push('channelId');
+  }
+  if (missing.length > 0) throw new PermanentError(`AnswerRequested without ${missing.join(', ')}`);
+  if (request.applicationId && !/^[A-Za-z0-9_-]+$/.test(request.applicationId)) {
+    throw new PermanentError(
+      `AnswerRequested has an invalid applicationId ${JSON.stringify(request.applicationId)}`,
+    );
+  }
+}

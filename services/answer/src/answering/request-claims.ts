@@ -1,0 +1,55 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from '@steward/db';
+
+export type ClaimResult = 'claimed' | 'done' | 'busy';
+
+/**
+ * Makes answering idempotent per request id: a worker claims a request with a lease before
+ * generating, renews it while it works and marks it done once the reply is published. A
+ * redelivery of a done request is acked without generating again; one whose worker died is
+ * taken over when the lease runs out.
+ */
+@Injectable()
+export class RequestClaims {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async claim(requestId: string, tenantId: string, leaseMs: number): Promise<ClaimResult> {
+    const claimed = (await this.dataSource.query(
+      `INSERT INTO handled_requests (request_id, tenant_id, state, lease_until)
+       VALUES ($1, $2, 'processing', now() + make_interval(secs => $3))
+       ON CONFLICT (request_id) DO UPDATE SET lease_until = EXCLUDED.lease_until
+         WHERE handled_requests.state = 'processing' AND handled_requests.lease_until < now()
+       RETURNING request_id`,
+      [requestId, tenantId, leaseMs / 1000],
+    )) as unknown[];
+    if (claimed.length > 0) return 'claimed';
+    const [row] = (await this.dataSource.query('SELECT state FROM handled_requests WHERE request_id = $1', [
+      requestId,
+    ])) as { state: string }[];
+    return row?.state === 'done' ? 'done' : 'busy';
+  }
+
+  async renew(requestId: string, leaseMs: number): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE handled_requests SET lease_until = now() + make_interval(secs => $2)
+       WHERE request_id = $1 AND state = 'processing'`,
+      [requestId, leaseMs / 1000],
+    );
+  }
+
+  async complete(requestId: string, outcome: string, replyCommandIds: string[]): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE handled_requests SET state = 'done', outcome = $2, reply_command_ids = $3, completed_at = now()
+       WHERE request_id = $1`,
+      [requestId, outcome, replyCommandIds],
+    );
+  }
+
+  /** Forgets requests older than the streams keep messages (nothing can redeliver them). */
+  async forgetOlderThan(ageMs: number): Promise<void> {
+    await this.dataSource.query(
+      `DELETE FROM handled_requests WHERE state = 'done' AND created_at < now() - make_interval(secs => $1)`,
+      [ageMs / 1000],
+    );
+  }
+}

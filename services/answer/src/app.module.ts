@@ -1,0 +1,39 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { aiEngineProvider } from './ai-engine.provider.js';
+import { answerRequestsController } from './answering/answer-requests.controller.js';
+import { AnswerService } from './answering/answer.service.js';
+import { RequestClaims } from './answering/request-claims.js';
+import { UnansweredController } from './answering/unanswered.controller.js';
+import { UnansweredQuestions } from './answering/unanswered-questions.js';
+import type { AnswerConfig } from './config.js';
+import { Housekeeping } from './housekeeping.js';
+import { KnowledgeIndexer } from './knowledge/knowledge-indexer.js';
+import { KnowledgeController } from './knowledge/knowledge.controller.js';
+import { KnowledgeService } from './knowledge/knowledge.service.js';
+import { ConversationMemory } from './memory/conversation-memory.js';
+import { KnowledgeRetriever } from './retrieval/knowledge-retriever.js';
+
+@Module({})
+export class AnswerModule {
+  static forRoot(config: AnswerConfig): DynamicModule {
+    return {
+      module: AnswerModule,
+      controllers: [
+        KnowledgeController,
+        UnansweredController,
+        answerRequestsController({ concurrency: config.ANSWER_CONCURRENCY }),
+      ],
+      providers: [
+        aiEngineProvider,
+        KnowledgeService,
+        KnowledgeIndexer,
+        KnowledgeRetriever,
+        ConversationMemory,
+        RequestClaims,
+        UnansweredQuestions,
+        AnswerService,
+        Housekeeping,
+      ],
+    };
+  }
+}

@@ -1,0 +1,28 @@
+import { stewardEnv, z } from '@steward/config';
+
+/** Empty strings in the environment mean "not set". */
+const optionalText = z.preprocess(
+  (value) => (value === '' ? undefined : value),
+  z.string().min(1).optional(),
+);
+
+export const answerEnv = stewardEnv.extend({
+  /** The model for answers; the engine's default when unset. */
+  STEWARD_ANSWER_MODEL: optionalText,
+  /** The model for query rewriting and triage; the engine's default when unset. */
+  STEWARD_FAST_MODEL: optionalText,
+  /** Questions answered at the same time by one replica. */
+  ANSWER_CONCURRENCY: z.coerce
+    .number()
+    .int()
+    .min(1, 'must be at least 1')
+    .max(256, 'must be at most 256')
+    .default(16),
+  /**
+   * A knowledge base up to this many tokens (estimated as characters / 4) goes whole into the
+   * cached prompt prefix of the Anthropic engine; a larger one is searched.
+   */
+  ANSWER_WHOLE_KNOWLEDGE_MAX_TOKENS: z.coerce.number().int().min(0).default(40_000),
+});
+
+export type AnswerConfig = z.infer<typeof answerEnv>;

@@ -1,0 +1,14 @@
+import type { ServiceDatabase } from '@steward/db';
+import { HandledRequest } from './answering/handled-request.entity.js';
+import { UnansweredQuestion } from './answering/unanswered-question.entity.js';
+import { KnowledgeChunk } from './knowledge/chunk.entity.js';
+import { KnowledgeDocument } from './knowledge/document.entity.js';
+import { RememberedTurn } from './memory/conversation-turn.entity.js';
+import { KnowledgeBase1760000000000 } from './migrations/1760000000000-knowledge-base.js';
+import { Answering1760000000001 } from './migrations/1760000000001-answering.js';
+
+export const database: ServiceDatabase = {
+  schema: 'answer',
+  entities: [KnowledgeDocument, KnowledgeChunk, RememberedTurn, HandledRequest, UnansweredQuestion],
+  migrations: [KnowledgeBase1760000000000, Answering1760000000001],
+};

@@ -1,0 +1,148 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { detectLanguage, textSearchConfig } from '@steward/ai';
+import { DataSource } from '@steward/db';
+import { LOGGER } from '@steward/runtime';
+import type { Logger } from '@steward/telemetry';
+import { chunkMarkdown } from './chunking.js';
+import { indexedChunks, indexingFailures } from './metrics.js';
+
+/** Chunks inserted per statement; progress is reported after each batch. */
+const BATCH_SIZE = 50;
+/** How much of a document the language is detected from. */
+const LANGUAGE_SAMPLE_CHARS = 4_000;
+
+/**
+ * Indexes documents in the background, one at a time: detects the language, chunks the text
+ * and writes the chunks with their full-text vectors in one transaction, so a document is
+ * either fully searchable or not at all. At start it picks up documents a crash left
+ * `pending` or `indexing`; a session advisory lock keeps two replicas off the same document.
+ */
+@Injectable()
+export class KnowledgeIndexer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly queue: string[] = [];
+  private running?: Promise<void>;
+  private stopped = false;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const unfinished = (await this.dataSource.query(
+      `SELECT id FROM documents WHERE status IN ('pending', 'indexing') ORDER BY created_at`,
+    )) as { id: string }[];
+    if (unfinished.length > 0)
+      this.logger.info({ documents: unfinished.length }, 'resuming knowledge indexing');
+    for (const { id } of unfinished) this.schedule(id);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    this.queue.length = 0;
+    await this.running;
+  }
+
+  schedule(documentId: string): void {
+    if (this.stopped || this.queue.includes(documentId)) return;
+    this.queue.push(documentId);
+    this.running ??= this.drain().finally(() => (this.running = undefined));
+  }
+
+  /** Resolves once every scheduled document has been handled (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private async drain(): Promise<void> {
+    for (let id = this.queue.shift(); id !== undefined; id = this.queue.shift()) {
+      try {
+        await this.index(id);
+      } catch (error) {
+        indexingFailures.inc();
+        this.logger.error({ err: error, documentId: id }, 'knowledge indexing failed');
+        await this.dataSource
+          .query(`UPDATE documents SET status = 'failed', error = $2, updated_at = now() WHERE id = $1`, [
+            id,
+            error instanceof Error ? error.message : String(error),
+          ])
+          .catch(() => undefined);
+      }
+    }
+  }
+
+  private async index(documentId: string): Promise<void> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const [lock] = (await runner.query('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [
+        `answer:index:${documentId}`,
+      ])) as { locked: boolean }[];
+      if (!lock?.locked) return; // another replica is indexing it
+      try {
+        await this.indexLocked(runner, documentId);
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [`answer:index:${documentId}`]);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  private async indexLocked(
+    runner: ReturnType<DataSource['createQueryRunner']>,
+    documentId: string,
+  ): Promise<void> {
+    // TypeORM answers an UPDATE with [rows, affected count].
+    const [[document]] = (await this.dataSource.query(
+      `UPDATE documents SET status = 'indexing', progress = 0, error = NULL, updated_at = now()
+       WHERE id = $1 AND status IN ('pending', 'indexing')
+       RETURNING tenant_id AS "tenantId", title, content`,
+      [documentId],
+    )) as [{ tenantId: string; title: string; content: string }[], number];
+    if (!document) return; // already indexed (or gone)
+
+    const language = detectLanguage(`${document.title}\n${document.content.slice(0, LANGUAGE_SAMPLE_CHARS)}`);
+    const chunks = chunkMarkdown(document.content);
+    await runner.startTransaction();
+    try {
+      await runner.query('DELETE FROM chunks WHERE document_id = $1', [documentId]);
+      for (let start = 0; start < chunks.length; start += BATCH_SIZE) {
+        const batch = chunks.slice(start, start + BATCH_SIZE);
+        await runner.query(
+          `INSERT INTO chunks (document_id, tenant_id, ordinal, heading, content, language, search_vector)
+           SELECT $1, $2, c.ordinal, c.heading, c.content, $3,
+                  setweight(to_tsvector($4::regconfig, unaccent($5 || ' ' || c.heading)), 'A') ||
+                  setweight(to_tsvector($4::regconfig, unaccent(c.content)), 'C')
+           FROM unnest($6::int[], $7::text[], $8::text[]) AS c(ordinal, heading, content)`,
+          [
+            documentId,
+            document.tenantId,
+            language,
+            textSearchConfig(language),
+            document.title,
+            batch.map((_, index) => start + index),
+            batch.map((chunk) => chunk.heading),
+            batch.map((chunk) => chunk.content),
+          ],
+        );
+        // Outside the transaction, so the admin API sees it move.
+        await this.dataSource.query('UPDATE documents SET progress = $2, updated_at = now() WHERE id = $1', [
+          documentId,
+          Math.min(0.99, (start + batch.length) / chunks.length),
+        ]);
+      }
+      await runner.query(
+        `UPDATE documents SET status = 'indexed', language = $2, chunk_count = $3, progress = 1, updated_at = now()
+         WHERE id = $1`,
+        [documentId, language, chunks.length],
+      );
+      await runner.commitTransaction();
+    } catch (error) {
+      await runner.rollbackTransaction();
+      throw error;
+    }
+    indexedChunks.inc(chunks.length);
+    this.logger.info({ documentId, language, chunks: chunks.length }, 'knowledge document indexed');
+  }
+}

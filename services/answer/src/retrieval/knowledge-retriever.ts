@@ -1,0 +1,206 @@
+import { Injectable } from '@nestjs/common';
+import {
+  isLanguage,
+  textSearchConfig,
+  type KnowledgePassage,
+  type Language,
+  type SearchQuery,
+} from '@steward/ai';
+import { DataSource } from '@steward/db';
+import { HEADING_SEPARATOR } from '../knowledge/chunking.js';
+
+/** What the answer path needs to know about a tenant's knowledge before searching it. */
+export interface KnowledgeProfile {
+  /** The languages of the tenant's indexed documents, most content first. */
+  languages: Language[];
+  /** Document titles and section headings, for the query rewrite to borrow their wording. */
+  headings: string[];
+  /** Estimated size of the whole knowledge base in tokens (characters / 4). */
+  approxTokens: number;
+}
+
+export interface SearchOptions {
+  /** How many passages to return. */
+  limit: number;
+  /** The member's language: passages written in it come first, as the member reads them best. */
+  preferredLanguage?: Language;
+}
+
+interface PassageRow {
+  id: string;
+  documentId: string;
+  title: string;
+  heading: string;
+  content: string;
+  language: string;
+  score: number;
+}
+
+const MAX_HEADINGS = 200;
+/** Hits fetched per language before merging. */
+const CANDIDATES_PER_LANGUAGE = 20;
+/** Questions this short (in search words) also get the trigram search. */
+const SHORT_QUERY_WORDS = 3;
+const TRIGRAM_WORDS = 8;
+const TRIGRAM_MIN_WORD_LENGTH = 4;
+/** Word similarity a misspelt word needs to count as the same word. */
+const TRIGRAM_THRESHOLD = 0.5;
+/** Trigram hits are guesses: they rank below comparable full-text hits. */
+const TRIGRAM_SCORE_WEIGHT = 0.6;
+
+/**
+ * Searches a tenant's indexed chunks: full text per language of the knowledge base (the
+ * rewritten terms OR-ed, stemmed by each language's configuration, ranked by cover density
+ * normalised into 0..1 as rank / (rank + 1)), plus trigram word similarity for short or
+ * misspelt questions. Everything is scoped by tenant.
+ */
+@Injectable()
+export class KnowledgeRetriever {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async profile(tenantId: string): Promise<KnowledgeProfile> {
+    const [languages, titles, headings] = await Promise.all([
+      this.dataSource.query(
+        `SELECT language, sum(char_length(title) + char_length(content))::bigint AS chars
+         FROM documents WHERE tenant_id = $1 AND status = 'indexed'
+         GROUP BY language ORDER BY chars DESC, language`,
+        [tenantId],
+      ) as Promise<{ language: string; chars: string }[]>,
+      this.dataSource.query(
+        `SELECT title FROM documents WHERE tenant_id = $1 AND status = 'indexed' ORDER BY created_at, id LIMIT $2`,
+        [tenantId, MAX_HEADINGS],
+      ) as Promise<{ title: string }[]>,
+      this.dataSource.query(
+        `SELECT DISTINCT heading FROM chunks WHERE tenant_id = $1 AND heading <> '' ORDER BY heading LIMIT $2`,
+        [tenantId, MAX_HEADINGS],
+      ) as Promise<{ heading: string }[]>,
+    ]);
+    const chars = languages.reduce((sum, row) => sum + Number(row.chars), 0);
+    const allHeadings = [
+      ...titles.map((row) => row.title),
+      ...headings.flatMap((row) => row.heading.split(HEADING_SEPARATOR)),
+    ];
+    return {
+      languages: languages.map((row) => row.language).filter(isLanguage),
+      headings: [...new Set(allHeadings.map((heading) => heading.trim()).filter(Boolean))].slice(
+        0,
+        MAX_HEADINGS,
+      ),
+      approxTokens: Math.ceil(chars / 4),
+    };
+  }
+
+  /** Every indexed document, one passage each, in a stable order (a cacheable prompt prefix). */
+  async wholeKnowledgeBase(tenantId: string): Promise<KnowledgePassage[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT id, title, content, language FROM documents
+       WHERE tenant_id = $1 AND status = 'indexed' ORDER BY created_at, id`,
+      [tenantId],
+    )) as { id: string; title: string; content: string; language: string | null }[];
+    return rows.map((row) => ({
+      documentId: row.id,
+      title: row.title,
+      content: row.content,
+      score: 1,
+      ...(isLanguage(row.language) ? { language: row.language } : {}),
+    }));
+  }
+
+  /** The best passages for the query, merged across languages and methods, scores in 0..1. */
+  async search(
+    tenantId: string,
+    query: SearchQuery,
+    knowledgeLanguages: readonly Language[],
+    options: SearchOptions,
+  ): Promise<KnowledgePassage[]> {
+    const terms = [...new Set(query.terms.map((term) => term.trim()).filter(Boolean))];
+    if (terms.length === 0 || knowledgeLanguages.length === 0) return [];
+    const fullText = (
+      await Promise.all(knowledgeLanguages.map((language) => this.fullTextSearch(tenantId, terms, language)))
+    ).flat();
+    const searchWords = terms.flatMap((term) => term.split(/\s+/));
+    const needsTrigrams = fullText.length < options.limit || searchWords.length <= SHORT_QUERY_WORDS;
+    const trigram = needsTrigrams ? await this.trigramSearch(tenantId, searchWords) : [];
+
+    const best = new Map<string, PassageRow>();
+    for (const row of [...fullText, ...trigram]) {
+      const known = best.get(row.id);
+      if (!known || row.score > known.score) best.set(row.id, row);
+    }
+    const foreign = (row: PassageRow) => (row.language === options.preferredLanguage ? 0 : 1);
+    return [...best.values()]
+      .sort((a, b) => foreign(a) - foreign(b) || b.score - a.score || Number(a.id) - Number(b.id))
+      .slice(0, options.limit)
+      .map(toPassage);
+  }
+
+  private async fullTextSearch(tenantId: string, terms: string[], language: Language): Promise<PassageRow[]> {
+    const rows = (await this.dataSource.query(
+      `WITH terms AS (
+         SELECT q FROM unnest($3::text[]) AS t(term),
+                LATERAL plainto_tsquery($2::regconfig, unaccent(t.term)) AS q
+         WHERE numnode(q) > 0
+       ), query AS (SELECT tsquery_or_all(q) AS q FROM terms)
+       SELECT c.id, c.document_id AS "documentId", d.title, c.heading, c.content, c.language,
+              ts_rank_cd(c.search_vector, query.q, 32) AS score
+       FROM query, chunks c JOIN documents d ON d.id = c.document_id
+       WHERE c.tenant_id = $1 AND c.language = $4 AND d.status = 'indexed' AND c.search_vector @@ query.q
+       ORDER BY score DESC, c.id
+       LIMIT $5`,
+      [tenantId, textSearchConfig(language), terms, language, CANDIDATES_PER_LANGUAGE],
+    )) as PassageRow[];
+    return rows.map((row) => ({ ...row, score: Number(row.score) }));
+  }
+
+  /** Chunks containing words similar to the question's (misspellings, partial words). */
+  private async trigramSearch(tenantId: string, searchWords: string[]): Promise<PassageRow[]> {
+    const words = [
+      ...new Set(
+        searchWords
+          .map((word) => word.toLowerCase().replace(/[^\p{L}\p{N}]/gu, ''))
+          .filter((word) => word.length >= TRIGRAM_MIN_WORD_LENGTH),
+      ),
+    ].slice(0, TRIGRAM_WORDS);
+    if (words.length === 0) return [];
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction();
+      await runner.query(`SELECT set_config('pg_trgm.word_similarity_threshold', $1, true)`, [
+        String(TRIGRAM_THRESHOLD),
+      ]);
+      // `content %> word` is the indexable form of word_similarity(word, content) >= threshold.
+      const anyWord = words.map((_, index) => `c.content %> $${index + 4}`).join(' OR ');
+      const rows = (await runner.query(
+        `SELECT c.id, c.document_id AS "documentId", d.title, c.heading, c.content, c.language,
+                (SELECT avg(CASE WHEN s >= $2 THEN s ELSE 0 END)
+                 FROM (SELECT word_similarity(w, c.content) AS s
+                       FROM unnest($3::text[]) AS w) AS sims
+                ) AS score
+         FROM chunks c JOIN documents d ON d.id = c.document_id
+         WHERE c.tenant_id = $1 AND d.status = 'indexed' AND (${anyWord})
+         ORDER BY score DESC, c.id
+         LIMIT ${CANDIDATES_PER_LANGUAGE}`,
+        [tenantId, TRIGRAM_THRESHOLD, words, ...words],
+      )) as PassageRow[];
+      await runner.commitTransaction();
+      return rows.map((row) => ({ ...row, score: Number(row.score) * TRIGRAM_SCORE_WEIGHT }));
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction();
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+}
+
+function toPassage(row: PassageRow): KnowledgePassage {
+  return {
+    documentId: row.documentId,
+    title: row.title,
+    ...(row.heading ? { heading: row.heading } : {}),
+    content: row.content,
+    score: Math.min(1, Math.max(0, row.score)),
+    ...(isLanguage(row.language) ? { language: row.language } : {}),
+  };
+}

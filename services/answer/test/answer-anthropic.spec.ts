@@ -1,0 +1,129 @@
+import { startAnthropicSandbox, type AnthropicSandbox, type RecordedRequest } from '@steward/sandbox';
+import { AnswerOutcome } from '@steward/contracts';
+import { waitFor } from '@steward/testing';
+import { AnswerHarness, contentOf } from './harness.js';
+
+const TENANT = 'tenant-anthropic';
+
+const PASSWORDS = `# Resetting your password
+To reset your password, open Settings and choose Forgot password. We send a reset link to the email address on your account.
+
+# Lost access to your email
+If you no longer have access to that email address, write to support@example.com from any address with your order number, and we move the account to a new address.`;
+
+function toolOf(request: RecordedRequest): string | undefined {
+  const choice = request.body.tool_choice;
+  return choice?.type === 'tool' ? choice.name : undefined;
+}
+
+function systemText(request: RecordedRequest): string {
+  const system = request.body.system;
+  return typeof system === 'string' ? system : (system ?? []).map((block) => block.text).join('\n');
+}
+
+describe('answer service with the Anthropic engine', () => {
+  let sandbox: AnthropicSandbox;
+  let harness: AnswerHarness;
+  let documentId: string;
+  const scriptedAnswers: string[] = [];
+
+  beforeAll(async () => {
+    sandbox = await startAnthropicSandbox();
+    // The model's answer comes from the script; anything else gets the sandbox's default reply.
+    sandbox.respondWith((request) => {
+      if (toolOf(request) !== 'submit_answer') return undefined;
+      const answer = scriptedAnswers.shift() ?? 'No script left.';
+      return {
+        toolUse: {
+          name: 'submit_answer',
+          input: { outcome: 'answered', answer, source_document_ids: [documentId], language: 'en' },
+        },
+      };
+    });
+    harness = await AnswerHarness.start({
+      ANTHROPIC_API_KEY: 'sk-ant-test-key',
+      ANTHROPIC_BASE_URL: sandbox.url,
+    });
+    documentId = await harness.addDocument(TENANT, 'Account access', PASSWORDS);
+  }, 30_000);
+
+  afterAll(async () => {
+    await harness?.stop();
+    await sandbox?.close();
+  });
+
+  it('sends the knowledge as a cached prefix, the previous turn on a follow-up, and posts the model’s answer', async () => {
+    scriptedAnswers.push(
+      'Open **Settings** and choose **Forgot password**; the reset link goes to your account email.',
+      'Write to support@example.com with your order number and we will move the account to a new address.',
+    );
+    const first = await harness.ask(TENANT, 'how do I reset my password?');
+    const [firstReply] = await harness.replyFor(first.requestId);
+    expect(contentOf(firstReply!.command)).toBe(
+      'Open **Settings** and choose **Forgot password**; the reset link goes to your account email.\n-# Sources: Account access',
+    );
+
+    const firstCall = sandbox.requests.find((request) => toolOf(request) === 'submit_answer')!;
+    expect(systemText(firstCall)).toContain(
+      'To reset your password, open Settings and choose Forgot password.',
+    );
+    const system = firstCall.body.system;
+    expect(Array.isArray(system) && system.some((block) => block.cache_control?.type === 'ephemeral')).toBe(
+      true,
+    );
+
+    const followUp = await harness.ask(TENANT, 'and if I no longer have that email?');
+    const [followUpReply] = await harness.replyFor(followUp.requestId);
+    expect(contentOf(followUpReply!.command)).toContain('Write to support@example.com');
+
+    const answerCalls = sandbox.requests.filter((request) => toolOf(request) === 'submit_answer');
+    expect(answerCalls).toHaveLength(2);
+    const [previousQuestion, previousAnswer] = answerCalls[1]!.body.messages;
+    expect(previousQuestion).toMatchObject({ role: 'user', content: 'how do I reset my password?' });
+    expect(previousAnswer).toMatchObject({
+      role: 'assistant',
+      content: expect.stringContaining('Open **Settings** and choose **Forgot password**'),
+    });
+    // The small knowledge base is the same cached prefix for both questions.
+    expect(systemText(answerCalls[1]!)).toBe(systemText(answerCalls[0]!));
+
+    const turn = await harness.turnFor(followUp.requestId);
+    expect(turn).toMatchObject({ outcome: AnswerOutcome.ANSWERED, engine: 'anthropic' });
+  });
+
+  it('splits a 5,000-character answer at sentence boundaries into messages of at most 2,000 characters', async () => {
+    const long = Array.from(
+      { length: 90 },
+      (_, n) => `Step ${n + 1} of the procedure is explained in this sentence.`,
+    ).join(' ');
+    expect(long.length).toBeGreaterThan(5_000);
+    scriptedAnswers.push(long);
+    const request = await harness.ask(TENANT, 'walk me through the whole password procedure', {
+      conversationId: 'another-conversation',
+    });
+    await harness.turnFor(request.requestId);
+    const replies = await waitFor(() => {
+      const found = harness
+        .commandsFor(request.requestId)
+        .filter(({ command }) => command.commandId.startsWith('reply:'));
+      return found.length === 3 ? found : undefined;
+    });
+
+    expect(replies.map(({ command }) => command.commandId)).toEqual(
+      [1, 2, 3].map((n) => `reply:${request.requestId}:${n}`),
+    );
+    const contents = replies.map(({ command }) => contentOf(command));
+    for (const content of contents) expect(content.length).toBeLessThanOrEqual(2_000);
+    expect(contents[0]).toMatch(/sentence\.$/);
+    expect(contents[1]).toMatch(/^Step \d+ .*sentence\.$/s);
+    expect(contents[2]).toMatch(/sentence\.\n-# Sources: Account access$/);
+    expect(replies[0]!.command.action).toMatchObject({
+      case: 'sendMessage',
+      value: { replyToMessageId: request.messageId },
+    });
+    expect(replies[1]!.command.action).toMatchObject({
+      case: 'sendMessage',
+      value: { replyToMessageId: '' },
+    });
+  });
+});

@@ -1,0 +1,60 @@
+import { Bus } from '@steward/bus';
+import { Rpc, type RpcReply } from '@steward/contracts';
+import { startService } from '@steward/runtime';
+import { createTestDatabase, resetJetStream, waitFor, type TestDatabase } from '@steward/testing';
+import pg from 'pg';
+import { answerService } from '../src/service.js';
+
+describe('knowledge indexing after a crash', () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    await resetJetStream();
+    database = await createTestDatabase();
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('indexes at start the documents a crash left pending or half-indexed', async () => {
+    const env = {
+      NATS_URL: process.env.NATS_URL,
+      DATABASE_URL: database.url,
+      STEWARD_LOCAL: '1',
+      LOG_LEVEL: 'silent',
+      OPS_PORT: '0',
+    };
+    // The first run only migrates the schema; the rows below are what a crash leaves behind.
+    await (await startService(answerService, env)).stop();
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    const { rows } = await client.query<{ id: string }>(
+      `INSERT INTO answer.documents (tenant_id, title, content, status)
+       VALUES ('tenant-crash', 'Shipping', 'We ship worldwide within two days.', 'indexing'),
+              ('tenant-crash', 'Returns', 'Returns are free for thirty days.', 'pending')
+       RETURNING id`,
+    );
+    await client.end();
+
+    const service = await startService(answerService, env);
+    const bus = await Bus.connect({ servers: process.env.NATS_URL!, name: 'indexing-resume-test' });
+    try {
+      const views = await waitFor(
+        async () => {
+          const { documents } = await bus.requestJson<RpcReply<'knowledgeList'>>(Rpc.knowledgeList.subject, {
+            tenantId: 'tenant-crash',
+          });
+          return documents.every((document) => document.status === 'indexed') ? documents : undefined;
+        },
+        { timeoutMs: 5_000, message: 'both documents indexed' },
+      );
+      expect(views.map((view) => [view.id, view.chunkCount, view.progress])).toEqual(
+        rows.map((row) => [row.id, 1, 1]),
+      );
+    } finally {
+      await bus.drain();
+      await service.stop();
+    }
+  });
+});
