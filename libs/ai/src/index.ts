@@ -42,3 +42,4 @@ export {
 export { AiEngineError, type AiFailureReason } from './errors.js';
 export { InvalidAiInputError } from './input-validation.js';
 export type { PinoLike } from './logger.js';
+export * from './moderation/index.js';

@@ -1,0 +1,35 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from '@steward/db';
+
+export interface BreakerLimits {
+  maxKicksAndBans: number;
+  windowMinutes: number;
+}
+
+/**
+ * The circuit breaker on kicks and bans: at most N per guild per window, counted in Postgres so
+ * the limit holds across replicas. Slots are keyed by message version, so a redelivered event
+ * finds the slot it already took instead of taking another.
+ */
+@Injectable()
+export class KickBanBreaker {
+  constructor(private readonly db: DataSource) {}
+
+  /** Takes a slot for this decision; false when the guild has used up its window. */
+  async tryTake(guildId: string, slotKey: string, limits: BreakerLimits): Promise<boolean> {
+    return this.db.transaction(async (manager) => {
+      // One decision per guild at a time, whichever replica makes it.
+      await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`moderation-breaker:${guildId}`]);
+      const mine = await manager.query('SELECT 1 FROM breaker_slots WHERE slot_key = $1', [slotKey]);
+      if (mine.length > 0) return true;
+      await manager.query(`DELETE FROM breaker_slots WHERE guild_id = $1 AND taken_at < now() - interval '1 day'`, [guildId]);
+      const [{ taken }] = await manager.query(
+        `SELECT count(*)::int AS taken FROM breaker_slots WHERE guild_id = $1 AND taken_at > now() - make_interval(mins => $2)`,
+        [guildId, limits.windowMinutes],
+      );
+      if (taken >= limits.maxKicksAndBans) return false;
+      await manager.query('INSERT INTO breaker_slots (slot_key, guild_id) VALUES ($1, $2)', [slotKey, guildId]);
+      return true;
+    });
+  }
+}

@@ -1,0 +1,198 @@
+import { Injectable } from '@nestjs/common';
+import type { ModerationLogEntry, ModerationLogListRequest, ModerationOutcomeName } from '@steward/contracts';
+import { DataSource } from '@steward/db';
+
+/** A decision about to be logged. */
+export interface NewLogEntry {
+  tenantId: string;
+  applicationId: string;
+  guildId: string;
+  channelId: string;
+  channelName: string | null;
+  messageId: string;
+  messageVersion: string;
+  authorId: string;
+  authorName: string;
+  content: string;
+  attachmentUrls: string[];
+  action: ModerationLogEntry['action'];
+  outcome: ModerationOutcomeName;
+  blockReason: ModerationLogEntry['blockReason'];
+  detail: string | null;
+  rule: string | null;
+  reason: string;
+  severity: ModerationLogEntry['severity'];
+  confidence: number;
+  engine: string;
+  fallback: boolean;
+  commandId: string | null;
+}
+
+export interface LogRow extends ModerationLogEntry {
+  applicationId: string;
+  commandId: string | null;
+}
+
+interface DbRow {
+  id: string;
+  tenant_id: string;
+  application_id: string;
+  guild_id: string;
+  channel_id: string;
+  channel_name: string | null;
+  message_id: string;
+  message_version: string;
+  author_id: string;
+  author_name: string;
+  content: string;
+  attachment_urls: string[];
+  action: LogRow['action'];
+  outcome: LogRow['outcome'];
+  block_reason: LogRow['blockReason'];
+  detail: string | null;
+  rule: string | null;
+  reason: string;
+  severity: LogRow['severity'];
+  confidence: number;
+  engine: string;
+  fallback: boolean;
+  command_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const FINAL_OUTCOMES: ReadonlySet<ModerationOutcomeName> = new Set(['done', 'failed', 'blocked', 'shadow', 'flagged']);
+
+export function isFinal(outcome: ModerationOutcomeName): boolean {
+  return FINAL_OUTCOMES.has(outcome);
+}
+
+/** The moderation log in Postgres: one entry per message version, settled by egress results. */
+@Injectable()
+export class ModerationLogStore {
+  constructor(private readonly db: DataSource) {}
+
+  /** Logs a decision once per message version; a second call returns the entry logged first. */
+  async insertOnce(entry: NewLogEntry): Promise<{ row: LogRow; created: boolean }> {
+    const inserted: DbRow[] = await this.db.query(
+      `INSERT INTO moderation_log (tenant_id, application_id, guild_id, channel_id, channel_name, message_id,
+         message_version, author_id, author_name, content, attachment_urls, action, outcome, block_reason, detail,
+         rule, reason, severity, confidence, engine, fallback, command_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
+       ON CONFLICT (message_id, message_version) DO NOTHING
+       RETURNING *`,
+      [
+        entry.tenantId, entry.applicationId, entry.guildId, entry.channelId, entry.channelName, entry.messageId,
+        entry.messageVersion, entry.authorId, entry.authorName, entry.content, entry.attachmentUrls, entry.action,
+        entry.outcome, entry.blockReason, entry.detail, entry.rule, entry.reason, entry.severity, entry.confidence,
+        entry.engine, entry.fallback, entry.commandId,
+      ],
+    );
+    if (inserted[0]) return { row: toRow(inserted[0]), created: true };
+    const existing = await this.findByMessage(entry.messageId, entry.messageVersion);
+    if (!existing) throw new Error(`moderation log entry for message ${entry.messageId} vanished`);
+    return { row: existing, created: false };
+  }
+
+  async findByMessage(messageId: string, messageVersion: string): Promise<LogRow | undefined> {
+    const rows: DbRow[] = await this.db.query('SELECT * FROM moderation_log WHERE message_id = $1 AND message_version = $2', [
+      messageId,
+      messageVersion,
+    ]);
+    return rows[0] ? toRow(rows[0]) : undefined;
+  }
+
+  /**
+   * Records what Discord did with the entry's command. Only a pending entry changes; the entry
+   * is returned either way (undefined when no entry has this command), with whether it changed now.
+   */
+  async settle(commandId: string, ok: boolean, detail: string | null): Promise<{ row: LogRow; changed: boolean } | undefined> {
+    // TypeORM answers an UPDATE with [rows, affected count].
+    const [updated]: [DbRow[], number] = await this.db.query(
+      `UPDATE moderation_log SET outcome = $2, detail = $3, updated_at = now()
+       WHERE command_id = $1 AND outcome = 'pending' RETURNING *`,
+      [commandId, ok ? 'done' : 'failed', detail],
+    );
+    if (updated[0]) return { row: toRow(updated[0]), changed: true };
+    const rows: DbRow[] = await this.db.query('SELECT * FROM moderation_log WHERE command_id = $1', [commandId]);
+    return rows[0] ? { row: toRow(rows[0]), changed: false } : undefined;
+  }
+
+  /** A tenant's entries, newest first, after the cursor's position. */
+  async list(filter: Omit<ModerationLogListRequest, 'limit'> & { limit: number }): Promise<{ rows: LogRow[]; nextCursor: string | null }> {
+    const where = ['tenant_id = $1'];
+    const params: unknown[] = [filter.tenantId];
+    const add = (clause: string, value: unknown) => {
+      params.push(value);
+      where.push(clause.replace('?', `$${params.length}`));
+    };
+    if (filter.guildId) add('guild_id = ?', filter.guildId);
+    if (filter.action) add('action = ?', filter.action);
+    if (filter.outcome) add('outcome = ?', filter.outcome);
+    if (filter.authorId) add('author_id = ?', filter.authorId);
+    if (filter.from) add('created_at >= ?', filter.from);
+    if (filter.to) add('created_at <= ?', filter.to);
+    if (filter.cursor) {
+      const position = decodeCursor(filter.cursor);
+      params.push(position.createdAt, position.id);
+      where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+    }
+    params.push(filter.limit + 1);
+    const rows: DbRow[] = await this.db.query(
+      `SELECT * FROM moderation_log WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
+      params,
+    );
+    const page = rows.slice(0, filter.limit);
+    const last = page.at(-1);
+    const nextCursor = rows.length > filter.limit && last ? encodeCursor(last) : null;
+    return { rows: page.map(toRow), nextCursor };
+  }
+}
+
+/** Thrown for a cursor this service did not hand out. */
+export class InvalidCursorError extends Error {}
+
+/** created_at holds whole milliseconds (see the migration), so the cursor's ISO time is exact. */
+function encodeCursor(row: DbRow): string {
+  return Buffer.from(JSON.stringify([row.created_at.toISOString(), row.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: string; id: string } {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    if (typeof createdAt !== 'string' || Number.isNaN(Date.parse(createdAt)) || !/^[0-9a-f-]{36}$/.test(id)) throw new Error();
+    return { createdAt, id };
+  } catch {
+    throw new InvalidCursorError('cursor is not one this service handed out');
+  }
+}
+
+function toRow(row: DbRow): LogRow {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    applicationId: row.application_id,
+    guildId: row.guild_id,
+    channelId: row.channel_id,
+    channelName: row.channel_name,
+    messageId: row.message_id,
+    messageVersion: row.message_version,
+    authorId: row.author_id,
+    authorName: row.author_name,
+    content: row.content,
+    attachmentUrls: row.attachment_urls,
+    action: row.action,
+    outcome: row.outcome,
+    blockReason: row.block_reason,
+    detail: row.detail,
+    rule: row.rule,
+    reason: row.reason,
+    severity: row.severity,
+    confidence: Number(row.confidence),
+    engine: row.engine,
+    fallback: row.fallback,
+    commandId: row.command_id,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}

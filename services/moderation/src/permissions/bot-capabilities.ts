@@ -1,0 +1,110 @@
+import { PermissionFlagsBits } from 'discord-api-types/v10';
+import type { ModerationAction } from '@steward/ai';
+import type { GuildDirectory } from '../directory/guild-directory.js';
+
+/** Why the bot cannot take an action; `detail` is the exact sentence the moderation log shows. */
+export interface ActionBlock {
+  blockReason: 'hierarchy' | 'owner' | 'missing_permission';
+  detail: string;
+}
+
+const ALL = Object.values(PermissionFlagsBits).reduce((all, bit) => all | bit, 0n);
+
+/** The permissions each action needs, named as Discord's role settings name them. */
+const REQUIRED: Record<ModerationAction, { bits: bigint; name: string; where: 'channel' | 'guild' }[]> = {
+  warn: [
+    { bits: PermissionFlagsBits.ViewChannel, name: 'View Channel', where: 'channel' },
+    { bits: PermissionFlagsBits.SendMessages, name: 'Send Messages', where: 'channel' },
+  ],
+  delete: [
+    { bits: PermissionFlagsBits.ViewChannel, name: 'View Channel', where: 'channel' },
+    { bits: PermissionFlagsBits.ManageMessages, name: 'Manage Messages', where: 'channel' },
+  ],
+  timeout: [{ bits: PermissionFlagsBits.ModerateMembers, name: 'Moderate Members', where: 'guild' }],
+  kick: [{ bits: PermissionFlagsBits.KickMembers, name: 'Kick Members', where: 'guild' }],
+  ban: [{ bits: PermissionFlagsBits.BanMembers, name: 'Ban Members', where: 'guild' }],
+};
+
+/** Actions against the member rather than the message: the role hierarchy applies to them. */
+const MEMBER_ACTIONS: ReadonlySet<ModerationAction> = new Set(['timeout', 'kick', 'ban']);
+
+export interface MessagePlace {
+  channelId: string;
+  /** The member's role ids, from the message's `member`. */
+  memberRoleIds: readonly string[];
+  authorId: string;
+}
+
+/** What the bot may do in a guild, computed as Discord computes permissions. */
+export class BotCapabilities {
+  private readonly positions = new Map<string, number>();
+  private readonly guildPermissions: bigint;
+  private readonly botUserIds: Set<string>;
+
+  constructor(private readonly directory: GuildDirectory) {
+    for (const role of directory.roles) this.positions.set(role.id, role.position);
+    const everyone = directory.roles.find((role) => role.id === directory.guild.id);
+    let permissions = BigInt(everyone?.permissions ?? '0');
+    for (const roleId of directory.botRoleIds) {
+      const role = directory.roles.find((candidate) => candidate.id === roleId);
+      if (role) permissions |= BigInt(role.permissions);
+    }
+    this.guildPermissions = (permissions & PermissionFlagsBits.Administrator) !== 0n ? ALL : permissions;
+    this.botUserIds = new Set(
+      directory.roles.filter((role) => role.botId && directory.botRoleIds.includes(role.id)).map((role) => role.botId!),
+    );
+  }
+
+  /** The bot's permissions in a channel: guild permissions with the channel's (or its parent's) overwrites. */
+  channelPermissions(channelId: string): bigint {
+    if ((this.guildPermissions & PermissionFlagsBits.Administrator) !== 0n) return ALL;
+    const channel = this.directory.channels.find((candidate) => candidate.id === channelId);
+    if (!channel) return this.guildPermissions;
+    const guildId = this.directory.guild.id;
+    let permissions = this.guildPermissions;
+    const everyone = channel.permissionOverwrites.find((o) => o.id === guildId);
+    if (everyone) permissions = (permissions & ~BigInt(everyone.deny)) | BigInt(everyone.allow);
+    let allow = 0n;
+    let deny = 0n;
+    for (const overwrite of channel.permissionOverwrites) {
+      if (overwrite.type === 0 && overwrite.id !== guildId && this.directory.botRoleIds.includes(overwrite.id)) {
+        allow |= BigInt(overwrite.allow);
+        deny |= BigInt(overwrite.deny);
+      }
+    }
+    permissions = (permissions & ~deny) | allow;
+    const own = channel.permissionOverwrites.find((o) => o.type === 1 && this.botUserIds.has(o.id));
+    if (own) permissions = (permissions & ~BigInt(own.deny)) | BigInt(own.allow);
+    return permissions;
+  }
+
+  /** Position of the member's highest role (0: only @everyone). */
+  memberTopRolePosition(roleIds: readonly string[]): number {
+    return roleIds.reduce((top, id) => Math.max(top, this.positions.get(id) ?? 0), 0);
+  }
+
+  /** Whether the bot could ever act on this member itself (owner and role hierarchy). */
+  hierarchyBlock(place: Pick<MessagePlace, 'authorId' | 'memberRoleIds'>): ActionBlock | undefined {
+    if (place.authorId === this.directory.ownerId) return { blockReason: 'owner', detail: 'the member is the server owner' };
+    if (this.memberTopRolePosition(place.memberRoleIds) >= this.directory.botTopRolePosition) {
+      return { blockReason: 'hierarchy', detail: "bot role is below the member's top role" };
+    }
+    return undefined;
+  }
+
+  /** Why the bot cannot take this action on this message, or undefined when it can. */
+  blockFor(action: ModerationAction, place: MessagePlace): ActionBlock | undefined {
+    const channel = this.channelPermissions(place.channelId);
+    for (const requirement of REQUIRED[action]) {
+      const held = requirement.where === 'channel' ? channel : this.guildPermissions;
+      if ((held & requirement.bits) !== requirement.bits) {
+        return { blockReason: 'missing_permission', detail: `missing ${requirement.name} permission` };
+      }
+    }
+    return MEMBER_ACTIONS.has(action) ? this.hierarchyBlock(place) : undefined;
+  }
+}
+
+export function isMemberAction(action: ModerationAction): boolean {
+  return MEMBER_ACTIONS.has(action);
+}

@@ -1,0 +1,264 @@
+import { EventEmitter } from 'node:events';
+import { Inject, Injectable } from '@nestjs/common';
+import { detectLanguage, type ModerationAction, type ModerationJudge, type ModerationVerdict } from '@steward/ai';
+import { Bus } from '@steward/bus';
+import { commandSubject, DiscordCommandSchema, encode, type GuildConfig } from '@steward/contracts';
+import { CONFIG, GuildConfigStore, LOGGER } from '@steward/runtime';
+import type { Logger } from '@steward/telemetry';
+import { commandIdFor, moderationCommand } from '../acting/moderation-commands.js';
+import { KickBanBreaker } from '../breaker/kick-ban-breaker.js';
+import type { ModerationConfig } from '../config.js';
+import { GuildDirectoryClient } from '../directory/guild-directory.client.js';
+import { MEMBER_MESSAGE_TYPES, type DiscordMessage } from '../events/discord-message.js';
+import { RecentMessages } from '../events/recent-messages.js';
+import { ActionedFacts } from '../facts/actioned-facts.js';
+import { ModerationLogStore, type LogRow, type NewLogEntry } from '../log/moderation-log.store.js';
+import { breakerTripsTotal, decisionSeconds, decisionsTotal, messagesTotal } from '../metrics.js';
+import { BotCapabilities, type ActionBlock } from '../permissions/bot-capabilities.js';
+import { chooseAction } from '../policy/action-policy.js';
+import { QuotaGate } from '../quota/quota-gate.js';
+
+export const MODERATION_JUDGE = Symbol('moderation:judge');
+
+export type MessageEventKind = 'create' | 'update';
+
+/** What became of one message, for metrics, tests and the benchmark. */
+export interface MessageChecked {
+  messageId: string;
+  event: MessageEventKind;
+  /** `skipped_<why>`, `quota_denied`, `no_action`, `logged` or `resumed`. */
+  result: string;
+  action: ModerationAction | null;
+  /** Time spent on the message in this service. */
+  elapsedMs: number;
+}
+
+/** In-process notifications of finished checks (`checked`), for observers such as the benchmark. */
+@Injectable()
+export class ModerationEvents extends EventEmitter<{ checked: [MessageChecked] }> {}
+
+type Settings = GuildConfig['settings']['moderation'];
+
+/**
+ * One message through moderation: who is exempt, quota, the judge, the policy, permission and
+ * hierarchy checks, the circuit breaker, the log entry, and the egress command. Every step is
+ * idempotent per message version (`create`, or the edit's timestamp), so a redelivered event
+ * acts once, logs once and counts once.
+ */
+@Injectable()
+export class ModerationPipeline {
+  constructor(
+    private readonly guilds: GuildConfigStore,
+    private readonly directory: GuildDirectoryClient,
+    private readonly recent: RecentMessages,
+    private readonly quota: QuotaGate,
+    private readonly log: ModerationLogStore,
+    private readonly breaker: KickBanBreaker,
+    private readonly facts: ActionedFacts,
+    private readonly events: ModerationEvents,
+    private readonly bus: Bus,
+    @Inject(MODERATION_JUDGE) private readonly judge: ModerationJudge,
+    @Inject(CONFIG) private readonly config: ModerationConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async handle(event: MessageEventKind, applicationId: string, message: DiscordMessage): Promise<MessageChecked> {
+    const started = performance.now();
+    const { result, action } = await this.check(event, applicationId, message);
+    messagesTotal.inc({ event, result });
+    const checked: MessageChecked = { messageId: message.id, event, result, action, elapsedMs: performance.now() - started };
+    this.events.emit('checked', checked);
+    return checked;
+  }
+
+  private async check(
+    event: MessageEventKind,
+    applicationId: string,
+    message: DiscordMessage,
+  ): Promise<{ result: string; action: ModerationAction | null }> {
+    const skip = (why: string) => ({ result: `skipped_${why}`, action: null });
+    const guildId = message.guild_id;
+    if (!guildId) return skip('not_in_guild');
+    const config = this.guilds.get(guildId, applicationId);
+    const settings = config?.settings.moderation;
+    if (!config || !settings?.enabled) return skip('disabled');
+    const author = message.author;
+    if (!author || author.bot || author.system || message.webhook_id || author.id === applicationId) return skip('bot');
+    if (message.type !== undefined && !MEMBER_MESSAGE_TYPES.has(message.type)) return skip('not_a_member_message');
+    // An update without an edit time is Discord filling in embeds, not the member changing the text.
+    if (event === 'update' && (!message.edited_timestamp || message.content === undefined)) return skip('not_an_edit');
+    const content = message.content ?? '';
+    const attachmentUrls = (message.attachments ?? []).map((attachment) => attachment.url);
+    if (!content.trim() && attachmentUrls.length === 0) return skip('empty');
+
+    const authorName = message.member?.nick || author.global_name || author.username;
+    const memberRoleIds = message.member?.roles ?? [];
+    if (event === 'create') {
+      this.recent.record(message.channel_id, {
+        messageId: message.id,
+        authorId: author.id,
+        author: authorName,
+        content,
+        sentAtMs: message.timestamp ? Date.parse(message.timestamp) : Date.now(),
+      });
+    }
+    if (settings.exemptChannelIds.includes(message.channel_id)) return skip('exempt_channel');
+    if (memberRoleIds.some((roleId) => settings.exemptRoleIds.includes(roleId))) return skip('exempt_role');
+
+    const directory = await this.directory.get(guildId, applicationId);
+    const channel = directory?.channels.find((candidate) => candidate.id === message.channel_id);
+    if (channel?.parentId && settings.exemptChannelIds.includes(channel.parentId)) return skip('exempt_channel');
+    const bot = directory ? new BotCapabilities(directory) : undefined;
+    const place = { channelId: message.channel_id, authorId: author.id, memberRoleIds };
+    // Not worth a check (nor a message of quota) when nothing enabled could touch this member.
+    if (bot?.hierarchyBlock(place) && !settings.actions.delete && !settings.actions.warn) return skip('untouchable_member');
+
+    const messageVersion = event === 'update' ? message.edited_timestamp! : 'create';
+    const already = await this.log.findByMessage(message.id, messageVersion);
+    if (already) {
+      await this.carryOut(already);
+      return { result: 'resumed', action: already.action };
+    }
+
+    const quota = await this.quota.reserve({
+      tenantId: config.tenantId,
+      guildId,
+      operationId: `moderation:${message.id}:${messageVersion}`,
+    });
+    if (quota.kind === 'denied') return { result: 'quota_denied', action: null };
+
+    // The offline judge reads no language; detecting it costs more than its detectors.
+    const language = this.judge.name === 'offline' ? 'en' : detectLanguage(content);
+    const judgedAt = performance.now();
+    const verdict = await this.judge.judge({
+      message: content,
+      authorName,
+      authorId: author.id,
+      channelName: channel?.name,
+      recentChannelMessages: this.recent.before(message.channel_id, message.id),
+      rules: settings.rules,
+      language,
+    });
+    // Without metering, nothing destructive happens unmetered (fail closed).
+    const decision = chooseAction({
+      verdict,
+      enabled: settings.actions,
+      minConfidence: this.config.MODERATION_MIN_CONFIDENCE,
+      ceiling: quota.kind === 'unavailable' ? 'delete' : undefined,
+    });
+    decisionSeconds.observe({ engine: verdict.engine }, (performance.now() - judgedAt) / 1000);
+    if (decision.action === null) {
+      if (verdict.violation) {
+        this.logger.debug({ guildId, messageId: message.id, reason: decision.reason, verdict }, 'violation without action');
+      }
+      return { result: 'no_action', action: null };
+    }
+
+    const action = decision.action;
+    const entry: NewLogEntry = {
+      tenantId: config.tenantId,
+      applicationId,
+      guildId,
+      channelId: message.channel_id,
+      channelName: channel?.name ?? null,
+      messageId: message.id,
+      messageVersion,
+      authorId: author.id,
+      authorName,
+      content,
+      attachmentUrls,
+      action,
+      rule: verdict.rule ?? null,
+      reason: verdict.reason,
+      severity: verdict.severity === 'none' ? 'low' : verdict.severity,
+      confidence: verdict.confidence,
+      engine: verdict.engine,
+      fallback: verdict.fallback === true,
+      ...(await this.outcomeOf(action, settings, bot, place, { messageId: message.id, messageVersion }, guildId)),
+    };
+    const { row, created } = await this.log.insertOnce(entry);
+    if (created) {
+      decisionsTotal.inc({ action: row.action, outcome: row.outcome });
+      this.logDecision(row, verdict);
+    }
+    await this.carryOut(row);
+    return { result: created ? 'logged' : 'resumed', action };
+  }
+
+  /** Shadow, blocked, flagged, or pending with the command that will carry the action out. */
+  private async outcomeOf(
+    action: ModerationAction,
+    settings: Settings,
+    bot: BotCapabilities | undefined,
+    place: { channelId: string; authorId: string; memberRoleIds: string[] },
+    version: { messageId: string; messageVersion: string },
+    guildId: string,
+  ): Promise<Pick<NewLogEntry, 'outcome' | 'blockReason' | 'detail' | 'commandId'>> {
+    const block: ActionBlock | undefined = bot?.blockFor(action, place);
+    if (settings.shadowMode) {
+      return {
+        outcome: 'shadow',
+        blockReason: block?.blockReason ?? null,
+        detail: block ? `would have been blocked: ${block.detail}` : null,
+        commandId: null,
+      };
+    }
+    if (block) return { outcome: 'blocked', blockReason: block.blockReason, detail: block.detail, commandId: null };
+    const slotKey = `${version.messageId}:${version.messageVersion}`;
+    if ((action === 'kick' || action === 'ban') && !(await this.breaker.tryTake(guildId, slotKey, settings.breaker))) {
+      breakerTripsTotal.inc();
+      return {
+        outcome: 'flagged',
+        blockReason: null,
+        detail: `circuit breaker: more than ${settings.breaker.maxKicksAndBans} kicks and bans within ${settings.breaker.windowMinutes} minutes; flagged for review instead`,
+        commandId: null,
+      };
+    }
+    return { outcome: 'pending', blockReason: null, detail: null, commandId: commandIdFor(version.messageId, version.messageVersion, action) };
+  }
+
+  /** Sends the entry's command while it is pending, or publishes the final fact; both are idempotent. */
+  private async carryOut(row: LogRow): Promise<void> {
+    if (row.outcome !== 'pending') {
+      await this.facts.publish(row);
+      return;
+    }
+    const settings = this.guilds.get(row.guildId, row.applicationId)?.settings.moderation;
+    const command = moderationCommand(row.action, {
+      messageVersion: row.messageVersion,
+      tenantId: row.tenantId,
+      applicationId: row.applicationId,
+      guildId: row.guildId,
+      channelId: row.channelId,
+      messageId: row.messageId,
+      authorId: row.authorId,
+      rule: row.rule ?? 'server rules',
+      // Only a warning has words of its own, in the member's language.
+      language: row.action === 'warn' ? detectLanguage(row.content) : 'en',
+      timeoutMinutes: settings?.timeoutMinutes ?? 10,
+      banDeleteMessageSeconds: this.config.MODERATION_BAN_DELETE_SECONDS,
+    });
+    await this.bus.publish(commandSubject(command), encode(DiscordCommandSchema, command), { msgId: command.commandId });
+  }
+
+  private logDecision(row: LogRow, verdict: ModerationVerdict): void {
+    const fields = {
+      tenantId: row.tenantId,
+      guildId: row.guildId,
+      channelId: row.channelId,
+      messageId: row.messageId,
+      authorId: row.authorId,
+      action: row.action,
+      outcome: row.outcome,
+      detail: row.detail,
+      rule: row.rule,
+      severity: row.severity,
+      confidence: row.confidence,
+      engine: verdict.engine,
+      fallback: row.fallback,
+    };
+    if (row.outcome === 'flagged') this.logger.warn(fields, 'circuit breaker tripped: kick/ban flagged for review');
+    else if (row.outcome === 'blocked') this.logger.warn(fields, `moderation action blocked: ${row.detail}`);
+    else this.logger.info(fields, row.outcome === 'shadow' ? 'moderation decision (shadow mode, nothing done)' : 'moderation action');
+  }
+}

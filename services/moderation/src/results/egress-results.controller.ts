@@ -1,0 +1,51 @@
+import { Controller, Inject } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import { JetStreamEventPattern } from '@steward/bus';
+import { DiscordCommandResultSchema, protoDecoder, Streams, Subjects, type DiscordCommandResult } from '@steward/contracts';
+import { LOGGER } from '@steward/runtime';
+import type { Logger } from '@steward/telemetry';
+import { COMMAND_ID_PREFIX } from '../acting/moderation-commands.js';
+import { ActionedFacts } from '../facts/actioned-facts.js';
+import { ModerationLogStore } from '../log/moderation-log.store.js';
+import { decisionsTotal } from '../metrics.js';
+
+/** How Discord's refusal reads in the moderation log. */
+export function failureDetail(result: DiscordCommandResult): string {
+  const status = result.httpStatus ? `HTTP ${result.httpStatus}` : 'no answer from Discord';
+  const code = result.discordCode ? ` (Discord code ${result.discordCode})` : '';
+  return `${status}${code}: ${result.error || 'unknown error'}`;
+}
+
+/** Settles moderation log entries with what egress reports Discord did. */
+@Controller()
+export class EgressResultsController {
+  constructor(
+    private readonly log: ModerationLogStore,
+    private readonly facts: ActionedFacts,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  @JetStreamEventPattern(Subjects.egressResult, {
+    stream: Streams.facts.name,
+    durable: 'moderation-egress-results',
+    concurrency: 8,
+    decode: protoDecoder(DiscordCommandResultSchema),
+  })
+  async onResult(@Payload() result: DiscordCommandResult): Promise<void> {
+    if (!result.commandId.startsWith(COMMAND_ID_PREFIX)) return;
+    const detail = result.ok ? null : failureDetail(result);
+    const settled = await this.log.settle(result.commandId, result.ok, detail);
+    if (!settled) {
+      this.logger.warn({ commandId: result.commandId }, 'egress result for a moderation command without a log entry');
+      return;
+    }
+    const { row, changed } = settled;
+    if (changed) {
+      decisionsTotal.inc({ action: row.action, outcome: row.outcome });
+      if (row.outcome === 'failed') {
+        this.logger.warn({ guildId: row.guildId, messageId: row.messageId, action: row.action, detail }, 'Discord refused a moderation action');
+      }
+    }
+    await this.facts.publish(row);
+  }
+}

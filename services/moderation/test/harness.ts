@@ -1,0 +1,187 @@
+/**
+ * Moderation as it runs for real, in one process: the Discord and Anthropic sandboxes, and the
+ * gateway, router (guild directory), metering, egress and moderation services on the shared
+ * NATS and a fresh database. Members post in the sandbox; the gateway publishes the dispatch;
+ * moderation acts through egress back on the sandbox.
+ */
+import type { StewardEnv } from '@steward/config';
+import { Bus } from '@steward/bus';
+import {
+  Buckets,
+  guildConfig,
+  MeteringRpc,
+  ModerationRpc,
+  type GuildConfig,
+  type ModerationLogEntry,
+  type ModerationLogListRequest,
+} from '@steward/contracts';
+import { GuildConfigStore, startService, type RunningService } from '@steward/runtime';
+import {
+  startAnthropicSandbox,
+  startDiscordSandbox,
+  type AnthropicSandbox,
+  type ApplicationCredentials,
+  type DiscordSandbox,
+  type RecordedRequest,
+} from '@steward/sandbox';
+import { createTestDatabase, resetJetStream, waitFor, type TestDatabase } from '@steward/testing';
+import { egressService } from '../../egress/src/service.js';
+import { gatewayService } from '../../gateway/src/service.js';
+import { meteringService } from '../../metering/src/service.js';
+import { routerService } from '../../router/src/service.js';
+import type { ModerationConfig } from '../src/config.js';
+import { ModerationEvents, type MessageChecked } from '../src/pipeline/moderation-pipeline.js';
+import { moderationService } from '../src/service.js';
+
+export const TENANT = 'tenant-moderation';
+
+/** The verdict the sandbox model gives, as the tool input of submit_moderation_verdict. */
+export interface ScriptedVerdict {
+  violation: boolean;
+  rule: string;
+  severity: 'none' | 'low' | 'medium' | 'high' | 'critical';
+  recommended_action: 'none' | 'warn' | 'delete' | 'timeout' | 'kick' | 'ban';
+  confidence: number;
+  reason: string;
+}
+
+export const CLEAN: ScriptedVerdict = {
+  violation: false,
+  rule: '',
+  severity: 'none',
+  recommended_action: 'none',
+  confidence: 0.95,
+  reason: 'An ordinary message.',
+};
+
+/** The text of the message under judgement, as the judge's prompt carries it. */
+export function judgedMessage(request: RecordedRequest): string {
+  const text = request.body.messages.map((m) => (typeof m.content === 'string' ? m.content : '')).join('\n');
+  return /<message [^>]*>\n([\s\S]*?)\n<\/message>/.exec(text)?.[1] ?? '';
+}
+
+export class ModerationHarness {
+  discord!: DiscordSandbox;
+  anthropic!: AnthropicSandbox;
+  app!: ApplicationCredentials;
+  bus!: Bus;
+  moderation!: RunningService<ModerationConfig>;
+  /** The model's verdict for messages containing a key; everything else is clean. */
+  readonly verdicts = new Map<string, ScriptedVerdict | 'down'>();
+  readonly checked: MessageChecked[] = [];
+  private readonly services: RunningService<StewardEnv>[] = [];
+  private database!: TestDatabase;
+
+  /** `prepare` creates the guilds before the gateway connects, so GUILD_CREATE carries them whole. */
+  async start(prepare: (discord: DiscordSandbox, app: ApplicationCredentials) => void): Promise<void> {
+    await resetJetStream();
+    this.database = await createTestDatabase();
+    this.discord = await startDiscordSandbox({ identifyIntervalMs: 0 });
+    this.anthropic = await startAnthropicSandbox({ apiKey: 'sk-ant-test' });
+    this.anthropic.respondWith((request) => {
+      const message = judgedMessage(request);
+      // The most specific key wins.
+      for (const [key, verdict] of [...this.verdicts].sort(([a], [b]) => b.length - a.length)) {
+        if (!message.includes(key)) continue;
+        if (verdict === 'down') return { error: { status: 529, type: 'overloaded_error', message: 'Overloaded' } };
+        return { toolUse: { name: 'submit_moderation_verdict', input: { ...verdict } } };
+      }
+      return { toolUse: { name: 'submit_moderation_verdict', input: { ...CLEAN } } };
+    });
+    this.app = this.discord.createApplication({ name: 'Steward' });
+    prepare(this.discord, this.app);
+
+    const common = {
+      NATS_URL: process.env.NATS_URL,
+      DATABASE_URL: this.database.url,
+      STEWARD_LOCAL: '1',
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      OPS_PORT: '0',
+      DISCORD_API_URL: this.discord.apiUrl,
+      DISCORD_APPLICATION_ID: this.app.id,
+      DISCORD_BOT_TOKEN: this.app.token,
+    };
+    this.bus = await Bus.connect({ servers: process.env.NATS_URL!, name: 'moderation-test' });
+    this.services.push((await startService(meteringService, common)) as unknown as RunningService<StewardEnv>);
+    this.services.push((await startService(routerService, common)) as unknown as RunningService<StewardEnv>);
+    this.services.push((await startService(egressService, common)) as unknown as RunningService<StewardEnv>);
+    this.moderation = await startService(moderationService, {
+      ...common,
+      ANTHROPIC_API_KEY: 'sk-ant-test',
+      ANTHROPIC_BASE_URL: this.anthropic.url,
+    });
+    this.services.push(this.moderation as unknown as RunningService<StewardEnv>);
+    this.moderation.app.get(ModerationEvents).on('checked', (checked) => this.checked.push(checked));
+    this.services.push((await startService(gatewayService, common)) as unknown as RunningService<StewardEnv>);
+    await this.bus.requestJson(MeteringRpc.subscriptionSet.subject, { tenantId: TENANT, plan: 'pro' }, { timeoutMs: 10_000 });
+  }
+
+  async stop(): Promise<void> {
+    for (const service of this.services.reverse()) await service.stop().catch(() => undefined);
+    await this.bus?.drain().catch(() => undefined);
+    await this.discord?.close();
+    await this.anthropic?.close();
+    await this.database?.drop();
+  }
+
+  /** Publishes the guild's settings to KV and waits until moderation has them. */
+  async configure(guildId: string, moderation: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<GuildConfig> {
+    const config = guildConfig.parse({
+      guildId,
+      tenantId: TENANT,
+      applicationId: this.app.id,
+      settings: { responseMode: 'ask', moderation: { enabled: true, ...moderation }, ...extra },
+    });
+    await this.bus.putJson(Buckets.configGuilds.name, guildId, config);
+    const store = this.moderation.app.get(GuildConfigStore);
+    await waitFor(() => JSON.stringify(store.get(guildId)?.settings) === JSON.stringify(config.settings), {
+      message: 'moderation to see the new settings',
+    });
+    return config;
+  }
+
+  /** Waits until the router's directory has the guild (after the gateway's GUILD_CREATE). */
+  async directoryReady(guildId: string, check: (reply: { roles: { id: string; permissions: string }[] }) => boolean = () => true) {
+    await waitFor(
+      async () => check(await this.bus.requestJson('rpc.router.directory.guild', { guildId }, { timeoutMs: 2_000 })),
+      { timeoutMs: 10_000, message: `the guild directory of ${guildId}` },
+    );
+  }
+
+  /** Resolves when moderation has finished with the message (`count`-th time for redeliveries). */
+  whenChecked(messageId: string, count = 1): Promise<MessageChecked> {
+    return waitFor(() => this.checked.filter((c) => c.messageId === messageId)[count - 1], {
+      timeoutMs: 10_000,
+      message: `moderation to check message ${messageId}`,
+    });
+  }
+
+  async log(filter: Omit<ModerationLogListRequest, 'tenantId'> = {}): Promise<{ entries: ModerationLogEntry[]; nextCursor: string | null }> {
+    return this.bus.requestJson(ModerationRpc.logList.subject, { tenantId: TENANT, ...filter });
+  }
+
+  /** The log entry of a message once its outcome is final. */
+  entryFor(messageId: string, final = true): Promise<ModerationLogEntry> {
+    return waitFor(
+      async () => {
+        const { entries } = await this.log({ limit: 100 });
+        return entries.find((entry) => entry.messageId === messageId && (!final || entry.outcome !== 'pending'));
+      },
+      { timeoutMs: 10_000, message: `a settled moderation log entry for message ${messageId}` },
+    );
+  }
+
+  async moderationMessagesUsed(): Promise<number> {
+    const usage = await this.bus.requestJson<{ byKind: Record<string, number> }>(MeteringRpc.usage.subject, { tenantId: TENANT }, { timeoutMs: 10_000 });
+    return usage.byKind.moderation ?? 0;
+  }
+
+  /** REST calls moderation may cause, after a point in time. */
+  moderationCalls(since: number) {
+    return this.discord.restLog.filter(
+      (entry) =>
+        entry.at >= since &&
+        (entry.method === 'DELETE' || entry.method === 'PUT' || entry.method === 'PATCH' || (entry.method === 'POST' && entry.route === '/channels/:channelId/messages')),
+    );
+  }
+}
