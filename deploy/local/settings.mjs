@@ -1,6 +1,6 @@
 // What `npm start` is asked to do: command-line flags, the environment (validated, one clear
 // line per problem), the local credentials kept in the data dir, and the ports to use.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -130,9 +130,15 @@ export function loadOrCreateCredentials(dataDir) {
     for (const key of ['email', 'password', 'apiKey', 'masterKey']) {
       if (typeof stored[key] !== 'string' || !stored[key]) throw new InfraError(`${file} has no "${key}": fix it or delete it to generate new credentials.`);
     }
+    // Data dirs from before the tenant id was recorded get one now, kept from then on.
+    if (typeof stored.tenantId !== 'string' || !stored.tenantId) {
+      stored.tenantId = randomUUID();
+      writeFileSync(file, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
+    }
     return { file, created: false, ...stored };
   }
   const credentials = {
+    tenantId: randomUUID(),
     email: 'admin@steward.local',
     password: randomBytes(12).toString('base64url'),
     apiKey: `stw_${randomBytes(24).toString('base64url')}`,

@@ -109,6 +109,7 @@ async function main() {
     DATABASE_URL: databaseUrl,
     STEWARD_LOCAL: '1',
     STEWARD_DATA_DIR: flags.dataDir,
+    STEWARD_LOCAL_TENANT_ID: credentials.tenantId,
     STEWARD_LOCAL_API_KEY: credentials.apiKey,
     STEWARD_LOCAL_ADMIN_EMAIL: credentials.email,
     STEWARD_LOCAL_ADMIN_PASSWORD: credentials.password,

@@ -9,10 +9,6 @@ export const egressService: ServiceDefinition<EgressConfig> = {
   name: 'egress',
   configSchema: egressEnv,
   module: (config) => AppModule.forConfig(config),
-  // Streams is declared `as const`; StreamSpec wants mutable subject arrays.
-  streams: [Streams.discordCommands, Streams.facts].map((stream) => ({
-    ...stream,
-    subjects: [...stream.subjects],
-  })),
+  streams: [Streams.discordCommands, Streams.facts],
   buckets: [EGRESS_COMMANDS_BUCKET],
 };

@@ -95,7 +95,7 @@ describe('interactions service', () => {
     const commandsResponse = await fetch(`${discord.apiUrl}/v10/applications/${app.id}/commands`, {
       headers: { authorization: `Bot ${app.token}` },
     });
-    expect((await commandsResponse.json()).map((c: { name: string }) => c.name)).toEqual(['ask']);
+    expect(((await commandsResponse.json()) as Array<{ name: string }>).map((c) => c.name)).toEqual(['ask']);
   });
 
   it('answers a signed /ask from Discord with a deferred response well inside 3 s and queues the question', async () => {
@@ -145,7 +145,7 @@ describe('interactions service', () => {
       post(askBody('replayed'), { timestamp: stale }),
     ]);
     expect(responses.map((r) => r.status)).toEqual([401, 401, 401, 401]);
-    for (const response of responses) expect((await response.json()).error.code).toBe('unauthorized');
+    for (const response of responses) expect(((await response.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(requested.length).toBe(before);
   });

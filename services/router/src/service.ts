@@ -1,4 +1,3 @@
-import type { StreamSpec } from '@steward/bus';
 import { Buckets, Streams } from '@steward/contracts';
 import type { ServiceDefinition } from '@steward/runtime';
 import { RouterModule } from './app.module.js';
@@ -10,12 +9,7 @@ export const routerService: ServiceDefinition<RouterConfig> = {
   name: 'router',
   configSchema: routerEnv,
   module: () => RouterModule,
-  streams: [Streams.discordEvents, Streams.facts].map(streamSpec),
+  streams: [Streams.discordEvents, Streams.facts],
   buckets: [Buckets.configGuilds],
   database,
 };
-
-/** `Streams` entries are read-only constants; the bus wants a mutable subject list. */
-function streamSpec(stream: (typeof Streams)[keyof typeof Streams]): StreamSpec {
-  return { ...stream, subjects: [...stream.subjects] };
-}

@@ -2,15 +2,11 @@ import { createHash } from 'node:crypto';
 import { toBinary } from '@bufbuild/protobuf';
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { Injectable } from '@nestjs/common';
-import { Bus, type BucketSpec, type KV } from '@steward/bus';
-import { decode, DiscordCommandResultSchema, type DiscordCommandResult } from '@steward/contracts';
+import { Bus, type KV } from '@steward/bus';
+import { Buckets, decode, DiscordCommandResultSchema, type DiscordCommandResult } from '@steward/contracts';
 
 /** Outcomes of commands by command id, kept a day: longer than any redelivery of the command. */
-export const EGRESS_COMMANDS_BUCKET = {
-  name: 'egress-commands',
-  ttlMs: 24 * 60 * 60 * 1000,
-  history: 1,
-} as const satisfies BucketSpec;
+export const EGRESS_COMMANDS_BUCKET = Buckets.egressCommands;
 
 /**
  * What egress knows about a command id.
