@@ -34,6 +34,8 @@ export interface ServiceDefinition<C extends StewardEnv> {
   rawBody?: boolean;
   /** Largest accepted request body in bytes (default 1 MiB). */
   bodyLimit?: number;
+  /** Configures the HTTP application before it listens (OpenAPI documents, static files). */
+  configureHttp?: (app: NestFastifyApplication, config: C) => void | Promise<void>;
   /** Runs once the application is up, before "service ready" (e.g. to add readiness checks). */
   onStarted?: (service: RunningService<C>) => void | Promise<void>;
 }
@@ -102,9 +104,9 @@ export async function startService<C extends StewardEnv>(
       { logger: nestLogger, rawBody: definition.rawBody ?? false, abortOnError: false },
     );
     httpApp.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
-    httpApp.enableShutdownHooks([]);
+    await definition.configureHttp?.(httpApp, config);
     await httpApp.startAllMicroservices();
-    await httpApp.listen(definition.httpPort(config), process.env.HTTP_HOST || '0.0.0.0');
+    await httpApp.listen(definition.httpPort(config), env.HTTP_HOST || '0.0.0.0');
     const address = httpApp.getHttpServer().address();
     httpUrl = typeof address === 'object' && address ? `http://127.0.0.1:${address.port}` : undefined;
     app = httpApp;

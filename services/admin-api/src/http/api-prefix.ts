@@ -1,0 +1,2 @@
+/** Every route of the admin API lives under this path. */
+export const API_PREFIX = 'api/v1';

@@ -1,0 +1,4 @@
+import { runService } from '@steward/runtime';
+import { adminApiService } from './service.js';
+
+await runService(adminApiService);

@@ -1,0 +1,15 @@
+import type { ServiceDefinition } from '@steward/runtime';
+import { AppModule } from './app.module.js';
+import { adminApiEnv, type AdminApiConfig } from './config.js';
+import { database } from './database.js';
+import { setUpOpenApi } from './openapi/openapi.setup.js';
+
+/** Tenants, users, API keys and the REST API of the dashboard (`/api/v1`, docs at `/api/docs`). */
+export const adminApiService: ServiceDefinition<AdminApiConfig> = {
+  name: 'admin-api',
+  configSchema: adminApiEnv,
+  module: () => AppModule,
+  database,
+  httpPort: (config) => config.ADMIN_PORT,
+  configureHttp: (app) => setUpOpenApi(app),
+};
