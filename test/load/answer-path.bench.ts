@@ -1,0 +1,96 @@
+/**
+ * npm run bench:answer-path [-- --rate 200 --seconds 60 --shards 4]
+ *
+ * The whole answer path as separate processes (gateway, router, answer, egress, admin-api) on
+ * real NATS and Postgres, driven by the Discord sandbox at a steady rate with the offline
+ * engine. Latency is end to end: MESSAGE_CREATE sent by the sandbox → the bot's reply
+ * received by the sandbox.
+ */
+import type { APIMessage } from 'discord-api-types/v10';
+import { Stack } from '@steward/e2e';
+import { latencySummary, numberFlags, peakRssMiB, report, sleep, withInfrastructure } from './src/bench-kit.js';
+
+const flags = numberFlags({ rate: 200, seconds: 60, shards: 4, guilds: 8, channels: 8 });
+
+const QUESTIONS = [
+  'how do I reset my password?',
+  'can I get my money back?',
+  'where do I find the reset link?',
+  'how long is the refund window?',
+];
+
+await withInfrastructure(async () => {
+  const stack = await Stack.start({
+    shardCount: flags.shards,
+    extraGuilds: flags.guilds,
+    channelsPerGuild: flags.channels,
+    logLevel: 'warn',
+  });
+  try {
+    await stack.addKnowledge('Password reset', 'Open Settings, then Security, and choose "Reset password". We email a reset link valid for 30 minutes.');
+    await stack.addKnowledge('Refunds', 'You can get a refund within 14 days of purchase from the Orders page. The money returns within 5 business days.');
+
+    const sentAt = new Map<string, number>();
+    const latencies: number[] = [];
+    let duplicates = 0;
+    const answered = new Set<string>();
+    stack.discord.on('message', ({ type, message }: { type: string; message: APIMessage }) => {
+      if (type !== 'create' || message.author.id !== stack.app.botUserId) return;
+      const questionId = message.message_reference?.message_id;
+      const started = questionId ? sentAt.get(questionId) : undefined;
+      if (!questionId || started === undefined) return;
+      if (answered.has(questionId)) duplicates++;
+      else {
+        answered.add(questionId);
+        latencies.push(performance.now() - started);
+      }
+    });
+
+    const targets = stack.guilds.slice(1).flatMap((g) => g.channelIds.map((channelId) => ({ guild: g.guild, channelId, members: g.members })));
+    // Warm-up: one question per guild so every shard, consumer and connection is hot.
+    for (const target of targets.filter((_, i) => i % flags.channels === 0)) {
+      const warm = stack.discord.postMessage({ guildId: target.guild.id, channelId: target.channelId, authorId: target.members[0]!.id, content: `${stack.mention()} hello?` });
+      await stack.replyTo(warm.id, 30_000).catch(() => undefined);
+    }
+
+    const total = Math.round(flags.rate * flags.seconds);
+    const intervalMs = 1000 / flags.rate;
+    const started = performance.now();
+    for (let n = 0; n < total; n++) {
+      const due = started + n * intervalMs;
+      const wait = due - performance.now();
+      if (wait > 1) await sleep(wait);
+      const target = targets[n % targets.length]!;
+      const message = stack.discord.postMessage({
+        guildId: target.guild.id,
+        channelId: target.channelId,
+        authorId: target.members[n % target.members.length]!.id,
+        content: `${stack.mention()} ${QUESTIONS[n % QUESTIONS.length]} (#${n})`,
+      });
+      sentAt.set(message.id, performance.now());
+    }
+    const sendSeconds = (performance.now() - started) / 1000;
+    const deadline = Date.now() + 60_000;
+    while (answered.size < total && Date.now() < deadline) await sleep(200);
+    const elapsed = (performance.now() - started) / 1000;
+
+    const summary = latencySummary(latencies);
+    const rows: Record<string, string | number> = {
+      command: `npm run bench:answer-path -- --rate ${flags.rate} --seconds ${flags.seconds} --shards ${flags.shards}`,
+      'questions sent': total,
+      'offered rate (msg/s)': total / sendSeconds,
+      'replies received': answered.size,
+      'lost (no reply within 60 s)': total - answered.size,
+      'duplicate replies': duplicates,
+      'throughput (replies/s)': answered.size / elapsed,
+      'e2e latency p50 (ms)': summary.p50,
+      'e2e latency p95 (ms)': summary.p95,
+      'e2e latency p99 (ms)': summary.p99,
+      'e2e latency max (ms)': summary.max,
+    };
+    for (const [name, service] of stack.services) rows[`peak RSS ${name} (MiB)`] = peakRssMiB(service.pid) ?? NaN;
+    report('Answer path (offline engine)', rows);
+  } finally {
+    await stack.stop();
+  }
+});

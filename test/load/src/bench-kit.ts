@@ -1,0 +1,117 @@
+/**
+ * Shared plumbing for benchmarks: throwaway NATS and Postgres (unless NATS_URL/DATABASE_URL
+ * are set), percentiles, memory readings and a plain report. Benchmarks print figures; they
+ * are not tests and assert nothing about speed.
+ */
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { workspaceRoot } from '@steward/testing';
+
+interface Infra {
+  makeRunDir(prefix: string): string;
+  removeDir(dir: string): void;
+  ensureNatsServer(): Promise<unknown>;
+  startNats(options: { dataDir: string }): Promise<{ url: string; stop(): Promise<void> }>;
+  startPostgres(options: { dataDir: string; durable?: boolean }): Promise<{ url: string; stop(): Promise<void> }>;
+}
+
+/** Runs `body` with NATS_URL and DATABASE_URL set, starting throwaway servers when needed. */
+export async function withInfrastructure<T>(body: () => Promise<T>): Promise<T> {
+  const infra = (await import(pathToFileURL(path.join(workspaceRoot, 'deploy/local/infra.mjs')).href)) as Infra;
+  const runDir = infra.makeRunDir('steward-bench-');
+  const stops: Array<() => Promise<void>> = [];
+  try {
+    if (!process.env.NATS_URL) {
+      await infra.ensureNatsServer();
+      const nats = await infra.startNats({ dataDir: path.join(runDir, 'nats') });
+      stops.push(() => nats.stop());
+      process.env.NATS_URL = nats.url;
+    }
+    if (!process.env.DATABASE_URL) {
+      const postgres = await infra.startPostgres({ dataDir: path.join(runDir, 'postgres'), durable: false });
+      stops.push(() => postgres.stop());
+      process.env.DATABASE_URL = postgres.url;
+    }
+    return await body();
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    infra.removeDir(runDir);
+  }
+}
+
+/** Command-line flags as numbers, with defaults: `--rate 200 --seconds 60`. */
+export function numberFlags<K extends string>(defaults: Record<K, number>): Record<K, number> {
+  const { values } = parseArgs({
+    options: Object.fromEntries(Object.keys(defaults).map((key) => [key, { type: 'string' as const }])),
+    strict: true,
+  });
+  const result = { ...defaults };
+  for (const [key, value] of Object.entries(values)) {
+    const parsed = Number(value);
+    if (!Number.isFinite(parsed) || parsed <= 0) throw new Error(`--${key} must be a positive number, got ${String(value)}`);
+    result[key as K] = parsed;
+  }
+  return result;
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index]!;
+}
+
+export function latencySummary(samplesMs: number[]) {
+  const sorted = [...samplesMs].sort((a, b) => a - b);
+  return {
+    count: sorted.length,
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    max: sorted[sorted.length - 1] ?? NaN,
+  };
+}
+
+/** Peak resident memory of a process (VmHWM), in MiB; undefined when it is gone. */
+export function peakRssMiB(pid: number): number | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]);
+    return Number.isFinite(kb) ? kb / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function currentRssMiB(pid: number): number | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]);
+    return Number.isFinite(kb) ? kb / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function machineLine(): string {
+  const cpus = os.cpus();
+  return `${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+}
+
+/** Prints a titled block of `name: value` lines, and the machine it ran on. */
+export function report(title: string, rows: Record<string, string | number>): void {
+  const width = Math.max(...Object.keys(rows).map((k) => k.length));
+  process.stdout.write(`\n${title}\n${'-'.repeat(title.length)}\nmachine: ${machineLine()}\n`);
+  for (const [name, value] of Object.entries(rows)) {
+    process.stdout.write(`${name.padEnd(width)}  ${typeof value === 'number' ? formatNumber(value) : value}\n`);
+  }
+}
+
+function formatNumber(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  return Number.isInteger(value) ? String(value) : value.toFixed(2);
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
