@@ -23,7 +23,11 @@ export type UsageChannelName = (typeof usageChannels)[number];
 export const reserveDenials = ['no_subscription', 'plan_excludes_discord', 'quota_exceeded'] as const;
 export type ReserveDenial = (typeof reserveDenials)[number];
 
-const tenantId = z.string().trim().min(1, 'tenantId must not be empty').max(64, 'tenantId is longer than 64 characters');
+const tenantId = z
+  .string()
+  .trim()
+  .min(1, 'tenantId must not be empty')
+  .max(64, 'tenantId is longer than 64 characters');
 const operationId = z
   .string()
   .trim()
@@ -61,7 +65,10 @@ export const MeteringRpc = {
       operationId,
       kind: z.enum(usageKinds),
       channel: z.enum(usageChannels),
-      guildId: z.string().regex(/^\d{15,21}$/, 'guildId must be a Discord id').optional(),
+      guildId: z
+        .string()
+        .regex(/^\d{15,21}$/, 'guildId must be a Discord id')
+        .optional(),
     }),
     reply: z.object({
       granted: z.boolean(),

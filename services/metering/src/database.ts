@@ -1,0 +1,8 @@
+import type { ServiceDatabase } from '@steward/db';
+import { CreateMetering1760000000000 } from './migrations/1760000000000-create-metering.js';
+
+export const database: ServiceDatabase = {
+  schema: 'metering',
+  entities: [],
+  migrations: [CreateMetering1760000000000],
+};

@@ -1,0 +1,86 @@
+import type { DataSource, QueryRunner } from '@steward/db';
+import type pg from 'pg';
+
+export interface Rows<R> {
+  rows: R[];
+  affected: number;
+}
+
+/** A parameterised statement on one connection. */
+export type Sql = <R = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<Rows<R>>;
+
+/** Postgres asks for a retry: a deadlock was broken, or a serialisable transaction lost. */
+const RETRYABLE = new Set(['40P01', '40001']);
+const ATTEMPTS = 3;
+
+/** One statement outside a transaction. */
+export function query<R = Record<string, unknown>>(
+  db: DataSource,
+  text: string,
+  params: unknown[] = [],
+): Promise<Rows<R>> {
+  return run<R>(db.createQueryRunner(), text, params, true);
+}
+
+/**
+ * One statement outside a transaction, as a named prepared statement: Postgres plans it once
+ * per connection instead of on every call (for the statements on the reservation path).
+ */
+export async function preparedQuery<R = Record<string, unknown>>(
+  db: DataSource,
+  name: string,
+  text: string,
+  params: unknown[],
+): Promise<Rows<R>> {
+  // TypeORM's Postgres driver keeps its pg.Pool as `master`; its own query() cannot name a statement.
+  const pool = (db.driver as unknown as { master: pg.Pool }).master;
+  const result = await pool.query({ name, text, values: params });
+  return { rows: result.rows as R[], affected: result.rowCount ?? 0 };
+}
+
+/**
+ * Runs `work` in a READ COMMITTED transaction on one connection. `work` returns the result
+ * and whether to commit; retried from the start when Postgres reports a deadlock.
+ */
+export async function transaction<T>(
+  db: DataSource,
+  work: (sql: Sql) => Promise<{ commit: boolean; result: T }>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const runner = db.createQueryRunner();
+    try {
+      await runner.startTransaction();
+      const sql: Sql = (text, params = []) => run(runner, text, params, false);
+      const { commit, result } = await work(sql);
+      if (commit) await runner.commitTransaction();
+      else await runner.rollbackTransaction();
+      return result;
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      if (attempt < ATTEMPTS && RETRYABLE.has(postgresCode(error) ?? '')) continue;
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+}
+
+async function run<R>(
+  runner: QueryRunner,
+  text: string,
+  params: unknown[],
+  release: boolean,
+): Promise<Rows<R>> {
+  try {
+    const result = await runner.query(text, params, true);
+    return { rows: (result.records ?? []) as R[], affected: result.affected ?? 0 };
+  } finally {
+    if (release) await runner.release();
+  }
+}
+
+export function postgresCode(error: unknown): string | undefined {
+  const driverError = (error as { driverError?: { code?: unknown } }).driverError;
+  const code = driverError?.code ?? (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
+}
