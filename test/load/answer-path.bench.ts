@@ -24,7 +24,6 @@ await withInfrastructure(async () => {
     shardCount: flags.shards,
     extraGuilds: flags.guilds,
     channelsPerGuild: flags.channels,
-    logLevel: 'warn',
   });
   try {
     await stack.addKnowledge('Password reset', 'Open Settings, then Security, and choose "Reset password". We email a reset link valid for 30 minutes.');

@@ -1,14 +1,24 @@
 import { Module } from '@nestjs/common';
+import { MemberCooldowns } from './cooldown/member-cooldowns.js';
 import { MessageRouter } from './decision/message-router.js';
 import { BotIdentities } from './directory/bot-identities.js';
 import { DirectoryController } from './directory/directory.controller.js';
 import { DirectoryEvents } from './directory/directory-events.js';
 import { DirectoryStore } from './directory/directory.store.js';
 import { DispatchController } from './dispatch/dispatch.controller.js';
+import { ChannelHistory } from './history/channel-history.js';
 import { GuildConfigs } from './tenants/guild-configs.js';
 
 @Module({
   controllers: [DispatchController, DirectoryController],
-  providers: [DirectoryStore, BotIdentities, DirectoryEvents, GuildConfigs, MessageRouter],
+  providers: [
+    DirectoryStore,
+    BotIdentities,
+    DirectoryEvents,
+    GuildConfigs,
+    ChannelHistory,
+    MemberCooldowns,
+    MessageRouter,
+  ],
 })
 export class RouterModule {}

@@ -33,3 +33,18 @@ export const decisionSeconds = new Histogram({
   buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
   registers: [metricsRegistry],
 });
+
+export const smartModeDecisions = new Counter({
+  name: 'steward_router_smart_mode_total',
+  help:
+    'Smart mode in the router: the free pre-filter (stage 1) dropping a message (decision "drop", ' +
+    'reason chatter or member_conversation) or passing it on to triage (decision "triage")',
+  labelNames: ['decision', 'reason'],
+  registers: [metricsRegistry],
+});
+
+export const channelMessagesKept = new Counter({
+  name: 'steward_router_channel_messages_kept_total',
+  help: 'Messages kept as channel history (channels in all-messages mode or with channel context)',
+  registers: [metricsRegistry],
+});

@@ -27,8 +27,6 @@ export interface StackOptions {
   /** More guilds (spread over the shards), each with this many extra text channels. */
   extraGuilds?: number;
   channelsPerGuild?: number;
-  /** Where service logs go: keep them (default) or only errors (benchmarks). */
-  logLevel?: string;
 }
 
 export interface Member {
@@ -112,7 +110,7 @@ export class Stack {
     this.env = {
       NATS_URL: natsUrl,
       DATABASE_URL: this.database.url,
-      LOG_LEVEL: this.options.logLevel ?? 'info',
+      LOG_LEVEL: 'info',
       STEWARD_LOCAL: '1',
       STEWARD_LOCAL_TENANT_ID: this.tenantId,
       STEWARD_LOCAL_API_KEY: this.apiKey,
@@ -135,6 +133,16 @@ export class Stack {
     for (const name of this.options.services ?? ANSWER_PATH_SERVICES) {
       this.services.set(name, await spawnService(name, { env: this.env, readyTimeoutMs: 60_000 }));
     }
+    if (this.services.has('gateway')) await this.gatewayConnected();
+  }
+
+  /** Waits until every shard of the gateway is READY or RESUMED (its /readyz says so). */
+  async gatewayConnected(timeoutMs = 30_000): Promise<void> {
+    const opsUrl = this.service('gateway').opsUrl;
+    await waitFor(async () => (await fetch(`${opsUrl}/readyz`)).status === 200, {
+      timeoutMs,
+      message: 'the gateway to connect its shards',
+    });
   }
 
   member(username: string): Member {

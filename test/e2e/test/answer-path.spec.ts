@@ -100,6 +100,7 @@ describe('answer path: mention → gateway → router → answer → egress → 
     await gateway.exited;
     const question = stack.say(stack.bob, `${stack.mention()} how do I reset my password? (asked while the bot was away)`);
     await gateway.restart();
+    await stack.gatewayConnected();
     await stack.replyTo(question.id, 15_000);
     await waitFor(() => stack.discord.counters(stack.app.id).resumes > 0, { timeoutMs: 5_000 });
     expect(stack.discord.counters(stack.app.id).identifies).toBe(identifiesBefore);

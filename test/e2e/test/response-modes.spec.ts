@@ -43,7 +43,8 @@ function lastUserText(request: RecordedRequest): string {
     : last.content.map((block) => ('text' in block ? block.text : '')).join('\n');
 }
 
-const between = (text: string, tag: string) => new RegExp(`<${tag}>\\n([\\s\\S]*?)\\n</${tag}>`).exec(text)?.[1] ?? '';
+const between = (text: string, tag: string) =>
+  new RegExp(`<${tag}>\\n([\\s\\S]*?)\\n</${tag}>`).exec(text)?.[1] ?? '';
 
 describe('response modes: all-messages, smart mode, channel context, staff step-back, /ask', () => {
   let stack: Stack;
@@ -53,7 +54,8 @@ describe('response modes: all-messages, smart mode, channel context, staff step-
   let staffRoleId: string;
   let supportChannelId: string;
 
-  const requestsFor = (tool: string) => stack.anthropic!.requests.filter((request) => toolOf(request) === tool);
+  const requestsFor = (tool: string) =>
+    stack.anthropic!.requests.filter((request) => toolOf(request) === tool);
 
   /** Writes the guild's settings to KV config-guilds, as the admin API does, and lets the services see them. */
   async function configure(settings: Partial<GuildSettings>): Promise<void> {
@@ -71,7 +73,10 @@ describe('response modes: all-messages, smart mode, channel context, staff step-
   }
 
   async function replyTo(message: APIMessage, timeoutMs = 10_000): Promise<APIMessage> {
-    await waitFor(() => replies(message).length > 0, { timeoutMs, message: `no reply to "${message.content}"` });
+    await waitFor(() => replies(message).length > 0, {
+      timeoutMs,
+      message: `no reply to "${message.content}"`,
+    });
     return replies(message)[0]!;
   }
 
@@ -79,7 +84,6 @@ describe('response modes: all-messages, smart mode, channel context, staff step-
     stack = await Stack.start({
       services: ['egress', 'answer', 'router', 'interactions', 'gateway'],
       anthropic: true,
-      logLevel: 'warn',
     });
     bus = await Bus.connect({ servers: process.env.NATS_URL!, name: 'e2e-response-modes' });
     carol = stack.member('carol');
@@ -100,7 +104,12 @@ describe('response modes: all-messages, smart mode, channel context, staff step-
         return {
           toolUse: {
             name: tool,
-            input: { outcome: 'answered', answer: `Answer for: ${question}`, source_document_ids: [], language: 'en' },
+            input: {
+              outcome: 'answered',
+              answer: `Answer for: ${question}`,
+              source_document_ids: [],
+              language: 'en',
+            },
           },
         };
       }
@@ -114,8 +123,12 @@ describe('response modes: all-messages, smart mode, channel context, staff step-
       });
       await waitFor(
         async () =>
-          (await bus.requestJson<{ status: string }>(Rpc.knowledgeGet.subject, { tenantId: stack.tenantId, id }))
-            .status === 'indexed',
+          (
+            await bus.requestJson<{ status: string }>(Rpc.knowledgeGet.subject, {
+              tenantId: stack.tenantId,
+              id,
+            })
+          ).status === 'indexed',
         { timeoutMs: 15_000, message: `document "${document.title}" indexed` },
       );
     }
@@ -151,7 +164,10 @@ describe('response modes: all-messages, smart mode, channel context, staff step-
       { message: stack.say(bob, 'Faturamı nereden indirebilirim?'), question: true },
       { message: stack.say(alice, 'makasih kak'), question: false },
       { message: stack.say(carol, 'Bagaimana cara membatalkan pesanan saya?'), question: true },
-      { message: stack.say(alice, 'I just got back from holidays in Lisbon, it was lovely'), question: false },
+      {
+        message: stack.say(alice, 'I just got back from holidays in Lisbon, it was lovely'),
+        question: false,
+      },
       { message: stack.say(bob, 'Das neue Logo gefällt mir richtig gut, schöne Farben'), question: false },
       { message: stack.say(carol, 'Is there a student discount?'), question: true },
     ];
@@ -181,7 +197,9 @@ describe('response modes: all-messages, smart mode, channel context, staff step-
       .find((text) => between(text, 'question') === 'any fix for this?');
     const context = between(prompt ?? '', 'channel_context');
     expect(context).toMatch(/author="[^"]*bob[^"]*">my order 1234 never arrived</);
-    expect(context).toMatch(/author="[^"]*carol[^"]*">same here, mine has been stuck in Hamburg since Monday</);
+    expect(context).toMatch(
+      /author="[^"]*carol[^"]*">same here, mine has been stuck in Hamburg since Monday</,
+    );
   });
 
   it('all + smart off: every member message answered once, bots ignored, the per-member cooldown holds', async () => {
@@ -208,11 +226,16 @@ describe('response modes: all-messages, smart mode, channel context, staff step-
     const channelId = stack.discord.createChannel({ guildId: stack.guild.id, name: 'billing' }).id;
     const first = stack.say(stack.alice, 'Why was my card charged twice?', { channelId });
     await replyTo(first);
-    stack.say(sam, 'Looking into it now, can you send me your order number?', { channelId, replyTo: first.id });
+    stack.say(sam, 'Looking into it now, can you send me your order number?', {
+      channelId,
+      replyTo: first.id,
+    });
     const followUp = stack.say(stack.alice, 'Where do I find the order number?', { channelId });
     const otherMember = stack.say(stack.bob, 'Where do I find the order number?', { channelId });
     await replyTo(otherMember);
-    const mention = stack.say(stack.alice, `${stack.mention()} Where do I find the order number?`, { channelId });
+    const mention = stack.say(stack.alice, `${stack.mention()} Where do I find the order number?`, {
+      channelId,
+    });
     await replyTo(mention);
     await settle(1_000);
 
@@ -221,7 +244,11 @@ describe('response modes: all-messages, smart mode, channel context, staff step-
   });
 
   it('a channel override beats the guild mode: an /ask-only guild with one all-messages channel', async () => {
-    await configure({ responseMode: 'ask', smartMode: false, channelOverrides: { [supportChannelId]: 'all' } });
+    await configure({
+      responseMode: 'ask',
+      smartMode: false,
+      channelOverrides: { [supportChannelId]: 'all' },
+    });
     const mentionInGeneral = stack.say(stack.alice, `${stack.mention()} How do I reset my password?`);
     const plainInSupport = stack.say(carol, 'How do I reset my password?', { channelId: supportChannelId });
     await replyTo(plainInSupport);
@@ -231,7 +258,10 @@ describe('response modes: all-messages, smart mode, channel context, staff step-
 
   it('/ask over HTTP: 200 type 5 well under 3 s, then the @original edit carries the answer', async () => {
     await configure({ responseMode: 'ask' });
-    const ready = stack.service('interactions').logs().find((line) => line.json?.msg === 'service ready');
+    const ready = stack
+      .service('interactions')
+      .logs()
+      .find((line) => line.json?.msg === 'service ready');
     stack.discord.setInteractionsEndpoint(stack.app.id, `${String(ready?.json?.httpUrl)}/discord/webhook/`);
     try {
       const started = performance.now();
@@ -249,7 +279,10 @@ describe('response modes: all-messages, smart mode, channel context, staff step-
         () =>
           stack
             .botMessages()
-            .find((m) => m.interaction_metadata?.id === delivery.interactionId && m.content.includes('Answer for:')),
+            .find(
+              (m) =>
+                m.interaction_metadata?.id === delivery.interactionId && m.content.includes('Answer for:'),
+            ),
         { timeoutMs: 10_000, message: 'the deferred /ask response edited with the answer' },
       );
       expect(edited.content).toContain('Answer for: Can I get a refund after two weeks?');
@@ -282,7 +315,9 @@ describe('response modes: all-messages, smart mode, channel context, staff step-
       () =>
         stack
           .botMessages()
-          .find((m) => m.interaction_metadata?.id === delivery.interactionId && m.content.includes('Answer for:')),
+          .find(
+            (m) => m.interaction_metadata?.id === delivery.interactionId && m.content.includes('Answer for:'),
+          ),
       { timeoutMs: 10_000, message: 'the /ask answer' },
     );
     expect(answered.content).toContain('Answer for: How do I reset my password?');

@@ -1,24 +1,57 @@
 /**
  * MESSAGE_CREATE → decision → `steward.answer.requested`. Finds the tenant and the bot's
- * identity, lets the response policy decide, and asks for an answer once per message.
+ * identity, keeps the channel's recent conversation where the bot reads everything, lets the
+ * response policy decide, holds the member cooldown, and asks for an answer once per message.
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { Bus } from '@steward/bus';
-import { AnswerOrigin, AnswerRequestedSchema, encode, Subjects } from '@steward/contracts';
-import { LOGGER } from '@steward/runtime';
+import {
+  AnswerOrigin,
+  AnswerRequestedSchema,
+  encode,
+  Subjects,
+  type GuildSettings,
+} from '@steward/contracts';
+import { CONFIG, LOGGER } from '@steward/runtime';
 import { withSpan, type Logger } from '@steward/telemetry';
+import type { RouterConfig } from '../config.js';
+import { MemberCooldowns } from '../cooldown/member-cooldowns.js';
 import { BotIdentities } from '../directory/bot-identities.js';
 import { messageCreateDispatch, parseDispatch, type DiscordMessage } from '../dispatch/discord-payloads.js';
-import { decisions, decisionSeconds, messagesSeen } from '../metrics.js';
+import { ChannelHistory, displayName } from '../history/channel-history.js';
+import {
+  channelMessagesKept,
+  decisions,
+  decisionSeconds,
+  messagesSeen,
+  smartModeDecisions,
+} from '../metrics.js';
 import { GuildConfigs } from '../tenants/guild-configs.js';
-import { decideResponse, type AnswerTrigger, type Decision } from './response-policy.js';
+import { channelMode, decideResponse, type AnswerTrigger, type Decision } from './response-policy.js';
+import type { RecentMessage } from './staff-step-back.js';
 
-/** Reasons to skip a message before the policy looks at it. */
-type RoutingSkipReason = 'direct_message' | 'no_tenant' | 'other_application';
+/** Reasons to skip a message outside the pure policy. */
+type RoutingSkipReason = 'direct_message' | 'no_tenant' | 'other_application' | 'cooldown';
 
 type Verdict = Decision | { outcome: 'skip'; reason: RoutingSkipReason };
+type AnswerDecision = Extract<Decision, { outcome: 'answer' }>;
 
-const ORIGINS: Record<AnswerTrigger, AnswerOrigin> = { mention: AnswerOrigin.MENTION };
+const ORIGINS: Record<AnswerTrigger, AnswerOrigin> = {
+  mention: AnswerOrigin.MENTION,
+  all_messages: AnswerOrigin.ALL_MESSAGES,
+};
+
+/** Skip reasons that are smart mode's pre-filter at work (stage 1). */
+const PREFILTER_REASONS: ReadonlySet<string> = new Set(['chatter', 'member_conversation']);
+
+/**
+ * Channels whose conversation is kept: the bot reads everything there (staff step-back and,
+ * with channel context on, the answer prompt need it), or it answers mentions with context.
+ */
+function keepsHistory(settings: GuildSettings, channelId: string): boolean {
+  const mode = channelMode(settings, channelId);
+  return mode === 'all' || (mode === 'mention' && settings.channelContext);
+}
 
 @Injectable()
 export class MessageRouter {
@@ -26,6 +59,9 @@ export class MessageRouter {
     private readonly bus: Bus,
     private readonly guildConfigs: GuildConfigs,
     private readonly bots: BotIdentities,
+    private readonly history: ChannelHistory,
+    private readonly cooldowns: MemberCooldowns,
+    @Inject(CONFIG) private readonly config: RouterConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -44,6 +80,7 @@ export class MessageRouter {
           'steward.decision.reason': reason,
         });
         decisions.inc({ outcome: verdict.outcome, reason });
+        this.countSmartMode(verdict);
         this.logger.debug(
           {
             messageId: message.id,
@@ -51,8 +88,10 @@ export class MessageRouter {
             channelId: message.channel_id,
             outcome: verdict.outcome,
             reason,
+            ...(verdict.outcome === 'answer' ? { triage: verdict.triage } : {}),
+            ...(PREFILTER_REASONS.has(reason) ? { stage: 'smart pre-filter' } : {}),
           },
-          verdict.outcome === 'answer' ? 'answer requested' : 'message skipped',
+          verdictLine(verdict),
         );
       },
       {
@@ -75,12 +114,45 @@ export class MessageRouter {
     const tenant = this.guildConfigs.resolve(guildId, applicationId);
     if (tenant.kind === 'unmapped') return { outcome: 'skip', reason: 'no_tenant' };
     if (tenant.kind === 'other_application') return { outcome: 'skip', reason: 'other_application' };
+    const { settings } = tenant;
+
+    let recentMessages: RecentMessage[] = [];
+    if (keepsHistory(settings, message.channel_id)) {
+      // Everything said before this message, whatever order the replicas handle messages in.
+      recentMessages = await this.history.before(message);
+      await this.history.record(guildId, message);
+      channelMessagesKept.inc();
+    }
 
     const bot = await this.bots.resolve(applicationId, guildId);
-    const decision = decideResponse({ message, bot, settings: tenant.settings });
-    if (decision.outcome === 'answer') {
-      await this.requestAnswer({ applicationId, guildId, tenantId: tenant.tenantId, message, decision });
+    const decision = decideResponse({
+      message,
+      bot,
+      settings,
+      recentMessages,
+      staffStepBackMs: this.config.ROUTER_STAFF_STEP_BACK_MS,
+    });
+    if (decision.outcome !== 'answer') return decision;
+
+    if (decision.cooldown) {
+      const free = await this.cooldowns.claim({
+        channelId: message.channel_id,
+        memberId: message.author.id,
+        messageId: message.id,
+        atMs: Date.parse(message.timestamp),
+      });
+      if (!free) return { outcome: 'skip', reason: 'cooldown' };
     }
+
+    await this.requestAnswer({
+      applicationId,
+      guildId,
+      tenantId: tenant.tenantId,
+      message,
+      decision,
+      settings,
+      channelContext: settings.channelContext ? recentMessages : [],
+    });
     return decision;
   }
 
@@ -89,7 +161,9 @@ export class MessageRouter {
     guildId: string;
     tenantId: string;
     message: DiscordMessage;
-    decision: Extract<Decision, { outcome: 'answer' }>;
+    decision: AnswerDecision;
+    settings: GuildSettings;
+    channelContext: RecentMessage[];
   }): Promise<void> {
     const { message, decision } = request;
     // One id per Discord message: a redelivered or replayed MESSAGE_CREATE asks once.
@@ -102,12 +176,36 @@ export class MessageRouter {
       channelId: message.channel_id,
       messageId: message.id,
       authorId: message.author.id,
-      authorName: message.member?.nick || message.author.global_name || message.author.username,
+      authorName: displayName(message),
       question: decision.question,
       origin: ORIGINS[decision.trigger],
+      triage: decision.triage,
+      replyInThread: decision.trigger === 'all_messages' && request.settings.replyInThread,
+      channelContext: request.channelContext.map((recent) => ({
+        messageId: recent.messageId,
+        authorId: recent.authorId,
+        authorName: recent.authorName,
+        content: recent.content,
+        authorIsBot: recent.authorIsBot,
+        sentAtMs: BigInt(recent.sentAtMs),
+      })),
       conversationId: `${request.guildId}:${message.channel_id}:${message.author.id}`,
       receivedAtMs: BigInt(Date.parse(message.timestamp)),
     });
     await this.bus.publish(Subjects.answerRequested, payload, { msgId: requestId });
   }
+
+  /** Stage 1 of smart mode, counted; stage 2 (triage) is decided and counted by the answer service. */
+  private countSmartMode(verdict: Verdict): void {
+    if (verdict.outcome === 'skip' && PREFILTER_REASONS.has(verdict.reason)) {
+      smartModeDecisions.inc({ decision: 'drop', reason: verdict.reason });
+    } else if (verdict.outcome === 'answer' && verdict.triage) {
+      smartModeDecisions.inc({ decision: 'triage', reason: 'passed_prefilter' });
+    }
+  }
+}
+
+function verdictLine(verdict: Verdict): string {
+  if (verdict.outcome === 'answer') return verdict.triage ? 'passed to triage' : 'answer requested';
+  return PREFILTER_REASONS.has(verdict.reason) ? 'dropped by the smart pre-filter' : 'message skipped';
 }

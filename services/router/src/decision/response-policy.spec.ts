@@ -1,7 +1,14 @@
 import { DEFAULT_GUILD_SETTINGS } from '@steward/contracts';
 import { MessageType } from 'discord-api-types/v10';
 import type { DiscordMessage } from '../dispatch/discord-payloads.js';
-import { decideResponse, stripBotMentions, type BotIdentity, type DecisionInput } from './response-policy.js';
+import {
+  decideResponse,
+  stripBotMentions,
+  type BotIdentity,
+  type DecisionInput,
+  type PolicySettings,
+} from './response-policy.js';
+import type { RecentMessage } from './staff-step-back.js';
 
 const BOT: BotIdentity = { userId: '900000000000000001', managedRoleIds: ['800000000000000001'] };
 const MEMBER = { id: '100000000000000001', username: 'ana', global_name: 'Ana' };
@@ -40,6 +47,8 @@ describe('response policy (mention mode)', () => {
       trigger: 'mention',
       via: 'user_mention',
       question: 'how do I reset my password?',
+      triage: false,
+      cooldown: false,
     });
   });
 
@@ -151,6 +160,264 @@ describe('response policy (modes)', () => {
       channelOverrides: { [CHANNEL]: 'mention' as const },
     };
     expect(decide(mentioned, { settings })).toMatchObject({ outcome: 'answer', question: 'hi?' });
+  });
+});
+
+const OTHER_MEMBER = '100000000000000002';
+const STAFF_MEMBER = '100000000000000003';
+const STAFF_ROLE = '800000000000000009';
+const NOW = '2025-01-01T10:00:00.000Z';
+
+function allMode(overrides: Partial<PolicySettings> = {}): PolicySettings {
+  return { ...DEFAULT_GUILD_SETTINGS, responseMode: 'all', staffRoleIds: [STAFF_ROLE], ...overrides };
+}
+
+/** A message said in the channel `minutesAgo` before NOW. */
+function recent(overrides: Partial<RecentMessage> & { minutesAgo: number }): RecentMessage {
+  const { minutesAgo, ...rest } = overrides;
+  return {
+    messageId: '400000000000000001',
+    authorId: STAFF_MEMBER,
+    authorName: 'Sam (staff)',
+    authorIsBot: false,
+    authorRoleIds: [STAFF_ROLE],
+    content: 'let me look at your order',
+    replyToAuthorId: null,
+    mentionedUserIds: [],
+    sentAtMs: Date.parse(NOW) - minutesAgo * 60_000,
+    ...rest,
+  };
+}
+
+describe('response policy (all-messages mode, smart mode on)', () => {
+  it('passes a real question to triage, with the message as the question', () => {
+    expect(decide({ content: 'how do I reset my password?' }, { settings: allMode() })).toEqual({
+      outcome: 'answer',
+      trigger: 'all_messages',
+      via: 'channel_message',
+      question: 'how do I reset my password?',
+      triage: true,
+      cooldown: false,
+    });
+  });
+
+  it.each([
+    'hi everyone',
+    'thanks!!',
+    'lol',
+    '👍🔥',
+    'спасибо большое',
+    'danke euch allen',
+    'merci beaucoup',
+    'makasih kak',
+    'teşekkürler',
+    'hahaha xD',
+  ])('drops obvious chatter %p in the pre-filter, with no triage', (content) => {
+    expect(decide({ content }, { settings: allMode() })).toEqual({ outcome: 'skip', reason: 'chatter' });
+  });
+
+  it('drops members talking to each other: a mention of, or a reply to, another member', () => {
+    const settings = allMode();
+    expect(
+      decide(
+        { content: `<@${OTHER_MEMBER}> did the update fix it for you?`, mentions: [{ id: OTHER_MEMBER }] },
+        { settings },
+      ),
+    ).toEqual({ outcome: 'skip', reason: 'member_conversation' });
+    expect(
+      decide(
+        {
+          type: MessageType.Reply,
+          content: 'how did you fix it?',
+          referenced_message: { author: { id: OTHER_MEMBER } },
+        },
+        { settings },
+      ),
+    ).toEqual({ outcome: 'skip', reason: 'member_conversation' });
+  });
+
+  it('keeps a reply to their own earlier message as a candidate', () => {
+    expect(
+      decide(
+        {
+          type: MessageType.Reply,
+          content: 'still broken after the update, what now?',
+          referenced_message: { author: { id: MEMBER.id } },
+        },
+        { settings: allMode() },
+      ),
+    ).toMatchObject({ outcome: 'answer', triage: true });
+  });
+
+  it('answers an explicit mention directly: no triage, and other mentions in it do not matter', () => {
+    expect(
+      decide(
+        {
+          content: `<@${BOT.userId}> <@${OTHER_MEMBER}> and I cannot log in, help?`,
+          mentions: [{ id: BOT.userId }, { id: OTHER_MEMBER }],
+        },
+        { settings: allMode() },
+      ),
+    ).toEqual({
+      outcome: 'answer',
+      trigger: 'mention',
+      via: 'user_mention',
+      question: `<@${OTHER_MEMBER}> and I cannot log in, help?`,
+      triage: false,
+      cooldown: false,
+    });
+  });
+
+  it('never answers bots, webhooks or itself, even in all-messages mode', () => {
+    const settings = allMode({ smartMode: false });
+    expect(decide({ author: { ...MEMBER, id: '100000000000000099', bot: true } }, { settings })).toEqual({
+      outcome: 'skip',
+      reason: 'bot_author',
+    });
+    expect(decide({ webhook_id: '700000000000000001' }, { settings })).toEqual({
+      outcome: 'skip',
+      reason: 'webhook',
+    });
+    expect(decide({ author: { ...MEMBER, id: BOT.userId, bot: true } }, { settings })).toEqual({
+      outcome: 'skip',
+      reason: 'own_message',
+    });
+  });
+
+  it('does not ask an empty question (an attachment-only message)', () => {
+    expect(decide({ content: '   ' }, { settings: allMode() })).toEqual({
+      outcome: 'skip',
+      reason: 'empty_question',
+    });
+  });
+});
+
+describe('response policy (all-messages mode, smart mode off)', () => {
+  const settings = allMode({ smartMode: false });
+
+  it('answers every member message, chatter and member talk included, under the cooldown', () => {
+    for (const content of ['lol', 'thanks!', 'how do I reset my password?']) {
+      expect(decide({ content }, { settings })).toEqual({
+        outcome: 'answer',
+        trigger: 'all_messages',
+        via: 'channel_message',
+        question: content,
+        triage: false,
+        cooldown: true,
+      });
+    }
+    expect(
+      decide({ content: `<@${OTHER_MEMBER}> you there?`, mentions: [{ id: OTHER_MEMBER }] }, { settings }),
+    ).toMatchObject({ outcome: 'answer', cooldown: true });
+  });
+
+  it('answers an explicit mention without the cooldown', () => {
+    expect(
+      decide({ content: `<@${BOT.userId}> refunds?`, mentions: [{ id: BOT.userId }] }, { settings }),
+    ).toMatchObject({ outcome: 'answer', trigger: 'mention', cooldown: false });
+  });
+});
+
+describe('response policy (staff step-back)', () => {
+  const at = { timestamp: NOW, content: 'it still does not work, why?' };
+
+  it("steps back when a staff member replied to the member's message in the last minutes", () => {
+    const recentMessages = [recent({ minutesAgo: 2, replyToAuthorId: MEMBER.id })];
+    expect(decide(at, { settings: allMode(), recentMessages })).toEqual({
+      outcome: 'skip',
+      reason: 'staff_answering',
+    });
+    expect(decide(at, { settings: allMode({ smartMode: false }), recentMessages })).toEqual({
+      outcome: 'skip',
+      reason: 'staff_answering',
+    });
+  });
+
+  it('steps back when a staff member mentioned the member', () => {
+    const recentMessages = [recent({ minutesAgo: 1, mentionedUserIds: [MEMBER.id] })];
+    expect(decide(at, { settings: allMode(), recentMessages })).toMatchObject({ reason: 'staff_answering' });
+  });
+
+  it('comes back once the staff reply is older than the window, or was for someone else', () => {
+    expect(
+      decide(at, {
+        settings: allMode(),
+        recentMessages: [recent({ minutesAgo: 6, replyToAuthorId: MEMBER.id })],
+      }),
+    ).toMatchObject({ outcome: 'answer' });
+    expect(
+      decide(at, {
+        settings: allMode(),
+        recentMessages: [recent({ minutesAgo: 1, replyToAuthorId: OTHER_MEMBER })],
+        staffStepBackMs: 5 * 60_000,
+      }),
+    ).toMatchObject({ outcome: 'answer' });
+    expect(
+      decide(at, {
+        settings: allMode(),
+        recentMessages: [recent({ minutesAgo: 1, replyToAuthorId: MEMBER.id })],
+        staffStepBackMs: 30_000,
+      }),
+    ).toMatchObject({ outcome: 'answer' });
+  });
+
+  it('ignores a reply from a member without a staff role, and guilds without staff roles', () => {
+    const fromMember = [recent({ minutesAgo: 1, authorRoleIds: [], replyToAuthorId: MEMBER.id })];
+    expect(decide(at, { settings: allMode(), recentMessages: fromMember })).toMatchObject({
+      outcome: 'answer',
+    });
+    const staffReply = [recent({ minutesAgo: 1, replyToAuthorId: MEMBER.id })];
+    expect(decide(at, { settings: allMode({ staffRoleIds: [] }), recentMessages: staffReply })).toMatchObject(
+      { outcome: 'answer' },
+    );
+  });
+
+  it('still answers an explicit @mention while a staff member is helping', () => {
+    const recentMessages = [recent({ minutesAgo: 1, replyToAuthorId: MEMBER.id })];
+    expect(
+      decide(
+        { ...at, content: `<@${BOT.userId}> what does the docs say?`, mentions: [{ id: BOT.userId }] },
+        { settings: allMode(), recentMessages },
+      ),
+    ).toMatchObject({ outcome: 'answer', trigger: 'mention' });
+  });
+
+  it("does not answer staff members' own messages in all-messages mode", () => {
+    expect(decide({ member: { nick: 'Sam', roles: [STAFF_ROLE] } }, { settings: allMode() })).toEqual({
+      outcome: 'skip',
+      reason: 'staff_author',
+    });
+  });
+});
+
+describe('response policy (mode per channel)', () => {
+  const question = { content: 'how do I reset my password?' };
+  const mentioned = { content: `<@${BOT.userId}> refunds?`, mentions: [{ id: BOT.userId }] };
+
+  it('a channel override `all` turns a mention-mode guild into all-messages for that channel only', () => {
+    const settings = { ...DEFAULT_GUILD_SETTINGS, channelOverrides: { [CHANNEL]: 'all' as const } };
+    expect(decide(question, { settings })).toMatchObject({ outcome: 'answer', trigger: 'all_messages' });
+    expect(decide({ ...question, channel_id: '300000000000000002' }, { settings })).toEqual({
+      outcome: 'skip',
+      reason: 'not_mentioned',
+    });
+  });
+
+  it('a channel override `mention` or `off` beats a guild in all-messages mode', () => {
+    const mentionOnly = allMode({ channelOverrides: { [CHANNEL]: 'mention' } });
+    expect(decide(question, { settings: mentionOnly })).toEqual({ outcome: 'skip', reason: 'not_mentioned' });
+    expect(decide(mentioned, { settings: mentionOnly })).toMatchObject({
+      outcome: 'answer',
+      trigger: 'mention',
+    });
+    const off = allMode({ channelOverrides: { [CHANNEL]: 'off' } });
+    expect(decide(mentioned, { settings: off })).toEqual({ outcome: 'skip', reason: 'channel_off' });
+  });
+
+  it('`ask` answers no message at all, not even a mention: only /ask', () => {
+    const settings = allMode({ channelOverrides: { [CHANNEL]: 'ask' } });
+    expect(decide(question, { settings })).toEqual({ outcome: 'skip', reason: 'ask_only' });
+    expect(decide(mentioned, { settings })).toEqual({ outcome: 'skip', reason: 'ask_only' });
   });
 });
 

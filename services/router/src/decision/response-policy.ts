@@ -1,11 +1,29 @@
 /**
  * Whether a member's message needs an answer: a pure function of the message, the bot's
- * identity in that guild and the guild's settings. Every response mode is decided here so
- * the rules can be read, and tested, in one place.
+ * identity in that guild, the guild's settings and what was said in the channel just before.
+ * Every response mode is decided here so the rules can be read, and tested, in one place.
+ *
+ * The rules, in order:
+ * 1. Never the bot's own messages, other bots, webhooks or system messages.
+ * 2. The channel's override, else the guild's `responseMode`: `off` and `ask` (only /ask)
+ *    stay silent.
+ * 3. An explicit @mention of the bot (or its managed role), or a reply to the bot, is answered
+ *    in `mention` and in `all` mode alike: a member who addresses the bot expects an answer,
+ *    even while a staff member is helping them. No triage, no cooldown.
+ * 4. `all` mode, for every other member message:
+ *    - a staff member's own message is not answered, and the bot steps back from a member a
+ *      staff member replied to (or mentioned) in the last few minutes;
+ *    - smart mode on (the default): the free pre-filter drops chatter and members talking to
+ *      each other; the rest is asked with `triage`, so the answer service decides whether it
+ *      can help before anything is posted;
+ *    - smart mode off: every message is answered, once per member per channel within the
+ *      cooldown (the router holds the cooldown; the decision only asks for it).
  */
 import type { GuildSettings } from '@steward/contracts';
 import { MessageType } from 'discord-api-types/v10';
 import type { DiscordMessage } from '../dispatch/discord-payloads.js';
+import { smartPrefilter } from './smart-prefilter.js';
+import { isStaff, staffIsAnswering, type RecentMessage } from './staff-step-back.js';
 
 /** Who the bot is in the guild the message was written in. */
 export interface BotIdentity {
@@ -14,14 +32,25 @@ export interface BotIdentity {
   managedRoleIds: readonly string[];
 }
 
+export type PolicySettings = Pick<
+  GuildSettings,
+  'responseMode' | 'channelOverrides' | 'smartMode' | 'staffRoleIds'
+>;
+
 export interface DecisionInput {
   message: DiscordMessage;
   bot: BotIdentity;
-  settings: Pick<GuildSettings, 'responseMode' | 'channelOverrides'>;
+  settings: PolicySettings;
+  /** Messages of the channel before this one (any order), for the staff step-back. */
+  recentMessages?: readonly RecentMessage[];
+  /** Overrides STAFF_STEP_BACK_MS. */
+  staffStepBackMs?: number;
 }
 
+export type ChannelMode = GuildSettings['channelOverrides'][string];
+
 /** How the question reached the bot (AnswerOrigin in the contract). */
-export type AnswerTrigger = 'mention';
+export type AnswerTrigger = 'mention' | 'all_messages';
 
 export type SkipReason =
   | 'own_message'
@@ -31,26 +60,44 @@ export type SkipReason =
   | 'channel_off'
   | 'ask_only'
   | 'not_mentioned'
-  | 'empty_question';
+  | 'empty_question'
+  | 'staff_author'
+  | 'staff_answering'
+  | 'chatter'
+  | 'member_conversation';
+
+export type AnswerVia = 'user_mention' | 'role_mention' | 'reply' | 'channel_message';
 
 export type Decision =
   | {
       outcome: 'answer';
       trigger: AnswerTrigger;
       question: string;
-      via: 'user_mention' | 'role_mention' | 'reply';
+      via: AnswerVia;
+      /** Smart mode: the answer service decides first whether to reply at all. */
+      triage: boolean;
+      /** Smart mode off: answer only if the member's cooldown in this channel is free. */
+      cooldown: boolean;
     }
   | { outcome: 'skip'; reason: SkipReason };
 
 /** Messages members write; every other type is a system notice (joins, pins, boosts...). */
 const MEMBER_MESSAGE_TYPES: ReadonlySet<number> = new Set([MessageType.Default, MessageType.Reply]);
 
-export function decideResponse({ message, bot, settings }: DecisionInput): Decision {
+/** The mode that applies in the message's channel: its override, else the guild's mode. */
+export function channelMode(
+  settings: Pick<GuildSettings, 'responseMode' | 'channelOverrides'>,
+  channelId: string,
+): ChannelMode {
+  return settings.channelOverrides[channelId] ?? settings.responseMode;
+}
+
+export function decideResponse(input: DecisionInput): Decision {
+  const { message, bot, settings } = input;
   const authorSkip = skipForAuthor(message, bot);
   if (authorSkip) return { outcome: 'skip', reason: authorSkip };
 
-  const mode = settings.channelOverrides[message.channel_id] ?? settings.responseMode;
-  switch (mode) {
+  switch (channelMode(settings, message.channel_id)) {
     case 'off':
       return { outcome: 'skip', reason: 'channel_off' };
     case 'ask':
@@ -58,8 +105,7 @@ export function decideResponse({ message, bot, settings }: DecisionInput): Decis
     case 'mention':
       return decideMention(message, bot);
     case 'all':
-      // Until all-messages mode is decided here, such channels still answer mentions.
-      return decideMention(message, bot);
+      return decideAllMessages(input);
   }
 }
 
@@ -77,13 +123,50 @@ export function decideMention(message: DiscordMessage, bot: BotIdentity): Decisi
   if (!via) return { outcome: 'skip', reason: 'not_mentioned' };
   const question = stripBotMentions(message.content, bot);
   if (!question) return { outcome: 'skip', reason: 'empty_question' };
-  return { outcome: 'answer', trigger: 'mention', question, via };
+  return { outcome: 'answer', trigger: 'mention', question, via, triage: false, cooldown: false };
+}
+
+function decideAllMessages({
+  message,
+  bot,
+  settings,
+  recentMessages = [],
+  staffStepBackMs,
+}: DecisionInput): Decision {
+  if (mentionKind(message, bot)) return decideMention(message, bot);
+
+  if (isStaff(message.member?.roles, settings.staffRoleIds))
+    return { outcome: 'skip', reason: 'staff_author' };
+  const staffAnswering = staffIsAnswering({
+    memberId: message.author.id,
+    atMs: Date.parse(message.timestamp),
+    recent: recentMessages,
+    staffRoleIds: settings.staffRoleIds,
+    windowMs: staffStepBackMs,
+  });
+  if (staffAnswering) return { outcome: 'skip', reason: 'staff_answering' };
+
+  const question = message.content.trim();
+  if (!question) return { outcome: 'skip', reason: 'empty_question' };
+
+  if (settings.smartMode) {
+    const prefilter = smartPrefilter(message, bot.userId);
+    if (!prefilter.pass) return { outcome: 'skip', reason: prefilter.reason };
+  }
+  return {
+    outcome: 'answer',
+    trigger: 'all_messages',
+    question,
+    via: 'channel_message',
+    triage: settings.smartMode,
+    cooldown: !settings.smartMode,
+  };
 }
 
 function mentionKind(
   message: DiscordMessage,
   bot: BotIdentity,
-): 'user_mention' | 'role_mention' | 'reply' | undefined {
+): Exclude<AnswerVia, 'channel_message'> | undefined {
   if (message.mentions.some((user) => user.id === bot.userId)) return 'user_mention';
   if (message.mention_roles.some((roleId) => bot.managedRoleIds.includes(roleId))) return 'role_mention';
   if (message.type === MessageType.Reply && message.referenced_message?.author.id === bot.userId)

@@ -7,6 +7,7 @@ import { DataSource, type EntityManager } from '@steward/db';
 import { ChannelType } from 'discord-api-types/v10';
 import type { DiscordChannel, DiscordRole } from '../dispatch/discord-payloads.js';
 import type { ChannelView, GuildDirectoryReply, RoleView } from '@steward/contracts';
+import { ChannelMessageRow } from '../history/channel-message.entity.js';
 import { ApplicationRow, BotMemberRow, ChannelRow, GuildRow, RoleRow } from './directory.entities.js';
 
 export interface GuildFacts {
@@ -84,6 +85,8 @@ export class DirectoryStore {
       await manager.delete(ChannelRow, { guildId });
       await manager.delete(RoleRow, { guildId });
       await manager.delete(GuildRow, { guildId });
+      // What members said there goes with the guild.
+      await manager.delete(ChannelMessageRow, { guildId });
     });
   }
 
@@ -92,7 +95,10 @@ export class DirectoryStore {
   }
 
   async deleteChannel(channelId: string): Promise<void> {
-    await this.db.getRepository(ChannelRow).delete({ channelId });
+    await this.db.transaction(async (manager) => {
+      await manager.delete(ChannelRow, { channelId });
+      await manager.delete(ChannelMessageRow, { channelId });
+    });
   }
 
   async upsertRole(guildId: string, role: DiscordRole): Promise<void> {

@@ -100,7 +100,8 @@ export const messageCreateDispatch = z.object({
   content: z.string(),
   timestamp: z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO 8601 timestamp'),
   author: user,
-  member: z.object({ nick: z.string().nullish() }).optional(),
+  /** The author's guild member (nick and roles); absent on webhook messages. */
+  member: z.object({ nick: z.string().nullish(), roles: z.array(snowflake).optional() }).optional(),
   webhook_id: snowflake.optional(),
   mentions: z.array(z.object({ id: snowflake })),
   mention_roles: z.array(snowflake),

@@ -1,7 +1,8 @@
 /**
  * The router's one durable consumer of Discord dispatches (`discord.evt.>`: nats-server 2.9
  * allows one filter subject per consumer). It dispatches on the event type in the subject:
- * directory events run in order per guild, messages after the directory events before them.
+ * directory events run in order per guild; messages after the directory events before them,
+ * and in order per channel.
  */
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
@@ -21,6 +22,10 @@ const DISPATCH_CONCURRENCY = 32;
 
 const applicationLane = (applicationId: string) => `app:${applicationId}`;
 const guildLane = (guildId: string | null) => `guild:${guildId ?? 'dm'}`;
+const channelLane = (message: unknown) => {
+  const channelId = (message as { channel_id?: unknown } | null)?.channel_id;
+  return `channel:${typeof channelId === 'string' ? channelId : 'unknown'}`;
+};
 
 @Controller()
 export class DispatchController {
@@ -50,8 +55,12 @@ export class DispatchController {
     try {
       if (type === 'MESSAGE_CREATE') {
         dispatchesReceived.inc({ type });
-        await this.lanes.settled([applicationLane(applicationId), guildLane(guildId)]);
-        await this.messages.handle(applicationId, data);
+        // After the directory events before it; and in order within its channel, so that the
+        // channel history a message is decided on holds the messages delivered before it.
+        await this.lanes.run(channelLane(data), () => this.messages.handle(applicationId, data), [
+          applicationLane(applicationId),
+          guildLane(guildId),
+        ]);
       } else if (isDirectoryEvent(type)) {
         dispatchesReceived.inc({ type });
         if (type === 'READY') {
