@@ -43,3 +43,4 @@ export { AiEngineError, type AiFailureReason } from './errors.js';
 export { InvalidAiInputError } from './input-validation.js';
 export type { PinoLike } from './logger.js';
 export * from './moderation/index.js';
+export * from './proactive/index.js';

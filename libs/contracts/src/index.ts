@@ -11,3 +11,4 @@ export * from './metering-rpc.js';
 export * from './gen/steward/v1/moderation_pb.js';
 export * from './moderation-rpc.js';
 export * from './directory-rpc.js';
+export * from './gen/steward/v1/proactive_pb.js';

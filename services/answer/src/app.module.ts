@@ -11,6 +11,9 @@ import { KnowledgeIndexer } from './knowledge/knowledge-indexer.js';
 import { KnowledgeController } from './knowledge/knowledge.controller.js';
 import { KnowledgeService } from './knowledge/knowledge.service.js';
 import { ConversationMemory } from './memory/conversation-memory.js';
+import { ProactiveDueController } from './proactive/proactive-due.controller.js';
+import { ProactivePosts } from './proactive/proactive-posts.service.js';
+import { proactiveWriterProvider } from './proactive/proactive-writer.provider.js';
 import { KnowledgeRetriever } from './retrieval/knowledge-retriever.js';
 
 @Module({})
@@ -22,6 +25,7 @@ export class AnswerModule {
         KnowledgeController,
         UnansweredController,
         answerRequestsController({ concurrency: config.ANSWER_CONCURRENCY }),
+        ProactiveDueController,
       ],
       providers: [
         aiEngineProvider,
@@ -33,6 +37,8 @@ export class AnswerModule {
         UnansweredQuestions,
         AnswerService,
         Housekeeping,
+        proactiveWriterProvider,
+        ProactivePosts,
       ],
     };
   }
