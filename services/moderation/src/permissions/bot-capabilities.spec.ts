@@ -11,9 +11,9 @@ const BOT_USER = '900000000000000009';
 
 function directory(botPermissions: bigint, overwrites: GuildDirectory['channels'][number]['permissionOverwrites'] = []): GuildDirectory {
   return {
-    guild: { id: GUILD, name: 'g', ownerId: '1' },
+    guild: { id: GUILD, name: 'g', ownerId: '1', applicationId: BOT_USER },
     ownerId: '1',
-    channels: [{ id: 'c1', name: 'general', type: 0, parentId: null, permissionOverwrites: overwrites }],
+    channels: [{ id: 'c1', name: 'general', type: 0, parentId: null, position: 0, permissionOverwrites: overwrites }],
     roles: [
       { id: MOD_ROLE, name: 'Mods', position: 3, permissions: '0', managed: false, botId: null },
       { id: BOT_ROLE, name: 'Steward', position: 2, permissions: String(botPermissions), managed: true, botId: BOT_USER },
