@@ -15,9 +15,10 @@ export declare function build(options: {
   log?: (line: string) => void;
 }): Promise<BuildResult>;
 
+/** Smoke-tests every built service, or only `services`; resolves with the names checked. */
 export declare function smokeTest(
   outDir: string,
-  options?: { log?: (line: string) => void },
+  options?: { services?: string[]; log?: (line: string) => void },
 ): Promise<string[]>;
 
 export declare function builtServices(outDir: string): Promise<string[]>;

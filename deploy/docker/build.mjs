@@ -16,12 +16,13 @@
 // The output directory is the application root: `node services/<name>/src/main.js`.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, link, mkdir, readdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, cp, link, mkdir, readdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { transformFile } from '@swc/core';
+import { ensureUiBuilt } from '../../services/admin-ui/scripts/ensure-built.mjs';
 
 export const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -68,6 +69,9 @@ export async function build({ root = repositoryRoot, outDir, dependencies = true
     files += await compileProject(path.join(root, project), path.join(out, project));
   }
   log(`compiled ${files} files of ${projects.length} projects in ${Date.now() - started} ms`);
+  // The dashboard's built files, which admin-api serves at / (built by main() below).
+  const uiDist = path.join(root, 'services', 'admin-ui', 'dist');
+  if (existsSync(uiDist)) await cp(uiDist, path.join(out, 'services', 'admin-ui', 'dist'), { recursive: true });
 
   const { scripts: _scripts, ...manifest } = rootManifest;
   await writeJson(path.join(out, 'package.json'), manifest);
@@ -82,12 +86,16 @@ export async function build({ root = repositoryRoot, outDir, dependencies = true
 }
 
 /**
- * Starts every compiled service with an invalid environment and checks that it prints its
- * configuration error and exits 1: proof that the compiled module graph loads.
+ * Starts every compiled service (or the `services` given) with an invalid environment and
+ * checks that it prints its configuration error and exits 1: proof that the compiled module
+ * graph loads.
  */
-export async function smokeTest(outDir, { log = () => {} } = {}) {
-  const services = await builtServices(outDir);
-  if (services.length === 0) throw new Error(`smoke test: no services/*/src/main.js in ${outDir}`);
+export async function smokeTest(outDir, { services: only, log = () => {} } = {}) {
+  const built = await builtServices(outDir);
+  if (built.length === 0) throw new Error(`smoke test: no services/*/src/main.js in ${outDir}`);
+  const missing = (only ?? []).filter((service) => !built.includes(service));
+  if (missing.length) throw new Error(`smoke test: not in the build: ${missing.join(', ')}`);
+  const services = only ? [...only].sort() : built;
   const results = await mapWithConcurrency(services, availableParallelism(), async (service) => {
     const result = await runNode(path.join(outDir, 'services', service, 'src', 'main.js'), {
       env: invalidEnvironment,
@@ -278,6 +286,7 @@ async function main() {
     },
   });
   const log = (line) => process.stderr.write(`[build] ${line}\n`);
+  await ensureUiBuilt({ log });
   const result = await build({ outDir: values.out, dependencies: !values['skip-dependencies'], log });
   if (!values['skip-smoke-test']) {
     if (values['skip-dependencies'])

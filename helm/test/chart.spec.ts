@@ -28,7 +28,17 @@ const durableConsumers = {
   egress: 'egress',
   moderation: 'moderation-message-create',
 } as const;
-const defaultServices = ['interactions', 'router', 'answer', 'egress', 'moderation', 'admin-api', 'metering'];
+const defaultServices = [
+  'interactions',
+  'router',
+  'answer',
+  'egress',
+  'moderation',
+  'admin-api',
+  'metering',
+  'scheduler',
+  'takeover',
+];
 
 let chart: Awaited<ReturnType<typeof chartWithoutNatsDependency>>;
 let defaults: KubernetesObject[];
@@ -209,6 +219,22 @@ describe('production values', () => {
       expect(named(production, 'HorizontalPodAutoscaler', `steward-${worker}`)).toBeUndefined();
     }
     expect(named(production, 'ScaledObject', 'steward-answer')!.spec.maxReplicaCount).toBe(20);
+  });
+
+  it('scales interactions on its gateway-interaction consumer and takeover on each of its three consumers', () => {
+    const triggers = (service: string) =>
+      named(production, 'ScaledObject', `steward-${service}`)!.spec.triggers.map(
+        (trigger: { type: string; metadata: { stream: string; consumer: string } }) =>
+          `${trigger.type} ${trigger.metadata.stream}/${trigger.metadata.consumer}`,
+      );
+    expect(triggers('interactions')).toEqual(['nats-jetstream DISCORD_EVT/interactions']);
+    expect(triggers('takeover')).toEqual([
+      'nats-jetstream STEWARD/takeover-turns',
+      'nats-jetstream STEWARD/takeover-escalations',
+      'nats-jetstream DISCORD_EVT/takeover-messages',
+    ]);
+    // The scheduler runs on a tick: nothing to scale on.
+    expect(named(production, 'ScaledObject', 'steward-scheduler')).toBeUndefined();
   });
 
   it('reads every secret from the existing Secret and creates none', () => {

@@ -70,7 +70,7 @@ The services the chart knows: values key, Kubernetes name, HTTP port (name of th
 holding it), whether it has a JetStream worker KEDA can scale. Keep in step with services/.
 */}}
 {{- define "steward.catalogue" -}}
-interactions: { name: interactions, http: true }
+interactions: { name: interactions, http: true, worker: true }
 router: { name: router, worker: true }
 answer: { name: answer, worker: true }
 egress: { name: egress, worker: true }
@@ -78,7 +78,7 @@ moderation: { name: moderation, worker: true }
 adminApi: { name: admin-api, http: true }
 metering: { name: metering }
 scheduler: { name: scheduler }
-takeover: { name: takeover }
+takeover: { name: takeover, worker: true }
 {{- end }}
 
 {{/* Pod pieces ---------------------------------------------------------------------------- */}}

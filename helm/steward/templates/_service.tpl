@@ -146,16 +146,20 @@ spec:
   maxReplicaCount: {{ .values.autoscaling.maxReplicas }}
   pollingInterval: {{ $root.Values.autoscaling.keda.pollingInterval }}
   cooldownPeriod: {{ $root.Values.autoscaling.keda.cooldownPeriod }}
+  {{- /* One trigger per durable consumer of the service; KEDA scales on the busiest. */}}
+  {{- $autoscaling := .values.autoscaling }}
   triggers:
+    {{- range prepend (default list .values.jetstream.additionalConsumers) (dict "stream" .values.jetstream.stream "consumer" .values.jetstream.consumer) }}
     - type: nats-jetstream
       metadata:
         natsServerMonitoringEndpoint: {{ $root.Values.nats.monitoringEndpoint | quote }}
         account: {{ $root.Values.nats.account | quote }}
-        stream: {{ .values.jetstream.stream | quote }}
-        consumer: {{ .values.jetstream.consumer | quote }}
-        lagThreshold: {{ .values.autoscaling.lagThreshold | toString | quote }}
-        activationLagThreshold: {{ .values.autoscaling.activationLagThreshold | toString | quote }}
+        stream: {{ .stream | quote }}
+        consumer: {{ .consumer | quote }}
+        lagThreshold: {{ $autoscaling.lagThreshold | toString | quote }}
+        activationLagThreshold: {{ $autoscaling.activationLagThreshold | toString | quote }}
         useHttps: {{ $root.Values.nats.monitoringUseHttps | toString | quote }}
+    {{- end }}
 {{- else }}
 ---
 apiVersion: autoscaling/v2

@@ -10,6 +10,7 @@ import {
 } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
+import type { Registry } from 'prom-client';
 import {
   DEAD_LETTER_STREAM,
   deadLetterSubject,
@@ -23,6 +24,7 @@ import { RpcError, RpcErrorCode } from './errors.js';
 import { toMsgHdrs, type HeaderRecord } from './headers.js';
 import { silentLogger, type BusLogger } from './logger.js';
 import { encodeJson, type InboundMessage } from './message.js';
+import { busMetrics, type BusMetrics } from './metrics.js';
 import {
   request,
   serve,
@@ -51,6 +53,8 @@ export interface BusConnectOptions {
   logger?: BusLogger;
   /** Retention of dead-letter records (default 14 days). */
   deadLetterMaxAgeMs?: number;
+  /** Prometheus registry for the bus metrics (a service passes its /metrics registry). */
+  metricsRegistry?: Registry;
 }
 
 export interface PublishOptions {
@@ -93,6 +97,7 @@ export class Bus {
     readonly jsm: JetStreamManager,
     private readonly logger: BusLogger,
     private readonly deadLetterMaxAgeMs: number,
+    private readonly metrics: BusMetrics,
   ) {
     this.kvm = new Kvm(js);
   }
@@ -115,6 +120,7 @@ export class Bus {
       jsm,
       logger,
       deadLetterMaxAgeMs ?? DEFAULT_DEAD_LETTER_MAX_AGE_MS,
+      busMetrics(options.metricsRegistry),
     );
   }
 
@@ -195,6 +201,7 @@ export class Bus {
   ): Promise<PublishResult> {
     assertSubject(subject);
     const headers = toMsgHdrs(options.headers);
+    const started = performance.now();
     const ack = await withOutgoingSpan(
       `publish ${subject}`,
       SpanKind.PRODUCER,
@@ -211,7 +218,12 @@ export class Bus {
           ...(options.msgId ? { msgID: options.msgId } : {}),
           ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
         }),
-    );
+    ).catch((error: unknown) => {
+      this.metrics.published.inc({ stream: 'unknown', result: 'error' });
+      throw error;
+    });
+    this.metrics.publishDuration.observe({ stream: ack.stream }, (performance.now() - started) / 1_000);
+    this.metrics.published.inc({ stream: ack.stream, result: ack.duplicate ? 'duplicate' : 'stored' });
     return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate };
   }
 
@@ -240,6 +252,7 @@ export class Bus {
         js: this.js,
         jsm: this.jsm,
         logger: this.logger,
+        metrics: this.metrics,
         deadLetter: (record) => this.publishDeadLetter(record),
       },
       resolved,
@@ -280,7 +293,7 @@ export class Bus {
   /** Sends a core NATS request and waits for the reply; throws RpcError on failure or timeout. */
   request(subject: string, data: Uint8Array | string, options?: RequestOptions): Promise<InboundMessage> {
     assertSubject(subject);
-    return request(this.connection, subject, data, options);
+    return request(this.connection, this.metrics, subject, data, options);
   }
 
   async requestJson<T = unknown>(subject: string, body: unknown, options: RequestOptions = {}): Promise<T> {
@@ -295,7 +308,7 @@ export class Bus {
   serve(subject: string, handler: RpcHandler, options?: ServeOptions): ServeHandle {
     this.assertOpen();
     assertSubject(subject, { wildcards: true });
-    const handle = serve(this.connection, this.logger, subject, handler, options);
+    const handle = serve(this.connection, this.logger, this.metrics, subject, handler, options);
     const tracked: ServeHandle = {
       subject,
       stop: async () => {

@@ -16,6 +16,7 @@ import { describeError, PermanentError } from './errors.js';
 import { toHeaderRecord, type HeaderRecord } from './headers.js';
 import type { BusLogger } from './logger.js';
 import { fromJsMsg, type BusMessage } from './message.js';
+import type { BusMetrics } from './metrics.js';
 import type { ResolvedConsumeOptions } from './specs.js';
 import { SpanKind, withIncomingSpan } from './tracing.js';
 
@@ -55,6 +56,7 @@ export interface ConsumerDependencies {
   js: JetStreamClient;
   jsm: JetStreamManager;
   logger: BusLogger;
+  metrics: BusMetrics;
   deadLetter(record: DeadLetterRecord): Promise<void>;
 }
 
@@ -165,8 +167,10 @@ export async function startConsumer(
         if (stopping) void currentBatch.close();
         for await (const msg of currentBatch) {
           // Delivered after stop() was called: hand it straight back for another consumer.
-          if (stopping) msg.nak();
-          else dispatch(msg);
+          if (stopping) {
+            msg.nak();
+            deps.metrics.naked.inc({ stream, durable, reason: 'stopping' });
+          } else dispatch(msg);
         }
       } catch (error) {
         if (stopping) break;
@@ -210,6 +214,9 @@ async function processMessage(
   const message = fromJsMsg(msg);
   const { deliveryCount, streamSequence, subject } = message;
   const context = { stream, durable, subject, streamSequence, deliveryCount };
+  const labels = { stream, durable };
+  deps.metrics.received.inc(labels);
+  const stopTimer = deps.metrics.handlerDuration.startTimer(labels);
 
   // Earlier attempts ran out without a verdict (the process died or the ack wait passed):
   // the handler already had its chances.
@@ -218,6 +225,7 @@ async function processMessage(
       `no outcome after ${maxDeliver} deliveries (handler crashed or exceeded the ack wait)`,
     );
     await deadLetterAndTerminate(deps, options, msg, 'max_deliver', error);
+    stopTimer({ outcome: 'dead_letter' });
     return;
   }
 
@@ -237,20 +245,26 @@ async function processMessage(
     );
   } catch (error) {
     if (error instanceof PermanentError) {
+      stopTimer({ outcome: 'dead_letter' });
       await deadLetterAndTerminate(deps, options, msg, 'permanent', error);
     } else if (deliveryCount >= maxDeliver) {
+      stopTimer({ outcome: 'dead_letter' });
       await deadLetterAndTerminate(deps, options, msg, 'max_deliver', error);
     } else {
+      stopTimer({ outcome: 'nak' });
       const delay = backoffMs[Math.min(deliveryCount - 1, backoffMs.length - 1)]!;
       deps.logger.warn(
         { ...context, retryInMs: delay, err: describeError(error) },
         'handler failed, will retry',
       );
       msg.nak(delay);
+      deps.metrics.naked.inc({ ...labels, reason: 'retry' });
     }
     return;
   }
   msg.ack();
+  stopTimer({ outcome: 'ack' });
+  deps.metrics.acked.inc(labels);
   deps.logger.debug(context, 'message handled');
 }
 
@@ -261,6 +275,7 @@ async function deadLetterAndTerminate(
   reason: DeadLetterRecord['reason'],
   error: unknown,
 ): Promise<void> {
+  const labels = { stream: options.stream, durable: options.durable };
   const record: DeadLetterRecord = {
     stream: options.stream,
     durable: options.durable,
@@ -288,10 +303,13 @@ async function deadLetterAndTerminate(
       'cannot dead-letter message, will retry',
     );
     msg.nak(delay);
+    deps.metrics.naked.inc({ ...labels, reason: 'dead_letter_failed' });
     return;
   }
+  deps.metrics.deadLettered.inc({ ...labels, reason });
   // No term reason: servers before 2.11 do not understand one; the record carries it.
   msg.term();
+  deps.metrics.terminated.inc(labels);
   deps.logger.error(
     {
       stream: options.stream,

@@ -12,6 +12,7 @@ import { describeError, RpcError, RpcErrorCode } from './errors.js';
 import { toMsgHdrs, type HeaderRecord } from './headers.js';
 import type { BusLogger } from './logger.js';
 import { encodeJson, fromCoreMsg, type InboundMessage } from './message.js';
+import type { BusMetrics } from './metrics.js';
 import { SpanKind, withIncomingSpan, withOutgoingSpan } from './tracing.js';
 
 export const RPC_STATUS_HEADER = 'Rpc-Status';
@@ -41,9 +42,32 @@ const DEFAULT_TIMEOUT_MS = 5_000;
 
 export async function request(
   nc: NatsConnection,
+  metrics: BusMetrics,
   subject: string,
   data: Uint8Array | string,
   options: RequestOptions = {},
+): Promise<InboundMessage> {
+  const stopTimer = metrics.rpcDuration.startTimer({ subject });
+  try {
+    const reply = await sendRequest(nc, subject, data, options);
+    metrics.rpcRequests.inc({ subject, outcome: 'ok' });
+    return reply;
+  } catch (error) {
+    metrics.rpcRequests.inc({
+      subject,
+      outcome: error instanceof RpcError ? error.code : RpcErrorCode.Internal,
+    });
+    throw error;
+  } finally {
+    stopTimer();
+  }
+}
+
+async function sendRequest(
+  nc: NatsConnection,
+  subject: string,
+  data: Uint8Array | string,
+  options: RequestOptions,
 ): Promise<InboundMessage> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0)
@@ -93,6 +117,7 @@ function decodeErrorReply(reply: Msg, subject: string): RpcError {
 export function serve(
   nc: NatsConnection,
   logger: BusLogger,
+  metrics: BusMetrics,
   subject: string,
   handler: RpcHandler,
   options: ServeOptions = {},
@@ -113,8 +138,10 @@ export function serve(
         async () => handler(fromCoreMsg(msg)),
       );
       msg.respond(result ?? undefined);
+      metrics.rpcServed.inc({ subject, outcome: 'ok' });
     } catch (error) {
       const code = error instanceof RpcError ? error.code : RpcErrorCode.Internal;
+      metrics.rpcServed.inc({ subject, outcome: code });
       const { message } = describeError(error);
       if (code === RpcErrorCode.Internal)
         logger.error({ subject: msg.subject, err: describeError(error) }, 'request handler failed');

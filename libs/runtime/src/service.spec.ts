@@ -1,12 +1,12 @@
 import { Controller, Get, Inject, Injectable, Module } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
-import { Bus, BusContext, JetStreamEventPattern } from '@steward/bus';
+import { Bus, BusContext, DEAD_LETTER_STREAM, deadLetterSubject, JetStreamEventPattern, type DeadLetterRecord } from '@steward/bus';
 import { stewardEnv } from '@steward/config';
 import { DataSource, type MigrationInterface, type QueryRunner } from '@steward/db';
 import { createTestDatabase, waitFor, type TestDatabase } from '@steward/testing';
 import { CONFIG, startService, type RunningService } from './index.js';
 
-const STREAM = { name: 'RUNTIME_TEST', subjects: ['runtime-test.>'], retention: 'limits' as const };
+const STREAM = { name: 'RUNTIME_TEST', subjects: ['runtime-test.>', 'runtime-fail.>'], retention: 'limits' as const };
 
 class CreateSeen1700000000000 implements MigrationInterface {
   name = 'CreateSeen1700000000000';
@@ -36,6 +36,11 @@ class EchoController {
   @JetStreamEventPattern('runtime-test.>', { stream: STREAM.name, durable: 'runtime-test', ackWaitMs: 2000 })
   async onEvent(@Payload() body: { text: string }, @Ctx() context: BusContext) {
     await this.store.record(context.getSubject(), body.text);
+  }
+
+  @JetStreamEventPattern('runtime-fail.>', { stream: STREAM.name, durable: 'runtime-fail', maxDeliver: 1, ackWaitMs: 2000 })
+  async onFailingEvent() {
+    throw new Error('the database said no');
   }
 
   @Get('/level')
@@ -91,6 +96,29 @@ describe('service runtime', () => {
     expect(await service.dataSource!.query('SELECT subject, body FROM echo.seen')).toEqual([
       { subject: 'runtime-test.hello', body: 'hi' },
     ]);
+    // The bus reports on the service's own /metrics.
+    await waitFor(
+      async () =>
+        (await (await fetch(`${service!.ops.url}/metrics`)).text()).includes(
+          `steward_bus_messages_acked_total{stream="${STREAM.name}",durable="runtime-test"} 1`,
+        ),
+      { timeoutMs: 5000, message: 'the ack counted on /metrics' },
+    );
+
+    // A handler's own error reaches the dead-letter record (not Nest's generic one).
+    const inspector = await Bus.connect({ servers: process.env.NATS_URL!, name: 'test-dead-letters' });
+    const reasons: string[] = [];
+    const deadLetters = await inspector.consume(
+      { stream: DEAD_LETTER_STREAM, durable: 'test-inspector', filterSubjects: [deadLetterSubject(STREAM.name, 'runtime-fail')] },
+      (message) => {
+        reasons.push(message.json<DeadLetterRecord>().error.message);
+      },
+    );
+    await inspector.publishJson('runtime-fail.one', { text: 'x' }, { msgId: 'fail-1' });
+    await waitFor(() => reasons.length === 1, { timeoutMs: 5000 });
+    expect(reasons).toEqual(['the database said no']);
+    await deadLetters.stop();
+    await inspector.drain();
 
     const opsUrl = service.ops.url;
     await service.stop();

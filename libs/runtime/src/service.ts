@@ -7,6 +7,7 @@ import { loadConfig, type StewardEnv, type z } from '@steward/config';
 import { openDatabase, type DataSource, type ServiceDatabase } from '@steward/db';
 import {
   createLogger,
+  metricsRegistry,
   NestPinoLogger,
   startOpsServer,
   startTelemetry,
@@ -14,6 +15,7 @@ import {
   type Logger,
   type OpsServer,
 } from '@steward/telemetry';
+import { PassThroughRpcFilter } from './pass-through-rpc.filter.js';
 import { RuntimeModule } from './runtime.module.js';
 
 export interface ServiceDefinition<C extends StewardEnv> {
@@ -67,7 +69,7 @@ export async function startService<C extends StewardEnv>(
   const logger = createLogger({ service: definition.name, level: config.LOG_LEVEL });
   const ops = await startOpsServer({ port: config.OPS_PORT, logger });
 
-  const bus = await Bus.connect({ servers: config.NATS_URL.split(','), name: definition.name, logger });
+  const bus = await Bus.connect({ servers: config.NATS_URL.split(','), name: definition.name, logger, metricsRegistry });
   await bus.ensureStreams(definition.streams ?? []);
   await bus.ensureBuckets(definition.buckets ?? []);
   ops.addReadinessCheck('nats', () => {
@@ -103,7 +105,10 @@ export async function startService<C extends StewardEnv>(
       new FastifyAdapter({ bodyLimit: definition.bodyLimit ?? 1024 * 1024, trustProxy: true, ignoreTrailingSlash: true }),
       { logger: nestLogger, rawBody: definition.rawBody ?? false, abortOnError: false },
     );
-    httpApp.connectMicroservice({ strategy: transport }, { inheritAppConfig: true });
+    // Not inheriting the HTTP app's global filters: bus handlers keep their own errors.
+    httpApp
+      .connectMicroservice({ strategy: transport }, { inheritAppConfig: false, deferInitialization: true })
+      .useGlobalFilters(new PassThroughRpcFilter());
     await definition.configureHttp?.(httpApp, config);
     await httpApp.startAllMicroservices();
     await httpApp.listen(definition.httpPort(config), env.HTTP_HOST || '0.0.0.0');
@@ -116,6 +121,7 @@ export async function startService<C extends StewardEnv>(
       logger: nestLogger,
       abortOnError: false,
     });
+    microservice.useGlobalFilters(new PassThroughRpcFilter());
     await microservice.listen();
     app = microservice;
   }

@@ -4,6 +4,7 @@ import { CONFIG } from '@steward/runtime';
 import type { EgressConfig } from '../config.js';
 import { BOT_CREDENTIALS, type BotCredentials } from '../credentials/bot-credentials.js';
 import { rateLimitedTotal, rateLimitWaitsTotal, restResponsesTotal } from '../metrics.js';
+import { tracedMakeRequest } from './rest-tracing.js';
 
 /**
  * One @discordjs/rest client per bot application, so each token keeps its own rate-limit
@@ -61,6 +62,7 @@ export class DiscordRestClients implements OnModuleDestroy {
       version: '10',
       retries: this.config.EGRESS_REST_RETRIES,
       timeout: this.config.EGRESS_REST_TIMEOUT_MS,
+      makeRequest: tracedMakeRequest(),
     });
     rest.on(RESTEvents.Response, (_request, response: ResponseLike) => {
       restResponsesTotal.inc({ status: String(response.status) });
