@@ -12,3 +12,6 @@ export * from './gen/steward/v1/moderation_pb.js';
 export * from './moderation-rpc.js';
 export * from './directory-rpc.js';
 export * from './gen/steward/v1/proactive_pb.js';
+export * from './scheduler-rpc.js';
+export * from './gen/steward/v1/takeover_pb.js';
+export * from './takeover-rpc.js';

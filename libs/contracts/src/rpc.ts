@@ -24,6 +24,19 @@ export const documentView = z.object({
 });
 export type DocumentView = z.infer<typeof documentView>;
 
+/** One retrieved passage: the section of a document the answer would be built from. */
+export const knowledgePassageView = z.object({
+  documentId,
+  title: z.string(),
+  /** The heading path above the passage ("Account > Passwords"), null before any heading. */
+  heading: z.string().nullable(),
+  content: z.string(),
+  /** Relevance, 0..1. */
+  score: z.number().min(0).max(1),
+  language: z.string().nullable(),
+});
+export type KnowledgePassageView = z.infer<typeof knowledgePassageView>;
+
 export const Rpc = {
   knowledgeAdd: {
     subject: 'rpc.answer.knowledge.add',
@@ -43,6 +56,31 @@ export const Rpc = {
     subject: 'rpc.answer.knowledge.list',
     request: z.object({ tenantId }),
     reply: z.object({ documents: z.array(documentView) }),
+  },
+  knowledgeDelete: {
+    subject: 'rpc.answer.knowledge.delete',
+    request: z.object({ tenantId, id: documentId }),
+    reply: z.object({ id: documentId, deleted: z.literal(true) }),
+  },
+  /** Indexes a document again from its stored text (after a failure, or a change of the indexer). */
+  knowledgeReindex: {
+    subject: 'rpc.answer.knowledge.reindex',
+    request: z.object({ tenantId, id: documentId }),
+    reply: z.object({ id: documentId, status: documentStatus }),
+  },
+  /** What the answer path would retrieve for a question: the same query rewrite and search. */
+  knowledgeSearch: {
+    subject: 'rpc.answer.knowledge.search',
+    request: z.object({
+      tenantId,
+      query: z
+        .string()
+        .trim()
+        .min(1, 'query must not be empty')
+        .max(1_000, 'query is longer than 1,000 characters'),
+      limit: z.number().int().min(1).max(20).default(5),
+    }),
+    reply: z.object({ passages: z.array(knowledgePassageView) }),
   },
   unansweredList: {
     subject: 'rpc.answer.unanswered.list',

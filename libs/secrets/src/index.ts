@@ -1,0 +1,3 @@
+export * from './secret-box.js';
+export * from './bot-applications.js';
+export * from './env.js';
