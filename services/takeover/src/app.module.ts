@@ -1,0 +1,41 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { Bus } from '@steward/bus';
+import { CONFIG, GuildConfigStore, LOGGER } from '@steward/runtime';
+import type { Logger } from '@steward/telemetry';
+import type { TakeoverConfig } from './config.js';
+import { ConversationFactsController } from './conversations/conversation-facts.controller.js';
+import { ConversationRecorder } from './conversations/conversation-recorder.js';
+import { ConversationStore } from './conversations/conversation.store.js';
+import { EscalationMailer } from './escalation/escalation-mailer.js';
+import { PlanEntitlements } from './plans/plan-entitlements.js';
+import { AutoResumeSweeper } from './takeover/auto-resume.sweeper.js';
+import { TakeoverBucket } from './takeover/takeover-bucket.js';
+import { TakeoverFacts } from './takeover/takeover-facts.js';
+import { TakeoverController } from './takeover/takeover.controller.js';
+import { TakeoverService } from './takeover/takeover.service.js';
+
+@Module({})
+export class TakeoverModule {
+  static register(): DynamicModule {
+    return {
+      module: TakeoverModule,
+      controllers: [TakeoverController, ConversationFactsController],
+      providers: [
+        {
+          provide: GuildConfigStore,
+          useFactory: (bus: Bus, config: TakeoverConfig, logger: Logger) =>
+            GuildConfigStore.open(bus, { localTenantId: config.STEWARD_LOCAL_TENANT_ID, logger }),
+          inject: [Bus, CONFIG, LOGGER],
+        },
+        ConversationStore,
+        PlanEntitlements,
+        TakeoverBucket,
+        TakeoverFacts,
+        TakeoverService,
+        AutoResumeSweeper,
+        EscalationMailer,
+        ConversationRecorder,
+      ],
+    };
+  }
+}

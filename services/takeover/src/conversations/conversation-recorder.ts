@@ -1,0 +1,238 @@
+/**
+ * Builds conversations and transcripts from what happens elsewhere: AI turns
+ * (`steward.conversation.turn`), escalations (`steward.conversation.escalated`) and, while a
+ * person is in charge and the AI is silent, the member's own messages from Discord.
+ */
+import { Inject, Injectable } from '@nestjs/common';
+import { PermanentError } from '@steward/bus';
+import { z } from '@steward/config';
+import {
+  AnswerOutcome,
+  conversationIdPattern,
+  MessageRole,
+  type ConversationEscalated,
+  type ConversationTurn,
+} from '@steward/contracts';
+import { DataSource } from '@steward/db';
+import { LOGGER } from '@steward/runtime';
+import type { Logger } from '@steward/telemetry';
+import { EscalationMailer } from '../escalation/escalation-mailer.js';
+import { escalationEmails, factsConsumed } from '../metrics.js';
+import { PlanEntitlements } from '../plans/plan-entitlements.js';
+import { transaction } from '../sql.js';
+import { TakeoverFacts } from '../takeover/takeover-facts.js';
+import { ConversationStore } from './conversation.store.js';
+
+/** One escalation e-mail per conversation within this long. */
+const ESCALATION_EMAIL_INTERVAL = '1 hour';
+
+const snowflake = z.string().regex(/^\d{1,25}$/);
+/** The fields of a MESSAGE_CREATE dispatch a member message needs. */
+const memberMessage = z.object({
+  id: snowflake,
+  channel_id: snowflake,
+  guild_id: snowflake.optional(),
+  content: z.string(),
+  timestamp: z.string().refine((value) => !Number.isNaN(Date.parse(value))),
+  author: z.object({
+    id: snowflake,
+    username: z.string(),
+    global_name: z.string().nullish(),
+    bot: z.boolean().optional(),
+  }),
+  member: z.object({ nick: z.string().nullish() }).optional(),
+  webhook_id: snowflake.optional(),
+});
+
+const OUTCOME_NAMES: Partial<Record<AnswerOutcome, string>> = {
+  [AnswerOutcome.ANSWERED]: 'answered',
+  [AnswerOutcome.NO_ANSWER]: 'no_answer',
+  [AnswerOutcome.ESCALATED]: 'escalated',
+  [AnswerOutcome.QUOTA_EXCEEDED]: 'quota_exceeded',
+  [AnswerOutcome.FAILED]: 'failed',
+};
+
+@Injectable()
+export class ConversationRecorder {
+  constructor(
+    private readonly db: DataSource,
+    private readonly conversations: ConversationStore,
+    private readonly facts: TakeoverFacts,
+    private readonly entitlements: PlanEntitlements,
+    private readonly mailer: EscalationMailer,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  /** A question and what the AI did with it: the member's message and the bot's reply. */
+  async recordTurn(turn: ConversationTurn): Promise<void> {
+    // Discord conversations only; triage skips are chatter the bot rightly ignored.
+    if (
+      !turn.guildId ||
+      !conversationIdPattern.test(turn.conversationId) ||
+      turn.outcome === AnswerOutcome.SKIPPED
+    ) {
+      factsConsumed.inc({ kind: 'turn', outcome: 'ignored' });
+      return;
+    }
+    const answeredAt = new Date(Number(turn.atMs) || Date.now());
+    const askedAt = new Date(answeredAt.getTime() - turn.latencyMs);
+    await transaction(this.db, async (sql) => {
+      const row = await this.conversations.upsert(
+        sql,
+        {
+          id: turn.conversationId,
+          tenantId: turn.tenantId,
+          applicationId: turn.applicationId,
+          guildId: turn.guildId,
+          channelId: turn.channelId,
+          authorId: turn.authorId,
+          authorName: turn.authorName,
+        },
+        askedAt,
+        turn.question,
+      );
+      if (turn.question) {
+        await this.conversations.addTurn(sql, row.id, {
+          key: `member:${turn.questionMessageId || `turn:${turn.turnId}`}`,
+          role: 'member',
+          authorName: turn.authorName,
+          content: turn.question,
+          at: askedAt,
+        });
+      }
+      if (turn.answer) {
+        await this.conversations.addTurn(sql, row.id, {
+          key: `bot:${turn.turnId}`,
+          role: 'bot',
+          authorName: 'Steward',
+          content: turn.answer,
+          sources: turn.sources.map((source) => ({ documentId: source.documentId, title: source.title })),
+          outcome: OUTCOME_NAMES[turn.outcome],
+          latencyMs: turn.latencyMs,
+          commandId: turn.replyCommandId || undefined,
+          at: answeredAt,
+        });
+      }
+    });
+    factsConsumed.inc({ kind: 'turn', outcome: 'recorded' });
+  }
+
+  /**
+   * A member asked for a person: the conversation is flagged (unless an agent has it already)
+   * and, on plans with escalation, an e-mail is queued — at most one per conversation an hour.
+   */
+  async recordEscalation(fact: ConversationEscalated): Promise<void> {
+    if (!fact.tenantId || !fact.guildId || !conversationIdPattern.test(fact.conversationId)) {
+      throw new PermanentError(
+        `ConversationEscalated without a tenant, guild or valid conversation id (${JSON.stringify(fact.conversationId)})`,
+      );
+    }
+    const features = await this.entitlements.features(fact.tenantId);
+    const at = new Date(Number(fact.atMs) || Date.now());
+    const queued = await transaction(this.db, async (sql) => {
+      const row = await this.conversations.upsert(
+        sql,
+        {
+          id: fact.conversationId,
+          tenantId: fact.tenantId,
+          guildId: fact.guildId,
+          channelId: fact.channelId,
+          authorId: fact.authorId,
+          authorName: fact.authorName,
+        },
+        at,
+        fact.question,
+      );
+      await sql(
+        `UPDATE conversations SET state = CASE WHEN state = 'human' THEN state ELSE 'escalated' END,
+                escalated_at = $2, updated_at = now()
+         WHERE id = $1`,
+        [row.id, at.toISOString()],
+      );
+      if (!features.escalation) return 'plan';
+      const due = await sql(
+        `UPDATE conversations SET last_escalation_email_at = now()
+         WHERE id = $1 AND (last_escalation_email_at IS NULL OR last_escalation_email_at <= now() - interval '${ESCALATION_EMAIL_INTERVAL}')
+         RETURNING id`,
+        [row.id],
+      );
+      if (due.length === 0) return 'throttled';
+      await sql(
+        `INSERT INTO escalation_emails (conversation_id, tenant_id, guild_id, author_name, question, escalated_at)
+         VALUES ($1, $2, $3, $4, $5, $6)`,
+        [
+          row.id,
+          fact.tenantId,
+          fact.guildId,
+          fact.authorName || row.author_name,
+          fact.question,
+          at.toISOString(),
+        ],
+      );
+      return 'queued';
+    });
+    escalationEmails.inc({ outcome: queued });
+    factsConsumed.inc({ kind: 'escalated', outcome: 'recorded' });
+    this.logger.info(
+      { tenantId: fact.tenantId, conversationId: fact.conversationId, email: queued },
+      'member asked for a person: conversation escalated',
+    );
+    if (queued === 'queued') this.mailer.kick();
+  }
+
+  /** A member's message in Discord, kept only while a person is in charge (the AI records the rest). */
+  async recordMemberMessage(dispatch: unknown): Promise<void> {
+    const parsed = memberMessage.safeParse(dispatchData(dispatch));
+    if (!parsed.success) {
+      throw new PermanentError(
+        `malformed MESSAGE_CREATE dispatch: ${z.prettifyError(parsed.error).replace(/\n/g, '; ')}`,
+      );
+    }
+    const message = parsed.data;
+    if (!message.guild_id || message.author.bot || message.webhook_id || !message.content.trim()) {
+      factsConsumed.inc({ kind: 'member_message', outcome: 'ignored' });
+      return;
+    }
+    const conversationId = `${message.guild_id}:${message.channel_id}:${message.author.id}`;
+    const known = await this.conversations.find(conversationId);
+    if (!known || known.state !== 'human') {
+      factsConsumed.inc({ kind: 'member_message', outcome: 'ignored' });
+      return;
+    }
+    const authorName = message.member?.nick || message.author.global_name || message.author.username;
+    const content = withoutLeadingMentions(message.content);
+    const at = new Date(message.timestamp);
+    await transaction(this.db, async (sql) => {
+      const added = await this.conversations.addTurn(sql, conversationId, {
+        key: `member:${message.id}`,
+        role: 'member',
+        authorName,
+        content,
+        at,
+      });
+      if (!added) return;
+      await sql('UPDATE conversations SET last_question = $2 WHERE id = $1', [conversationId, content]);
+      await this.facts.message(known, {
+        messageId: message.id,
+        role: MessageRole.MEMBER,
+        authorName,
+        content,
+        at,
+      });
+    });
+    factsConsumed.inc({ kind: 'member_message', outcome: 'recorded' });
+  }
+}
+
+/** "@Steward, where is…" reads as "where is…" in a transcript, as the answer path shows questions. */
+function withoutLeadingMentions(content: string): string {
+  return content.replace(/^(?:\s*<@[!&]?\d+>[\s,:;]*)+/, '').trim() || content.trim();
+}
+
+/** The gateway publishes a dispatch's data (`d`); a whole frame is accepted too. */
+function dispatchData(payload: unknown): unknown {
+  if (typeof payload === 'object' && payload !== null && 'op' in payload && 'd' in payload) {
+    return (payload as { d: unknown }).d;
+  }
+  return payload;
+}

@@ -1,0 +1,239 @@
+/**
+ * The conversations and their transcripts in schema `takeover`. Every write is idempotent:
+ * turns are keyed by their source (member:<discord message id>, bot:<turn id>,
+ * agent:<request id>), so a redelivered fact changes nothing.
+ */
+import { Injectable } from '@nestjs/common';
+import { RpcError, RpcErrorCode } from '@steward/bus';
+import type { ConversationState, ConversationSummary, TranscriptTurn } from '@steward/contracts';
+import { DataSource } from '@steward/db';
+import { query, type Sql } from '../sql.js';
+
+export interface ConversationRow {
+  id: string;
+  tenant_id: string;
+  application_id: string | null;
+  guild_id: string;
+  channel_id: string;
+  author_id: string;
+  author_name: string;
+  state: ConversationState;
+  assigned_agent_id: string | null;
+  assigned_agent_name: string | null;
+  taken_over_at: Date | null;
+  last_agent_activity_at: Date | null;
+  escalated_at: Date | null;
+  last_question: string | null;
+  last_message_at: Date;
+}
+
+interface TurnRow {
+  role: TranscriptTurn['role'];
+  author_name: string;
+  content: string;
+  sources: Array<{ documentId: string; title: string }>;
+  at: Date;
+}
+
+/** Where a conversation is in Discord and who started it. */
+export interface ConversationOrigin {
+  id: string;
+  tenantId: string;
+  applicationId?: string;
+  guildId: string;
+  channelId: string;
+  authorId: string;
+  authorName: string;
+}
+
+export interface NewTurn {
+  key: string;
+  role: TranscriptTurn['role'];
+  authorName: string;
+  content: string;
+  sources?: Array<{ documentId: string; title: string }>;
+  outcome?: string;
+  latencyMs?: number;
+  commandId?: string;
+  at: Date;
+}
+
+/** Millisecond precision everywhere: timestamps round-trip through ISO strings (cursors) unchanged. */
+export const NOW_MS = `date_trunc('milliseconds', now())`;
+
+@Injectable()
+export class ConversationStore {
+  constructor(private readonly db: DataSource) {}
+
+  /** Creates the conversation or brings its origin and last activity up to date. */
+  async upsert(
+    sql: Sql,
+    origin: ConversationOrigin,
+    at: Date,
+    lastQuestion?: string,
+  ): Promise<ConversationRow> {
+    const [row] = await sql<ConversationRow>(
+      `INSERT INTO conversations (id, tenant_id, application_id, guild_id, channel_id, author_id, author_name,
+                                  last_question, last_message_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT (id) DO UPDATE SET
+         tenant_id = EXCLUDED.tenant_id,
+         application_id = COALESCE(EXCLUDED.application_id, conversations.application_id),
+         author_name = CASE WHEN EXCLUDED.author_name <> '' THEN EXCLUDED.author_name ELSE conversations.author_name END,
+         last_question = CASE WHEN EXCLUDED.last_message_at >= conversations.last_message_at
+                              THEN COALESCE(EXCLUDED.last_question, conversations.last_question)
+                              ELSE conversations.last_question END,
+         last_message_at = GREATEST(conversations.last_message_at, EXCLUDED.last_message_at),
+         updated_at = now()
+       RETURNING *`,
+      [
+        origin.id,
+        origin.tenantId,
+        origin.applicationId || null,
+        origin.guildId,
+        origin.channelId,
+        origin.authorId,
+        origin.authorName,
+        lastQuestion ?? null,
+        at.toISOString(),
+      ],
+    );
+    return row!;
+  }
+
+  /** Adds a turn once; false when a turn with the same key is already there. */
+  async addTurn(sql: Sql, conversationId: string, turn: NewTurn): Promise<boolean> {
+    const inserted = await sql(
+      `INSERT INTO turns (conversation_id, key, role, author_name, content, sources, outcome, latency_ms, command_id, at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       ON CONFLICT (conversation_id, key) DO NOTHING
+       RETURNING id`,
+      [
+        conversationId,
+        turn.key,
+        turn.role,
+        turn.authorName,
+        turn.content,
+        JSON.stringify(turn.sources ?? []),
+        turn.outcome ?? null,
+        turn.latencyMs ?? null,
+        turn.commandId ?? null,
+        turn.at.toISOString(),
+      ],
+    );
+    if (inserted.length > 0) {
+      await sql(
+        `UPDATE conversations SET last_message_at = GREATEST(last_message_at, $2), updated_at = now() WHERE id = $1`,
+        [conversationId, turn.at.toISOString()],
+      );
+    }
+    return inserted.length > 0;
+  }
+
+  /** The conversation, locked for the rest of the transaction; not_found for another tenant's id. */
+  async lock(sql: Sql, tenantId: string, id: string): Promise<ConversationRow> {
+    const [row] = await sql<ConversationRow>(
+      'SELECT * FROM conversations WHERE id = $1 AND tenant_id = $2 FOR UPDATE',
+      [id, tenantId],
+    );
+    if (!row) throw new RpcError(RpcErrorCode.NotFound, `no conversation ${id}`);
+    return row;
+  }
+
+  /** A conversation by id alone (facts from Discord carry no tenant). */
+  async find(id: string): Promise<ConversationRow | undefined> {
+    const [row] = await query<ConversationRow>(this.db, 'SELECT * FROM conversations WHERE id = $1', [id]);
+    return row;
+  }
+
+  async list(input: {
+    tenantId: string;
+    state?: ConversationState;
+    limit: number;
+    cursor?: string;
+  }): Promise<{ conversations: ConversationRow[]; nextCursor: string | null }> {
+    const params: unknown[] = [input.tenantId];
+    const where = ['tenant_id = $1'];
+    if (input.state) {
+      params.push(input.state);
+      where.push(`state = $${params.length}`);
+    }
+    if (input.cursor) {
+      const { at, id } = decodeCursor(input.cursor);
+      params.push(at, id);
+      where.push(`(last_message_at, id) < ($${params.length - 1}::timestamptz, $${params.length})`);
+    }
+    params.push(input.limit + 1);
+    const rows = await query<ConversationRow>(
+      this.db,
+      `SELECT * FROM conversations WHERE ${where.join(' AND ')}
+       ORDER BY last_message_at DESC, id DESC LIMIT $${params.length}`,
+      params,
+    );
+    const page = rows.slice(0, input.limit);
+    const last = page.at(-1);
+    return {
+      conversations: page,
+      nextCursor: rows.length > input.limit && last ? encodeCursor(last) : null,
+    };
+  }
+
+  /** The transcript, oldest turn first. */
+  async transcript(conversationId: string, limit = 500): Promise<TranscriptTurn[]> {
+    const rows = await query<TurnRow>(
+      this.db,
+      `SELECT * FROM (
+         SELECT role, author_name, content, sources, at, id FROM turns WHERE conversation_id = $1
+         ORDER BY at DESC, id DESC LIMIT $2
+       ) recent ORDER BY at, id`,
+      [conversationId, limit],
+    );
+    return rows.map((row) => ({
+      role: row.role,
+      authorName: row.author_name,
+      content: row.content,
+      sources: row.sources.map((source) => ({ documentId: source.documentId, title: source.title })),
+      at: row.at.toISOString(),
+    }));
+  }
+}
+
+/** The API view of a conversation; `windowMs` tells when the AI resumes. */
+export function conversationSummary(row: ConversationRow, windowMs: number): ConversationSummary {
+  const human = row.state === 'human';
+  return {
+    id: row.id,
+    guildId: row.guild_id,
+    channelId: row.channel_id,
+    authorId: row.author_id,
+    authorName: row.author_name,
+    state: row.state,
+    assignedAgent:
+      human && row.assigned_agent_id
+        ? { id: row.assigned_agent_id, name: row.assigned_agent_name ?? '' }
+        : null,
+    lastMessageAt: row.last_message_at.toISOString(),
+    lastQuestion: row.last_question,
+    takenOverAt: row.taken_over_at?.toISOString() ?? null,
+    lastAgentActivityAt: row.last_agent_activity_at?.toISOString() ?? null,
+    resumesAt:
+      human && row.last_agent_activity_at
+        ? new Date(row.last_agent_activity_at.getTime() + windowMs).toISOString()
+        : null,
+    escalatedAt: row.escalated_at?.toISOString() ?? null,
+  };
+}
+
+function encodeCursor(row: ConversationRow): string {
+  return Buffer.from(JSON.stringify([row.last_message_at.toISOString(), row.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { at: string; id: string } {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (typeof at === 'string' && typeof id === 'string' && !Number.isNaN(Date.parse(at))) return { at, id };
+  } catch {
+    // falls through to the error below
+  }
+  throw new RpcError(RpcErrorCode.BadRequest, 'cursor is not one this API returned');
+}

@@ -1,0 +1,8 @@
+import type { ServiceDatabase } from '@steward/db';
+import { CreateTakeover1767600000000 } from './migrations/1767600000000-CreateTakeover.js';
+
+export const database: ServiceDatabase = {
+  schema: 'takeover',
+  entities: [],
+  migrations: [CreateTakeover1767600000000],
+};

@@ -1,0 +1,120 @@
+import { Bus, RpcError } from '@steward/bus';
+import {
+  AnswerOrigin,
+  AnswerOutcome,
+  ConversationEscalatedSchema,
+  ConversationTurnSchema,
+  encode,
+  Subjects,
+  TakeoverRpc,
+  type TakeoverReply,
+  type TakeoverRequest,
+  type TakeoverRpcName,
+} from '@steward/contracts';
+import { randomInt } from 'node:crypto';
+
+/** A fresh Discord-looking id. */
+export function snowflake(): string {
+  return String(
+    100_000_000_000_000_000n + BigInt(randomInt(1, 2 ** 47)) * 1_000n + BigInt(randomInt(0, 1000)),
+  );
+}
+
+/** Calls a takeover RPC the way admin-api does: JSON over NATS request/reply. */
+export function takeoverClient(bus: Bus) {
+  return <N extends TakeoverRpcName>(name: N, body: TakeoverRequest<N>): Promise<TakeoverReply<N>> =>
+    bus.requestJson<TakeoverReply<N>>(TakeoverRpc[name].subject, body, { timeoutMs: 10_000 });
+}
+
+export async function rpcErrorOf(call: Promise<unknown>): Promise<RpcError> {
+  try {
+    await call;
+  } catch (error) {
+    if (error instanceof RpcError) return error;
+    throw error;
+  }
+  throw new Error('expected the call to fail');
+}
+
+export interface Place {
+  tenantId: string;
+  applicationId: string;
+  guildId: string;
+  channelId: string;
+  authorId: string;
+  authorName: string;
+}
+
+export const conversationIdOf = (place: Place) => `${place.guildId}:${place.channelId}:${place.authorId}`;
+
+/** Publishes what the answer service publishes after answering a question. */
+export async function publishTurn(
+  bus: Bus,
+  place: Place,
+  turn: { messageId: string; question: string; answer: string; outcome?: AnswerOutcome; sources?: string[] },
+): Promise<void> {
+  const turnId = `msg:${turn.messageId}`;
+  await bus.publish(
+    Subjects.conversationTurn,
+    encode(ConversationTurnSchema, {
+      turnId,
+      tenantId: place.tenantId,
+      applicationId: place.applicationId,
+      guildId: place.guildId,
+      channelId: place.channelId,
+      conversationId: conversationIdOf(place),
+      questionMessageId: turn.messageId,
+      authorId: place.authorId,
+      authorName: place.authorName,
+      question: turn.question,
+      answer: turn.answer,
+      sources: (turn.sources ?? []).map((title, n) => ({ documentId: `doc-${n}`, title, score: 0.9 })),
+      outcome: turn.outcome ?? AnswerOutcome.ANSWERED,
+      engine: 'offline',
+      language: 'en',
+      latencyMs: 420,
+      atMs: BigInt(Date.now()),
+      replyCommandId: `reply:${turnId}:1`,
+      origin: AnswerOrigin.MENTION,
+    }),
+    { msgId: `turn:${turnId}` },
+  );
+}
+
+export async function publishEscalation(
+  bus: Bus,
+  place: Place,
+  question: string,
+  requestId: string,
+): Promise<void> {
+  await bus.publish(
+    Subjects.conversationEscalated,
+    encode(ConversationEscalatedSchema, {
+      tenantId: place.tenantId,
+      guildId: place.guildId,
+      channelId: place.channelId,
+      conversationId: conversationIdOf(place),
+      authorId: place.authorId,
+      authorName: place.authorName,
+      question,
+      atMs: BigInt(Date.now()),
+    }),
+    { msgId: `escalated:${requestId}` },
+  );
+}
+
+/** Every message stored on a stream under a subject, oldest first. */
+export async function storedMessages(
+  bus: Bus,
+  stream: string,
+  subject: string,
+): Promise<Array<{ seq: number; data: Uint8Array }>> {
+  const { state } = await bus.jsm.streams.info(stream);
+  const found: Array<{ seq: number; data: Uint8Array }> = [];
+  if (state.messages === 0) return found;
+  for (let seq = state.first_seq; seq <= state.last_seq; seq++) {
+    const message = await bus.jsm.streams.getMessage(stream, { seq }).catch(() => null);
+    if (message?.subject === subject) found.push({ seq, data: message.data });
+  }
+  return found;
+}

@@ -1,0 +1,355 @@
+/**
+ * The takeover service through its real entry points (facts on JetStream, rpc.takeover.*),
+ * with the real metering service for plans, real NATS KV and Postgres, and the SMTP sink.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Bus } from '@steward/bus';
+import {
+  Buckets,
+  ConversationHandedBackSchema,
+  decode,
+  discordCommandSubject,
+  discordEventSubject,
+  DiscordCommandSchema,
+  HandBackReason,
+  MeteringRpc,
+  takeoverKey,
+  TakeoverSubjects,
+} from '@steward/contracts';
+import { startService, type RunningService } from '@steward/runtime';
+import { startSmtpSink, type SmtpSink } from '@steward/sandbox';
+import { createTestDatabase, resetJetStream, waitFor, type TestDatabase } from '@steward/testing';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { MeteringConfig } from '../../metering/src/config.js';
+import { meteringService } from '../../metering/src/service.js';
+import type { TakeoverConfig } from '../src/config.js';
+import { takeoverService } from '../src/service.js';
+import {
+  conversationIdOf,
+  publishEscalation,
+  publishTurn,
+  rpcErrorOf,
+  snowflake,
+  storedMessages,
+  takeoverClient,
+  type Place,
+} from './support.js';
+
+const WINDOW_MS = 1_500;
+const APP = snowflake();
+const GUILD = snowflake();
+const CHANNEL = snowflake();
+const agent = { id: 'user-1', name: 'Dana' };
+
+let database: TestDatabase;
+let sink: SmtpSink;
+let metering: RunningService<MeteringConfig>;
+let takeover: RunningService<TakeoverConfig>;
+let bus: Bus;
+let call: ReturnType<typeof takeoverClient>;
+
+function place(tenantId: string, authorName: string, guildId = GUILD): Place {
+  return { tenantId, applicationId: APP, guildId, channelId: CHANNEL, authorId: snowflake(), authorName };
+}
+
+async function kvEntry(conversationId: string) {
+  const entry = await (await bus.kv(Buckets.takeover.name)).get(takeoverKey(conversationId));
+  return entry?.operation === 'PUT' ? entry.json<{ by: string; untilMs: number }>() : undefined;
+}
+
+const stateOf = async (tenantId: string, conversationId: string) =>
+  (await call('get', { tenantId, conversationId })).state;
+
+beforeAll(async () => {
+  await resetJetStream();
+  database = await createTestDatabase();
+  sink = await startSmtpSink();
+  const env = {
+    NATS_URL: process.env.NATS_URL,
+    DATABASE_URL: database.url,
+    STEWARD_MIGRATE_ON_START: '1',
+    LOG_LEVEL: 'silent',
+    OPS_PORT: '0',
+    SMTP_URL: sink.url,
+  };
+  metering = await startService(meteringService, env);
+  takeover = await startService(takeoverService, {
+    ...env,
+    TAKEOVER_WINDOW_MS: String(WINDOW_MS),
+    TAKEOVER_SWEEP_INTERVAL_MS: '100',
+    TAKEOVER_EMAIL_RETRY_MS: '200',
+    TAKEOVER_ENTITLEMENTS_CACHE_MS: '0',
+    STEWARD_PUBLIC_URL: 'https://steward.example.com',
+  });
+  bus = await Bus.connect({ servers: process.env.NATS_URL!, name: 'takeover-test' });
+  call = takeoverClient(bus);
+  for (const [tenantId, plan] of [
+    ['acme', 'standard'],
+    ['globex', 'pro'],
+    ['cheap', 'starter'],
+  ] as const) {
+    await bus.requestJson(MeteringRpc.subscriptionSet.subject, {
+      tenantId,
+      plan,
+      notifyEmails: [`billing@${tenantId}.test`],
+    });
+  }
+  await bus.putJson(Buckets.configGuilds.name, GUILD, {
+    guildId: GUILD,
+    tenantId: 'acme',
+    applicationId: APP,
+    settings: { notificationEmails: ['support@acme.test', 'lead@acme.test'] },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await bus?.drain();
+  await takeover?.stop();
+  await metering?.stop();
+  await sink?.close();
+  await database?.drop();
+});
+
+describe('conversations', () => {
+  it('keeps each AI turn as a transcript, listed for its tenant only', async () => {
+    const alice = place('acme', 'alice');
+    const id = conversationIdOf(alice);
+    await publishTurn(bus, alice, {
+      messageId: snowflake(),
+      question: 'How do I reset my password?',
+      answer: 'Open Settings and choose Reset password.',
+      sources: ['Passwords'],
+    });
+    const listed = await waitFor(async () =>
+      (await call('list', { tenantId: 'acme' })).conversations.find((c) => c.id === id),
+    );
+    expect(listed).toMatchObject({
+      guildId: GUILD,
+      channelId: CHANNEL,
+      authorName: 'alice',
+      state: 'ai',
+      assignedAgent: null,
+      lastQuestion: 'How do I reset my password?',
+    });
+    const detail = await call('get', { tenantId: 'acme', conversationId: id });
+    expect(detail.turns.map(({ role, content, sources }) => ({ role, content, sources }))).toEqual([
+      { role: 'member', content: 'How do I reset my password?', sources: [] },
+      {
+        role: 'bot',
+        content: 'Open Settings and choose Reset password.',
+        sources: [{ documentId: 'doc-0', title: 'Passwords' }],
+      },
+    ]);
+
+    expect((await call('list', { tenantId: 'globex' })).conversations.map((c) => c.id)).not.toContain(id);
+    expect((await rpcErrorOf(call('get', { tenantId: 'globex', conversationId: id }))).code).toBe(
+      'not_found',
+    );
+    expect((await rpcErrorOf(call('takeover', { tenantId: 'globex', conversationId: id, agent }))).code).toBe(
+      'not_found',
+    );
+  });
+
+  it('pages through conversations, most recent first', async () => {
+    const tenantId = 'globex';
+    const ids: string[] = [];
+    for (let n = 0; n < 5; n++) {
+      const member = place(tenantId, `member-${n}`, snowflake());
+      ids.push(conversationIdOf(member));
+      await publishTurn(bus, member, {
+        messageId: snowflake(),
+        question: `question ${n}`,
+        answer: `answer ${n}`,
+      });
+      await sleep(5);
+    }
+    await waitFor(async () => (await call('list', { tenantId })).conversations.length === 5);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await call('list', { tenantId, limit: 2, cursor });
+      seen.push(...page.conversations.map((c) => c.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen).toEqual([...ids].reverse());
+  });
+});
+
+describe('takeover', () => {
+  it('silences the AI, posts the agent message once, keeps member messages, and resumes after the window', async () => {
+    const bob = place('acme', 'bob');
+    const id = conversationIdOf(bob);
+    await publishTurn(bus, bob, {
+      messageId: snowflake(),
+      question: 'Where is my parcel?',
+      answer: 'It ships soon.',
+    });
+    await waitFor(() => call('get', { tenantId: 'acme', conversationId: id }).catch(() => undefined));
+
+    const taken = await call('takeover', { tenantId: 'acme', conversationId: id, agent });
+    expect(taken).toMatchObject({ state: 'human', assignedAgent: agent });
+    expect(Date.parse(taken.resumesAt!) - Date.parse(taken.lastAgentActivityAt!)).toBe(WINDOW_MS);
+    expect(await kvEntry(id)).toMatchObject({ by: 'agent' });
+
+    // The member writes while the agent is in charge: the AI is silent, the transcript keeps it.
+    const memberMessageId = snowflake();
+    await bus.publishJson(discordEventSubject(APP, GUILD, 'MESSAGE_CREATE'), {
+      id: memberMessageId,
+      channel_id: CHANNEL,
+      guild_id: GUILD,
+      type: 0,
+      content: `<@${APP}> Hello? Anyone there?`,
+      timestamp: new Date().toISOString(),
+      author: { id: bob.authorId, username: 'bob' },
+      member: { nick: 'Bobby', roles: [] },
+      mentions: [],
+      mention_roles: [],
+    });
+
+    const first = await call('message', {
+      tenantId: 'acme',
+      conversationId: id,
+      agent,
+      requestId: 'req-1',
+      content: 'Hi Bob, I am checking your parcel now.',
+    });
+    const again = await call('message', {
+      tenantId: 'acme',
+      conversationId: id,
+      agent,
+      requestId: 'req-1',
+      content: 'Hi Bob, I am checking your parcel now.',
+    });
+    expect(again.commandId).toBe(first.commandId);
+    const commands = (await storedMessages(bus, 'DISCORD_CMD', discordCommandSubject(APP, 'send')))
+      .map(({ data }) => decode(DiscordCommandSchema, data))
+      .filter((command) => command.commandId === first.commandId);
+    expect(commands).toHaveLength(1);
+    expect(commands[0]!.action).toMatchObject({
+      case: 'sendMessage',
+      value: { channelId: CHANNEL, content: 'Hi Bob, I am checking your parcel now.' },
+    });
+
+    const transcript = await waitFor(async () => {
+      const detail = await call('get', { tenantId: 'acme', conversationId: id });
+      return detail.turns.length === 4 ? detail.turns : undefined;
+    });
+    expect(transcript.map(({ role, authorName, content }) => [role, authorName, content])).toEqual([
+      ['member', 'bob', 'Where is my parcel?'],
+      ['bot', 'Steward', 'It ships soon.'],
+      ['member', 'Bobby', 'Hello? Anyone there?'],
+      ['agent', 'Dana', 'Hi Bob, I am checking your parcel now.'],
+    ]);
+
+    // Nothing more from the agent: the AI answers again and the feed says so.
+    await waitFor(async () => (await stateOf('acme', id)) === 'ai', { timeoutMs: WINDOW_MS + 3_000 });
+    expect(await kvEntry(id)).toBeUndefined();
+    const resumed = (await storedMessages(bus, 'STEWARD', TakeoverSubjects.resumed))
+      .map(({ data }) => decode(ConversationHandedBackSchema, data))
+      .filter((fact) => fact.conversationId === id);
+    expect(resumed).toHaveLength(1);
+    expect(resumed[0]).toMatchObject({ reason: HandBackReason.INACTIVE, tenantId: 'acme', agent });
+  });
+
+  it('extends the window with every agent action, and releases at once on request', async () => {
+    const carol = place('acme', 'carol');
+    const id = conversationIdOf(carol);
+    await publishTurn(bus, carol, {
+      messageId: snowflake(),
+      question: 'Can I pay by invoice?',
+      answer: 'Yes.',
+    });
+    await waitFor(() => call('get', { tenantId: 'acme', conversationId: id }).catch(() => undefined));
+    await call('takeover', { tenantId: 'acme', conversationId: id, agent });
+
+    // Acting every two thirds of a window keeps the conversation well past one window.
+    for (let n = 0; n < 3; n++) {
+      await sleep((WINDOW_MS * 2) / 3);
+      await call('message', {
+        tenantId: 'acme',
+        conversationId: id,
+        agent,
+        requestId: `keep-${n}`,
+        content: `still here ${n}`,
+      });
+      expect(await stateOf('acme', id)).toBe('human');
+    }
+    expect((await kvEntry(id))?.untilMs).toBeGreaterThan(Date.now());
+
+    const released = await call('release', { tenantId: 'acme', conversationId: id, agent });
+    expect(released).toMatchObject({ state: 'ai', assignedAgent: null, resumesAt: null });
+    expect(await kvEntry(id)).toBeUndefined();
+    const facts = await storedMessages(bus, 'STEWARD', TakeoverSubjects.released);
+    expect(facts.map(({ data }) => decode(ConversationHandedBackSchema, data).conversationId)).toContain(id);
+  });
+
+  it('refuses a tenant on the Starter plan', async () => {
+    const dave = place('cheap', 'dave', snowflake());
+    const id = conversationIdOf(dave);
+    await publishTurn(bus, dave, { messageId: snowflake(), question: 'Hi?', answer: 'Hello!' });
+    await waitFor(() => call('get', { tenantId: 'cheap', conversationId: id }).catch(() => undefined));
+    const refused = await rpcErrorOf(call('takeover', { tenantId: 'cheap', conversationId: id, agent }));
+    expect(refused.code).toBe('plan_required');
+    expect(await kvEntry(id)).toBeUndefined();
+  });
+});
+
+describe('escalation', () => {
+  it('flags the conversation and e-mails the guild once an hour with the transcript and a takeover link', async () => {
+    const erin = place('acme', 'erin');
+    const id = conversationIdOf(erin);
+    await publishTurn(bus, erin, {
+      messageId: snowflake(),
+      question: 'My order arrived broken',
+      answer: 'Sorry to hear that.',
+    });
+    await publishEscalation(bus, erin, 'I want to talk to a human', 'r-1');
+
+    const mail = await sink.waitForMessage((m) => m.subject.includes('erin'), 10_000);
+    expect(mail.subject).toBe('Steward: erin asked to talk to a person');
+    expect(mail.to).toEqual(['support@acme.test', 'lead@acme.test']);
+    expect(mail.text).toContain('"I want to talk to a human"');
+    expect(mail.text).toContain(`https://steward.example.com/live?conversation=${id}`);
+    expect(mail.text).toContain('erin: My order arrived broken');
+    expect(mail.text).toContain('Steward: Sorry to hear that.');
+    expect(await stateOf('acme', id)).toBe('escalated');
+
+    await publishEscalation(bus, erin, 'hello?? a human please', 'r-2');
+    await waitFor(
+      async () =>
+        (await call('get', { tenantId: 'acme', conversationId: id })).lastQuestion ===
+        'hello?? a human please',
+    );
+    await sleep(500);
+    expect(sink.messages.filter((m) => m.subject.includes('erin'))).toHaveLength(1);
+  });
+
+  it('sends no e-mail on the Starter plan', async () => {
+    const frank = place('cheap', 'frank', snowflake());
+    await publishEscalation(bus, frank, 'human please', 'r-3');
+    await waitFor(
+      async () => (await stateOf('cheap', conversationIdOf(frank)).catch(() => undefined)) === 'escalated',
+    );
+    await sleep(500);
+    expect(sink.messages.filter((m) => m.subject.includes('frank'))).toHaveLength(0);
+  });
+
+  it('retries an e-mail while SMTP is down, and sends it once', async () => {
+    const port = sink.port;
+    await sink.close();
+    const gina = place('acme', 'gina');
+    await publishEscalation(bus, gina, 'Позовите, пожалуйста, человека', 'r-4');
+    await waitFor(async () => {
+      const [row] = await takeover.dataSource!.query(
+        'SELECT attempts, last_error FROM escalation_emails WHERE conversation_id = $1',
+        [conversationIdOf(gina)],
+      );
+      return row?.attempts >= 1 ? row : undefined;
+    });
+    sink = await startSmtpSink({ port });
+    const mail = await sink.waitForMessage((m) => m.subject.includes('gina'), 10_000);
+    expect(mail.text).toContain('Позовите, пожалуйста, человека');
+    await sleep(600);
+    expect(sink.messages.filter((m) => m.subject.includes('gina'))).toHaveLength(1);
+  });
+});
