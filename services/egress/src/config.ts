@@ -1,4 +1,5 @@
 import { stewardEnv, z } from '@steward/config';
+import { masterKeyRotationEnv } from '@steward/secrets';
 
 const positiveInt = (what: string) => z.coerce.number({ error: `must be ${what}` }).int(`must be ${what}`);
 
@@ -7,6 +8,7 @@ export const egressEnv = stewardEnv.extend({
   EGRESS_REST_RETRIES: positiveInt('a whole number of retries').min(0).max(10).default(3),
   /** How long one Discord REST request may take before it is aborted (and counted as a failed attempt). */
   EGRESS_REST_TIMEOUT_MS: positiveInt('a number of milliseconds').min(100).max(120_000).default(15_000),
+  ...masterKeyRotationEnv,
 });
 
 export type EgressConfig = z.infer<typeof egressEnv>;

@@ -1,5 +1,5 @@
 import type { ServiceDefinition } from '@steward/runtime';
-import { Streams } from '@steward/contracts';
+import { Buckets, Streams } from '@steward/contracts';
 import { AppModule } from './app.module.js';
 import { EGRESS_COMMANDS_BUCKET } from './commands/command-outcomes.js';
 import { egressEnv, type EgressConfig } from './config.js';
@@ -10,5 +10,5 @@ export const egressService: ServiceDefinition<EgressConfig> = {
   configSchema: egressEnv,
   module: (config) => AppModule.forConfig(config),
   streams: [Streams.discordCommands, Streams.facts],
-  buckets: [EGRESS_COMMANDS_BUCKET],
+  buckets: [EGRESS_COMMANDS_BUCKET, Buckets.configApps],
 };

@@ -1,4 +1,5 @@
 import { stewardEnv, z } from '@steward/config';
+import { masterKeyRotationEnv } from '@steward/secrets';
 import { parseShardSpec } from './sharding/shard-plan.js';
 
 const optional = <T extends z.ZodType>(schema: T) =>
@@ -38,6 +39,7 @@ export const gatewayEnv = stewardEnv
       .enum(['1', '0', 'true', 'false', 'yes', 'no', ''], { error: 'must be 1/0, true/false or yes/no' })
       .optional()
       .transform((value) => value === '1' || value === 'true' || value === 'yes'),
+    ...masterKeyRotationEnv,
   })
   .refine((env) => env.DISCORD_BOT_TOKEN !== undefined, {
     message: 'is required: the gateway connects as this bot',

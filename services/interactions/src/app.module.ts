@@ -2,17 +2,22 @@ import { Inject, Module, type OnModuleDestroy } from '@nestjs/common';
 import { Bus } from '@steward/bus';
 import { CONFIG, GuildConfigStore, LOGGER } from '@steward/runtime';
 import type { Logger } from '@steward/telemetry';
-import { CommandRegistration } from './commands/command-registration.js';
+import { BotApplications, SecretBox } from '@steward/secrets';
+import { CommandRegistration, TenantCommandRegistration } from './commands/command-registration.js';
 import { GatewayInteractionsController } from './commands/gateway-interactions.controller.js';
 import { InteractionHandler } from './commands/interaction-handler.js';
 import type { InteractionsConfig } from './config.js';
 import { ApplicationKeys } from './webhook/application-keys.js';
 import { WebhookController } from './webhook/webhook.controller.js';
 
-class GuildConfigLifecycle implements OnModuleDestroy {
-  constructor(@Inject(GuildConfigStore) private readonly store: GuildConfigStore) {}
+class ConfigWatchersLifecycle implements OnModuleDestroy {
+  constructor(
+    @Inject(GuildConfigStore) private readonly store: GuildConfigStore,
+    @Inject(BotApplications) private readonly tenantBots: BotApplications,
+  ) {}
   onModuleDestroy() {
     this.store.close();
+    this.tenantBots.close();
   }
 }
 
@@ -22,7 +27,18 @@ class GuildConfigLifecycle implements OnModuleDestroy {
     ApplicationKeys,
     InteractionHandler,
     CommandRegistration,
-    GuildConfigLifecycle,
+    TenantCommandRegistration,
+    ConfigWatchersLifecycle,
+    {
+      provide: BotApplications,
+      inject: [Bus, CONFIG, LOGGER, TenantCommandRegistration],
+      useFactory: (bus: Bus, config: InteractionsConfig, logger: Logger, registration: TenantCommandRegistration) =>
+        BotApplications.open(bus, {
+          secrets: SecretBox.fromEnv(config),
+          logger,
+          onChange: (applicationId, application) => registration.applicationChanged(applicationId, application),
+        }),
+    },
     {
       provide: GuildConfigStore,
       inject: [Bus, CONFIG, LOGGER],

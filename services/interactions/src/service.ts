@@ -8,7 +8,7 @@ export const interactionsService: ServiceDefinition<InteractionsConfig> = {
   configSchema: interactionsEnv,
   module: () => InteractionsModule,
   streams: [Streams.discordEvents, Streams.facts, Streams.discordCommands],
-  buckets: [Buckets.configGuilds],
+  buckets: [Buckets.configGuilds, Buckets.configApps],
   httpPort: (config) => config.INTERACTIONS_PORT,
   rawBody: true,
   // Interactions are small; a cap keeps a hostile sender from making us buffer megabytes.

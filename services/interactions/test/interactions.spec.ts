@@ -128,10 +128,12 @@ describe('interactions service', () => {
     expect(request.interaction?.token).toBe(delivery.token);
   });
 
-  it('answers PING with PONG', async () => {
+  it('answers PING with PONG, including Discord’s endpoint check', async () => {
     const response = await post(JSON.stringify({ id: '100000000000000001', application_id: app.id, type: 1, token: 't' }));
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ type: 1 });
+    const check = await discord.pingInteractionsEndpoint(app.id);
+    expect(check).toMatchObject({ status: 200, body: { type: 1 } });
   });
 
   it('rejects a missing or bad signature, a stale timestamp and another application’s key, and queues nothing', async () => {

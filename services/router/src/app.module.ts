@@ -8,6 +8,7 @@ import { DirectoryStore } from './directory/directory.store.js';
 import { DispatchController } from './dispatch/dispatch.controller.js';
 import { ChannelHistory } from './history/channel-history.js';
 import { GuildConfigs } from './tenants/guild-configs.js';
+import { TakeoverState } from './takeover/takeover-state.js';
 
 @Module({
   controllers: [DispatchController, DirectoryController],
@@ -18,6 +19,7 @@ import { GuildConfigs } from './tenants/guild-configs.js';
     GuildConfigs,
     ChannelHistory,
     MemberCooldowns,
+    TakeoverState,
     MessageRouter,
   ],
 })

@@ -1,4 +1,5 @@
 import { stewardEnv, z } from '@steward/config';
+import { DEFAULT_TAKEOVER_WINDOW_MS } from '@steward/contracts';
 
 /** Empty strings in the environment mean "not set". */
 const optionalString = (schema: z.ZodString) =>
@@ -35,6 +36,17 @@ export const routerEnv = stewardEnv
       .min(0, 'must be 0 or more')
       .max(86_400_000, 'must be at most one day')
       .default(5 * 60 * 1000),
+    /**
+     * Human takeover: how long after an agent's (or a staff member's) last action the AI stays
+     * silent in a conversation. Must equal the takeover service's value (both declare KV
+     * `takeover` with it as max age).
+     */
+    TAKEOVER_WINDOW_MS: z.coerce
+      .number()
+      .int()
+      .min(1_000, 'must be at least 1000 (one second)')
+      .max(86_400_000, 'must be at most one day')
+      .default(DEFAULT_TAKEOVER_WINDOW_MS),
   })
   // A local tenant means a local deployment: migrate the schema at start like the rest of it.
   .transform((env) => ({

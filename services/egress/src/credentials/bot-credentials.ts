@@ -1,3 +1,4 @@
+import type { BotApplications } from '@steward/secrets';
 import type { EgressConfig } from '../config.js';
 
 /**
@@ -11,13 +12,7 @@ export interface BotCredentials {
 
 export const BOT_CREDENTIALS = Symbol('egress:bot-credentials');
 
-/**
- * The platform bot configured by environment (DISCORD_APPLICATION_ID + DISCORD_BOT_TOKEN).
- *
- * Tenants who bring their own bot will be served by a second implementation that reads the
- * application's encrypted token from KV `config-apps` (decrypted with STEWARD_MASTER_KEY) and
- * falls back to this one; egress already asks per application id, so nothing else changes.
- */
+/** The platform bot configured by environment (DISCORD_APPLICATION_ID + DISCORD_BOT_TOKEN). */
 export class PlatformBotCredentials implements BotCredentials {
   constructor(private readonly platform: { applicationId?: string; token?: string }) {}
 
@@ -32,5 +27,21 @@ export class PlatformBotCredentials implements BotCredentials {
 
   async tokenFor(applicationId: string): Promise<string | undefined> {
     return applicationId === this.platform.applicationId ? this.platform.token : undefined;
+  }
+}
+
+/**
+ * The platform bot, then the tenants' own bots from KV `config-apps` (their tokens opened with
+ * STEWARD_MASTER_KEY, kept current by a watcher): a token saved or removed in the dashboard
+ * takes effect with the next command.
+ */
+export class TenantBotCredentials implements BotCredentials {
+  constructor(
+    private readonly platform: BotCredentials,
+    private readonly tenantBots: Pick<BotApplications, 'get'>,
+  ) {}
+
+  async tokenFor(applicationId: string): Promise<string | undefined> {
+    return (await this.platform.tokenFor(applicationId)) ?? this.tenantBots.get(applicationId)?.token;
   }
 }

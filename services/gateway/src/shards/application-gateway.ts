@@ -209,7 +209,8 @@ export class ApplicationGateway {
     manager.on(WebSocketShardEvents.Ready, (data, shardId) => {
       this.setStatus(shardId, ShardStatus.Ready);
       gatewayMetrics.sessionsStarted.labels(this.applicationId, 'identify').inc();
-      this.logger.info({ shard: shardId, guilds: data.guilds.length }, 'shard ready (new session)');
+      // A READY without its guild list must not take the process down over a log line.
+      this.logger.info({ shard: shardId, guilds: Array.isArray(data?.guilds) ? data.guilds.length : null }, 'shard ready (new session)');
     });
     manager.on(WebSocketShardEvents.Resumed, (shardId) => {
       this.setStatus(shardId, ShardStatus.Ready);

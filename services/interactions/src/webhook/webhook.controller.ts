@@ -1,7 +1,7 @@
 import { Controller, Headers, HttpCode, Post, Req, Res, type RawBodyRequest } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { InteractionHandler } from '../commands/interaction-handler.js';
-import { interactionSchema } from '../commands/interaction.schema.js';
+import { interactionSchema, InteractionType, ResponseType } from '../commands/interaction.schema.js';
 import { ApplicationKeys } from './application-keys.js';
 import { isFreshTimestamp, verifyDiscordSignature } from './signature.js';
 
@@ -45,6 +45,8 @@ export class WebhookController {
       response.status(401);
       return error('unauthorized', 'stale request timestamp');
     }
+    // Discord's endpoint check is a signed PING; it needs no more than the signature.
+    if ((request.body as { type?: unknown }).type === InteractionType.Ping) return { type: ResponseType.Pong };
     const parsed = interactionSchema.safeParse(request.body);
     if (!parsed.success) {
       response.status(400);

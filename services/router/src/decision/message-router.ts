@@ -27,11 +27,12 @@ import {
   smartModeDecisions,
 } from '../metrics.js';
 import { GuildConfigs } from '../tenants/guild-configs.js';
+import { conversationIdOf, membersAnsweredByStaff, TakeoverState } from '../takeover/takeover-state.js';
 import { channelMode, decideResponse, type AnswerTrigger, type Decision } from './response-policy.js';
 import type { RecentMessage } from './staff-step-back.js';
 
 /** Reasons to skip a message outside the pure policy. */
-type RoutingSkipReason = 'direct_message' | 'no_tenant' | 'other_application' | 'cooldown';
+type RoutingSkipReason = 'direct_message' | 'no_tenant' | 'other_application' | 'cooldown' | 'human_takeover';
 
 type Verdict = Decision | { outcome: 'skip'; reason: RoutingSkipReason };
 type AnswerDecision = Extract<Decision, { outcome: 'answer' }>;
@@ -61,6 +62,7 @@ export class MessageRouter {
     private readonly bots: BotIdentities,
     private readonly history: ChannelHistory,
     private readonly cooldowns: MemberCooldowns,
+    private readonly takeover: TakeoverState,
     @Inject(CONFIG) private readonly config: RouterConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -125,6 +127,16 @@ export class MessageRouter {
     }
 
     const bot = await this.bots.resolve(applicationId, guildId);
+    // A staff member answering a member in Discord pauses the AI in that member's conversation.
+    const answeredByStaff = membersAnsweredByStaff(message, settings.staffRoleIds, bot.userId);
+    if (answeredByStaff.length > 0) {
+      await this.takeover.holdForStaff({
+        tenantId: tenant.tenantId,
+        guildId,
+        message,
+        memberIds: answeredByStaff,
+      });
+    }
     const decision = decideResponse({
       message,
       bot,
@@ -133,6 +145,16 @@ export class MessageRouter {
       staffStepBackMs: this.config.ROUTER_STAFF_STEP_BACK_MS,
     });
     if (decision.outcome !== 'answer') return decision;
+
+    // A person is in charge of this conversation (an agent's takeover or a staff reply).
+    const conversationId = conversationIdOf(guildId, message.channel_id, message.author.id);
+    if (await this.takeover.isHeld(conversationId)) {
+      this.logger.info(
+        { conversationId, messageId: message.id },
+        'a person is in charge of the conversation: no AI answer',
+      );
+      return { outcome: 'skip', reason: 'human_takeover' };
+    }
 
     if (decision.cooldown) {
       const free = await this.cooldowns.claim({
@@ -189,7 +211,7 @@ export class MessageRouter {
         authorIsBot: recent.authorIsBot,
         sentAtMs: BigInt(recent.sentAtMs),
       })),
-      conversationId: `${request.guildId}:${message.channel_id}:${message.author.id}`,
+      conversationId: conversationIdOf(request.guildId, message.channel_id, message.author.id),
       receivedAtMs: BigInt(Date.parse(message.timestamp)),
     });
     await this.bus.publish(Subjects.answerRequested, payload, { msgId: requestId });

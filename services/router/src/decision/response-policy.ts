@@ -8,8 +8,10 @@
  * 2. The channel's override, else the guild's `responseMode`: `off` and `ask` (only /ask)
  *    stay silent.
  * 3. An explicit @mention of the bot (or its managed role), or a reply to the bot, is answered
- *    in `mention` and in `all` mode alike: a member who addresses the bot expects an answer,
- *    even while a staff member is helping them. No triage, no cooldown.
+ *    in `mention` and in `all` mode alike: a member who addresses the bot expects an answer.
+ *    No triage, no cooldown. (A conversation under human control — an agent's takeover, or a
+ *    staff member's reply in Discord — gets no answer at all: the router checks KV `takeover`
+ *    before this policy runs.)
  * 4. `all` mode, for every other member message:
  *    - a staff member's own message is not answered, and the bot steps back from a member a
  *      staff member replied to (or mentioned) in the last few minutes;
