@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { aiEngineProvider } from './ai-engine.provider.js';
+import { AnswerQuota } from './answering/answer-quota.js';
 import { answerRequestsController } from './answering/answer-requests.controller.js';
 import { AnswerService } from './answering/answer.service.js';
 import { RequestClaims } from './answering/request-claims.js';
@@ -35,6 +36,7 @@ export class AnswerModule {
         ConversationMemory,
         RequestClaims,
         UnansweredQuestions,
+        AnswerQuota,
         AnswerService,
         Housekeeping,
         proactiveWriterProvider,

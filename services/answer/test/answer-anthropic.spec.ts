@@ -44,6 +44,7 @@ describe('answer service with the Anthropic engine', () => {
       ANTHROPIC_API_KEY: 'sk-ant-test-key',
       ANTHROPIC_BASE_URL: sandbox.url,
     });
+    await harness.subscribe(TENANT, 'pro');
     documentId = await harness.addDocument(TENANT, 'Account access', PASSWORDS);
   }, 30_000);
 

@@ -37,6 +37,7 @@ describe('answer service with the offline engine', () => {
 
   beforeAll(async () => {
     harness = await AnswerHarness.start();
+    await harness.subscribe(TENANT, 'pro');
     documents.passwords = await harness.addDocument(TENANT, 'Passwords', PASSWORDS);
     documents.refunds = await harness.addDocument(TENANT, 'Refunds', REFUNDS);
     documents.delivery = await harness.addDocument(TENANT, 'Доставка', DELIVERY_RU);

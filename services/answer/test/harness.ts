@@ -7,17 +7,22 @@ import {
   decode,
   DiscordCommandSchema,
   encode,
+  MeteringRpc,
   Rpc,
   Streams,
   Subjects,
   type AnswerRequested,
   type ConversationTurn,
   type DiscordCommand,
+  type MeteringReply,
+  type PlanId,
   type RpcReply,
 } from '@steward/contracts';
 import { startService, type RunningService } from '@steward/runtime';
 import { createTestDatabase, resetJetStream, waitFor, type TestDatabase } from '@steward/testing';
 import type { MessageInitShape } from '@bufbuild/protobuf';
+import type { MeteringConfig } from '../../metering/src/config.js';
+import { meteringService } from '../../metering/src/service.js';
 import type { AnswerConfig } from '../src/config.js';
 import { answerService } from '../src/service.js';
 
@@ -32,8 +37,9 @@ export interface CapturedCommand {
 }
 
 /**
- * The answer service started in-process against the shared NATS and a fresh database, with a
- * test client that plays egress (it consumes `discord.cmd.>`) and collects ConversationTurn facts.
+ * The answer service and the metering service it reserves every answer with, started
+ * in-process against the shared NATS and a fresh database, with a test client that plays
+ * egress (it consumes `discord.cmd.>`) and collects ConversationTurn facts.
  */
 export class AnswerHarness {
   readonly commands: CapturedCommand[] = [];
@@ -42,6 +48,7 @@ export class AnswerHarness {
 
   private constructor(
     readonly service: RunningService<AnswerConfig>,
+    public metering: RunningService<MeteringConfig> | undefined,
     readonly client: Bus,
     private readonly database: TestDatabase,
   ) {}
@@ -49,6 +56,7 @@ export class AnswerHarness {
   static async start(env: Record<string, string> = {}): Promise<AnswerHarness> {
     await resetJetStream();
     const database = await createTestDatabase();
+    const metering = await startMetering(database.url);
     const service = await startService(answerService, {
       NATS_URL: process.env.NATS_URL,
       DATABASE_URL: database.url,
@@ -58,7 +66,7 @@ export class AnswerHarness {
       ...env,
     });
     const client = await Bus.connect({ servers: process.env.NATS_URL!, name: 'answer-test-client' });
-    const harness = new AnswerHarness(service, client, database);
+    const harness = new AnswerHarness(service, metering, client, database);
     harness.consumers.push(
       await client.consume(
         { stream: Streams.discordCommands.name, durable: 'test-egress', filterSubjects: ['discord.cmd.>'] },
@@ -83,7 +91,32 @@ export class AnswerHarness {
     await Promise.all(this.consumers.map((consumer) => consumer.stop()));
     await this.client.drain();
     await this.service.stop();
+    await this.metering?.stop();
     await this.database.drop();
+  }
+
+  /** Gives the tenant a plan in metering (answers are refused without one). */
+  async subscribe(tenantId: string, plan: PlanId): Promise<void> {
+    await this.client.requestJson(
+      MeteringRpc.subscriptionSet.subject,
+      { tenantId, plan },
+      { timeoutMs: 5_000 },
+    );
+  }
+
+  async usage(tenantId: string): Promise<MeteringReply<'usage'>> {
+    return this.client.requestJson<MeteringReply<'usage'>>(MeteringRpc.usage.subject, { tenantId });
+  }
+
+  /** Stops metering: questions then wait for it, unanswered. */
+  async stopMetering(): Promise<void> {
+    await this.metering?.stop();
+    this.metering = undefined;
+  }
+
+  /** Starts metering again on the same ledger. */
+  async restartMetering(): Promise<void> {
+    this.metering ??= await startMetering(this.database.url);
   }
 
   /** Adds a document by RPC and waits until it is indexed. */
@@ -161,10 +194,30 @@ export class AnswerHarness {
   }
 }
 
+function startMetering(databaseUrl: string): Promise<RunningService<MeteringConfig>> {
+  return startService(meteringService, {
+    NATS_URL: process.env.NATS_URL,
+    DATABASE_URL: databaseUrl,
+    STEWARD_MIGRATE_ON_START: '1',
+    LOG_LEVEL: 'silent',
+    OPS_PORT: '0',
+  });
+}
+
 export type AskOverrides = Partial<
   Pick<
     AnswerRequested,
-    'requestId' | 'messageId' | 'locale' | 'conversationId' | 'replyInThread' | 'origin' | 'interaction'
+    | 'requestId'
+    | 'messageId'
+    | 'locale'
+    | 'conversationId'
+    | 'replyInThread'
+    | 'origin'
+    | 'interaction'
+    | 'guildId'
+    | 'applicationId'
+    | 'channelId'
+    | 'triage'
   >
 >;
 

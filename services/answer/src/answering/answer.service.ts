@@ -33,7 +33,8 @@ import {
   redeliveriesSkipped,
   retrievalSeconds,
 } from './metrics.js';
-import { ASK_INVITATION } from './phrases.js';
+import { AnswerQuota, MeteringUnavailableError } from './answer-quota.js';
+import { ANSWERS_PAUSED, ASK_INVITATION } from './phrases.js';
 import {
   interactionReplyCommand,
   messageReplyCommands,
@@ -81,6 +82,7 @@ export class AnswerService {
     private readonly retriever: KnowledgeRetriever,
     private readonly memory: ConversationMemory,
     private readonly unanswered: UnansweredQuestions,
+    private readonly quota: AnswerQuota,
     @Inject(AI_ENGINE) private readonly engine: AiEngine,
     @Inject(CONFIG) private readonly config: AnswerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -115,6 +117,21 @@ export class AnswerService {
           }),
         { attributes: { 'steward.request_id': request.requestId, 'steward.tenant_id': request.tenantId } },
       );
+    } catch (error) {
+      // The redelivery (after the bus backoff) may take the request at once instead of waiting out the lease.
+      await this.claims.abandon(request.requestId).catch((abandonError: unknown) => {
+        this.logger.warn(
+          { err: abandonError, requestId: request.requestId },
+          'could not let go of the answer claim',
+        );
+      });
+      if (error instanceof MeteringUnavailableError) {
+        this.logger.warn(
+          { requestId: request.requestId, err: error.message },
+          'metering did not answer: retrying later',
+        );
+      }
+      throw error;
     } finally {
       clearInterval(heartbeat);
     }
@@ -126,21 +143,11 @@ export class AnswerService {
     const language = question
       ? detectLanguage(question, request.locale)
       : (languageFromLocale(request.locale) ?? 'en');
-    const showTyping = repliesInDiscord(request) && !repliesToInteraction(request) && !request.triage;
-    if (showTyping) await this.publishCommand(typingCommand(request));
-
     const outcome = question
-      ? await this.generate(request, question, language, showTyping)
-      : {
-          outcome: AnswerOutcome.ANSWERED,
-          text: ASK_INVITATION[language],
-          engine: 'none',
-          sources: [],
-          remember: false,
-        };
+      ? await this.generate(request, question, language)
+      : await this.invite(request, language);
 
-    const replyCommands =
-      outcome.outcome === AnswerOutcome.SKIPPED ? [] : this.replyCommands(request, outcome, language);
+    const replyCommands = this.replyCommands(request, outcome, language);
     for (const command of replyCommands) await this.publishCommand(command);
 
     if (outcome.outcome === AnswerOutcome.NO_ANSWER) {
@@ -189,17 +196,36 @@ export class AnswerService {
     return outcome;
   }
 
-  private async generate(
-    request: AnswerRequested,
-    question: string,
-    language: Language,
-    typingShown: boolean,
-  ): Promise<Outcome> {
-    const retrieval = await this.retrieve(request.tenantId, question, language);
+  /** A bare mention costs nothing: it is answered with an invitation to ask. */
+  private async invite(request: AnswerRequested, language: Language): Promise<Outcome> {
+    await this.showTyping(request);
+    return {
+      outcome: AnswerOutcome.ANSWERED,
+      text: ASK_INVITATION[language],
+      engine: 'none',
+      sources: [],
+      remember: false,
+    };
+  }
+
+  /**
+   * Every answer is one message of the tenant's quota, reserved before any model call that
+   * leads to it. Triage is free (it decides whether there is an answer to pay for), so a
+   * triaged message is reserved only once triage says to reply.
+   */
+  private async generate(request: AnswerRequested, question: string, language: Language): Promise<Outcome> {
+    if (!request.triage) {
+      const refused = await this.reserve(request, language);
+      if (refused) return refused;
+      await this.showTyping(request);
+    }
     const channelContext: ContextMessage[] = request.channelContext.map((message) => ({
       author: message.authorName || message.authorId,
       content: message.content,
     }));
+    const retrieve = () => this.retrieve(request.tenantId, question, language);
+    // Once the message is reserved, a failure gives it back.
+    const retrieval = request.triage ? await retrieve() : await this.releasingOnFailure(request, retrieve);
 
     if (request.triage) {
       const decision = await this.engine.triage({
@@ -218,20 +244,21 @@ export class AnswerService {
           remember: false,
         };
       }
-      if (!typingShown && repliesInDiscord(request) && !repliesToInteraction(request)) {
-        await this.publishCommand(typingCommand(request));
-      }
+      const refused = await this.reserve(request, language);
+      if (refused) return refused;
+      await this.showTyping(request);
     }
 
-    const history = await this.memory.history(request.tenantId, request.conversationId);
-    const result = await this.engine.answer({
-      question,
-      language,
-      passages: retrieval.passages,
-      wholeKnowledgeBase: retrieval.wholeKnowledgeBase,
-      history,
-      channelContext,
-    });
+    const result = await this.releasingOnFailure(request, async () =>
+      this.engine.answer({
+        question,
+        language,
+        passages: retrieval.passages,
+        wholeKnowledgeBase: retrieval.wholeKnowledgeBase,
+        history: await this.memory.history(request.tenantId, request.conversationId),
+        channelContext,
+      }),
+    );
     countTokens(result);
     return {
       outcome: OUTCOMES[result.kind],
@@ -240,6 +267,38 @@ export class AnswerService {
       sources: sourcesOf(result, retrieval.passages),
       remember: true,
     };
+  }
+
+  /**
+   * Reserves the answer's message; on a refusal, the outcome to record instead (nothing is
+   * generated and, except for /ask whose deferred response must be completed, nothing is sent).
+   */
+  private async reserve(request: AnswerRequested, language: Language): Promise<Outcome | undefined> {
+    const decision = await this.quota.reserve(request);
+    if (decision.granted) return undefined;
+    return {
+      outcome: AnswerOutcome.QUOTA_EXCEEDED,
+      text: repliesToInteraction(request) ? ANSWERS_PAUSED[language] : '',
+      engine: 'none',
+      sources: [],
+      remember: false,
+    };
+  }
+
+  /** An answer that was never produced is not counted: its message is given back before the retry. */
+  private async releasingOnFailure<T>(request: AnswerRequested, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      await this.quota.release(request);
+      throw error;
+    }
+  }
+
+  private async showTyping(request: AnswerRequested): Promise<void> {
+    if (repliesInDiscord(request) && !repliesToInteraction(request)) {
+      await this.publishCommand(typingCommand(request));
+    }
   }
 
   /**
@@ -267,7 +326,7 @@ export class AnswerService {
   }
 
   private replyCommands(request: AnswerRequested, outcome: Outcome, language: Language): DiscordCommand[] {
-    if (!repliesInDiscord(request)) return [];
+    if (!repliesInDiscord(request) || !outcome.text) return [];
     const sources = sourcesLine(
       outcome.sources.map((source) => source.title),
       language,

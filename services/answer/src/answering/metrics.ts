@@ -35,3 +35,10 @@ export const llmTokens = new Counter({
   labelNames: ['kind'] as const,
   registers: [metricsRegistry],
 });
+
+export const quotaDecisions = new Counter({
+  name: 'steward_answer_quota_decisions_total',
+  help: 'Quota reservations for answers: granted, refused (by reason), metering unavailable, released after a failure',
+  labelNames: ['decision'] as const,
+  registers: [metricsRegistry],
+});

@@ -9,3 +9,17 @@ export const ASK_INVITATION: Record<Language, string> = {
   id: 'Halo! Ajukan pertanyaan, saya akan menjawab dari dokumentasi kami.',
   tr: 'Merhaba! Bana bir soru sor, dokümanlarımıza göre yanıtlayayım.',
 };
+
+/**
+ * The reply to /ask when the tenant's plan or quota does not allow answers: the deferred
+ * response must be completed, or Discord shows the command as failed. Other questions get
+ * no reply at all in that case.
+ */
+export const ANSWERS_PAUSED: Record<Language, string> = {
+  en: "I can't answer questions here right now.",
+  ru: 'Сейчас я не могу здесь отвечать на вопросы.',
+  de: 'Ich kann hier gerade keine Fragen beantworten.',
+  fr: 'Je ne peux pas répondre aux questions ici pour le moment.',
+  id: 'Saya tidak dapat menjawab pertanyaan di sini untuk saat ini.',
+  tr: 'Şu anda burada soruları yanıtlayamıyorum.',
+};

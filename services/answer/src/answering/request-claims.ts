@@ -45,6 +45,14 @@ export class RequestClaims {
     );
   }
 
+  /** Lets go of a claim whose work failed, so the redelivery can take it at once instead of after the lease. */
+  async abandon(requestId: string): Promise<void> {
+    await this.dataSource.query(
+      "DELETE FROM handled_requests WHERE request_id = $1 AND state = 'processing'",
+      [requestId],
+    );
+  }
+
   /** Forgets requests older than the streams keep messages (nothing can redeliver them). */
   async forgetOlderThan(ageMs: number): Promise<void> {
     await this.dataSource.query(

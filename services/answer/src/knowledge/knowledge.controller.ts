@@ -21,6 +21,24 @@ export class KnowledgeController {
     return this.knowledge.get(request.tenantId, request.id);
   }
 
+  @MessagePattern(Rpc.knowledgeDelete.subject)
+  delete(@Payload() body: unknown): Promise<RpcReply<'knowledgeDelete'>> {
+    const request = parseRequest(Rpc.knowledgeDelete.request, body, Rpc.knowledgeDelete.subject);
+    return this.knowledge.delete(request.tenantId, request.id);
+  }
+
+  @MessagePattern(Rpc.knowledgeReindex.subject)
+  reindex(@Payload() body: unknown): Promise<RpcReply<'knowledgeReindex'>> {
+    const request = parseRequest(Rpc.knowledgeReindex.request, body, Rpc.knowledgeReindex.subject);
+    return this.knowledge.reindex(request.tenantId, request.id);
+  }
+
+  @MessagePattern(Rpc.knowledgeSearch.subject)
+  async search(@Payload() body: unknown): Promise<RpcReply<'knowledgeSearch'>> {
+    const request = parseRequest(Rpc.knowledgeSearch.request, body, Rpc.knowledgeSearch.subject);
+    return { passages: await this.knowledge.search(request.tenantId, request.query, request.limit) };
+  }
+
   @MessagePattern(Rpc.knowledgeList.subject)
   async list(@Payload() body: unknown): Promise<RpcReply<'knowledgeList'>> {
     const request = parseRequest(Rpc.knowledgeList.request, body, Rpc.knowledgeList.subject);

@@ -1,7 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { detectLanguage, type AiEngine } from '@steward/ai';
 import { RpcError, RpcErrorCode } from '@steward/bus';
-import type { DocumentView } from '@steward/contracts';
+import type { DocumentStatus, DocumentView, KnowledgePassageView } from '@steward/contracts';
 import { DataSource } from '@steward/db';
+import { AI_ENGINE } from '../ai-engine.provider.js';
+import { KnowledgeRetriever } from '../retrieval/knowledge-retriever.js';
 import { KnowledgeDocument } from './document.entity.js';
 import { KnowledgeIndexer } from './knowledge-indexer.js';
 
@@ -14,6 +17,8 @@ export class KnowledgeService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly indexer: KnowledgeIndexer,
+    private readonly retriever: KnowledgeRetriever,
+    @Inject(AI_ENGINE) private readonly engine: AiEngine,
   ) {}
 
   private get documents() {
@@ -54,6 +59,55 @@ export class KnowledgeService {
       },
     });
     return documents.map(toView);
+  }
+
+  /** Deletes the document and its passages; answers stop citing it at once. */
+  async delete(tenantId: string, id: string): Promise<{ id: string; deleted: true }> {
+    const [, deleted] = (await this.dataSource.query(
+      'DELETE FROM documents WHERE id = $1 AND tenant_id = $2',
+      [id, tenantId],
+    )) as [unknown, number];
+    if (!deleted) throw new RpcError(NOT_FOUND, `no knowledge document ${id}`);
+    return { id, deleted: true };
+  }
+
+  /**
+   * Indexes the document again from its stored text (answers leave it out until it is indexed
+   * again); a document being indexed right now keeps its place.
+   */
+  async reindex(tenantId: string, id: string): Promise<{ id: string; status: DocumentStatus }> {
+    const [rows] = (await this.dataSource.query(
+      `UPDATE documents SET status = CASE WHEN status = 'indexing' THEN status ELSE 'pending' END,
+              progress = CASE WHEN status = 'indexing' THEN progress ELSE 0 END, error = NULL, updated_at = now()
+       WHERE id = $1 AND tenant_id = $2 RETURNING status`,
+      [id, tenantId],
+    )) as [{ status: DocumentStatus }[], number];
+    if (!rows[0]) throw new RpcError(NOT_FOUND, `no knowledge document ${id}`);
+    this.indexer.schedule(id);
+    return { id, status: rows[0].status };
+  }
+
+  /**
+   * The passages the answer path would retrieve for this question: the question's language, the
+   * engine's query rewrite against the knowledge base's languages and headings, the same search.
+   */
+  async search(tenantId: string, question: string, limit: number): Promise<KnowledgePassageView[]> {
+    const language = detectLanguage(question);
+    const profile = await this.retriever.profile(tenantId);
+    if (profile.languages.length === 0) return [];
+    const query = await this.engine.rewriteQuery(question, language, profile.languages, profile.headings);
+    const passages = await this.retriever.search(tenantId, query, profile.languages, {
+      limit,
+      preferredLanguage: language,
+    });
+    return passages.map((passage) => ({
+      documentId: passage.documentId,
+      title: passage.title,
+      heading: passage.heading ?? null,
+      content: passage.content,
+      score: passage.score,
+      language: passage.language ?? null,
+    }));
   }
 }
 

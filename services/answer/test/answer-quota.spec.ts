@@ -1,0 +1,175 @@
+import { AnswerOrigin, AnswerOutcome, create, InteractionTargetSchema } from '@steward/contracts';
+import { startAnthropicSandbox, type AnthropicSandbox, type RecordedRequest } from '@steward/sandbox';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AnswerHarness, APPLICATION_ID, contentOf, GUILD_ID } from './harness.js';
+
+const PRO = 'tenant-pro';
+const FREE = 'tenant-free';
+const UNSUBSCRIBED = 'tenant-unsubscribed';
+const TRIAGED = 'tenant-triaged';
+const API_ONLY = 'tenant-api';
+
+const PASSWORDS = `# Resetting your password
+To reset your password, open Settings and choose Forgot password. We send a reset link to the email address on your account.`;
+
+function toolOf(request: RecordedRequest): string | undefined {
+  const choice = request.body.tool_choice;
+  return choice?.type === 'tool' ? choice.name : undefined;
+}
+
+/** The chat API asks without any Discord place to reply to. */
+const VIA_CHAT_API = {
+  origin: AnswerOrigin.CHAT_API,
+  applicationId: '',
+  guildId: '',
+  channelId: '',
+  messageId: '',
+  conversationId: 'api:session-1',
+};
+
+/** Every answer costs one message of the tenant's quota, reserved through the real metering service. */
+describe('answer service quota', () => {
+  let anthropic: AnthropicSandbox;
+  let harness: AnswerHarness;
+
+  beforeAll(async () => {
+    anthropic = await startAnthropicSandbox();
+    // Triage replies to questions only; answers are scripted.
+    anthropic.respondWith((request) => {
+      const tool = toolOf(request);
+      if (tool === 'decide_reply') {
+        const message = /<member_message>([\s\S]*)<\/member_message>/.exec(
+          JSON.stringify(request.body.messages),
+        );
+        const reply = message?.[1]?.includes('?') ?? false;
+        return { toolUse: { name: tool, input: { reply, reason: reply ? 'a question' : 'chatter' } } };
+      }
+      if (tool === 'submit_answer') {
+        return {
+          toolUse: {
+            name: tool,
+            input: {
+              outcome: 'answered',
+              answer: 'Open Settings and choose Forgot password.',
+              source_document_ids: [],
+              language: 'en',
+            },
+          },
+        };
+      }
+      return undefined;
+    });
+    harness = await AnswerHarness.start({
+      ANTHROPIC_API_KEY: 'sk-ant-test-key',
+      ANTHROPIC_BASE_URL: anthropic.url,
+    });
+    await harness.subscribe(PRO, 'pro');
+    await harness.subscribe(FREE, 'free');
+    await harness.subscribe(TRIAGED, 'starter');
+    await harness.subscribe(API_ONLY, 'starter');
+    for (const tenant of [PRO, FREE, UNSUBSCRIBED, TRIAGED, API_ONLY]) {
+      await harness.addDocument(tenant, 'Passwords', PASSWORDS);
+    }
+  }, 30_000);
+
+  afterAll(async () => {
+    await harness?.stop();
+    await anthropic?.close();
+  });
+
+  it('counts an answer once on the Discord ledger, however often the request is delivered', async () => {
+    const first = await harness.ask(PRO, 'how do I reset my password?', {}, 'delivery-1');
+    await harness.ask(
+      PRO,
+      first.question,
+      { requestId: first.requestId, messageId: first.messageId },
+      'delivery-2',
+    );
+    expect((await harness.turnFor(first.requestId)).outcome).toBe(AnswerOutcome.ANSWERED);
+    await sleep(500);
+
+    const replies = harness
+      .commandsFor(first.requestId)
+      .filter(({ command }) => command.commandId.startsWith('reply:'));
+    expect(replies).toHaveLength(1);
+    const usage = await harness.usage(PRO);
+    expect(usage).toMatchObject({
+      plan: 'pro',
+      used: 1,
+      byKind: { answer: 1, moderation: 0, proactive: 0, api: 0 },
+      byChannel: { discord: 1, api: 0, widget: 0 },
+      byGuild: [{ guildId: GUILD_ID, used: 1 }],
+    });
+  });
+
+  it('gives a Free tenant no answer on Discord: no typing, no reply, no model call; the turn says so', async () => {
+    const modelCalls = anthropic.requestCount;
+    const request = await harness.ask(FREE, 'how do I reset my password?');
+    const turn = await harness.turnFor(request.requestId);
+    expect(turn).toMatchObject({ outcome: AnswerOutcome.QUOTA_EXCEEDED, answer: '', replyCommandId: '' });
+    await sleep(300);
+    expect(harness.commandsFor(request.requestId)).toEqual([]);
+    expect(anthropic.requestCount).toBe(modelCalls);
+    expect((await harness.usage(FREE)).used).toBe(0);
+  });
+
+  it('completes a refused /ask with a short notice (Discord would show it as failed) and counts nothing', async () => {
+    const request = await harness.ask(UNSUBSCRIBED, 'how do I reset my password?', {
+      origin: AnswerOrigin.SLASH_COMMAND,
+      messageId: '',
+      interaction: create(InteractionTargetSchema, {
+        interactionId: '950000000000000009',
+        token: 'refused-token',
+      }),
+    });
+    expect((await harness.turnFor(request.requestId)).outcome).toBe(AnswerOutcome.QUOTA_EXCEEDED);
+    const [reply] = await harness.replyFor(request.requestId);
+    expect(reply!.subject).toBe(`discord.cmd.${APPLICATION_ID}.edit-original`);
+    expect(contentOf(reply!.command)).toBe("I can't answer questions here right now.");
+    expect((await harness.usage(UNSUBSCRIBED)).used).toBe(0);
+  });
+
+  it('does not count triage: a message it skips costs nothing, one it answers costs one', async () => {
+    const chatter = await harness.ask(TRIAGED, 'thanks, that worked', { triage: true });
+    const question = await harness.ask(TRIAGED, 'how do I reset my password?', { triage: true });
+    expect((await harness.turnFor(chatter.requestId)).outcome).toBe(AnswerOutcome.SKIPPED);
+    expect((await harness.turnFor(question.requestId)).outcome).toBe(AnswerOutcome.ANSWERED);
+    expect((await harness.usage(TRIAGED)).byKind).toEqual({ answer: 1, moderation: 0, proactive: 0, api: 0 });
+  });
+
+  it('counts a chat API answer as kind "api" on channel "api" and sends nothing to Discord', async () => {
+    const request = await harness.ask(API_ONLY, 'how do I reset my password?', VIA_CHAT_API);
+    const turn = await harness.turnFor(request.requestId);
+    expect(turn).toMatchObject({ outcome: AnswerOutcome.ANSWERED, origin: AnswerOrigin.CHAT_API });
+    expect(turn.answer).toContain('Forgot password');
+    await sleep(300);
+    expect(harness.commandsFor(request.requestId)).toEqual([]);
+    expect(await harness.usage(API_ONLY)).toMatchObject({
+      used: 1,
+      byKind: { answer: 0, api: 1 },
+      byChannel: { discord: 0, api: 1 },
+    });
+
+    // The Free plan has no messages at all, whatever the channel.
+    const refused = await harness.ask(FREE, 'how do I reset my password?', VIA_CHAT_API);
+    expect((await harness.turnFor(refused.requestId)).outcome).toBe(AnswerOutcome.QUOTA_EXCEEDED);
+  });
+
+  it('waits for metering when it does not answer, and answers (counted) once it is back', async () => {
+    await harness.stopMetering();
+    try {
+      const modelCalls = anthropic.requestCount;
+      const request = await harness.ask(PRO, 'where do I find the reset link?');
+      await sleep(1_500);
+      expect(harness.turns.find((turn) => turn.turnId === request.requestId)).toBeUndefined();
+      expect(harness.commandsFor(request.requestId)).toEqual([]);
+      expect(anthropic.requestCount).toBe(modelCalls);
+
+      await harness.restartMetering();
+      expect((await harness.turnFor(request.requestId, 15_000)).outcome).toBe(AnswerOutcome.ANSWERED);
+      expect((await harness.usage(PRO)).byKind.answer).toBe(2);
+    } finally {
+      await harness.restartMetering();
+    }
+  }, 30_000);
+});
