@@ -1,3 +1,4 @@
+import { Buckets, Streams } from '@steward/contracts';
 import type { ServiceDefinition } from '@steward/runtime';
 import { AppModule } from './app.module.js';
 import { adminApiEnv, type AdminApiConfig } from './config.js';
@@ -9,6 +10,8 @@ export const adminApiService: ServiceDefinition<AdminApiConfig> = {
   name: 'admin-api',
   configSchema: adminApiEnv,
   module: () => AppModule,
+  buckets: [Buckets.configGuilds, Buckets.configApps],
+  streams: [Streams.facts],
   database,
   httpPort: (config) => config.ADMIN_PORT,
   configureHttp: (app) => setUpOpenApi(app),

@@ -49,6 +49,48 @@ export class AccountsService {
     );
   }
 
+  /** A new tenant with its owner, at once; null when the email address is already taken. */
+  async signUp(input: { tenantName: string; email: string; password: string; plan: Plan }): Promise<{
+    tenant: Tenant;
+    user: User;
+  } | null> {
+    const signUp = this.db.transaction(async (manager) => {
+      if (await this.findUserByEmail(input.email, manager)) return null;
+      const tenant = await this.createTenant({ name: input.tenantName, plan: input.plan }, manager);
+      const user = await this.createUser(
+        { tenantId: tenant.id, email: input.email, password: input.password, role: 'owner' },
+        manager,
+      );
+      return { tenant, user };
+    });
+    // Two sign-ups with one address at the same moment: the unique index decides.
+    return signUp.catch((error: unknown) => {
+      if ((error as { driverError?: { code?: string } }).driverError?.code === '23505') return null;
+      throw error;
+    });
+  }
+
+  findTenant(tenantId: string): Promise<Tenant | null> {
+    return this.db.getRepository(Tenant).findOneBy({ id: tenantId });
+  }
+
+  findUser(tenantId: string, userId: string): Promise<User | null> {
+    return this.db.getRepository(User).findOneBy({ id: userId, tenantId });
+  }
+
+  listUsers(tenantId: string): Promise<User[]> {
+    return this.db.getRepository(User).find({ where: { tenantId }, order: { createdAt: 'ASC' } });
+  }
+
+  listApiKeys(tenantId: string): Promise<ApiKey[]> {
+    return this.db.getRepository(ApiKey).find({ where: { tenantId }, order: { createdAt: 'ASC' } });
+  }
+
+  /** Replaces a user's password hash (a rehash with stronger parameters at login). */
+  async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
+    await this.db.getRepository(User).update({ id: userId }, { passwordHash });
+  }
+
   findUserByEmail(email: string, manager: EntityManager = this.db.manager): Promise<User | null> {
     return manager.getRepository(User).findOneBy({ email: normalizeEmail(email) });
   }

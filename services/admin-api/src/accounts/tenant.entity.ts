@@ -16,4 +16,8 @@ export class Tenant {
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
+
+  /** When metering last confirmed this tenant's plan; null while that is still to be done. */
+  @Column('timestamptz', { name: 'subscription_synced_at', nullable: true })
+  subscriptionSyncedAt!: Date | null;
 }

@@ -6,7 +6,10 @@ import type { AuthContext, Authenticator } from './auth-context.js';
 
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
 
-/** `Authorization: Bearer stw_...`: the key is looked up by its SHA-256; revoked keys are refused. */
+/**
+ * `Authorization: Bearer stw_...`: the key is looked up by its SHA-256; revoked keys are refused.
+ * Only owners create keys, so a key acts with the owner's rights.
+ */
 @Injectable()
 export class ApiKeyAuthenticator implements Authenticator {
   constructor(private readonly accounts: AccountsService) {}
@@ -18,6 +21,6 @@ export class ApiKeyAuthenticator implements Authenticator {
     const apiKey = await this.accounts.findApiKeyByHash(keyHash);
     if (!apiKey || !sameDigest(apiKey.keyHash, keyHash) || apiKey.revokedAt) return null;
     await this.accounts.touchApiKey(apiKey);
-    return { tenantId: apiKey.tenantId, method: 'api_key', apiKeyId: apiKey.id };
+    return { tenantId: apiKey.tenantId, method: 'api_key', role: 'owner', apiKeyId: apiKey.id };
   }
 }

@@ -1,13 +1,15 @@
-import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { ApiError } from '../http/api-error.js';
 import { AUTHENTICATORS, type Authenticator } from './auth-context.js';
 import { IS_PUBLIC } from './public.decorator.js';
+import { OWNER_ONLY } from './roles.decorator.js';
 
 /**
  * Every route requires a caller who proves who they are, unless marked `@Public()`. The
  * first authenticator that recognises the request sets `request.auth`; with none, 401.
+ * Routes marked `@OwnerOnly()` refuse agents with 403.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -25,6 +27,12 @@ export class AuthGuard implements CanActivate {
       const auth = await authenticator.authenticate(request);
       if (auth) {
         request.auth = auth;
+        const ownerOnly = this.reflector.getAllAndOverride<boolean>(OWNER_ONLY, [
+          context.getHandler(),
+          context.getClass(),
+        ]);
+        if (ownerOnly && auth.role !== 'owner')
+          throw new ApiError(HttpStatus.FORBIDDEN, 'forbidden', 'Only the owner of the account can do this');
         return true;
       }
     }

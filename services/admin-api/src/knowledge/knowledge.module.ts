@@ -1,6 +1,12 @@
 import { Module } from '@nestjs/common';
 import { RpcModule } from '../rpc/rpc.module.js';
-import { KnowledgeController } from './knowledge.controller.js';
+import { KnowledgeImports } from './knowledge-imports.js';
+import { KnowledgeController, KnowledgeInsightsController } from './knowledge.controller.js';
+import { MultipartUploads } from './multipart-upload.js';
 
-@Module({ imports: [RpcModule], controllers: [KnowledgeController] })
+@Module({
+  imports: [RpcModule],
+  controllers: [KnowledgeController, KnowledgeInsightsController],
+  providers: [KnowledgeImports, MultipartUploads],
+})
 export class KnowledgeModule {}

@@ -8,6 +8,13 @@ import { ServiceCallError } from './service-call.error.js';
 /** How long a request to another service may take before the caller gets a 503. */
 const RPC_TIMEOUT_MS = 5_000;
 
+/** One request/reply contract of `@steward/contracts` (`Rpc.*`, `MeteringRpc.*`, `ModerationRpc.*`, ...). */
+export interface RpcContract {
+  subject: string;
+  request: z.ZodType;
+  reply: z.ZodType;
+}
+
 /**
  * Calls other services over `rpc.*` request/reply with the contracts in `@steward/contracts`:
  * the request is validated before it leaves, the reply before it is used.
@@ -16,8 +23,16 @@ const RPC_TIMEOUT_MS = 5_000;
 export class RpcClient {
   constructor(private readonly bus: Bus) {}
 
-  async call<N extends RpcName>(name: N, request: RpcRequest<N>): Promise<RpcReply<N>> {
-    const contract = Rpc[name];
+  call<N extends RpcName>(name: N, request: RpcRequest<N>): Promise<RpcReply<N>> {
+    return this.request(Rpc[name], request) as Promise<RpcReply<N>>;
+  }
+
+  /** Any contract: `rpc.request(MeteringRpc.subscriptionSet, {...})`. */
+  async request<C extends RpcContract>(
+    contract: C,
+    request: z.input<C['request']>,
+    options: { timeoutMs?: number } = {},
+  ): Promise<z.output<C['reply']>> {
     const service = contract.subject.split('.')[1];
     const body = contract.request.safeParse(request);
     if (!body.success) {
@@ -30,14 +45,15 @@ export class RpcClient {
     }
     let reply: unknown;
     try {
-      reply = await this.bus.requestJson(contract.subject, body.data, { timeoutMs: RPC_TIMEOUT_MS });
+      reply = await this.bus.requestJson(contract.subject, body.data, {
+        timeoutMs: options.timeoutMs ?? RPC_TIMEOUT_MS,
+      });
     } catch (error) {
       if (error instanceof RpcError)
         throw new ServiceCallError(service, error.code, error.message, { cause: error });
       throw error;
     }
-    const replySchema: z.ZodType = contract.reply;
-    const parsed = replySchema.safeParse(reply);
+    const parsed = contract.reply.safeParse(reply);
     if (!parsed.success) {
       throw new ServiceCallError(
         service,
@@ -45,6 +61,6 @@ export class RpcClient {
         `${contract.subject} answered with an unexpected shape: ${z.prettifyError(parsed.error)}`,
       );
     }
-    return parsed.data as RpcReply<N>;
+    return parsed.data as z.output<C['reply']>;
   }
 }

@@ -1,0 +1,132 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DEFAULT_GUILD_SETTINGS, type GuildDirectoryReply, type GuildSettings } from '@steward/contracts';
+import { DataSource } from '@steward/db';
+import { CONFIG, LOGGER } from '@steward/runtime';
+import type { Logger } from '@steward/telemetry';
+import { Tenant, type Plan } from '../accounts/tenant.entity.js';
+import type { AdminApiConfig } from '../config.js';
+import { ApiError } from '../http/api-error.js';
+import { DirectoryClient } from './directory.client.js';
+import { GuildConfigPublisher } from './guild-config.publisher.js';
+import { Guild } from './guild.entity.js';
+import { mergePatch, validateSettings, type KnownGuildParts } from './settings-validation.js';
+
+export interface GuildToLink {
+  tenantId: string;
+  guildId: string;
+  applicationId: string;
+  name: string;
+  icon: string | null;
+}
+
+export type LinkOutcome =
+  | { outcome: 'linked' | 'relinked'; guild: Guild }
+  /** Another tenant holds the guild; it must release it first. */
+  | { outcome: 'taken' };
+
+/**
+ * Guilds linked to tenants and their settings. Every write goes to Postgres first, then its
+ * configuration to KV; every read is scoped to the caller's tenant (another tenant's guild
+ * is "not found").
+ */
+@Injectable()
+export class GuildsService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly publisher: GuildConfigPublisher,
+    private readonly directory: DirectoryClient,
+    @Inject(CONFIG) private readonly config: AdminApiConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  list(tenantId: string): Promise<Guild[]> {
+    return this.db.getRepository(Guild).find({ where: { tenantId }, order: { createdAt: 'ASC' } });
+  }
+
+  async get(tenantId: string, guildId: string): Promise<Guild> {
+    const guild = await this.db.getRepository(Guild).findOneBy({ guildId, tenantId });
+    if (!guild) throw ApiError.notFound('Server');
+    return guild;
+  }
+
+  /**
+   * Read views filtered by guild: the tenant's own guilds, and in local mode also guilds no
+   * one has linked (the local tenant serves those). Anything else is "not found".
+   */
+  async assertServes(tenantId: string, guildId: string): Promise<void> {
+    const guild = await this.db.getRepository(Guild).findOneBy({ guildId });
+    if (guild ? guild.tenantId === tenantId : this.isLocalTenant(tenantId)) return;
+    throw ApiError.notFound('Server');
+  }
+
+  /** Links the guild to the tenant with default settings, or refreshes the tenant's own link. */
+  async link(input: GuildToLink): Promise<LinkOutcome> {
+    const rows: Array<{ inserted: boolean }> = await this.db.query(
+      `INSERT INTO guilds (guild_id, tenant_id, application_id, name, icon, settings)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (guild_id) DO UPDATE
+         SET application_id = EXCLUDED.application_id, name = EXCLUDED.name, icon = EXCLUDED.icon,
+             updated_at = now()
+         WHERE guilds.tenant_id = EXCLUDED.tenant_id
+       RETURNING (xmax = 0) AS inserted`,
+      [input.guildId, input.tenantId, input.applicationId, input.name, input.icon, DEFAULT_GUILD_SETTINGS],
+    );
+    if (!rows[0]) {
+      this.logger.warn(
+        { tenantId: input.tenantId, guildId: input.guildId },
+        'guild is linked to another tenant',
+      );
+      return { outcome: 'taken' };
+    }
+    const guild = await this.get(input.tenantId, input.guildId);
+    await this.publish(guild);
+    return { outcome: rows[0].inserted ? 'linked' : 'relinked', guild };
+  }
+
+  async replaceSettings(tenantId: string, guildId: string, body: unknown): Promise<GuildSettings> {
+    const guild = await this.get(tenantId, guildId);
+    const settings = validateSettings(body, knownParts(await this.directory.guild(guildId)));
+    return this.saveSettings(guild, settings);
+  }
+
+  async patchSettings(tenantId: string, guildId: string, patch: unknown): Promise<GuildSettings> {
+    const guild = await this.get(tenantId, guildId);
+    if (typeof patch !== 'object' || patch === null || Array.isArray(patch))
+      throw ApiError.validation([{ field: 'request body', message: 'must be a JSON object' }]);
+    const merged = mergePatch(guild.settings, patch);
+    const settings = validateSettings(merged, knownParts(await this.directory.guild(guildId)));
+    return this.saveSettings(guild, settings);
+  }
+
+  /** Unlinks the guild: its configuration leaves KV first, so no service keeps serving it. */
+  async release(tenantId: string, guildId: string): Promise<void> {
+    await this.get(tenantId, guildId);
+    await this.publisher.remove(guildId);
+    await this.db.getRepository(Guild).delete({ guildId, tenantId });
+    this.logger.info({ tenantId, guildId }, 'guild released');
+  }
+
+  private async saveSettings(guild: Guild, settings: GuildSettings): Promise<GuildSettings> {
+    guild.settings = settings;
+    const saved = await this.db.getRepository(Guild).save(guild);
+    await this.publish(saved);
+    return saved.settings;
+  }
+
+  private async publish(guild: Guild): Promise<void> {
+    const tenant = await this.db.getRepository(Tenant).findOneByOrFail({ id: guild.tenantId });
+    await this.publisher.publish(guild, tenant.plan as Plan);
+  }
+
+  private isLocalTenant(tenantId: string): boolean {
+    return Boolean(this.config.STEWARD_LOCAL) && this.config.STEWARD_LOCAL_TENANT_ID === tenantId;
+  }
+}
+
+export function knownParts(directory: GuildDirectoryReply | null): KnownGuildParts | null {
+  if (!directory) return null;
+  return {
+    channelIds: new Set(directory.channels.map((channel) => channel.id)),
+    roleIds: new Set(directory.roles.map((role) => role.id)),
+  };
+}

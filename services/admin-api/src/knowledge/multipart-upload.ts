@@ -1,0 +1,77 @@
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import multipart from '@fastify/multipart';
+import { CONFIG } from '@steward/runtime';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AdminApiConfig } from '../config.js';
+import { ApiError } from '../http/api-error.js';
+
+/** A file uploaded as `multipart/form-data`: field `file`, and optionally a `title` field. */
+export interface UploadedDocument {
+  filename: string;
+  mediaType: string;
+  bytes: Buffer;
+  title: string | undefined;
+}
+
+/**
+ * Registers @fastify/multipart on the admin API's Fastify instance, limited to one file. It is
+ * registered as the application is built, before Nest initialises the adapter and adds routes.
+ */
+@Injectable()
+export class MultipartUploads {
+  constructor(adapterHost: HttpAdapterHost, @Inject(CONFIG) config: AdminApiConfig) {
+    const fastify = adapterHost.httpAdapter?.getInstance<FastifyInstance>();
+    if (!fastify) return;
+    void fastify.register(multipart, {
+      throwFileSizeLimit: true,
+      limits: { files: 1, fields: 4, parts: 5, fileSize: config.ADMIN_UPLOAD_MAX_BYTES, fieldSize: 1_000 },
+    });
+  }
+}
+
+/** Reads the one uploaded file (and the title, when sent before it) with clear errors for every misuse. */
+export async function readUpload(request: FastifyRequest, maxBytes: number): Promise<UploadedDocument> {
+  if (!request.isMultipart())
+    throw new ApiError(
+      HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+      'unsupported_media_type',
+      'Send the file as multipart/form-data in a field named "file"',
+    );
+  let title: string | undefined;
+  let upload: UploadedDocument | undefined;
+  try {
+    for await (const part of request.parts()) {
+      if (part.type === 'field') {
+        if (part.fieldname === 'title' && typeof part.value === 'string') title = part.value;
+        continue;
+      }
+      if (part.fieldname !== 'file') {
+        await part.toBuffer();
+        throw invalidUpload(
+          `unexpected file field "${part.fieldname}"; send the file in a field named "file"`,
+        );
+      }
+      upload = { filename: part.filename, mediaType: part.mimetype, bytes: await part.toBuffer(), title };
+    }
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'FST_REQ_FILE_TOO_LARGE')
+      throw new ApiError(
+        HttpStatus.PAYLOAD_TOO_LARGE,
+        'payload_too_large',
+        `The file is larger than ${Math.floor(maxBytes / 1024).toLocaleString('en')} KiB`,
+      );
+    if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT')
+      throw invalidUpload('send one file (field "file") and at most a "title" field');
+    throw error;
+  }
+  if (!upload) throw invalidUpload('no file: send it in a field named "file"');
+  return { ...upload, title: upload.title ?? title };
+}
+
+function invalidUpload(message: string): ApiError {
+  return new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', `file ${message}`, [
+    { field: 'file', message },
+  ]);
+}

@@ -1,0 +1,97 @@
+import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { z } from '@steward/config';
+import type { FastifyReply } from 'fastify';
+import { TenantId } from '../auth/tenant-id.decorator.js';
+import { PlanGate } from '../conversations/plan-gate.js';
+import { ApiError } from '../http/api-error.js';
+import { ApiErrorResponses } from '../http/api-error-responses.decorator.js';
+import { API_PREFIX } from '../http/api-prefix.js';
+import { LiveFeed } from './live-feed.js';
+
+/** A comment line this often keeps proxies and browsers from closing an idle stream. */
+export const LIVE_HEARTBEAT_MS = 15_000;
+/** How long a browser waits before reconnecting (it then sends Last-Event-ID). */
+const RECONNECT_MS = 3_000;
+
+const eventId = z.string().regex(/^\d{1,19}$/, 'must be the id of an event of this stream');
+
+/**
+ * `GET /live`: Server-Sent Events of the tenant's conversations as they happen — `turn`,
+ * `message`, `takeover`, `released`, `resumed`, `escalated` — each with `id:` set to its
+ * stream sequence. A reconnect with `Last-Event-ID` (or `?lastEventId=`) replays what it missed.
+ */
+@ApiTags('conversations')
+@ApiBearerAuth()
+@ApiErrorResponses(400, 401, 503)
+@Controller(API_PREFIX)
+export class LiveController {
+  constructor(
+    private readonly feed: LiveFeed,
+    private readonly plans: PlanGate,
+  ) {}
+
+  @Get('live')
+  @ApiOperation({
+    summary: 'Live feed of conversations (Server-Sent Events)',
+    description:
+      'Events `turn`, `message`, `takeover`, `released`, `resumed`, `escalated`, each a JSON object with `conversationId`. ' +
+      'Send `Last-Event-ID` to continue after the last event seen.',
+  })
+  @ApiProduces('text/event-stream')
+  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Replay the events after this one' })
+  @ApiResponse({ status: 200, description: 'An event stream that stays open' })
+  @ApiResponse({ status: 403, description: 'The plan does not include live monitoring (`plan_required`)' })
+  async live(
+    @TenantId() tenantId: string,
+    @Headers('last-event-id') lastEventHeader: string | undefined,
+    @Query('lastEventId') lastEventQuery: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const after = parseEventId(lastEventHeader || lastEventQuery);
+    await this.plans.requireLiveMonitoring(tenantId);
+    const subscription = await this.feed.subscribe(tenantId, after);
+
+    reply.hijack();
+    const response = reply.raw;
+    response.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    response.write(`retry: ${RECONNECT_MS}\n: connected\n\n`);
+    const heartbeat = setInterval(() => response.write(': heartbeat\n\n'), LIVE_HEARTBEAT_MS);
+    heartbeat.unref();
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      clearInterval(heartbeat);
+      forget();
+      subscription.close();
+      if (!response.writableEnded) response.end();
+    };
+    const forget = this.feed.onClose(end);
+    response.on('close', end);
+
+    void (async () => {
+      try {
+        for await (const event of subscription.events) {
+          if (ended) break;
+          response.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
+        }
+      } finally {
+        end();
+      }
+    })();
+  }
+}
+
+function parseEventId(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const parsed = eventId.safeParse(value.trim());
+  if (!parsed.success)
+    throw ApiError.validation([{ field: 'Last-Event-ID', message: parsed.error.issues[0]!.message }]);
+  return Number(parsed.data);
+}

@@ -1,0 +1,7 @@
+import { Module } from '@nestjs/common';
+import { ConversationsModule } from '../conversations/conversations.module.js';
+import { LiveController } from './live.controller.js';
+import { LiveFeed } from './live-feed.js';
+
+@Module({ imports: [ConversationsModule], controllers: [LiveController], providers: [LiveFeed] })
+export class LiveModule {}

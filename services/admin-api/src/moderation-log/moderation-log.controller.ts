@@ -1,0 +1,57 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { z } from '@steward/config';
+import {
+  moderationActions,
+  moderationOutcomes,
+  ModerationRpc,
+  type ModerationLogListReply,
+} from '@steward/contracts';
+import { TenantId } from '../auth/tenant-id.decorator.js';
+import { GuildsService } from '../guilds/guilds.service.js';
+import { ApiErrorResponses } from '../http/api-error-responses.decorator.js';
+import { API_PREFIX } from '../http/api-prefix.js';
+import { RpcClient } from '../rpc/rpc.client.js';
+
+const logQuery = z.object({
+  guildId: z
+    .string()
+    .regex(/^\d{15,21}$/, 'must be a Discord id')
+    .optional(),
+  action: z.enum(moderationActions).optional(),
+  outcome: z.enum(moderationOutcomes).optional(),
+  limit: z.coerce
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be 1-100')
+    .max(100, 'must be 1-100')
+    .default(50),
+  cursor: z.string().max(200).optional(),
+});
+
+const logPage = ModerationRpc.logList.reply.meta({ id: 'ModerationLogPage' });
+
+/** What moderation did, and why (kept by the moderation service). */
+@ApiTags('moderation')
+@ApiBearerAuth()
+@ApiCookieAuth()
+@ApiErrorResponses(401, 503)
+@Controller(`${API_PREFIX}/moderation`)
+export class ModerationLogController {
+  constructor(
+    private readonly rpc: RpcClient,
+    private readonly guilds: GuildsService,
+  ) {}
+
+  @Get('log')
+  @ApiOperation({ summary: 'Moderation log, newest first; pass nextCursor as cursor for the next page' })
+  @ApiResponse({ status: 200, description: 'One page of entries', standardSchema: logPage })
+  @ApiErrorResponses(400, 404)
+  async list(
+    @TenantId() tenantId: string,
+    @Query({ schema: logQuery }) query: z.infer<typeof logQuery>,
+  ): Promise<ModerationLogListReply> {
+    if (query.guildId) await this.guilds.assertServes(tenantId, query.guildId);
+    return this.rpc.request(ModerationRpc.logList, { tenantId, ...query });
+  }
+}

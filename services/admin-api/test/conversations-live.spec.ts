@@ -1,0 +1,297 @@
+/**
+ * Conversations, takeover and the live feed through real HTTP, with the real takeover and
+ * metering services behind them on NATS and Postgres.
+ */
+import { Bus } from '@steward/bus';
+import {
+  AnswerOrigin,
+  AnswerOutcome,
+  ConversationTurnSchema,
+  encode,
+  MeteringRpc,
+  Subjects,
+} from '@steward/contracts';
+import { startService, type RunningService } from '@steward/runtime';
+import { createTestDatabase, resetJetStream, waitFor, type TestDatabase } from '@steward/testing';
+import type { MeteringConfig } from '../../metering/src/config.js';
+import { meteringService } from '../../metering/src/service.js';
+import type { TakeoverConfig } from '../../takeover/src/config.js';
+import { takeoverService } from '../../takeover/src/service.js';
+import { AccountsService } from '../src/accounts/accounts.service.js';
+import { call, startAdminApi, type AdminApi } from './support.js';
+
+const APP = '132000000000000001';
+const GUILD_A = '242000000000000001';
+const GUILD_B = '242000000000000002';
+const CHANNEL = '452000000000000001';
+let ids = 342000000000000000n;
+const nextId = () => String(++ids);
+
+interface SseEvent {
+  id?: string;
+  event?: string;
+  data?: string;
+}
+
+/** A Server-Sent Events client on fetch, collecting events as they arrive. */
+class EventStream {
+  readonly events: SseEvent[] = [];
+  private readonly abort = new AbortController();
+  status = 0;
+
+  static async open(api: AdminApi, key: string, lastEventId?: string): Promise<EventStream> {
+    const stream = new EventStream();
+    const response = await fetch(`${api.httpUrl}/api/v1/live`, {
+      headers: { authorization: `Bearer ${key}`, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
+      signal: stream.abort.signal,
+    });
+    stream.status = response.status;
+    if (response.ok) void stream.read(response.body!);
+    else await response.text();
+    return stream;
+  }
+
+  private async read(body: ReadableStream<Uint8Array>): Promise<void> {
+    const decoder = new TextDecoder();
+    let buffer = '';
+    try {
+      for await (const chunk of body) {
+        buffer += decoder.decode(chunk, { stream: true });
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const event: SseEvent = {};
+          for (const line of block.split('\n')) {
+            const match = /^(id|event|data): ?(.*)$/.exec(line);
+            if (match) event[match[1] as keyof SseEvent] = match[2];
+          }
+          if (event.event) this.events.push(event);
+        }
+      }
+    } catch {
+      // aborted by close()
+    }
+  }
+
+  of(type: string): Array<Record<string, unknown>> {
+    return this.events.filter((event) => event.event === type).map((event) => JSON.parse(event.data!));
+  }
+
+  close(): void {
+    this.abort.abort();
+  }
+}
+
+describe('conversations and live API', () => {
+  let database: TestDatabase;
+  let metering: RunningService<MeteringConfig>;
+  let takeover: RunningService<TakeoverConfig>;
+  let api: AdminApi;
+  let bus: Bus;
+  let keyA: string;
+  let keyB: string;
+  let keyStarter: string;
+  let tenantA: string;
+  let tenantB: string;
+  let tenantStarter: string;
+  const streams: EventStream[] = [];
+
+  async function publishTurn(
+    tenantId: string,
+    guildId: string,
+    authorId: string,
+    question: string,
+  ): Promise<string> {
+    const messageId = nextId();
+    const conversationId = `${guildId}:${CHANNEL}:${authorId}`;
+    await bus.publish(
+      Subjects.conversationTurn,
+      encode(ConversationTurnSchema, {
+        turnId: `msg:${messageId}`,
+        tenantId,
+        applicationId: APP,
+        guildId,
+        channelId: CHANNEL,
+        conversationId,
+        questionMessageId: messageId,
+        authorId,
+        authorName: `member-${authorId.slice(-2)}`,
+        question,
+        answer: `Answer to: ${question}`,
+        sources: [{ documentId: 'doc-1', title: 'FAQ', score: 0.8 }],
+        outcome: AnswerOutcome.ANSWERED,
+        engine: 'offline',
+        latencyMs: 310,
+        atMs: BigInt(Date.now()),
+        origin: AnswerOrigin.MENTION,
+      }),
+      { msgId: `turn:msg:${messageId}` },
+    );
+    return conversationId;
+  }
+
+  const open = async (key: string, lastEventId?: string) => {
+    const stream = await EventStream.open(api, key, lastEventId);
+    streams.push(stream);
+    return stream;
+  };
+
+  beforeAll(async () => {
+    await resetJetStream();
+    database = await createTestDatabase();
+    const env = {
+      NATS_URL: process.env.NATS_URL,
+      DATABASE_URL: database.url,
+      STEWARD_MIGRATE_ON_START: '1',
+      LOG_LEVEL: 'silent',
+      OPS_PORT: '0',
+    };
+    metering = await startService(meteringService, env);
+    takeover = await startService(takeoverService, { ...env, TAKEOVER_WINDOW_MS: '60000' });
+    api = await startAdminApi(database.url);
+    bus = await Bus.connect({ servers: process.env.NATS_URL!, name: 'conversations-api-test' });
+
+    const accounts = api.app.get(AccountsService);
+    const plans = [
+      ['Acme', 'standard'],
+      ['Globex', 'pro'],
+      ['Tiny', 'starter'],
+    ] as const;
+    const keys: string[] = [];
+    const tenants: string[] = [];
+    for (const [name, plan] of plans) {
+      const tenant = await accounts.createTenant({ name, plan });
+      await bus.requestJson(MeteringRpc.subscriptionSet.subject, { tenantId: tenant.id, plan });
+      tenants.push(tenant.id);
+      keys.push((await accounts.issueApiKey(tenant.id, 'dashboard')).key);
+    }
+    [tenantA, tenantB, tenantStarter] = tenants as [string, string, string];
+    [keyA, keyB, keyStarter] = keys as [string, string, string];
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const stream of streams) stream.close();
+    await bus?.drain();
+    await api?.stop();
+    await takeover?.stop();
+    await metering?.stop();
+    await database?.drop();
+  });
+
+  it("streams a tenant's own conversations only, and replays what a reconnecting client missed", async () => {
+    const live = await open(keyA);
+    expect(live.status).toBe(200);
+    const alice = nextId();
+    const mine = await publishTurn(tenantA, GUILD_A, alice, 'How do refunds work?');
+    await publishTurn(tenantB, GUILD_B, nextId(), 'A question of another tenant');
+    const [turn] = await waitFor(() => (live.of('turn').length > 0 ? live.of('turn') : undefined));
+    expect(turn).toMatchObject({
+      conversationId: mine,
+      question: 'How do refunds work?',
+      answer: 'Answer to: How do refunds work?',
+      sources: [{ documentId: 'doc-1', title: 'FAQ' }],
+      outcome: 'answered',
+      latencyMs: 310,
+    });
+
+    // The agent takes over while the dashboard is disconnected; the reconnect catches up.
+    const lastSeen = live.events.at(-1)!.id!;
+    live.close();
+    await waitFor(
+      async () => (await call(api, `/api/v1/conversations/${mine}`, { key: keyA })).status === 200,
+    );
+    const taken = await call(api, `/api/v1/conversations/${mine}/takeover`, { key: keyA, method: 'POST' });
+    expect(taken.status).toBe(200);
+    expect(taken.body).toMatchObject({ state: 'human', assignedAgent: { name: 'dashboard' } });
+    await publishTurn(tenantB, GUILD_B, nextId(), 'Another question of another tenant');
+
+    const resumed = await open(keyA, lastSeen);
+    const takeoverEvent = await waitFor(() => resumed.of('takeover')[0]);
+    expect(takeoverEvent).toMatchObject({ conversationId: mine, agent: { name: 'dashboard' } });
+    expect(Number(resumed.events[0]!.id)).toBeGreaterThan(Number(lastSeen));
+    expect(resumed.of('turn')).toEqual([]);
+
+    const other = await open(keyB);
+    await publishTurn(tenantA, GUILD_A, nextId(), 'Visible to Acme only');
+    await waitFor(() => resumed.of('turn').length === 1);
+    await publishTurn(tenantB, GUILD_B, nextId(), 'Visible to Globex only');
+    await waitFor(() => other.of('turn').length === 1);
+    expect(other.of('turn')[0]).toMatchObject({ question: 'Visible to Globex only' });
+    expect(resumed.of('turn').map((event) => event.question)).toEqual(['Visible to Acme only']);
+  });
+
+  it('lists, shows, writes in and releases a conversation, for its tenant only', async () => {
+    const bob = nextId();
+    const id = await publishTurn(tenantA, GUILD_A, bob, 'Where is my invoice?');
+    const listed = await waitFor(async () => {
+      const page = await call(api, '/api/v1/conversations?limit=100', { key: keyA });
+      return page.body.conversations?.find((c: { id: string }) => c.id === id);
+    });
+    expect(listed).toMatchObject({ state: 'ai', lastQuestion: 'Where is my invoice?', assignedAgent: null });
+    expect((await call(api, `/api/v1/conversations/${id}`, { key: keyB })).status).toBe(404);
+    expect(
+      (await call(api, `/api/v1/conversations/${id}/takeover`, { key: keyB, method: 'POST' })).status,
+    ).toBe(404);
+
+    const headers = { 'idempotency-key': 'send-1' };
+    const sent = await call(api, `/api/v1/conversations/${id}/messages`, {
+      key: keyA,
+      body: { content: 'Hi, checking now.' },
+      headers,
+    });
+    expect(sent.status).toBe(201);
+    expect(sent.body).toMatchObject({ content: 'Hi, checking now.', conversation: { state: 'human' } });
+    const repeated = await call(api, `/api/v1/conversations/${id}/messages`, {
+      key: keyA,
+      body: { content: 'Hi, checking now.' },
+      headers,
+    });
+    expect(repeated.body.commandId).toBe(sent.body.commandId);
+
+    const detail = await call(api, `/api/v1/conversations/${id}`, { key: keyA });
+    expect(
+      detail.body.turns.map((turn: { role: string; content: string }) => [turn.role, turn.content]),
+    ).toEqual([
+      ['member', 'Where is my invoice?'],
+      ['bot', 'Answer to: Where is my invoice?'],
+      ['agent', 'Hi, checking now.'],
+    ]);
+    const human = await call(api, '/api/v1/conversations?state=human', { key: keyA });
+    expect(human.body.conversations.map((c: { id: string }) => c.id)).toContain(id);
+
+    const released = await call(api, `/api/v1/conversations/${id}/release`, { key: keyA, method: 'POST' });
+    expect(released.status).toBe(200);
+    expect(released.body).toMatchObject({ state: 'ai', assignedAgent: null });
+  });
+
+  it('refuses lower plans with 403 plan_required', async () => {
+    const id = await publishTurn(tenantStarter, GUILD_A, nextId(), 'Hello?');
+    const refused = await call(api, `/api/v1/conversations/${id}/takeover`, {
+      key: keyStarter,
+      method: 'POST',
+    });
+    expect(refused.status).toBe(403);
+    expect(refused.body).toEqual({
+      error: {
+        code: 'plan_required',
+        message: expect.stringContaining('Standard and Pro'),
+        details: { requiredPlan: 'standard' },
+      },
+    });
+    expect((await call(api, '/api/v1/conversations', { key: keyStarter })).status).toBe(403);
+    expect((await open(keyStarter)).status).toBe(403);
+  });
+
+  it('validates input', async () => {
+    expect((await call(api, '/api/v1/conversations?state=angry', { key: keyA })).status).toBe(400);
+    expect((await call(api, '/api/v1/conversations/not-an-id', { key: keyA })).status).toBe(400);
+    const empty = await call(api, `/api/v1/conversations/${GUILD_A}:${CHANNEL}:1/messages`, {
+      key: keyA,
+      body: { content: '  ' },
+    });
+    expect(empty.status).toBe(400);
+    expect(empty.body.error.details).toEqual([{ field: 'content', message: 'must not be empty' }]);
+    expect((await open(keyA, 'yesterday')).status).toBe(400);
+  });
+});

@@ -1,0 +1,261 @@
+import { Bus } from '@steward/bus';
+import type { StewardEnv } from '@steward/config';
+import { Buckets, DEFAULT_GUILD_SETTINGS } from '@steward/contracts';
+import { startService, type RunningService } from '@steward/runtime';
+import {
+  startDiscordSandbox,
+  type ApplicationCredentials,
+  type DiscordSandbox,
+  type GuildSnapshot,
+} from '@steward/sandbox';
+import { createTestDatabase, resetJetStream, waitFor, type TestDatabase } from '@steward/testing';
+import { randomBytes } from 'node:crypto';
+import { gatewayService } from '../../gateway/src/service.js';
+import { routerService } from '../../router/src/service.js';
+import { GuildConfigPublisher } from '../src/guilds/guild-config.publisher.js';
+import { Browser } from './browser.js';
+import { startAdminApi, type AdminApi } from './support.js';
+
+const PUBLIC_URL = 'http://dashboard.example';
+
+/**
+ * "Add to Discord" against the sandbox's OAuth2, the guild link, its configuration in KV, and
+ * the settings routes checked against the real router's guild directory (fed by the real gateway).
+ */
+describe('install flow and guild settings', () => {
+  let database: TestDatabase;
+  let discord: DiscordSandbox;
+  let app: ApplicationCredentials;
+  let guild: GuildSnapshot;
+  let bus: Bus;
+  let api: AdminApi;
+  const others: Array<RunningService<StewardEnv>> = [];
+  let env: Record<string, string>;
+  let owner: Browser;
+
+  const kvConfig = (guildId: string) =>
+    bus.getJson<Record<string, unknown>>(Buckets.configGuilds.name, guildId);
+
+  /** The owner clicks "Add to Discord", picks the guild and approves; the browser lands on the callback. */
+  async function install(browser: Browser, guildId: string): Promise<URL> {
+    const link = await browser.get('/api/v1/discord/install');
+    expect(link.status).toBe(200);
+    const authorize = new URL(link.body.url);
+    authorize.searchParams.set('guild_id', guildId);
+    authorize.searchParams.set('approve', '1');
+    const consent = await fetch(authorize, { redirect: 'manual' });
+    expect(consent.status).toBe(302);
+    const callback = new URL(consent.headers.get('location')!);
+    expect(`${callback.origin}${callback.pathname}`).toBe(`${PUBLIC_URL}/api/v1/discord/callback`);
+    const landed = await browser.get(`${callback.pathname}${callback.search}`);
+    expect(landed.status).toBe(302);
+    return new URL(landed.headers.get('location')!);
+  }
+
+  beforeAll(async () => {
+    await resetJetStream();
+    database = await createTestDatabase();
+    discord = await startDiscordSandbox({ identifyIntervalMs: 0 });
+    app = discord.createApplication({ name: 'Steward', clientSecret: 'platform-client-secret' });
+    guild = discord.createGuild({ name: 'Acme Community' });
+    bus = await Bus.connect({ servers: process.env.NATS_URL!, name: 'install-test' });
+    env = {
+      NATS_URL: process.env.NATS_URL!,
+      DATABASE_URL: database.url,
+      STEWARD_MIGRATE_ON_START: '1',
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      OPS_PORT: '0',
+      DISCORD_API_URL: discord.apiUrl,
+      DISCORD_APPLICATION_ID: app.id,
+      DISCORD_BOT_TOKEN: app.token,
+    };
+    others.push((await startService(routerService, env)) as unknown as RunningService<StewardEnv>);
+    others.push((await startService(gatewayService, env)) as unknown as RunningService<StewardEnv>);
+    api = await startAdminApi(database.url, {
+      ...env,
+      DISCORD_CLIENT_SECRET: 'platform-client-secret',
+      STEWARD_MASTER_KEY: randomBytes(32).toString('hex'),
+      STEWARD_PUBLIC_URL: PUBLIC_URL,
+    });
+    owner = new Browser(api);
+    await owner.signUp('owner@acme.example', 'Acme');
+  }, 30_000);
+
+  afterAll(async () => {
+    await api?.stop();
+    for (const service of others.reverse()) await service.stop();
+    await bus?.drain();
+    await discord?.close();
+    await database?.drop();
+  });
+
+  it('gives the authorize URL of the platform application with the scopes and permissions the features need', async () => {
+    const { body } = await owner.get('/api/v1/discord/install');
+    const url = new URL(body.url);
+    expect(`${url.origin}${url.pathname}`).toBe(`${discord.url}/oauth2/authorize`);
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      client_id: app.id,
+      scope: 'bot applications.commands',
+      permissions: '1408749349894',
+      response_type: 'code',
+      redirect_uri: `${PUBLIC_URL}/api/v1/discord/callback`,
+      state: expect.stringMatching(/^[\w-]+\.[\w-]+$/),
+    });
+  });
+
+  it('links the guild the owner picked, publishes its configuration, and the bot is in the guild', async () => {
+    const landed = await install(owner, guild.id);
+    expect(landed.toString()).toBe(`${PUBLIC_URL}/servers?connected=${guild.id}`);
+    expect(discord.guild(guild.id).members.map((member) => member.user.id)).toContain(app.botUserId);
+
+    const tenantId = (await owner.get('/api/v1/auth/me')).body.tenant.id;
+    expect((await owner.get('/api/v1/guilds')).body).toEqual({
+      guilds: [
+        {
+          id: guild.id,
+          name: 'Acme Community',
+          iconUrl: null,
+          connected: true,
+          applicationId: app.id,
+          responseMode: 'mention',
+          moderationEnabled: false,
+        },
+      ],
+    });
+    expect(await kvConfig(guild.id)).toEqual({
+      guildId: guild.id,
+      tenantId,
+      applicationId: app.id,
+      plan: 'starter',
+      settings: DEFAULT_GUILD_SETTINGS,
+      updatedAt: expect.any(String),
+    });
+  });
+
+  it("shows the guild's channels and roles from the router's directory", async () => {
+    let detail: Awaited<ReturnType<Browser['get']>> | undefined;
+    await waitFor(
+      async () => (detail = await owner.get(`/api/v1/guilds/${guild.id}`)).body.channels.length > 0,
+      {
+        timeoutMs: 10_000,
+        message: 'the directory to learn the guild',
+      },
+    );
+    expect(detail!.body.channels).toContainEqual({ id: guild.generalChannelId, name: 'general', type: 0 });
+    expect(detail!.body.roles.map((role: { id: string }) => role.id)).toContain(guild.id);
+  });
+
+  it('refuses settings that cannot work, naming each field, and publishes the ones that can', async () => {
+    const path = `/api/v1/guilds/${guild.id}/settings`;
+    const unknown = '123456789012345678';
+    const refused = await owner.request('PUT', path, {
+      body: {
+        channelOverrides: { [unknown]: 'off' },
+        staffRoleIds: [unknown],
+        moderation: { enabled: true, rules: '' },
+        proactive: { frequency: '3h' },
+      },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.details).toEqual([
+      { field: 'proactive.frequency', message: 'must be one of 2h, 4h, 6h, 12h, daily, 2d, weekly' },
+    ]);
+    const semantic = await owner.request('PUT', path, {
+      body: {
+        channelOverrides: { [unknown]: 'off' },
+        staffRoleIds: [unknown],
+        moderation: { enabled: true },
+      },
+    });
+    expect(semantic.body.error).toEqual({
+      code: 'validation_failed',
+      message: expect.any(String),
+      details: [
+        {
+          field: 'moderation.rules',
+          message: expect.stringMatching(/must not be empty while moderation is enabled/),
+        },
+        { field: `channelOverrides.${unknown}`, message: 'is not a channel of this server' },
+        { field: 'staffRoleIds.0', message: `${unknown} is not a role of this server` },
+      ],
+    });
+
+    const saved = await owner.request('PATCH', path, {
+      body: {
+        responseMode: 'all',
+        channelOverrides: { [guild.generalChannelId]: 'ask' },
+        moderation: { enabled: true, rules: 'No spam.', actions: { warn: true } },
+      },
+    });
+    expect(saved.status).toBe(200);
+    expect(saved.body.moderation.actions).toEqual({
+      ...DEFAULT_GUILD_SETTINGS.moderation.actions,
+      warn: true,
+    });
+    expect((await kvConfig(guild.id))!.settings).toEqual(saved.body);
+    expect((await owner.get(path)).body).toEqual(saved.body);
+    // Merge patch: null takes an override away.
+    const patched = await owner.request('PATCH', path, {
+      body: { channelOverrides: { [guild.generalChannelId]: null } },
+    });
+    expect(patched.body.channelOverrides).toEqual({});
+    expect(patched.body.responseMode).toBe('all');
+  });
+
+  it('refuses a guild another tenant holds until that tenant releases it', async () => {
+    const rival = new Browser(api);
+    await rival.signUp('rival@globex.example', 'Globex');
+    expect((await install(rival, guild.id)).searchParams.get('error')).toBe('guild_taken');
+    expect((await rival.get('/api/v1/guilds')).body.guilds).toEqual([]);
+    expect(((await kvConfig(guild.id)) as { tenantId: string }).tenantId).not.toBe(
+      (await rival.get('/api/v1/auth/me')).body.tenant.id,
+    );
+
+    expect((await owner.request('DELETE', `/api/v1/guilds/${guild.id}`)).status).toBe(204);
+    expect(await kvConfig(guild.id)).toBeUndefined();
+    expect((await owner.get('/api/v1/guilds')).body.guilds).toEqual([]);
+
+    expect((await install(rival, guild.id)).searchParams.get('connected')).toBe(guild.id);
+    expect(((await kvConfig(guild.id)) as { tenantId: string }).tenantId).toBe(
+      (await rival.get('/api/v1/auth/me')).body.tenant.id,
+    );
+    expect(((await kvConfig(guild.id)) as { settings: unknown }).settings).toEqual(DEFAULT_GUILD_SETTINGS);
+  });
+
+  it('refuses a forged or foreign state, and a flow finished outside the session that started it', async () => {
+    const link = new URL((await owner.get('/api/v1/discord/install')).body.url);
+    const state = link.searchParams.get('state')!;
+    const forged = `${state.split('.')[0]}.${'A'.repeat(43)}`;
+    const tampered = await owner.get(`/api/v1/discord/callback?code=x&state=${encodeURIComponent(forged)}`);
+    expect(tampered.headers.get('location')).toBe(`${PUBLIC_URL}/servers?error=invalid_state`);
+    const elsewhere = await new Browser(api).get(
+      `/api/v1/discord/callback?code=x&state=${encodeURIComponent(state)}`,
+    );
+    expect(elsewhere.headers.get('location')).toBe(`${PUBLIC_URL}/servers?error=session_mismatch`);
+    const denied = await owner.get(
+      `/api/v1/discord/callback?error=access_denied&state=${encodeURIComponent(state)}`,
+    );
+    expect(denied.headers.get('location')).toBe(`${PUBLIC_URL}/servers?error=access_denied`);
+    const badCode = await owner.get(
+      `/api/v1/discord/callback?code=not-a-code&state=${encodeURIComponent(state)}`,
+    );
+    expect(badCode.headers.get('location')).toBe(`${PUBLIC_URL}/servers?error=exchange_failed`);
+  });
+
+  it('rebuilds KV from Postgres at start: lost entries come back, stale ones go', async () => {
+    const kv = await bus.kv(Buckets.configGuilds.name);
+    const before = await kvConfig(guild.id);
+    await kv.delete(guild.id);
+    await bus.putJson(Buckets.configGuilds.name, '999999999999999999', { guildId: '999999999999999999' });
+    await api.stop();
+    api = await startAdminApi(database.url, {
+      ...env,
+      DISCORD_CLIENT_SECRET: 'platform-client-secret',
+      STEWARD_MASTER_KEY: randomBytes(32).toString('hex'),
+      STEWARD_PUBLIC_URL: PUBLIC_URL,
+    });
+    await api.app.get(GuildConfigPublisher).reconciled;
+    expect(await kvConfig(guild.id)).toEqual(before);
+    expect(await kvConfig('999999999999999999')).toBeUndefined();
+  });
+});
