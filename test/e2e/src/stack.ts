@@ -5,6 +5,8 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { APIMessage } from 'discord-api-types/v10';
+import { Bus } from '@steward/bus';
+import { MeteringRpc, type PlanId } from '@steward/contracts';
 import {
   startAnthropicSandbox,
   startDiscordSandbox,
@@ -15,7 +17,8 @@ import {
 } from '@steward/sandbox';
 import { createTestDatabase, resetJetStream, spawnService, waitFor, type ManagedProcess, type TestDatabase } from '@steward/testing';
 
-export const ANSWER_PATH_SERVICES = ['egress', 'answer', 'router', 'admin-api', 'gateway'] as const;
+/** Metering before answer: every answer reserves its message there first. */
+export const ANSWER_PATH_SERVICES = ['egress', 'metering', 'answer', 'router', 'admin-api', 'gateway'] as const;
 export type ServiceName = (typeof ANSWER_PATH_SERVICES)[number] | (string & {});
 
 export interface StackOptions {
@@ -27,6 +30,11 @@ export interface StackOptions {
   /** More guilds (spread over the shards), each with this many extra text channels. */
   extraGuilds?: number;
   channelsPerGuild?: number;
+  /**
+   * Seed the local tenant that owns every guild (default true). Without it, tenants sign up
+   * and connect their guilds through the install flow, as in production.
+   */
+  localTenant?: boolean;
 }
 
 export interface Member {
@@ -112,15 +120,21 @@ export class Stack {
       DATABASE_URL: this.database.url,
       LOG_LEVEL: 'info',
       STEWARD_LOCAL: '1',
-      STEWARD_LOCAL_TENANT_ID: this.tenantId,
-      STEWARD_LOCAL_API_KEY: this.apiKey,
-      STEWARD_LOCAL_ADMIN_EMAIL: 'admin@steward.local',
-      STEWARD_LOCAL_ADMIN_PASSWORD: randomBytes(12).toString('base64url'),
+      ...(this.options.localTenant === false
+        ? {}
+        : {
+            STEWARD_LOCAL_TENANT_ID: this.tenantId,
+            STEWARD_LOCAL_API_KEY: this.apiKey,
+            STEWARD_LOCAL_ADMIN_EMAIL: 'admin@steward.local',
+            STEWARD_LOCAL_ADMIN_PASSWORD: randomBytes(12).toString('base64url'),
+          }),
       STEWARD_MASTER_KEY: randomBytes(32).toString('hex'),
       DISCORD_API_URL: this.discord.apiUrl,
       DISCORD_BOT_TOKEN: this.app.token,
       DISCORD_APPLICATION_ID: this.app.id,
       DISCORD_PUBLIC_KEY: this.app.publicKey,
+      // For the "Add to Discord" code exchange (POST /oauth2/token).
+      DISCORD_CLIENT_SECRET: this.app.clientSecret,
       ADMIN_PORT: '0',
       INTERACTIONS_PORT: '0',
       GATEWAY_SHARD_COUNT: String(this.options.shardCount ?? 2),
@@ -132,8 +146,27 @@ export class Stack {
     // every consumer is bound before the first dispatch arrives.
     for (const name of this.options.services ?? ANSWER_PATH_SERVICES) {
       this.services.set(name, await spawnService(name, { env: this.env, readyTimeoutMs: 60_000 }));
+      // Without admin-api (which subscribes the local tenant in local mode), the stack does it.
+      if (name === 'metering' && !this.willStart('admin-api')) {
+        await this.subscribe(this.tenantId, 'pro');
+      }
     }
     if (this.services.has('gateway')) await this.gatewayConnected();
+  }
+
+  private willStart(name: ServiceName): boolean {
+    const services: readonly string[] = this.options.services ?? ANSWER_PATH_SERVICES;
+    return services.includes(name);
+  }
+
+  /** Gives a tenant a plan in metering, as the admin API does when a tenant signs up or changes plan. */
+  async subscribe(tenantId: string, plan: PlanId): Promise<void> {
+    const bus = await Bus.connect({ servers: this.env.NATS_URL!, name: 'e2e-subscribe' });
+    try {
+      await bus.requestJson(MeteringRpc.subscriptionSet.subject, { tenantId, plan }, { timeoutMs: 10_000 });
+    } finally {
+      await bus.drain();
+    }
   }
 
   /** Waits until every shard of the gateway is READY or RESUMED (its /readyz says so). */

@@ -1,0 +1,199 @@
+/**
+ * Live monitoring, human takeover and escalation end to end: the Discord sandbox and an SMTP
+ * sink in this process; gateway, router, answer, egress, metering, takeover and admin-api as
+ * real processes; the agent works through the admin API, members through Discord.
+ */
+import { ESCALATION_TEXT } from '@steward/ai';
+import { Bus } from '@steward/bus';
+import { Buckets } from '@steward/contracts';
+import { startSmtpSink, type SmtpSink } from '@steward/sandbox';
+import { waitFor } from '@steward/testing';
+import { PASSWORD_RESET, REFUNDS } from '../src/knowledge.js';
+import { Stack, type Member } from '../src/stack.js';
+
+const WINDOW_MS = 4_000;
+/** Gives a message time to be (wrongly) answered before asserting that it was not. */
+const settle = (ms = 2_000) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface LiveEvent {
+  id: string;
+  event: string;
+  data: Record<string, unknown>;
+}
+
+/** The dashboard's live feed: Server-Sent Events read with fetch. */
+async function openLiveFeed(stack: Stack, lastEventId?: string) {
+  const events: LiveEvent[] = [];
+  const abort = new AbortController();
+  const response = await fetch(`${stack.adminUrl}/api/v1/live`, {
+    headers: {
+      authorization: `Bearer ${stack.apiKey}`,
+      ...(lastEventId ? { 'last-event-id': lastEventId } : {}),
+    },
+    signal: abort.signal,
+  });
+  if (response.status !== 200) throw new Error(`GET /live answered ${response.status}`);
+  void (async () => {
+    const decoder = new TextDecoder();
+    let buffer = '';
+    try {
+      for await (const chunk of response.body!) {
+        buffer += decoder.decode(chunk, { stream: true });
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const fields = Object.fromEntries(
+            buffer
+              .slice(0, end)
+              .split('\n')
+              .map((line) => /^(id|event|data): ?(.*)$/.exec(line))
+              .filter((match) => match !== null)
+              .map((match) => [match[1], match[2]]),
+          );
+          buffer = buffer.slice(end + 2);
+          if (fields.event)
+            events.push({ id: fields.id, event: fields.event, data: JSON.parse(fields.data) });
+        }
+      }
+    } catch {
+      // closed
+    }
+  })();
+  return { events, close: () => abort.abort() };
+}
+
+describe('live monitoring, takeover and escalation', () => {
+  let stack: Stack;
+  let sink: SmtpSink;
+  let bus: Bus;
+  let sam: Member;
+  let staffRoleId: string;
+  let feed: Awaited<ReturnType<typeof openLiveFeed>>;
+
+  const conversationOf = (member: Member) => `${stack.guild.id}:${stack.channelId}:${member.id}`;
+  const conversation = async (member: Member) =>
+    (
+      await stack.api<{ state: string; turns: Array<{ role: string; content: string }> }>(
+        'GET',
+        `/conversations/${conversationOf(member)}`,
+      )
+    ).body;
+
+  beforeAll(async () => {
+    sink = await startSmtpSink();
+    stack = await Stack.start({
+      services: ['egress', 'answer', 'router', 'metering', 'takeover', 'admin-api', 'gateway'],
+      extraEnv: {
+        SMTP_URL: sink.url,
+        TAKEOVER_WINDOW_MS: String(WINDOW_MS),
+        TAKEOVER_SWEEP_INTERVAL_MS: '200',
+        TAKEOVER_EMAIL_RETRY_MS: '500',
+        STEWARD_PUBLIC_URL: 'https://steward.example.com',
+      },
+    });
+    bus = await Bus.connect({ servers: process.env.NATS_URL!, name: 'e2e-takeover' });
+    sam = stack.member('sam');
+    staffRoleId = stack.discord.createRole({ guildId: stack.guild.id, name: 'Support team' }).id;
+    stack.discord.setMemberRoles({ guildId: stack.guild.id, userId: sam.id, roles: [staffRoleId] });
+    await bus.putJson(Buckets.configGuilds.name, stack.guild.id, {
+      guildId: stack.guild.id,
+      tenantId: stack.tenantId,
+      applicationId: stack.app.id,
+      settings: { staffRoleIds: [staffRoleId], notificationEmails: ['support@acme.test'] },
+    });
+    await stack.addKnowledge(PASSWORD_RESET.title, PASSWORD_RESET.content);
+    await stack.addKnowledge(REFUNDS.title, REFUNDS.content);
+    feed = await openLiveFeed(stack);
+  }, 180_000);
+
+  afterAll(async () => {
+    feed?.close();
+    await bus?.drain();
+    await stack?.stop();
+    await sink?.close();
+  });
+
+  it('an agent takes over: the AI stays silent, the agent speaks as the bot, and the AI resumes after the window', async () => {
+    const { alice } = stack;
+    const first = stack.say(alice, `${stack.mention()} How do I reset my password?`);
+    await stack.replyTo(first.id, 15_000);
+    await waitFor(
+      () => feed.events.some((e) => e.event === 'turn' && e.data.conversationId === conversationOf(alice)),
+      {
+        timeoutMs: 10_000,
+        message: 'the turn on the live feed',
+      },
+    );
+
+    const taken = await stack.api('POST', `/conversations/${conversationOf(alice)}/takeover`);
+    expect(taken.status).toBe(200);
+    const silenced = stack.say(alice, `${stack.mention()} Can I get a refund after two weeks?`);
+    await settle();
+    expect(stack.repliesTo(silenced.id)).toHaveLength(0);
+
+    const sent = await stack.api('POST', `/conversations/${conversationOf(alice)}/messages`, {
+      content: 'Hi Alice, this is Dana from support: yes, within 30 days.',
+    });
+    expect(sent.status).toBe(201);
+    await waitFor(
+      () =>
+        stack
+          .botMessages()
+          .some((m) => m.content === 'Hi Alice, this is Dana from support: yes, within 30 days.'),
+      { timeoutMs: 10_000, message: "the agent's message in Discord" },
+    );
+    const transcript = await waitFor(async () => {
+      const detail = await conversation(alice);
+      return detail.turns.some((t) => t.content === 'Can I get a refund after two weeks?')
+        ? detail.turns
+        : undefined;
+    });
+    expect(transcript.map((t) => t.role)).toEqual(['member', 'bot', 'member', 'agent']);
+
+    // The agent goes quiet: after the window the feed says so and the AI answers again.
+    await waitFor(
+      () => feed.events.some((e) => e.event === 'resumed' && e.data.conversationId === conversationOf(alice)),
+      { timeoutMs: WINDOW_MS + 5_000, message: 'resumed on the live feed' },
+    );
+    expect((await conversation(alice)).state).toBe('ai');
+    const again = stack.say(alice, `${stack.mention()} How do I reset my password?`);
+    await stack.replyTo(again.id, 15_000);
+    expect(feed.events.map((e) => e.event)).toEqual(
+      expect.arrayContaining(['turn', 'takeover', 'message', 'resumed']),
+    );
+  });
+
+  it('a member asking for a person in Russian or English is told so, flagged, and the team is e-mailed the transcript', async () => {
+    const cases = [
+      { member: stack.member('boris'), text: 'Я хочу поговорить с человеком', language: 'ru' as const },
+      { member: stack.member('carol'), text: 'I want to talk to a human please', language: 'en' as const },
+    ];
+    for (const { member, text, language } of cases) {
+      const asked = stack.say(member, `${stack.mention()} ${text}`);
+      const told = await stack.replyTo(asked.id, 15_000);
+      expect(told.content).toContain(ESCALATION_TEXT[language]);
+
+      const mail = await sink.waitForMessage((m) => m.subject.includes(member.username), 15_000);
+      expect(mail.to).toEqual(['support@acme.test']);
+      expect(mail.text).toContain(`"${text}"`);
+      expect(mail.text).toContain(`https://steward.example.com/live?conversation=${conversationOf(member)}`);
+      expect(mail.text).toContain(`${member.username}: ${text}`);
+      await waitFor(async () => (await conversation(member)).state === 'escalated', {
+        message: 'state escalated',
+      });
+      expect(
+        feed.events.some((e) => e.event === 'escalated' && e.data.conversationId === conversationOf(member)),
+      ).toBe(true);
+    }
+  });
+
+  it("a staff member's reply in Discord pauses the AI in that member's conversation", async () => {
+    const dave = stack.member('dave');
+    const question = stack.say(dave, `${stack.mention()} How do I reset my password?`);
+    await stack.replyTo(question.id, 15_000);
+    stack.say(sam, 'Hi Dave, I will walk you through it.', { replyTo: question.id });
+    await settle(1_000);
+    const followUp = stack.say(dave, `${stack.mention()} Thanks, and can I get a refund after two weeks?`);
+    await settle();
+    expect(stack.repliesTo(followUp.id)).toHaveLength(0);
+  });
+});
