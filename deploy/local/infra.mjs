@@ -169,6 +169,25 @@ function realPath(file) {
   return result.status === 0 ? result.stdout.trim() : file;
 }
 
+/** Debian's Chromium, which the dashboard's browser tests (test/ui) drive through playwright-core. */
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+
+/**
+ * Installs Debian's Chromium with apt when it is missing and we are root; otherwise says what
+ * to install. Returns its path, or undefined when it is not there (the browser tests then fail
+ * with the same advice).
+ */
+export async function ensureChromium() {
+  if (isExecutable(CHROMIUM_PATH)) return CHROMIUM_PATH;
+  if (!isRoot() || !which('apt-get')) {
+    log(`Chromium is not installed, so the dashboard's browser tests will fail: run \`sudo apt-get install chromium\`.`);
+    return undefined;
+  }
+  await aptInstall(['chromium']);
+  if (!isExecutable(CHROMIUM_PATH)) throw new InfraError(`apt-get installed chromium but ${CHROMIUM_PATH} is missing.`);
+  return CHROMIUM_PATH;
+}
+
 // ---------------------------------------------------------------- ports
 
 /** A port the OS considers free on 127.0.0.1 right now. */

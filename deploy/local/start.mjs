@@ -23,6 +23,7 @@ import {
 } from './infra.mjs';
 import { HELP, environmentProblems, loadOrCreateCredentials, parseFlags, planPorts } from './settings.mjs';
 import { Supervisor, alignPrefixes, prefixedPrinter, readLines } from './supervisor.mjs';
+import { ensureUiBuilt } from '../../services/admin-ui/scripts/ensure-built.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const SANDBOX_ENTRY = path.join(root, 'libs', 'sandbox', 'src', 'main.ts');
@@ -90,6 +91,8 @@ async function main() {
   if (problems.length > 0) throw new InfraError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
 
   await ensureDependencies(root);
+  // The dashboard is served by admin-api from services/admin-ui/dist: build it when stale.
+  if (!flags.noUi) await ensureUiBuilt({ log: note }).catch((error) => { throw new InfraError(error.message); });
   const services = findServices(flags);
   const ports = await planPorts({ portBase: flags.portBase, env: process.env, serviceCount: services.length });
 

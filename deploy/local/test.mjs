@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   InfraError,
+  ensureChromium,
   ensureDependencies,
   ensureNatsServer,
   ensurePostgresBinaries,
@@ -58,6 +59,7 @@ try {
 async function runTests() {
   await ensureDependencies(root);
   const [natsServer, postgresBinaries] = [await ensureNatsServer(), await ensurePostgresBinaries()];
+  await ensureChromium();
 
   resources.runDir = makeRunDir('steward-test-');
   const startedAt = Date.now();

@@ -1,0 +1,217 @@
+/**
+ * The dashboard in a real browser against the whole stack and the Discord sandbox: a new
+ * tenant signs up, adds its server through Discord's authorization page, sets it up, watches
+ * and takes over a conversation, moderates, fills its knowledge base, and reads every page
+ * in six languages. Screenshots of the main pages land in test/ui/screenshots/.
+ */
+import { Stack } from '@steward/e2e';
+import { waitFor } from '@steward/testing';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, openPage, screenshot } from '../src/browser.js';
+import { buildDashboard } from '../src/build-dashboard.js';
+
+const repositoryRoot = fileURLToPath(new URL('../../..', import.meta.url));
+const LANGUAGES = ['en', 'ru', 'de', 'fr', 'id', 'tr'] as const;
+/** What the Setup page's heading starts with in each language (from the locale files). */
+const SETUP_HEADINGS: Record<(typeof LANGUAGES)[number], string> = {
+  en: 'Setup:',
+  ru: 'Настройка:',
+  de: 'Einrichtung:',
+  fr: 'Configuration :',
+  id: 'Pengaturan:',
+  tr: 'Kurulum:',
+};
+const KNOWLEDGE = `# Password reset
+
+To reset your password, open Settings, then Account, and press "Reset password". A reset link arrives by email within a minute.
+
+# Refunds
+
+Refunds are possible within 30 days of purchase from the Billing page.
+`;
+
+/** The stack's services in start order: gateway last, so every consumer is bound first. */
+function stackServices(): string[] {
+  const wanted = ['egress', 'metering', 'answer', 'router', 'moderation', 'takeover', 'admin-api', 'gateway'];
+  return wanted.filter((name) => existsSync(path.join(repositoryRoot, 'services', name, 'src', 'main.ts')));
+}
+
+/** A port for admin-api known before it starts: the OAuth2 redirect URL must name it. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+describe('dashboard in the browser', () => {
+  let stack: Stack;
+  let browser: Browser;
+  let page: Page;
+  let consoleErrors: string[];
+  let adminUrl: string;
+  let guildId: string;
+
+  const api = <T>(pathname: string): Promise<{ status: number; body: T }> =>
+    page.evaluate(async (url) => {
+      const response = await fetch(url, { credentials: 'same-origin' });
+      const text = await response.text();
+      return { status: response.status, body: text ? JSON.parse(text) : undefined };
+    }, `/api/v1${pathname}`);
+
+  beforeAll(async () => {
+    await buildDashboard();
+    const port = await freePort();
+    adminUrl = `http://127.0.0.1:${port}`;
+    stack = await Stack.start({
+      localTenant: false,
+      services: stackServices(),
+      extraEnv: { ADMIN_PORT: String(port), STEWARD_PUBLIC_URL: adminUrl },
+    });
+    browser = await launchChromium();
+    ({ page, consoleErrors } = await openPage(browser, adminUrl));
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  it('signs a new tenant up and opens the servers page', async () => {
+    await page.goto('/');
+    await page.waitForURL(/\/login/);
+    await page.getByRole('link', { name: 'Create account' }).click();
+    await page.getByLabel('Company or community name').fill('Acme');
+    await page.getByLabel('Email').fill('owner@acme.test');
+    await page.getByLabel('Password').fill('correct horse battery');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('heading', { name: 'Your Discord servers' }).waitFor();
+    expect((await api<{ tenant: { name: string } }>('/auth/me')).body.tenant.name).toBe('Acme');
+    await screenshot(page, 'servers-empty');
+  });
+
+  it('uploads a knowledge file with a progress bar, then shows it indexed', async () => {
+    await page.goto('/knowledge');
+    await page.getByRole('heading', { name: 'Knowledge base', level: 1 }).waitFor();
+    await page.locator('input[type=file]').setInputFiles({ name: 'faq.md', mimeType: 'text/markdown', buffer: Buffer.from(KNOWLEDGE) });
+    const progress = page.getByRole('progressbar', { name: 'Upload of faq.md' });
+    await progress.waitFor();
+    await waitFor(async () => (await progress.getAttribute('aria-valuenow')) === '100', { timeoutMs: 10_000, message: 'the upload to finish' });
+    const row = page.getByRole('row').filter({ hasText: 'faq' });
+    await row.getByText('Indexed', { exact: true }).waitFor({ timeout: 30_000 });
+    await screenshot(page, 'knowledge');
+  });
+
+  it("adds the server through Discord's authorization page", async () => {
+    await page.goto('/servers');
+    await page.getByRole('button', { name: 'Add to Discord' }).click();
+    await page.getByRole('link', { name: stack.guild.name }).click();
+    await page.waitForURL(/\/servers\?connected=/);
+    await page.getByText('Server connected').waitFor();
+    const card = page.getByRole('article', { name: stack.guild.name });
+    await card.waitFor();
+    guildId = stack.guild.id;
+    expect(page.url()).toContain(`connected=${guildId}`);
+    await screenshot(page, 'servers');
+  });
+
+  it('sets the all-messages mode, with smart mode explained', async () => {
+    await page.goto(`/servers/${guildId}/setup`);
+    await page.getByRole('radio', { name: 'All messages' }).check();
+    await page.getByText('Steward skips casual chat', { exact: false }).waitFor();
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Saved', { exact: true }).waitFor();
+    const settings = await api<{ responseMode: string; smartMode: boolean }>(`/guilds/${guildId}/settings`);
+    expect(settings.body).toMatchObject({ responseMode: 'all', smartMode: true });
+    await screenshot(page, 'setup');
+  });
+
+  it('shows which plan unlocks live monitoring, then the answer to a member live; an agent takes over and replies in Discord', async () => {
+    await page.goto('/live');
+    await page.getByText('Available on the Standard plan and above').waitFor();
+    await screenshot(page, 'live-plan-required');
+
+    // Upgrade once metering has the sign-up's Starter plan, so that sync cannot undo it.
+    const planIs = (plan: string) => async () => (await api<{ plan: string | null }>('/plan')).body.plan === plan;
+    await waitFor(planIs('starter'), { timeoutMs: 40_000, intervalMs: 500, message: 'metering to know the Starter plan' });
+    const me = await api<{ tenant: { id: string } }>('/auth/me');
+    await stack.subscribe(me.body.tenant.id, 'pro');
+    await waitFor(planIs('pro'), { timeoutMs: 10_000, message: 'the Pro plan' });
+    await page.reload();
+    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor({ timeout: 15_000 });
+
+    const question = stack.say(stack.alice, 'How do I reset my password?');
+    await stack.replyTo(question.id, 20_000);
+    const conversation = page.getByRole('list', { name: 'Conversations' }).getByRole('button').filter({ hasText: 'reset my password' });
+    await conversation.click({ timeout: 20_000 });
+    const transcript = page.getByRole('log', { name: 'Transcript' });
+    await transcript.getByText('Steward', { exact: true }).waitFor({ timeout: 20_000 });
+    await page.getByRole('button', { name: 'Take over' }).click();
+    await page.getByText('Agent in charge').first().waitFor();
+
+    const reply = 'Hi alice, an agent here: I have sent you a reset link.';
+    await page.getByLabel('Your reply').fill(reply);
+    await page.getByRole('button', { name: 'Send reply' }).click();
+    await waitFor(() => stack.botMessages().some((message) => message.content.includes(reply)), {
+      timeoutMs: 15_000,
+      message: "the agent's reply in the Discord channel",
+    });
+    await transcript.getByText(reply).waitFor();
+    await screenshot(page, 'live');
+  });
+
+  it('moderates by a rule once switched on, and lists the decision in the log', async () => {
+    await page.goto(`/servers/${guildId}/moderation`);
+    await page.getByRole('switch', { name: 'Moderate this server' }).check();
+    await page.getByLabel("Your server's rules").fill('Never post "free nitro" offers.');
+    await page.getByText('Start with deleting only').waitFor();
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Saved', { exact: true }).waitFor();
+    await screenshot(page, 'moderation');
+
+    const violation = 'Claim your FREE NITRO here today';
+    stack.say(stack.bob, violation);
+    await page.goto(`/servers/${guildId}/moderation/log`);
+    const table = page.getByRole('table', { name: 'Moderation log' });
+    await table.getByText(violation).waitFor({ timeout: 30_000 });
+    await expect(table.getByRole('row').filter({ hasText: violation }).first().innerText()).resolves.toContain('Delete the message');
+    await screenshot(page, 'moderation-log');
+  });
+
+  it.each(LANGUAGES)('renders the Setup page in %s with every string translated', async (language) => {
+    await page.goto(`/servers/${guildId}/setup?lng=${language}&i18n-check`);
+    await page.getByRole('heading', { level: 1 }).filter({ hasText: SETUP_HEADINGS[language] }).waitFor();
+    await page.getByRole('radio').first().waitFor();
+    expect(await page.getAttribute('html', 'lang')).toBe(language);
+    // Collected by the dashboard's ?i18n-check mode (services/admin-ui/src/i18n).
+    expect(await page.evaluate('window.stewardMissingTranslations')).toEqual([]);
+    await screenshot(page, `setup-${language}`);
+  });
+
+  it('opens every other page without an error', async () => {
+    await page.goto('/servers?lng=en');
+    const pages = [
+      ['/usage', 'Usage and plan', 'usage'],
+      [`/servers/${guildId}/proactive`, 'Proactive messages', 'proactive'],
+      ['/bot', 'Custom bot', 'bot'],
+      ['/api-keys', 'API keys', 'api-keys'],
+      ['/team', 'Team', 'team'],
+    ] as const;
+    for (const [route, heading, name] of pages) {
+      await page.goto(route);
+      await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
+      await page.waitForLoadState('networkidle');
+      expect(await page.getByText('Something went wrong').count()).toBe(0);
+      await screenshot(page, name);
+    }
+    expect(consoleErrors.filter((text) => !text.includes('Failed to load resource'))).toEqual([]);
+  });
+});
