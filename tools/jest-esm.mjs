@@ -8,7 +8,9 @@ const require = createRequire(import.meta.url);
 const jestBin = require.resolve('jest/bin/jest');
 const child = spawn(
   process.execPath,
-  ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning', jestBin, '--runInBand', ...process.argv.slice(2)],
+  // --forceExit: a test that leaves a handle open must not hang the whole run (CI has a deadline);
+  // servers a test started are still stopped by its own teardown and by @steward/testing's exit hook.
+  ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning', jestBin, '--runInBand', '--forceExit', ...process.argv.slice(2)],
   { stdio: 'inherit' },
 );
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
