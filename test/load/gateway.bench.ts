@@ -1,0 +1,144 @@
+/**
+ * npm run bench:gateway [-- --dispatches 20000 --shards 4 --guilds 10000]
+ *
+ * 1. Throughput: MESSAGE_CREATE dispatches from the Discord sandbox through the gateway process
+ *    until JetStream acknowledged every one (counted in the DISCORD_EVT stream), next to this
+ *    process publishing the same payloads straight to JetStream (256 in flight, as the gateway
+ *    pipelines) in the same run. The ratio is what the gateway costs over the bare publish.
+ * 2. Memory: the gateway's resident memory with --guilds guilds, next to a plain discord.js
+ *    Client (baseline/plain-client.ts) connected to the same sandbox with the same shards.
+ */
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { Bus } from '@steward/bus';
+import { Streams } from '@steward/contracts';
+import { startDiscordSandbox, type DiscordSandbox } from '@steward/sandbox';
+import { resetJetStream, spawnProcess, spawnService, typescriptEntryArgs, waitFor, workspaceRoot, type ManagedProcess } from '@steward/testing';
+import { currentRssMiB, numberFlags, report, sleep, withInfrastructure } from './src/bench-kit.js';
+
+const flags = numberFlags({ dispatches: 20_000, shards: 4, guilds: 10_000, channels: 8 });
+const RAW_STREAM = 'BENCH_RAW';
+const IN_FLIGHT = 256;
+
+async function startGateway(discord: DiscordSandbox, app: { id: string; token: string; publicKey: string }): Promise<ManagedProcess> {
+  const gateway = await spawnService('gateway', {
+    env: {
+      NATS_URL: process.env.NATS_URL,
+      LOG_LEVEL: 'info',
+      STEWARD_LOCAL: '1',
+      STEWARD_MASTER_KEY: randomBytes(32).toString('hex'),
+      DISCORD_API_URL: discord.apiUrl,
+      DISCORD_BOT_TOKEN: app.token,
+      DISCORD_APPLICATION_ID: app.id,
+      DISCORD_PUBLIC_KEY: app.publicKey,
+      GATEWAY_SHARD_COUNT: String(flags.shards),
+      GATEWAY_IDENTIFY_INTERVAL_MS: '0',
+    },
+    readyTimeoutMs: 120_000,
+  });
+  await waitFor(async () => (await fetch(`${gateway.opsUrl}/readyz`)).status === 200, { timeoutMs: 180_000, intervalMs: 250, message: 'the gateway to connect every shard' });
+  return gateway;
+}
+
+const storedEvents = async (bus: Bus) => (await bus.jsm.streams.info(Streams.discordEvents.name)).state.messages;
+
+async function throughput(bus: Bus) {
+  const discord = await startDiscordSandbox({ identifyIntervalMs: 0, heartbeatIntervalMs: 5_000 });
+  const app = discord.createApplication({ name: 'Steward' });
+  const targets = Array.from({ length: flags.channels }, (_, g) => {
+    const guild = discord.createGuild({ name: `Guild ${g}`, applicationIds: [app.id] });
+    return { guildId: guild.id, channelId: guild.generalChannelId, authorId: discord.createMember({ guildId: guild.id, username: `member-${g}` }).user!.id };
+  });
+  const gateway = await startGateway(discord, app);
+  try {
+    await sleep(1_000);
+    const before = await storedEvents(bus);
+    const payloads: string[] = [];
+    const started = performance.now();
+    for (let n = 0; n < flags.dispatches; n++) {
+      const target = targets[n % targets.length]!;
+      payloads.push(JSON.stringify(discord.postMessage({ ...target, content: `how do I reset my password? (#${n})` })));
+      // Let the sandbox's sockets flush between bursts, as a real gateway streams.
+      if (n % 200 === 199) await new Promise((resolve) => setImmediate(resolve));
+    }
+    const sandboxMs = performance.now() - started;
+    await waitFor(async () => (await storedEvents(bus)) - before >= flags.dispatches, { timeoutMs: 300_000, intervalMs: 50, message: 'every dispatch in JetStream' });
+    const gatewayMs = performance.now() - started;
+    const gatewayRss = currentRssMiB(gateway.pid) ?? NaN;
+
+    await bus.ensureStreams([{ name: RAW_STREAM, subjects: ['bench.raw.>'], retention: 'limits', duplicateWindowMs: 60_000 }]);
+    const rawStarted = performance.now();
+    const inFlight = new Set<Promise<unknown>>();
+    for (const [n, payload] of payloads.entries()) {
+      const target = targets[n % targets.length]!;
+      const publish = bus.publish(`bench.raw.${target.guildId}.MESSAGE_CREATE`, Buffer.from(payload), { msgId: `raw-${n}` });
+      inFlight.add(publish);
+      void publish.finally(() => inFlight.delete(publish));
+      if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+    const rawMs = performance.now() - rawStarted;
+    return { sandboxMs, gatewayMs, rawMs, gatewayRss };
+  } finally {
+    await gateway.stop();
+    await discord.close();
+  }
+}
+
+async function memory(bus: Bus) {
+  await resetJetStream(process.env.NATS_URL);
+  const discord = await startDiscordSandbox({ identifyIntervalMs: 0, heartbeatIntervalMs: 5_000 });
+  const app = discord.createApplication({ name: 'Steward' });
+  for (let g = 0; g < flags.guilds; g++) discord.createGuild({ name: `Guild ${g}`, applicationIds: [app.id] });
+  try {
+    const gateway = await startGateway(discord, app);
+    let gatewayRss: number;
+    try {
+      await waitFor(async () => (await storedEvents(bus)) >= flags.guilds, { timeoutMs: 300_000, intervalMs: 250, message: 'every GUILD_CREATE in JetStream' });
+      await sleep(3_000);
+      gatewayRss = currentRssMiB(gateway.pid) ?? NaN;
+    } finally {
+      await gateway.stop();
+    }
+    const client = await spawnProcess(process.execPath, typescriptEntryArgs(path.join(workspaceRoot, 'test/load/baseline/plain-client.ts')), {
+      name: 'plain-discord-js-client',
+      cwd: workspaceRoot,
+      env: { PLAIN_CLIENT_TOKEN: app.token, PLAIN_CLIENT_API_URL: discord.apiUrl, PLAIN_CLIENT_SHARDS: String(flags.shards) },
+      ready: (line) => line.json?.msg === 'ready',
+      readyTimeoutMs: 300_000,
+    });
+    try {
+      await sleep(3_000);
+      const readyLine = client.logs().find((line) => line.json?.msg === 'ready');
+      return { gatewayRss, clientRss: currentRssMiB(client.pid) ?? NaN, clientGuilds: Number(readyLine?.json?.guilds ?? NaN) };
+    } finally {
+      await client.stop();
+    }
+  } finally {
+    await discord.close();
+  }
+}
+
+await withInfrastructure(async () => {
+  await resetJetStream(process.env.NATS_URL);
+  const bus = await Bus.connect({ servers: process.env.NATS_URL!, name: 'gateway-bench' });
+  try {
+    const rate = await throughput(bus);
+    const mem = await memory(bus);
+    const perSecond = (ms: number) => (flags.dispatches / ms) * 1000;
+    report('gateway: Discord dispatches → JetStream acknowledgements', {
+      command: `npm run bench:gateway -- --dispatches ${flags.dispatches} --shards ${flags.shards} --guilds ${flags.guilds}`,
+      dispatches: flags.dispatches,
+      'sandbox emitting alone (dispatches/s)': perSecond(rate.sandboxMs),
+      'through the gateway to JetStream acks (dispatches/s)': perSecond(rate.gatewayMs),
+      'raw JetStream publish, same payloads, 256 in flight (msg/s)': perSecond(rate.rawMs),
+      'gateway / raw publish ratio': `${(perSecond(rate.gatewayMs) / perSecond(rate.rawMs)).toFixed(2)}×`,
+      'gateway RSS after the burst (MiB)': rate.gatewayRss,
+      [`gateway RSS with ${flags.guilds} guilds (MiB)`]: mem.gatewayRss,
+      [`plain discord.js Client RSS with ${mem.clientGuilds} guilds (MiB)`]: mem.clientRss,
+      'gateway / discord.js Client memory ratio': `${(mem.gatewayRss / mem.clientRss).toFixed(2)}×`,
+    });
+  } finally {
+    await bus.drain();
+  }
+});
