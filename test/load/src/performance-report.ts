@@ -47,17 +47,18 @@ function figure(results: BenchResult[], label: string): string | undefined {
 
 /** The side-by-side result in one paragraph, with this run's figures. */
 function verdictParagraph(results: BenchResult[]): string {
+  const find = (label: string) => figure(results, label);
   // Ratios read as "1.36×" whether or not the benchmark printed the sign.
-  const find = (label: string) => figure(results, label)?.replace(/^(\d+(?:\.\d+)?)$/, '$1×');
+  const ratio = (label: string) => find(label)?.replace(/^(\d+(?:\.\d+)?)$/, '$1×') ?? 'n/a';
   const steward = find('Steward max sustained msg/s (p99 ≤ 1 s)');
   const monolith = find('monolith max sustained msg/s (p99 ≤ 1 s)');
   if (steward === undefined || monolith === undefined) return 'The baseline benchmark did not run, so this report has no side-by-side comparison.';
   const fixedRate = results.flatMap((result) => result.blocks).join('\n').match(/^Steward e2e p50 at (\d+) msg\/s/m)?.[1];
   return [
     `In this run the single-process bot sustained ${monolith} msg/s with p99 under one second and Steward ${steward} msg/s;`,
-    `at ${fixedRate ?? 'the fixed rate of'} msg/s Steward's median latency was ${find('p50 ratio (Steward / monolith)') ?? 'n/a'} the monolith's;`,
-    `all of Steward's processes together used ${find('memory ratio (Steward all processes / monolith)') ?? 'n/a'} the monolith's memory,`,
-    `and the gateway alone ${find('gateway / discord.js Client memory ratio') ?? 'n/a'} a plain discord.js Client's with the same guilds.`,
+    `at ${fixedRate ?? 'the fixed rate of'} msg/s Steward's median latency was ${ratio('p50 ratio (Steward / monolith)')} the monolith's;`,
+    `all of Steward's processes together used ${ratio('memory ratio (Steward all processes / monolith)')} the monolith's memory,`,
+    `and the gateway alone ${ratio('gateway / discord.js Client memory ratio')} a plain discord.js Client's with the same guilds.`,
     'On one machine Steward costs latency, throughput and memory; why, and what it buys for them:',
   ].join(' ');
 }
