@@ -47,6 +47,11 @@ class EchoController {
   level() {
     return { level: this.config.LOG_LEVEL };
   }
+
+  @Get('/items/:id')
+  item() {
+    return {};
+  }
 }
 
 @Module({ controllers: [EchoController], providers: [SeenStore] })
@@ -85,6 +90,13 @@ describe('service runtime', () => {
 
     expect((await fetch(`${service.ops.url}/readyz`)).status).toBe(200);
     expect(await (await fetch(`${service.httpUrl}/level`)).json()).toEqual({ level: 'silent' });
+    // What the router rejects before any handler still gets the house error shape.
+    const tooLong = await fetch(`${service.httpUrl}/items/${'x'.repeat(500)}`);
+    expect(tooLong.status).toBe(414);
+    expect(await tooLong.json()).toEqual({ error: { code: 'uri_too_long', message: expect.any(String) } });
+    const badUrl = await fetch(`${service.httpUrl}/items/%E0%A4%A`);
+    expect(badUrl.status).toBe(400);
+    expect(await badUrl.json()).toEqual({ error: { code: 'bad_url', message: expect.any(String) } });
 
     const publisher = await Bus.connect({ servers: process.env.NATS_URL!, name: 'test-publisher' });
     await publisher.publishJson('runtime-test.hello', { text: 'hi' }, { msgId: 'hello-1' });

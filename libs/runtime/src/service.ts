@@ -15,6 +15,7 @@ import {
   type Logger,
   type OpsServer,
 } from '@steward/telemetry';
+import { frameworkErrorReply } from './framework-errors.js';
 import { PassThroughRpcFilter } from './pass-through-rpc.filter.js';
 import { RuntimeModule } from './runtime.module.js';
 
@@ -102,7 +103,12 @@ export async function startService<C extends StewardEnv>(
   if (definition.httpPort) {
     const httpApp = await NestFactory.create<NestFastifyApplication>(
       ServiceRootModule,
-      new FastifyAdapter({ bodyLimit: definition.bodyLimit ?? 1024 * 1024, trustProxy: true, ignoreTrailingSlash: true }),
+      new FastifyAdapter({
+        bodyLimit: definition.bodyLimit ?? 1024 * 1024,
+        trustProxy: true,
+        ignoreTrailingSlash: true,
+        frameworkErrors: frameworkErrorReply,
+      }),
       { logger: nestLogger, rawBody: definition.rawBody ?? false, abortOnError: false },
     );
     // Not inheriting the HTTP app's global filters: bus handlers keep their own errors.

@@ -70,6 +70,8 @@ export class ModerationHarness {
   readonly verdicts = new Map<string, ScriptedVerdict | 'down'>();
   readonly checked: MessageChecked[] = [];
   private readonly services: RunningService<StewardEnv>[] = [];
+  private metering!: RunningService<StewardEnv>;
+  private meteringEnv: Record<string, string | undefined> = {};
   private database!: TestDatabase;
 
   /** `prepare` creates the guilds before the gateway connects, so GUILD_CREATE carries them whole. */
@@ -102,7 +104,9 @@ export class ModerationHarness {
       DISCORD_BOT_TOKEN: this.app.token,
     };
     this.bus = await Bus.connect({ servers: process.env.NATS_URL!, name: 'moderation-test' });
-    this.services.push((await startService(meteringService, common)) as unknown as RunningService<StewardEnv>);
+    this.meteringEnv = common;
+    this.metering = (await startService(meteringService, common)) as unknown as RunningService<StewardEnv>;
+    this.services.push(this.metering);
     this.services.push((await startService(routerService, common)) as unknown as RunningService<StewardEnv>);
     this.services.push((await startService(egressService, common)) as unknown as RunningService<StewardEnv>);
     this.moderation = await startService(moderationService, {
@@ -122,6 +126,16 @@ export class ModerationHarness {
     await this.discord?.close();
     await this.anthropic?.close();
     await this.database?.drop();
+  }
+
+  /** Takes the metering service away (as an outage would); the returned function brings it back. */
+  async stopMetering(): Promise<() => Promise<void>> {
+    await this.metering.stop();
+    return async () => {
+      const metering = (await startService(meteringService, this.meteringEnv)) as unknown as RunningService<StewardEnv>;
+      this.services[this.services.indexOf(this.metering)] = metering;
+      this.metering = metering;
+    };
   }
 
   /** Publishes the guild's settings to KV and waits until moderation has them. */

@@ -223,6 +223,21 @@ describe('moderation', () => {
     expect(await h.moderationMessagesUsed()).toBe(usedBefore + 1);
   });
 
+  it('deletes while metering is away and counts the check once metering is back', async () => {
+    await h.configure(acme.id, { rules: RULES, actions: { delete: true } });
+    const usedBefore = await h.moderationMessagesUsed();
+    const startMetering = await h.stopMetering();
+    const message = post(acme, members.eve!, 'unmetered? discord.gg/unmetered');
+    await waitFor(() => !exists(acme.generalChannelId, message.id), { timeoutMs: 15_000, message: 'the invite to be deleted without metering' });
+
+    await startMetering();
+    await waitFor(async () => (await h.moderationMessagesUsed()) === usedBefore + 1, { timeoutMs: 20_000, message: 'the check to be counted' });
+    expect(await h.whenChecked(message.id)).toMatchObject({ result: 'resumed', action: 'delete' });
+    const { entries } = await h.log({ limit: 100 });
+    expect(entries.filter((entry) => entry.messageId === message.id)).toHaveLength(1);
+    expect(h.discord.restLog.filter((call) => call.method === 'DELETE' && call.path.endsWith(`/messages/${message.id}`))).toHaveLength(1);
+  }, 45_000);
+
   it('still deletes an obvious invite when Anthropic is down, but never on more than a delete', async () => {
     await h.configure(acme.id, { rules: RULES, actions: { delete: true, kick: true, ban: true } });
     h.verdicts.set('discord.gg/down', 'down');

@@ -16,7 +16,7 @@ import { ModerationLogStore, type LogRow, type NewLogEntry } from '../log/modera
 import { breakerTripsTotal, decisionSeconds, decisionsTotal, messagesTotal } from '../metrics.js';
 import { BotCapabilities, type ActionBlock } from '../permissions/bot-capabilities.js';
 import { chooseAction } from '../policy/action-policy.js';
-import { QuotaGate } from '../quota/quota-gate.js';
+import { QuotaGate, type QuotaAnswer } from '../quota/quota-gate.js';
 
 export const MODERATION_JUDGE = Symbol('moderation:judge');
 
@@ -38,6 +38,15 @@ export interface MessageChecked {
 export class ModerationEvents extends EventEmitter<{ checked: [MessageChecked] }> {}
 
 type Settings = GuildConfig['settings']['moderation'];
+
+/**
+ * Metering did not answer for a finished check. Thrown after the check (and at most a delete)
+ * is done, so JetStream delivers the message again and the check is counted once metering is
+ * back: a redelivery finds the log entry or judges again, and reserves with the same operation id.
+ */
+export class CheckNotMeteredError extends Error {
+  override readonly name = 'CheckNotMeteredError';
+}
 
 /**
  * One message through moderation: who is exempt, quota, the judge, the policy, permission and
@@ -114,17 +123,16 @@ export class ModerationPipeline {
     if (bot?.hierarchyBlock(place) && !settings.actions.delete && !settings.actions.warn) return skip('untouchable_member');
 
     const messageVersion = event === 'update' ? message.edited_timestamp! : 'create';
+    const reservation = { tenantId: config.tenantId, guildId, operationId: `moderation:${message.id}:${messageVersion}` };
     const already = await this.log.findByMessage(message.id, messageVersion);
     if (already) {
       await this.carryOut(already);
+      // An earlier delivery may have acted while metering was away: count it now (once: same operation id).
+      this.requireMetered(await this.quota.reserve(reservation), message.id);
       return { result: 'resumed', action: already.action };
     }
 
-    const quota = await this.quota.reserve({
-      tenantId: config.tenantId,
-      guildId,
-      operationId: `moderation:${message.id}:${messageVersion}`,
-    });
+    const quota = await this.quota.reserve(reservation);
     if (quota.kind === 'denied') return { result: 'quota_denied', action: null };
 
     // The offline judge reads no language; detecting it costs more than its detectors.
@@ -151,6 +159,7 @@ export class ModerationPipeline {
       if (verdict.violation) {
         this.logger.debug({ guildId, messageId: message.id, reason: decision.reason, verdict }, 'violation without action');
       }
+      this.requireMetered(quota, message.id);
       return { result: 'no_action', action: null };
     }
 
@@ -182,7 +191,15 @@ export class ModerationPipeline {
       this.logDecision(row, verdict);
     }
     await this.carryOut(row);
+    this.requireMetered(quota, message.id);
     return { result: created ? 'logged' : 'resumed', action };
+  }
+
+  /** A check is finished only once it is counted; until then the message comes back. */
+  private requireMetered(quota: QuotaAnswer, messageId: string): void {
+    if (quota.kind === 'unavailable') {
+      throw new CheckNotMeteredError(`metering did not count the check of message ${messageId} (${quota.error}); it is checked again later`);
+    }
   }
 
   /** Shadow, blocked, flagged, or pending with the command that will carry the action out. */
