@@ -25,6 +25,12 @@ export const answerEnv = stewardEnv.extend({
   ANSWER_WHOLE_KNOWLEDGE_MAX_TOKENS: z.coerce.number().int().min(0).default(40_000),
   /** How long a quota reservation may take before the question is retried later (never answered unmetered). */
   ANSWER_METERING_TIMEOUT_MS: z.coerce.number().int().min(50).default(2_000),
+  /**
+   * How long one delivery of a question waits for metering to come back before it is handed
+   * back to the bus for a later attempt. Waiting in place keeps an outage from using up the
+   * question's delivery attempts (five of them: an outage up to five times this is survived).
+   */
+  ANSWER_METERING_WAIT_MS: z.coerce.number().int().min(0).default(120_000),
 });
 
 export type AnswerConfig = z.infer<typeof answerEnv>;

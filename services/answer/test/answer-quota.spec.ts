@@ -1,4 +1,4 @@
-import { AnswerOrigin, AnswerOutcome, create, InteractionTargetSchema } from '@steward/contracts';
+import { AnswerOrigin, AnswerOutcome, create, InteractionTargetSchema, Streams } from '@steward/contracts';
 import { startAnthropicSandbox, type AnthropicSandbox, type RecordedRequest } from '@steward/sandbox';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AnswerHarness, APPLICATION_ID, contentOf, GUILD_ID } from './harness.js';
@@ -160,10 +160,13 @@ describe('answer service quota', () => {
     try {
       const modelCalls = anthropic.requestCount;
       const request = await harness.ask(PRO, 'where do I find the reset link?');
-      await sleep(1_500);
+      await sleep(2_500);
       expect(harness.turns.find((turn) => turn.turnId === request.requestId)).toBeUndefined();
       expect(harness.commandsFor(request.requestId)).toEqual([]);
       expect(anthropic.requestCount).toBe(modelCalls);
+      // The question waits in place: an outage does not use up its delivery attempts.
+      const consumer = await harness.client.jsm.consumers.info(Streams.facts.name, 'answer');
+      expect(consumer).toMatchObject({ num_ack_pending: 1, num_redelivered: 0 });
 
       await harness.restartMetering();
       expect((await harness.turnFor(request.requestId, 15_000)).outcome).toBe(AnswerOutcome.ANSWERED);

@@ -1,9 +1,12 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import { Bus, RpcError } from '@steward/bus';
+import { ZodError } from 'zod';
 import {
   AnswerOrigin,
   MeteringRpc,
   type AnswerRequested,
+  type MeteringReply,
   type MeteringRequest,
   type ReserveDenial,
 } from '@steward/contracts';
@@ -20,6 +23,14 @@ export class MeteringUnavailableError extends Error {
 }
 
 const DISCORD_ID = /^\d{15,21}$/;
+
+/** Pauses between reservation attempts while metering is unreachable. */
+const METERING_RETRY_PAUSES_MS = [250, 1_000, 2_000, 5_000];
+
+/** Metering unreachable or failing; a reply that does not parse is a bug, not an outage, and is rethrown. */
+function isUnavailable(error: unknown): boolean {
+  return !(error instanceof ZodError);
+}
 
 /** One answer = one message of the tenant's quota; the operation id is stable across redeliveries. */
 export function answerOperationId(requestId: string): string {
@@ -54,26 +65,47 @@ export class AnswerQuota {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  /** Throws MeteringUnavailableError when metering does not answer in time. */
+  /**
+   * Asks metering for the answer's message, waiting up to ANSWER_METERING_WAIT_MS for it to
+   * come back when it is down; then throws MeteringUnavailableError (the bus retries later).
+   */
   async reserve(request: AnswerRequested): Promise<QuotaDecision> {
     const reservation = reservationFor(request);
-    let reply;
-    try {
-      reply = MeteringRpc.reserve.reply.parse(
-        await this.bus.requestJson(
-          MeteringRpc.reserve.subject,
-          MeteringRpc.reserve.request.parse(reservation),
-          { timeoutMs: this.config.ANSWER_METERING_TIMEOUT_MS },
-        ),
-      );
-    } catch (error) {
-      quotaDecisions.inc({ decision: 'unavailable' });
-      const reason = error instanceof RpcError ? `${error.code}: ${error.message}` : String(error);
-      throw new MeteringUnavailableError(`metering did not reserve ${reservation.operationId} (${reason})`, {
-        cause: error,
-      });
+    const giveUpAt = Date.now() + this.config.ANSWER_METERING_WAIT_MS;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        const reply = MeteringRpc.reserve.reply.parse(
+          await this.bus.requestJson(
+            MeteringRpc.reserve.subject,
+            MeteringRpc.reserve.request.parse(reservation),
+            { timeoutMs: this.config.ANSWER_METERING_TIMEOUT_MS },
+          ),
+        );
+        return this.decided(request, reservation.kind, reply);
+      } catch (error) {
+        if (!isUnavailable(error)) throw error;
+        quotaDecisions.inc({ decision: 'unavailable' });
+        const pause = METERING_RETRY_PAUSES_MS[Math.min(attempt, METERING_RETRY_PAUSES_MS.length - 1)]!;
+        if (Date.now() + pause > giveUpAt) {
+          const reason = error instanceof RpcError ? `${error.code}: ${error.message}` : String(error);
+          throw new MeteringUnavailableError(
+            `metering did not reserve ${reservation.operationId} (${reason})`,
+            { cause: error },
+          );
+        }
+        if (attempt === 0) {
+          this.logger.warn({ operationId: reservation.operationId }, 'metering did not answer: waiting for it');
+        }
+        await sleep(pause);
+      }
     }
+  }
 
+  private decided(
+    request: AnswerRequested,
+    kind: string,
+    reply: MeteringReply<'reserve'>,
+  ): QuotaDecision {
     const tenantId = request.tenantId;
     if (reply.granted) {
       quotaDecisions.inc({ decision: 'granted' });
@@ -86,7 +118,7 @@ export class AnswerQuota {
     quotaDecisions.inc({ decision: reason });
     if (this.stopped.get(tenantId) !== reason) {
       this.stopped.set(tenantId, reason);
-      this.logger.warn({ tenantId, reason, kind: reservation.kind }, STOP_MESSAGES[reason]);
+      this.logger.warn({ tenantId, reason, kind }, STOP_MESSAGES[reason]);
     }
     return { granted: false, reason };
   }
