@@ -126,4 +126,29 @@ describe('failing handlers', () => {
     await consumer.stop();
     expect(counts).toEqual([1]);
   });
+
+  it('tells a waiting handler the consumer is stopping, and the message is delivered again afterwards', async () => {
+    const { stream, prefix } = await freshStream();
+    let waiting!: () => void;
+    const handlerWaits = new Promise<void>((resolve) => (waiting = resolve));
+    const first = await bus.consume({ stream, durable: 'parked', backoffMs: [50] }, async (message) => {
+      waiting();
+      // Waits for a dependency that never comes back, until the consumer stops.
+      await new Promise((resolve) => message.stopping.addEventListener('abort', resolve));
+      throw new Error('dependency unavailable');
+    });
+    await bus.publish(`${prefix}.evt`, 'payload');
+    await handlerWaits;
+    const stopStarted = Date.now();
+    await first.stop();
+    expect(Date.now() - stopStarted).toBeLessThan(1_000);
+
+    const redelivered: number[] = [];
+    const second = await bus.consume({ stream, durable: 'parked', backoffMs: [50] }, (message) => {
+      redelivered.push(message.deliveryCount);
+    });
+    await eventually(() => redelivered.length === 1, { what: 'the redelivery' });
+    await second.stop();
+    expect(redelivered).toEqual([2]);
+  });
 });

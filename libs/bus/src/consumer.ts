@@ -143,11 +143,12 @@ export async function startConsumer(
   const { stream, durable, concurrency } = options;
   const inFlight = new Set<Promise<void>>();
   let stopping = false;
+  const stopSignal = new AbortController();
   let currentBatch: ConsumerMessages | undefined;
   let wakeRetry: (() => void) | undefined;
 
   const dispatch = (msg: JsMsg): void => {
-    const task = processMessage(deps, options, handler, msg).finally(() => inFlight.delete(task));
+    const task = processMessage(deps, options, handler, msg, stopSignal.signal).finally(() => inFlight.delete(task));
     inFlight.add(task);
   };
 
@@ -194,6 +195,7 @@ export async function startConsumer(
     async stop() {
       if (!stopping) {
         stopping = true;
+        stopSignal.abort();
         wakeRetry?.();
         await currentBatch?.close();
       }
@@ -209,9 +211,10 @@ async function processMessage(
   options: ResolvedConsumeOptions,
   handler: MessageHandler,
   msg: JsMsg,
+  stopping: AbortSignal,
 ): Promise<void> {
   const { stream, durable, maxDeliver, backoffMs } = options;
-  const message = fromJsMsg(msg);
+  const message = fromJsMsg(msg, stopping);
   const { deliveryCount, streamSequence, subject } = message;
   const context = { stream, durable, subject, streamSequence, deliveryCount };
   const labels = { stream, durable };

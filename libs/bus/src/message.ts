@@ -21,6 +21,11 @@ export interface BusMessage extends InboundMessage {
   readonly streamSequence: number;
   /** Tells the server the handler is still busy, restarting the ack wait. */
   working(): void;
+  /**
+   * Aborted when the consumer stops. A handler waiting on something slow (a dependency that is
+   * down) gives up and throws, so the message is redelivered rather than holding up the stop.
+   */
+  readonly stopping: AbortSignal;
 }
 
 const utf8 = new TextDecoder();
@@ -32,8 +37,9 @@ function decodingHelpers(data: Uint8Array): Pick<InboundMessage, 'json' | 'strin
   };
 }
 
-export function fromJsMsg(msg: JsMsg): BusMessage {
+export function fromJsMsg(msg: JsMsg, stopping: AbortSignal): BusMessage {
   return {
+    stopping,
     subject: msg.subject,
     data: msg.data,
     headers: toHeaderRecord(msg.headers),

@@ -67,9 +67,10 @@ export class AnswerQuota {
 
   /**
    * Asks metering for the answer's message, waiting up to ANSWER_METERING_WAIT_MS for it to
-   * come back when it is down; then throws MeteringUnavailableError (the bus retries later).
+   * come back when it is down (less when `stopping` aborts); then throws
+   * MeteringUnavailableError, and the bus delivers the question again later.
    */
-  async reserve(request: AnswerRequested): Promise<QuotaDecision> {
+  async reserve(request: AnswerRequested, stopping?: AbortSignal): Promise<QuotaDecision> {
     const reservation = reservationFor(request);
     const giveUpAt = Date.now() + this.config.ANSWER_METERING_WAIT_MS;
     for (let attempt = 0; ; attempt += 1) {
@@ -86,7 +87,7 @@ export class AnswerQuota {
         if (!isUnavailable(error)) throw error;
         quotaDecisions.inc({ decision: 'unavailable' });
         const pause = METERING_RETRY_PAUSES_MS[Math.min(attempt, METERING_RETRY_PAUSES_MS.length - 1)]!;
-        if (Date.now() + pause > giveUpAt) {
+        if (Date.now() + pause > giveUpAt || stopping?.aborted) {
           const reason = error instanceof RpcError ? `${error.code}: ${error.message}` : String(error);
           throw new MeteringUnavailableError(
             `metering did not reserve ${reservation.operationId} (${reason})`,
@@ -96,7 +97,8 @@ export class AnswerQuota {
         if (attempt === 0) {
           this.logger.warn({ operationId: reservation.operationId }, 'metering did not answer: waiting for it');
         }
-        await sleep(pause);
+        // A stopping replica hands the question back at once; another one retries it.
+        await sleep(pause, undefined, { signal: stopping }).catch(() => undefined);
       }
     }
   }

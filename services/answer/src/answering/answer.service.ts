@@ -109,7 +109,7 @@ export class AnswerService {
       await withSpan(
         'answer generate',
         (span) =>
-          this.answer(request).then((outcome) => {
+          this.answer(request, message.stopping).then((outcome) => {
             span.setAttributes({
               'steward.outcome': AnswerOutcome[outcome.outcome],
               'steward.engine': outcome.engine,
@@ -137,14 +137,14 @@ export class AnswerService {
     }
   }
 
-  private async answer(request: AnswerRequested): Promise<Outcome> {
+  private async answer(request: AnswerRequested, stopping?: AbortSignal): Promise<Outcome> {
     const started = performance.now();
     const question = request.question.trim();
     const language = question
       ? detectLanguage(question, request.locale)
       : (languageFromLocale(request.locale) ?? 'en');
     const outcome = question
-      ? await this.generate(request, question, language)
+      ? await this.generate(request, question, language, stopping)
       : await this.invite(request, language);
 
     const replyCommands = this.replyCommands(request, outcome, language);
@@ -213,9 +213,14 @@ export class AnswerService {
    * leads to it. Triage is free (it decides whether there is an answer to pay for), so a
    * triaged message is reserved only once triage says to reply.
    */
-  private async generate(request: AnswerRequested, question: string, language: Language): Promise<Outcome> {
+  private async generate(
+    request: AnswerRequested,
+    question: string,
+    language: Language,
+    stopping?: AbortSignal,
+  ): Promise<Outcome> {
     if (!request.triage) {
-      const refused = await this.reserve(request, language);
+      const refused = await this.reserve(request, language, stopping);
       if (refused) return refused;
       await this.showTyping(request);
     }
@@ -244,7 +249,7 @@ export class AnswerService {
           remember: false,
         };
       }
-      const refused = await this.reserve(request, language);
+      const refused = await this.reserve(request, language, stopping);
       if (refused) return refused;
       await this.showTyping(request);
     }
@@ -273,8 +278,12 @@ export class AnswerService {
    * Reserves the answer's message; on a refusal, the outcome to record instead (nothing is
    * generated and, except for /ask whose deferred response must be completed, nothing is sent).
    */
-  private async reserve(request: AnswerRequested, language: Language): Promise<Outcome | undefined> {
-    const decision = await this.quota.reserve(request);
+  private async reserve(
+    request: AnswerRequested,
+    language: Language,
+    stopping?: AbortSignal,
+  ): Promise<Outcome | undefined> {
+    const decision = await this.quota.reserve(request, stopping);
     if (decision.granted) return undefined;
     return {
       outcome: AnswerOutcome.QUOTA_EXCEEDED,
