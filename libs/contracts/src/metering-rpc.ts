@@ -97,8 +97,8 @@ export const MeteringRpc = {
       byKind: z.record(z.enum(usageKinds), count),
       byChannel: z.record(z.enum(usageChannels), count),
       byGuild: z.array(z.object({ guildId: z.string(), used: count })),
-      /** One entry per day of the period up to today, zeros included. */
-      daily: z.array(z.object({ date: isoDate, used: count })),
+      /** One entry per day of the period up to today, zeros included, with the day's count per kind. */
+      daily: z.array(z.object({ date: isoDate, used: count, byKind: z.record(z.enum(usageKinds), count) })),
     }),
   },
   /** The tenant's plan and its features (callers may cache it for a minute). */

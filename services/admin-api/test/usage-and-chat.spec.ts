@@ -129,7 +129,11 @@ describe('usage, plan and chat API', () => {
     });
     expect(usage.body).not.toHaveProperty('tenantId');
     const today = new Date().toISOString().slice(0, 10);
-    expect(usage.body.daily.at(-1)).toEqual({ date: today, used: 2 });
+    expect(usage.body.daily.at(-1)).toEqual({
+      date: today,
+      used: 2,
+      byKind: { answer: 0, moderation: 0, proactive: 0, api: 2 },
+    });
 
     expect((await call(api, '/api/v1/usage', { key: globex.key })).body).toMatchObject({
       plan: 'starter',

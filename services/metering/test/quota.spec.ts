@@ -167,7 +167,7 @@ describe('reservations', () => {
     expect(april).toMatchObject({
       period: { start: '2025-04-01', end: '2025-05-01' },
       used: 1,
-      daily: [{ date: '2025-04-01', used: 1 }],
+      daily: [{ date: '2025-04-01', used: 1, byKind: { answer: 1, moderation: 0, proactive: 0, api: 0 } }],
     });
     const march = await call('usage', { tenantId: 'midnight', period: '2025-03-20' });
     expect(march).toMatchObject({
@@ -176,7 +176,11 @@ describe('reservations', () => {
       remaining: 2_499,
     });
     expect(march.daily).toHaveLength(31);
-    expect(march.daily.at(-1)).toEqual({ date: '2025-03-31', used: 1 });
+    expect(march.daily.at(-1)).toEqual({
+      date: '2025-03-31',
+      used: 1,
+      byKind: { answer: 1, moderation: 0, proactive: 0, api: 0 },
+    });
   });
 
   it('runs periods from the anchor day, clamped to short months', async () => {
@@ -238,10 +242,10 @@ describe('reservations', () => {
         { guildId: '223456789012345678', used: 1 },
       ],
       daily: [
-        { date: '2025-03-01', used: 0 },
-        { date: '2025-03-02', used: 0 },
-        { date: '2025-03-03', used: 2 },
-        { date: '2025-03-04', used: 3 },
+        { date: '2025-03-01', used: 0, byKind: { answer: 0, moderation: 0, proactive: 0, api: 0 } },
+        { date: '2025-03-02', used: 0, byKind: { answer: 0, moderation: 0, proactive: 0, api: 0 } },
+        { date: '2025-03-03', used: 2, byKind: { answer: 1, moderation: 1, proactive: 0, api: 0 } },
+        { date: '2025-03-04', used: 3, byKind: { answer: 0, moderation: 0, proactive: 1, api: 2 } },
       ],
     });
   });

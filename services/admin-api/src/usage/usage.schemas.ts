@@ -16,7 +16,9 @@ export const usageDate = z.iso
 export const usageView = z
   .object({
     plan: z.enum(planIds).nullable().meta({ description: 'Null when the tenant has no subscription' }),
-    period: usageReply.shape.period.meta({ description: 'The billing period, first and last day (UTC)' }),
+    period: usageReply.shape.period.meta({
+      description: 'The billing period (UTC): its first day, and the first day of the next period',
+    }),
     quota: count.meta({ description: 'Messages the plan includes in the period' }),
     used: count,
     remaining: count,
@@ -28,7 +30,7 @@ export const usageView = z
     }),
     byGuild: usageReply.shape.byGuild.meta({ description: 'Messages per Discord server, most used first' }),
     daily: usageReply.shape.daily.meta({
-      description: 'One entry per day of the period up to today, zeros included',
+      description: 'One entry per day of the period up to today, zeros included, with its count per kind',
     }),
   })
   .meta({ id: 'Usage' });

@@ -24,9 +24,8 @@ export default function UsagePage() {
       <QueryState query={usage}>
         {(data) => {
           const fraction = data.quota > 0 ? Math.min(1, data.used / data.quota) : 0;
-          const daily = (data.daily ?? []).map((day) => ({ ...day, label: format.day(day.date) }));
-          // Stacked by kind when the server breaks days down, else one bar of the day's total.
-          const dailyByKind = daily.some((day) => USAGE_KINDS.some((kind) => typeof day[kind] === 'number'));
+          // One stacked bar per day, a segment per kind.
+          const daily = data.daily.map((day) => ({ ...day.byKind, label: format.day(day.date) }));
           const kinds = USAGE_KINDS.map((kind) => ({ kind, label: t(`usageKinds.${kind}`), count: data.byKind[kind] ?? 0 }));
           return (
             <Stack>
@@ -38,7 +37,7 @@ export default function UsagePage() {
                   <Badge size="lg">{t(`plans.${data.plan}`, { defaultValue: data.plan })}</Badge>
                 </Group>
                 <Text size="sm" c="dimmed" mb="sm">
-                  {t('usage.period', { start: format.date(data.period.start), end: format.date(data.period.end) })}
+                  {t('usage.period', { start: format.date(data.period.start), end: format.date(lastDayOf(data.period)) })}
                 </Text>
                 <Progress size="xl" value={fraction * 100} color={fraction > 0.9 ? 'red' : fraction > 0.75 ? 'orange' : 'indigo'} aria-label={t('usage.quota')} />
                 <Group justify="space-between" mt="xs">
@@ -63,12 +62,12 @@ export default function UsagePage() {
               </SimpleGrid>
               <Card withBorder component="section" aria-labelledby="daily">
                 <Title order={2} size="h4" id="daily" mb="md">
-                  {dailyByKind ? t('usage.daily') : t('usage.dailyTotal')}
+                  {t('usage.daily')}
                 </Title>
                 {daily.length === 0 ? (
                   <Text c="dimmed">{t('usage.noDaily')}</Text>
                 ) : (
-                  <div style={{ width: '100%', height: 280 }} role="img" aria-label={dailyByKind ? t('usage.dailyChart') : t('usage.dailyTotal')}>
+                  <div style={{ width: '100%', height: 280 }} role="img" aria-label={t('usage.dailyChart')}>
                     <ResponsiveContainer>
                       <BarChart data={daily}>
                         <CartesianGrid strokeDasharray="3 3" vertical={false} />
@@ -76,11 +75,9 @@ export default function UsagePage() {
                         <YAxis fontSize={12} tickFormatter={(value: number) => format.number(value)} allowDecimals={false} />
                         <Tooltip formatter={(value) => format.number(Number(value))} />
                         <Legend />
-                        {dailyByKind ? (
-                          USAGE_KINDS.map((kind) => <Bar key={kind} isAnimationActive={false} dataKey={kind} stackId="kinds" name={t(`usageKinds.${kind}`)} fill={KIND_COLORS[kind]} />)
-                        ) : (
-                          <Bar isAnimationActive={false} dataKey="used" name={t('usage.messages')} fill={KIND_COLORS.answer} />
-                        )}
+                        {USAGE_KINDS.map((kind) => (
+                          <Bar key={kind} isAnimationActive={false} dataKey={kind} stackId="kinds" name={t(`usageKinds.${kind}`)} fill={KIND_COLORS[kind]} />
+                        ))}
                       </BarChart>
                     </ResponsiveContainer>
                   </div>
@@ -129,4 +126,11 @@ export default function UsagePage() {
       </QueryState>
     </>
   );
+}
+
+/** The period's `end` is the first day of the next one; people read the last day it includes. */
+function lastDayOf(period: { end: string }): string {
+  const end = new Date(`${period.end}T00:00:00Z`);
+  end.setUTCDate(end.getUTCDate() - 1);
+  return end.toISOString().slice(0, 10);
 }

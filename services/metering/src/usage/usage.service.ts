@@ -67,18 +67,20 @@ export class UsageService {
     const quota = current || !counters[0] ? (plan?.monthlyMessages ?? 0) : counters[0].quota;
     const used = counters[0]?.used ?? 0;
 
-    const byKind = Object.fromEntries(usageKinds.map((kind) => [kind, 0])) as Record<UsageKindName, number>;
+    const byKind = zeroPerKind();
     const byChannel = Object.fromEntries(usageChannels.map((channel) => [channel, 0])) as Record<
       UsageChannelName,
       number
     >;
     const byGuild = new Map<string, number>();
-    const byDay = new Map<string, number>();
+    const byDay = new Map<string, Record<UsageKindName, number>>();
     for (const group of groups) {
       byKind[group.kind] += group.used;
       byChannel[group.channel] += group.used;
       if (group.guild_id) byGuild.set(group.guild_id, (byGuild.get(group.guild_id) ?? 0) + group.used);
-      byDay.set(group.day, (byDay.get(group.day) ?? 0) + group.used);
+      const day = byDay.get(group.day) ?? zeroPerKind();
+      day[group.kind] += group.used;
+      byDay.set(group.day, day);
     }
     return {
       tenantId,
@@ -92,7 +94,18 @@ export class UsageService {
       byGuild: [...byGuild]
         .map(([guildId, count]) => ({ guildId, used: count }))
         .sort((a, b) => b.used - a.used),
-      daily: daysOf(period, now).map((day) => ({ date: day, used: byDay.get(day) ?? 0 })),
+      daily: daysOf(period, now).map((date) => {
+        const kinds = byDay.get(date) ?? zeroPerKind();
+        return { date, used: sum(Object.values(kinds)), byKind: kinds };
+      }),
     };
   }
+}
+
+function zeroPerKind(): Record<UsageKindName, number> {
+  return Object.fromEntries(usageKinds.map((kind) => [kind, 0])) as Record<UsageKindName, number>;
+}
+
+function sum(counts: number[]): number {
+  return counts.reduce((total, count) => total + count, 0);
 }
