@@ -15,3 +15,4 @@ export * from './gen/steward/v1/proactive_pb.js';
 export * from './scheduler-rpc.js';
 export * from './gen/steward/v1/takeover_pb.js';
 export * from './takeover-rpc.js';
+export * from './gateway-status.js';

@@ -81,6 +81,8 @@ export const Buckets = {
   configGuilds: { name: 'config-guilds', history: 1 },
   configApps: { name: 'config-apps', history: 1 },
   gatewaySessions: { name: 'gateway-sessions', history: 1 },
+  /** Each gateway replica's shards, refreshed while it runs (see gateway-status.ts). */
+  gatewayStatus: { name: 'gateway-status', history: 1, ttlMs: 90_000 },
   takeover: { name: 'takeover', history: 1, ttlMs: 180_000 },
   /** Outcome of every Discord command egress performed, for exactly-once delivery (24 h). */
   egressCommands: { name: 'egress-commands', history: 1, ttlMs: 24 * 60 * 60 * 1000 },

@@ -10,7 +10,7 @@ export const adminApiService: ServiceDefinition<AdminApiConfig> = {
   name: 'admin-api',
   configSchema: adminApiEnv,
   module: () => AppModule,
-  buckets: [Buckets.configGuilds, Buckets.configApps],
+  buckets: [Buckets.configGuilds, Buckets.configApps, Buckets.gatewayStatus],
   streams: [Streams.facts],
   database,
   httpPort: (config) => config.ADMIN_PORT,

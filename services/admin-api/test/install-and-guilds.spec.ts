@@ -119,9 +119,16 @@ describe('install flow and guild settings', () => {
           applicationId: app.id,
           responseMode: 'mention',
           moderationEnabled: false,
+          health: expect.any(Object),
         },
       ],
     });
+    // Once the gateway and the router have seen the guild: connected, with every permission it needs.
+    const health = await waitFor(async () => {
+      const [listed] = (await owner.get('/api/v1/guilds')).body.guilds;
+      return listed.health.gateway === 'online' && listed.health.missingPermissions ? listed.health : undefined;
+    });
+    expect(health).toEqual({ gateway: 'online', gatewayFailure: null, missingPermissions: [] });
     expect(await kvConfig(guild.id)).toEqual({
       guildId: guild.id,
       tenantId,

@@ -11,7 +11,7 @@ export const gatewayService: ServiceDefinition<GatewayConfig> = {
   configSchema: gatewayEnv,
   module: () => GatewayModule,
   streams: [Streams.discordEvents],
-  buckets: [Buckets.gatewaySessions, Buckets.configApps, identifyBucket],
+  buckets: [Buckets.gatewaySessions, Buckets.gatewayStatus, Buckets.configApps, identifyBucket],
   onStarted: (service) => addShardReadiness(service),
 };
 

@@ -10,7 +10,7 @@ import { resetJetStream, waitFor } from '@steward/testing';
 import type { GatewayConfig } from '../src/config.js';
 import { gatewayService } from '../src/service.js';
 import { gatewayIntents } from '../src/shards/gateway-supervisor.js';
-import { guildPerShard, observeGateway, readEvents, type GatewayObserver } from './helpers.js';
+import { gatewayBus, guildPerShard, observeGateway, readEvents, type GatewayObserver } from './helpers.js';
 
 describe('gateway: dispatches to JetStream', () => {
   let sandbox: DiscordSandbox;
@@ -109,10 +109,29 @@ describe('gateway: dispatches to JetStream', () => {
     ]);
   });
 
+  it('tells the dashboard each shard is ready through KV gateway-status', async () => {
+    const statuses = await waitFor(async () => {
+      const found = await Promise.all([0, 1].map((shard) => service!.bus.getJson<{ state: string }>(Buckets.gatewayStatus.name, `${app.id}.${shard}`)));
+      return found.every((status) => status?.state === 'ready') ? found : undefined;
+    });
+    expect(statuses).toEqual([
+      { state: 'ready', shardCount: 2 },
+      { state: 'ready', shardCount: 2 },
+    ]);
+  });
+
   it('on a graceful stop stores its sessions and closes resumably, so the next start resumes every shard', async () => {
     const before = sandbox.counters(app.id).byShard;
     await service!.stop();
     service = undefined;
+    // Nobody serves the shards now: their status is gone, not left saying "ready".
+    const bus = await gatewayBus('gateway-status-check');
+    try {
+      expect(await bus.getJson(Buckets.gatewayStatus.name, `${app.id}.0`)).toBeUndefined();
+      expect(await bus.getJson(Buckets.gatewayStatus.name, `${app.id}.1`)).toBeUndefined();
+    } finally {
+      await bus.drain();
+    }
     const member = sandbox.guild(guilds[0]!.id).members.find((candidate) => !candidate.user.bot)!;
     const during = sandbox.postMessage({ channelId: guilds[0]!.generalChannelId, authorId: member.user.id, content: 'during the rollout' });
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Bus } from '@steward/bus';
+import { Buckets } from '@steward/contracts';
 import { startDiscordSandbox, type DiscordSandbox } from '@steward/sandbox';
 import { waitFor } from '@steward/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -62,6 +63,12 @@ describe('gateway: applications Discord refuses', () => {
     expect(refusedGateway.notReady()).toEqual([]);
     expect(sandbox.counters(withoutIntent.id).identifies).toBe(0);
     expect(sandbox.sessions(healthy.id)).toHaveLength(1);
+    // The dashboard learns why this bot is offline.
+    expect(await bus.getJson(Buckets.gatewayStatus.name, `${withoutIntent.id}.0`)).toEqual({
+      state: 'failed',
+      shardCount: 1,
+      failure: 'disallowed_intents',
+    });
   });
 
   it('explains a bot token Discord rejects', async () => {

@@ -68,6 +68,15 @@ describe('install flow: sign up → Add to Discord → the bot answers in the ne
     expect((await owner.get('/api/v1/guilds')).body.guilds.map((g: { id: string }) => g.id)).toEqual([
       newGuild.id,
     ]);
+    // The Servers page learns that the bot is connected there and holds what it needs.
+    const health = await waitFor(
+      async () => {
+        const [guild] = (await owner.get('/api/v1/guilds')).body.guilds;
+        return guild.health.gateway === 'online' && guild.health.missingPermissions ? guild.health : undefined;
+      },
+      { timeoutMs: 15_000, message: 'the server to show as online' },
+    );
+    expect(health).toEqual({ gateway: 'online', gatewayFailure: null, missingPermissions: [] });
 
     const document = await owner.post('/api/v1/knowledge/documents', {
       title: REFUNDS.title,

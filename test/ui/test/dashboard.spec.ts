@@ -120,6 +120,9 @@ describe('dashboard in the browser', () => {
     await card.waitFor();
     guildId = stack.guild.id;
     expect(page.url()).toContain(`connected=${guildId}`);
+    // The gateway reports the server's shard as connected; the page refreshes on its own.
+    await card.getByTestId('gateway-status').filter({ hasText: 'Gateway online' }).waitFor({ timeout: 30_000 });
+    expect(await card.getByText('Permissions missing').count()).toBe(0);
     await screenshot(page, 'servers');
   });
 
@@ -184,6 +187,26 @@ describe('dashboard in the browser', () => {
     await table.getByText(violation).waitFor({ timeout: 30_000 });
     await expect(table.getByRole('row').filter({ hasText: violation }).first().innerText()).resolves.toContain('Delete the message');
     await screenshot(page, 'moderation-log');
+  });
+
+  it('names the permission the bot lost and how to give it back', async () => {
+    const botRoleId = stack.guild.botRoleIds[stack.app.botUserId]!;
+    const role = stack.discord.guild(guildId).roles.find((candidate) => candidate.id === botRoleId)!;
+    const manageMessages = 1n << 13n;
+    stack.discord.setRolePermissions({ guildId, roleId: botRoleId, permissions: BigInt(role.permissions) & ~manageMessages });
+    try {
+      await page.goto('/servers');
+      const card = page.getByRole('article', { name: stack.guild.name });
+      // Moderation deletes messages here, which needs Manage Messages.
+      const missing = card.getByRole('list', { name: 'The bot lacks these permissions' });
+      // The page refreshes the servers' status on its own.
+      await missing.waitFor({ timeout: 30_000 });
+      expect(await missing.getByRole('listitem').allInnerTexts()).toEqual(['Manage Messages']);
+      await card.getByText('Server Settings → Roles → Steward').waitFor();
+      await screenshot(page, 'servers-permissions-missing');
+    } finally {
+      stack.discord.setRolePermissions({ guildId, roleId: botRoleId, permissions: role.permissions });
+    }
   });
 
   it.each(LANGUAGES)('renders the Setup page in %s with every string translated', async (language) => {

@@ -1,12 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiCookieAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from '@steward/config';
-import { guildSettings, type GuildSettings } from '@steward/contracts';
+import { guildSettings, type GuildDirectoryReply, type GuildSettings } from '@steward/contracts';
 import { OwnerOnly } from '../auth/roles.decorator.js';
 import { TenantId } from '../auth/tenant-id.decorator.js';
 import { ApiErrorResponses } from '../http/api-error-responses.decorator.js';
 import { API_PREFIX } from '../http/api-prefix.js';
+import { missingPermissions } from './bot-permissions-check.js';
 import { DirectoryClient } from './directory.client.js';
+import { GatewayStatusReader, type GuildGateway } from './gateway-status.reader.js';
 import type { Guild } from './guild.entity.js';
 import {
   guildDetailView,
@@ -33,13 +35,21 @@ export class GuildsController {
   constructor(
     private readonly guilds: GuildsService,
     private readonly directory: DirectoryClient,
+    private readonly gatewayStatus: GatewayStatusReader,
   ) {}
 
   @Get()
   @ApiOperation({ summary: 'The servers linked to this tenant' })
   @ApiResponse({ status: 200, description: 'Oldest link first', standardSchema: guildList })
   async list(@TenantId() tenantId: string): Promise<{ guilds: GuildSummaryView[] }> {
-    return { guilds: (await this.guilds.list(tenantId)).map(summary) };
+    const guilds = await this.guilds.list(tenantId);
+    const [gateways, directories] = await Promise.all([
+      this.gatewayStatus.forGuilds(guilds),
+      Promise.all(guilds.map((guild) => this.directory.guild(guild.guildId))),
+    ]);
+    return {
+      guilds: guilds.map((guild, index) => summary(guild, gateways.get(guild.guildId), directories[index] ?? null)),
+    };
   }
 
   @Get(':guildId')
@@ -51,9 +61,12 @@ export class GuildsController {
     @Param('guildId', { schema: guildIdParam }) guildId: string,
   ): Promise<GuildDetailView> {
     const guild = await this.guilds.get(tenantId, guildId);
-    const directory = await this.directory.guild(guildId);
+    const [gateways, directory] = await Promise.all([
+      this.gatewayStatus.forGuilds([guild]),
+      this.directory.guild(guildId),
+    ]);
     return {
-      ...summary(guild),
+      ...summary(guild, gateways.get(guildId), directory),
       name: directory?.guild.name ?? guild.name,
       channels: (directory?.channels ?? []).map(({ id, name, type }) => ({ id, name, type })),
       roles: (directory?.roles ?? []).map(({ id, name, position }) => ({ id, name, position })),
@@ -120,7 +133,11 @@ export class GuildsController {
   }
 }
 
-function summary(guild: Guild): GuildSummaryView {
+function summary(
+  guild: Guild,
+  gateway: GuildGateway | undefined,
+  directory: GuildDirectoryReply | null,
+): GuildSummaryView {
   return {
     id: guild.guildId,
     name: guild.name,
@@ -129,5 +146,10 @@ function summary(guild: Guild): GuildSummaryView {
     applicationId: guild.applicationId,
     responseMode: guild.settings.responseMode,
     moderationEnabled: guild.settings.moderation.enabled,
+    health: {
+      gateway: gateway?.state ?? 'offline',
+      gatewayFailure: gateway?.failure ?? null,
+      missingPermissions: directory ? missingPermissions(directory, guild.settings) : null,
+    },
   };
 }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { RpcModule } from '../rpc/rpc.module.js';
 import { DirectoryClient } from './directory.client.js';
+import { GatewayStatusReader } from './gateway-status.reader.js';
 import { GuildConfigPublisher } from './guild-config.publisher.js';
 import { GuildsController } from './guilds.controller.js';
 import { GuildsService } from './guilds.service.js';
@@ -8,7 +9,7 @@ import { GuildsService } from './guilds.service.js';
 @Module({
   imports: [RpcModule],
   controllers: [GuildsController],
-  providers: [GuildsService, GuildConfigPublisher, DirectoryClient],
+  providers: [GuildsService, GuildConfigPublisher, DirectoryClient, GatewayStatusReader],
   exports: [GuildsService, GuildConfigPublisher],
 })
 export class GuildsModule {}

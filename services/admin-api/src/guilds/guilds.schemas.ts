@@ -1,5 +1,5 @@
 import { z } from '@steward/config';
-import { guildSettings } from '@steward/contracts';
+import { guildSettings, shardFailures } from '@steward/contracts';
 
 export const guildIdParam = z.string().regex(/^\d{15,21}$/, 'must be a Discord id (15 to 21 digits)');
 
@@ -11,6 +11,25 @@ const guildSummary = {
   applicationId: z.string(),
   responseMode: z.enum(['mention', 'all', 'ask']),
   moderationEnabled: z.boolean(),
+  health: z
+    .object({
+      gateway: z.enum(['online', 'connecting', 'offline', 'failed']).meta({
+        description:
+          'Whether the bot is connected to Discord for this server. "offline": no gateway serves it; "failed": Discord refused the connection (see gatewayFailure)',
+      }),
+      gatewayFailure: z.enum(shardFailures).nullable().meta({
+        description: 'Why Discord refused the connection: fix it in the Discord Developer Portal, then restart the gateway',
+      }),
+      missingPermissions: z
+        .array(z.string())
+        .nullable()
+        .meta({
+          description:
+            "Discord permissions (PermissionFlagsBits names) the bot's roles lack for what the settings ask of it; null while the server's roles are not known",
+          example: ['ManageMessages'],
+        }),
+    })
+    .meta({ id: 'GuildHealth' }),
 };
 
 export const guildSummaryView = z.object(guildSummary).meta({ id: 'GuildSummary' });

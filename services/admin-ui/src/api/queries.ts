@@ -10,8 +10,13 @@ export function shouldRetry(failureCount: number, error: unknown): boolean {
 
 export const useMe = () => useQuery({ queryKey: ['me'], queryFn: () => get<Me>('/auth/me'), staleTime: 60_000 });
 export const usePlan = () => useQuery({ queryKey: ['plan'], queryFn: () => get<Plan>('/plan'), staleTime: 60_000 });
-export const useGuilds = () =>
-  useQuery({ queryKey: ['guilds'], queryFn: async () => (await get<{ guilds: GuildSummary[] }>('/guilds')).guilds });
+/** `refetchIntervalMs`: for pages that show the servers' live status. */
+export const useGuilds = (refetchIntervalMs?: number) =>
+  useQuery({
+    queryKey: ['guilds'],
+    queryFn: async () => (await get<{ guilds: GuildSummary[] }>('/guilds')).guilds,
+    refetchInterval: refetchIntervalMs,
+  });
 export const useGuild = (guildId: string) =>
   useQuery({ queryKey: ['guild', guildId], queryFn: () => get<GuildDetail>(`/guilds/${guildId}`) });
 export const useGuildSettings = (guildId: string) =>

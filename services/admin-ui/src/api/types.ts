@@ -43,10 +43,16 @@ export interface GuildSummary {
   applicationId: string;
   responseMode: ResponseMode;
   moderationEnabled: boolean;
-  /** Present when the server knows it: the gateway holds a session for this guild. */
-  gatewayOnline?: boolean;
-  /** Permissions the bot lacks in this guild, by Discord's names (e.g. "ManageMessages"). */
-  missingPermissions?: string[];
+  health: GuildHealth;
+}
+
+export type GatewayFailure = 'disallowed_intents' | 'token_rejected' | 'invalid_shard_config';
+
+export interface GuildHealth {
+  gateway: 'online' | 'connecting' | 'offline' | 'failed';
+  gatewayFailure: GatewayFailure | null;
+  /** Permissions the bot lacks for its settings, by Discord's names (e.g. "ManageMessages"); null while unknown. */
+  missingPermissions: string[] | null;
 }
 
 export interface GuildDetail extends GuildSummary {
@@ -71,8 +77,8 @@ export interface Usage {
   remaining: number;
   byKind: Record<UsageKind, number>;
   byChannel?: Record<string, number>;
-  /** One entry per day of the period; per kind where the server reports it, else the total. */
-  daily?: Array<{ date: string; used?: number } & Partial<Record<UsageKind, number>>>;
+  /** One entry per day of the period up to today. */
+  daily: Array<{ date: string; used: number; byKind: Record<UsageKind, number> }>;
 }
 
 export interface ModerationLogEntry {

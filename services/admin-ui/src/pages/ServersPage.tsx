@@ -11,7 +11,8 @@ import { EmptyState, QueryState, RequestError } from '../components/QueryState';
 export default function ServersPage() {
   const { t } = useTranslation();
   const [params] = useSearchParams();
-  const guilds = useGuilds();
+  // Gateway and permission status change while the page is open.
+  const guilds = useGuilds(10_000);
   const install = useMutation({
     mutationFn: () => get<{ url: string }>('/discord/install'),
     onSuccess: ({ url }) => window.location.assign(url),
@@ -58,9 +59,18 @@ export default function ServersPage() {
   );
 }
 
+const GATEWAY_BADGES = {
+  online: { color: 'green.9', label: 'servers.online' },
+  connecting: { color: 'yellow', label: 'servers.connecting' },
+  offline: { color: 'gray', label: 'servers.offline' },
+  failed: { color: 'red.8', label: 'servers.failed' },
+} as const;
+
 function ServerCard({ guild }: { guild: GuildSummary }) {
   const { t } = useTranslation();
-  const missing = guild.missingPermissions ?? [];
+  const { gateway, gatewayFailure } = guild.health;
+  const missing = guild.health.missingPermissions ?? [];
+  const gatewayBadge = GATEWAY_BADGES[gateway];
   return (
     <Card withBorder component="article" aria-label={guild.name}>
       <Group justify="space-between" wrap="nowrap">
@@ -81,19 +91,29 @@ function ServerCard({ guild }: { guild: GuildSummary }) {
       </Group>
       <Group gap="xs" mt="md">
         <Badge color={guild.connected ? 'green.9' : 'red.8'}>{guild.connected ? t('servers.connected') : t('servers.disconnected')}</Badge>
-        {guild.gatewayOnline !== undefined && (
-          <Badge color={guild.gatewayOnline ? 'green' : 'yellow'}>{guild.gatewayOnline ? t('servers.online') : t('servers.offline')}</Badge>
-        )}
+        <Badge color={gatewayBadge.color} data-testid="gateway-status">
+          {t(gatewayBadge.label)}
+        </Badge>
         <Badge color={guild.moderationEnabled ? 'indigo' : 'gray'} variant="light">
           {guild.moderationEnabled ? t('servers.moderationOn') : t('servers.moderationOff')}
         </Badge>
         {missing.length > 0 && <Badge color="orange">{t('servers.permissionsMissing')}</Badge>}
       </Group>
+      {gateway === 'failed' && gatewayFailure && (
+        <Alert color="red" mt="md" role="alert" title={t('servers.failed')}>
+          {t(`servers.gatewayFailures.${gatewayFailure}`)}
+        </Alert>
+      )}
+      {gateway === 'offline' && (
+        <Text size="sm" c="dimmed" mt="sm">
+          {t('servers.offlineHint')}
+        </Text>
+      )}
       {missing.length > 0 && (
         <Alert color="orange" mt="md" title={t('servers.permissionsMissingTitle')}>
-          <List size="sm">
+          <List size="sm" aria-label={t('servers.permissionsMissingTitle')}>
             {missing.map((permission) => (
-              <List.Item key={permission}>{permission}</List.Item>
+              <List.Item key={permission}>{t(`permissions.${permission}`, { defaultValue: permission })}</List.Item>
             ))}
           </List>
           <Text size="sm" mt="xs">

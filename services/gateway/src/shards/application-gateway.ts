@@ -1,7 +1,7 @@
 import { DiscordAPIError, REST } from '@discordjs/rest';
 import { CloseCodes, WebSocketManager, WebSocketShardEvents } from '@discordjs/ws';
 import type { Bus } from '@steward/bus';
-import { Buckets } from '@steward/contracts';
+import { Buckets, type ShardFailure } from '@steward/contracts';
 import type { Logger } from '@steward/telemetry';
 import {
   GatewayCloseCodes,
@@ -14,6 +14,7 @@ import { identifyBucket, KvIdentifyThrottler } from '../identify/kv-identify-thr
 import { gatewayMetrics, ShardStatus } from '../metrics.js';
 import { ShardPublisher } from '../publishing/shard-publisher.js';
 import { SessionStore } from '../sessions/session-store.js';
+import { ShardStatusBoard } from '../status/shard-status-board.js';
 import { selectShards, type ShardSelection } from '../sharding/shard-plan.js';
 
 export interface ApplicationGatewayOptions {
@@ -70,6 +71,7 @@ export class ApplicationGateway {
     private readonly manager: WebSocketManager,
     private readonly sessions: SessionStore,
     private readonly publishers: Map<number, ShardPublisher>,
+    private readonly board: ShardStatusBoard,
     private readonly logger: Logger,
     sessionFlushMs: number,
   ) {
@@ -121,6 +123,12 @@ export class ApplicationGateway {
           }),
         ]),
       );
+      const board = new ShardStatusBoard(
+        await options.bus.kv(Buckets.gatewayStatus.name),
+        applicationId,
+        shardCount,
+        logger,
+      );
       const gateway = new ApplicationGateway(
         applicationId,
         shardCount,
@@ -129,6 +137,7 @@ export class ApplicationGateway {
         manager,
         sessions,
         publishers,
+        board,
         logger,
         options.sessionFlushMs,
       );
@@ -178,6 +187,7 @@ export class ApplicationGateway {
       await Promise.all([...this.publishers.values()].map((publisher) => publisher.drained(STOP_DRAIN_TIMEOUT_MS)));
       for (const publisher of this.publishers.values()) publisher.stop();
       await this.sessions.flush();
+      await this.board.close();
       for (const shardId of this.shardIds) gatewayMetrics.shardStatus.remove(this.applicationId, String(shardId));
       this.rest.clearHashSweeper();
       this.rest.clearHandlerSweeper();
@@ -260,7 +270,7 @@ export class ApplicationGateway {
           : `Discord closed the gateway connection of application ${this.applicationId} with close code ${code} (${GatewayCloseCodes[code] ?? 'unknown'}), ` +
             'which cannot be fixed by reconnecting; check the shard configuration (GATEWAY_SHARD_COUNT, GATEWAY_SHARDS)';
     this.logger.error({ closeCode: code }, `${explanation}; not retrying this application`);
-    for (const shardId of this.shardIds) this.setStatus(shardId, ShardStatus.Stopped);
+    for (const shardId of this.shardIds) this.setStatus(shardId, ShardStatus.Stopped, failureOf(code));
     clearInterval(this.flushTimer);
     void this.closeShards('application stopped');
   }
@@ -293,16 +303,31 @@ export class ApplicationGateway {
     this.connect();
   }
 
-  private setStatus(shardId: number, status: number): void {
+  private setStatus(shardId: number, status: number, failure?: ShardFailure): void {
     const wasReady = this.allReady();
     this.status.set(shardId, status);
     gatewayMetrics.shardStatus.labels(this.applicationId, String(shardId)).set(status);
+    this.board.set(shardId, BOARD_STATES[status] ?? 'disconnected', failure);
     if (!wasReady && this.allReady()) this.logger.info({ shards: describeShards(this.shardIds) }, 'all shards of this application are ready');
   }
 
   private allReady(): boolean {
     return this.shardIds.length > 0 && this.shardIds.every((shardId) => this.status.get(shardId) === ShardStatus.Ready);
   }
+}
+
+const BOARD_STATES: Record<number, 'connecting' | 'ready' | 'disconnected' | 'failed'> = {
+  [ShardStatus.Disconnected]: 'disconnected',
+  [ShardStatus.Connecting]: 'connecting',
+  [ShardStatus.Resuming]: 'connecting',
+  [ShardStatus.Ready]: 'ready',
+  [ShardStatus.Stopped]: 'failed',
+};
+
+function failureOf(closeCode: number): ShardFailure {
+  if (closeCode === GatewayCloseCodes.DisallowedIntents) return 'disallowed_intents';
+  if (closeCode === GatewayCloseCodes.AuthenticationFailed) return 'token_rejected';
+  return 'invalid_shard_config';
 }
 
 function describeShards(shardIds: number[]): string {
