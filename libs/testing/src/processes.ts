@@ -80,7 +80,10 @@ export async function spawnService(name: string, { env, readyTimeoutMs }: SpawnS
   if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new Error(`Invalid service name "${name}": use the folder name under services/`);
   const entry = path.join(workspaceRoot, 'services', name, 'src', 'main.ts');
   if (!existsSync(entry)) throw new Error(`No service named "${name}": ${entry} does not exist`);
-  return spawnProcess(process.execPath, typescriptEntryArgs(entry), {
+  // STEWARD_CPU_PROFILE_DIR: each service writes a V8 CPU profile there when it exits (benchmarks).
+  const profileDir = process.env.STEWARD_CPU_PROFILE_DIR;
+  const profiling = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  return spawnProcess(process.execPath, [...profiling, ...typescriptEntryArgs(entry)], {
     name,
     cwd: workspaceRoot,
     env: { OPS_PORT: '0', ...env },

@@ -23,6 +23,8 @@ export const answerEnv = stewardEnv.extend({
    * cached prompt prefix of the Anthropic engine; a larger one is searched.
    */
   ANSWER_WHOLE_KNOWLEDGE_MAX_TOKENS: z.coerce.number().int().min(0).default(40_000),
+  /** "Typing…" is shown in Discord only for answers that take longer than this (0: always). */
+  ANSWER_TYPING_DELAY_MS: z.coerce.number().int().min(0).max(10_000).default(800),
   /** How long a quota reservation may take before the question is retried later (never answered unmetered). */
   ANSWER_METERING_TIMEOUT_MS: z.coerce.number().int().min(50).default(2_000),
   /**

@@ -26,6 +26,7 @@ describe('answer service with the Anthropic engine', () => {
   let harness: AnswerHarness;
   let documentId: string;
   const scriptedAnswers: string[] = [];
+  let modelDelayMs = 0;
 
   beforeAll(async () => {
     sandbox = await startAnthropicSandbox();
@@ -34,6 +35,7 @@ describe('answer service with the Anthropic engine', () => {
       if (toolOf(request) !== 'submit_answer') return undefined;
       const answer = scriptedAnswers.shift() ?? 'No script left.';
       return {
+        ...(modelDelayMs > 0 ? { delayMs: modelDelayMs } : {}),
         toolUse: {
           name: 'submit_answer',
           input: { outcome: 'answered', answer, source_document_ids: [documentId], language: 'en' },
@@ -90,6 +92,21 @@ describe('answer service with the Anthropic engine', () => {
 
     const turn = await harness.turnFor(followUp.requestId);
     expect(turn).toMatchObject({ outcome: AnswerOutcome.ANSWERED, engine: 'anthropic' });
+  });
+
+  it('shows "typing…" while a slow model answers, and before the reply', async () => {
+    scriptedAnswers.push('Open Settings and choose Forgot password.');
+    modelDelayMs = 1_500;
+    try {
+      const request = await harness.ask(TENANT, 'how do I reset my password?', { conversationId: 'slow-model' });
+      await harness.replyFor(request.requestId);
+      expect(harness.commandsFor(request.requestId).map(({ command }) => command.commandId)).toEqual([
+        `typing:${request.requestId}`,
+        `reply:${request.requestId}:1`,
+      ]);
+    } finally {
+      modelDelayMs = 0;
+    }
   });
 
   it('splits a 5,000-character answer at sentence boundaries into messages of at most 2,000 characters', async () => {

@@ -8,6 +8,11 @@ export const egressEnv = stewardEnv.extend({
   EGRESS_REST_RETRIES: positiveInt('a whole number of retries').min(0).max(10).default(3),
   /** How long one Discord REST request may take before it is aborted (and counted as a failed attempt). */
   EGRESS_REST_TIMEOUT_MS: positiveInt('a number of milliseconds').min(100).max(120_000).default(15_000),
+  /**
+   * Requests per second each bot may make across all routes: Discord's global limit, 50 unless
+   * Discord raised it for the bot. Requests beyond it wait in egress instead of drawing 429s.
+   */
+  EGRESS_GLOBAL_REQUESTS_PER_SECOND: positiveInt('a number of requests per second').min(1).max(100_000).default(50),
   ...masterKeyRotationEnv,
 });
 

@@ -6,7 +6,8 @@
  *
  *   node --import @swc-node/register/esm-register test/load/baseline/monolith-bot.ts
  *
- * with MONOLITH_TOKEN, MONOLITH_API_URL (the sandbox REST base), MONOLITH_SHARDS and
+ * with MONOLITH_TOKEN, MONOLITH_API_URL (the sandbox REST base), MONOLITH_SHARDS,
+ * MONOLITH_GLOBAL_REQUESTS_PER_SECOND (the bot's global REST limit, default Discord's 50) and
  * MONOLITH_KNOWLEDGE (a JSON array of {title, content}). It prints one JSON line `ready`
  * with the guild count once every shard is ready.
  */
@@ -19,6 +20,7 @@ const env = z
     MONOLITH_TOKEN: z.string().min(1),
     MONOLITH_API_URL: z.url(),
     MONOLITH_SHARDS: z.coerce.number().int().min(1).default(1),
+    MONOLITH_GLOBAL_REQUESTS_PER_SECOND: z.coerce.number().int().min(1).default(50),
     MONOLITH_KNOWLEDGE: z.string().default('[]'),
   })
   .parse(process.env);
@@ -33,7 +35,7 @@ const client = new Client({
   intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent],
   shardCount: env.MONOLITH_SHARDS,
   shards: 'auto',
-  rest: { api: env.MONOLITH_API_URL },
+  rest: { api: env.MONOLITH_API_URL, globalRequestsPerSecond: env.MONOLITH_GLOBAL_REQUESTS_PER_SECOND },
   // The usual default caches, minus message history (a support bot does not need it).
   makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: 0 }),
 });

@@ -46,6 +46,13 @@ import { replyMessages, singleMessage, sourcesLine } from './reply-format.js';
 import { RequestClaims } from './request-claims.js';
 import { UnansweredQuestions } from './unanswered-questions.js';
 
+/** A typing indicator that may still be sent; `settle()` before replying. */
+interface Typing {
+  settle(): Promise<void>;
+}
+
+const NO_TYPING: Typing = { settle: async () => undefined };
+
 /** How long one delivery may stay unacknowledged without a heartbeat. */
 export const ANSWER_ACK_WAIT_MS = 30_000;
 /** A claim outlives a silent worker by less than the ack wait, so a redelivery can take over. */
@@ -198,7 +205,6 @@ export class AnswerService {
 
   /** A bare mention costs nothing: it is answered with an invitation to ask. */
   private async invite(request: AnswerRequested, language: Language): Promise<Outcome> {
-    await this.showTyping(request);
     return {
       outcome: AnswerOutcome.ANSWERED,
       text: ASK_INVITATION[language],
@@ -219,11 +225,26 @@ export class AnswerService {
     language: Language,
     stopping?: AbortSignal,
   ): Promise<Outcome> {
-    if (!request.triage) {
-      const refused = await this.reserve(request, language, stopping);
-      if (refused) return refused;
-      await this.showTyping(request);
+    let typing = NO_TYPING;
+    try {
+      if (!request.triage) {
+        const refused = await this.reserve(request, language, stopping);
+        if (refused) return refused;
+        typing = this.typingUnlessQuick(request);
+      }
+      return await this.generateReserved(request, question, language, stopping, (started) => (typing = started));
+    } finally {
+      await typing.settle();
     }
+  }
+
+  private async generateReserved(
+    request: AnswerRequested,
+    question: string,
+    language: Language,
+    stopping: AbortSignal | undefined,
+    typingStarted: (typing: Typing) => void,
+  ): Promise<Outcome> {
     const channelContext: ContextMessage[] = request.channelContext.map((message) => ({
       author: message.authorName || message.authorId,
       content: message.content,
@@ -251,7 +272,7 @@ export class AnswerService {
       }
       const refused = await this.reserve(request, language, stopping);
       if (refused) return refused;
-      await this.showTyping(request);
+      typingStarted(this.typingUnlessQuick(request));
     }
 
     const result = await this.releasingOnFailure(request, async () =>
@@ -304,10 +325,28 @@ export class AnswerService {
     }
   }
 
-  private async showTyping(request: AnswerRequested): Promise<void> {
-    if (repliesInDiscord(request) && !repliesToInteraction(request)) {
-      await this.publishCommand(typingCommand(request));
-    }
+  /**
+   * Shows "typing…" only when the answer takes longer than ANSWER_TYPING_DELAY_MS: nobody sees
+   * the indicator before a quick reply, and each one spends a request of the bot's Discord rate
+   * limit. `settle()` cancels it, or waits until it is sent so it never follows the reply.
+   */
+  private typingUnlessQuick(request: AnswerRequested): Typing {
+    if (!repliesInDiscord(request) || repliesToInteraction(request)) return NO_TYPING;
+    let sending: Promise<void> | undefined;
+    const send = () => {
+      sending = this.publishCommand(typingCommand(request)).catch((error: unknown) => {
+        this.logger.warn({ err: error, requestId: request.requestId }, 'could not show the typing indicator');
+      });
+    };
+    const delayMs = this.config.ANSWER_TYPING_DELAY_MS;
+    const timer = delayMs > 0 ? setTimeout(send, delayMs) : undefined;
+    if (!timer) send();
+    return {
+      settle: async () => {
+        clearTimeout(timer);
+        await sending;
+      },
+    };
   }
 
   /**

@@ -47,6 +47,14 @@ export class CommandOutcomes {
       attempt,
       leaseUntilMs,
     });
+    // Most commands arrive once: try to create the record straight away (one round trip);
+    // when it exists, read it and decide.
+    try {
+      await kv.create(key, JSON.stringify(record(Date.now() + leaseMs)));
+      return { kind: 'claimed', previouslyAttempted: false };
+    } catch (error) {
+      if (!isLostRace(error)) throw error;
+    }
     // A lost race re-reads the record; two rounds settle it unless deliveries keep colliding.
     for (let round = 0; round < 3; round++) {
       const entry = await kv.get(key);

@@ -62,6 +62,7 @@ export class DiscordRestClients implements OnModuleDestroy {
       version: '10',
       retries: this.config.EGRESS_REST_RETRIES,
       timeout: this.config.EGRESS_REST_TIMEOUT_MS,
+      globalRequestsPerSecond: this.config.EGRESS_GLOBAL_REQUESTS_PER_SECOND,
       makeRequest: tracedMakeRequest(),
     });
     rest.on(RESTEvents.Response, (_request, response: ResponseLike) => {
