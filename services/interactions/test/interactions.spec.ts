@@ -3,10 +3,12 @@ import { Bus, type BusMessage, type ConsumerHandle } from '@steward/bus';
 import {
   AnswerOrigin,
   AnswerRequestedSchema,
+  Buckets,
   decode,
   discordEventSubject,
   DiscordCommandSchema,
   Streams,
+  takeoverKey,
   type AnswerRequested,
   type DiscordCommand,
 } from '@steward/contracts';
@@ -126,6 +128,38 @@ describe('interactions service', () => {
       origin: AnswerOrigin.SLASH_COMMAND,
     });
     expect(request.interaction?.token).toBe(delivery.token);
+  });
+
+  it('tells a member whose conversation a person has taken over to write in the channel, and queues nothing', async () => {
+    await bus.ensureBuckets([Buckets.takeover]);
+    const conversationId = `${guild.id}:${guild.generalChannelId}:${memberId}`;
+    const now = Date.now();
+    await bus.putJson(Buckets.takeover.name, takeoverKey(conversationId), {
+      conversationId,
+      tenantId: TENANT,
+      by: 'agent',
+      agentName: 'Dana',
+      atMs: now,
+      untilMs: now + 60_000,
+    });
+    try {
+      const delivery = await discord.sendInteraction({
+        applicationId: app.id,
+        guildId: guild.id,
+        channelId: guild.generalChannelId,
+        userId: memberId,
+        commandName: 'ask',
+        options: { question: 'Is anyone there?' },
+      });
+      expect(delivery.body).toEqual({
+        type: 4,
+        data: { content: expect.stringContaining('A member of the team is looking after your conversation here'), flags: 64, allowed_mentions: { parse: [] } },
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(requested.some((r) => r.interaction?.interactionId === delivery.interactionId)).toBe(false);
+    } finally {
+      await (await bus.kv(Buckets.takeover.name)).delete(takeoverKey(conversationId));
+    }
   });
 
   it('answers PING with PONG, including Discord’s endpoint check', async () => {

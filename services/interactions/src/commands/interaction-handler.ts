@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Bus } from '@steward/bus';
-import { AnswerOrigin, AnswerRequestedSchema, encode, Subjects } from '@steward/contracts';
+import { Bus, type KV } from '@steward/bus';
+import { AnswerOrigin, AnswerRequestedSchema, Buckets, encode, Subjects, takeoverHolds, takeoverKey } from '@steward/contracts';
 import { GuildConfigStore, LOGGER } from '@steward/runtime';
 import { Counter, metricsRegistry, type Logger } from '@steward/telemetry';
 import { ephemeral, InteractionType, ResponseType, type Interaction, type InteractionResponse } from './interaction.schema.js';
@@ -21,6 +21,8 @@ const interactionsHandled = new Counter({
  */
 @Injectable()
 export class InteractionHandler {
+  private takeovers?: Promise<KV>;
+
   constructor(
     private readonly bus: Bus,
     private readonly guilds: GuildConfigStore,
@@ -50,6 +52,10 @@ export class InteractionHandler {
     const question = String(interaction.data.options?.find((o) => o.name === 'question')?.value ?? '').trim();
     if (!question) return ephemeral(reply('emptyQuestion', locale));
 
+    const conversationId = `${interaction.guild_id}:${channelId}:${user.id}`;
+    // An agent or a staff member is answering this member here: the bot stays out of it.
+    if (await this.personInCharge(conversationId)) return ephemeral(reply('personInCharge', locale));
+
     const requestId = `ia:${interaction.id}`;
     try {
       await this.bus.publish(
@@ -67,7 +73,7 @@ export class InteractionHandler {
           interaction: { interactionId: interaction.id, token: interaction.token },
           receivedAtMs: BigInt(Date.now()),
           locale: locale ?? '',
-          conversationId: `${interaction.guild_id}:${channelId}:${user.id}`,
+          conversationId,
         }),
         { msgId: requestId },
       );
@@ -77,5 +83,28 @@ export class InteractionHandler {
     }
     this.logger.debug({ interactionId: interaction.id, guildId: interaction.guild_id }, '/ask queued');
     return { type: ResponseType.DeferredChannelMessage };
+  }
+
+  /**
+   * KV `takeover` (declared by the router and takeover services with their window) holds the
+   * conversation. Without the bucket, or if it cannot be read, the question goes ahead.
+   */
+  private async personInCharge(conversationId: string): Promise<boolean> {
+    try {
+      this.takeovers ??= this.bus.kv(Buckets.takeover.name);
+      const entry = await (await this.takeovers).get(takeoverKey(conversationId));
+      if (!entry || entry.operation !== 'PUT') return false;
+      let value: unknown;
+      try {
+        value = entry.json();
+      } catch {
+        value = undefined; // unreadable: someone took over all the same
+      }
+      return takeoverHolds(value);
+    } catch (error) {
+      this.takeovers = undefined;
+      this.logger.warn({ err: error, conversationId }, 'could not check for a takeover; answering /ask');
+      return false;
+    }
   }
 }

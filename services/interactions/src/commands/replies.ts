@@ -1,6 +1,13 @@
 import { languageFromLocale, type Language } from '@steward/ai';
 
-type ReplyKey = 'unknownCommand' | 'notConnected' | 'channelOff' | 'emptyQuestion' | 'guildOnly' | 'unavailable';
+type ReplyKey =
+  | 'unknownCommand'
+  | 'notConnected'
+  | 'channelOff'
+  | 'emptyQuestion'
+  | 'guildOnly'
+  | 'unavailable'
+  | 'personInCharge';
 
 /** Short ephemeral replies to /ask, in the member's Discord language. */
 const REPLIES: Record<Language, Record<ReplyKey, string>> = {
@@ -11,6 +18,7 @@ const REPLIES: Record<Language, Record<ReplyKey, string>> = {
     emptyQuestion: 'Please write your question after /ask.',
     guildOnly: '/ask works inside a server.',
     unavailable: 'Steward cannot take questions right now. Please try again in a minute.',
+    personInCharge: 'A member of the team is looking after your conversation here. Write your question in the channel and they will answer you.',
   },
   ru: {
     unknownCommand: 'Я не знаю такой команды. Попробуйте /ask.',
@@ -19,6 +27,7 @@ const REPLIES: Record<Language, Record<ReplyKey, string>> = {
     emptyQuestion: 'Напишите вопрос после /ask.',
     guildOnly: '/ask работает только на сервере.',
     unavailable: 'Steward сейчас не может принимать вопросы. Попробуйте через минуту.',
+    personInCharge: 'Вашим разговором здесь занимается сотрудник команды. Напишите вопрос в канал, и он вам ответит.',
   },
   de: {
     unknownCommand: 'Diesen Befehl kenne ich nicht. Versuch es mit /ask.',
@@ -27,6 +36,7 @@ const REPLIES: Record<Language, Record<ReplyKey, string>> = {
     emptyQuestion: 'Schreib deine Frage hinter /ask.',
     guildOnly: '/ask funktioniert nur auf einem Server.',
     unavailable: 'Steward kann gerade keine Fragen annehmen. Bitte versuch es in einer Minute noch einmal.',
+    personInCharge: 'Ein Teammitglied kümmert sich hier um dein Gespräch. Schreib deine Frage in den Kanal, es antwortet dir dort.',
   },
   fr: {
     unknownCommand: 'Je ne connais pas cette commande. Essayez /ask.',
@@ -35,6 +45,7 @@ const REPLIES: Record<Language, Record<ReplyKey, string>> = {
     emptyQuestion: 'Écrivez votre question après /ask.',
     guildOnly: '/ask fonctionne uniquement sur un serveur.',
     unavailable: 'Steward ne peut pas répondre pour le moment. Réessayez dans une minute.',
+    personInCharge: "Un membre de l'équipe s'occupe de votre conversation ici. Écrivez votre question dans le salon et il vous répondra.",
   },
   id: {
     unknownCommand: 'Saya tidak mengenal perintah itu. Coba /ask.',
@@ -43,6 +54,7 @@ const REPLIES: Record<Language, Record<ReplyKey, string>> = {
     emptyQuestion: 'Tulis pertanyaan Anda setelah /ask.',
     guildOnly: '/ask hanya berfungsi di dalam server.',
     unavailable: 'Steward belum bisa menerima pertanyaan saat ini. Coba lagi sebentar lagi.',
+    personInCharge: 'Anggota tim sedang menangani percakapan Anda di sini. Tulis pertanyaan Anda di kanal dan mereka akan menjawab.',
   },
   tr: {
     unknownCommand: 'Bu komutu tanımıyorum. /ask komutunu deneyin.',
@@ -51,6 +63,7 @@ const REPLIES: Record<Language, Record<ReplyKey, string>> = {
     emptyQuestion: 'Lütfen sorunuzu /ask komutundan sonra yazın.',
     guildOnly: '/ask yalnızca bir sunucuda çalışır.',
     unavailable: 'Steward şu anda soru alamıyor. Lütfen bir dakika sonra tekrar deneyin.',
+    personInCharge: 'Buradaki konuşmanızla ekipten biri ilgileniyor. Sorunuzu kanala yazın, size yanıt verecektir.',
   },
 };
 

@@ -6,7 +6,7 @@
  */
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { Bus, type KV } from '@steward/bus';
-import { Buckets, takeoverEntry, takeoverKey, type TakeoverEntry } from '@steward/contracts';
+import { Buckets, takeoverHolds, takeoverKey, type TakeoverEntry } from '@steward/contracts';
 import { CONFIG } from '@steward/runtime';
 import type { RouterConfig } from '../config.js';
 import type { DiscordMessage } from '../dispatch/discord-payloads.js';
@@ -50,9 +50,13 @@ export class TakeoverState implements OnModuleInit {
   async isHeld(conversationId: string, nowMs = Date.now()): Promise<boolean> {
     const entry = await this.kv!.get(takeoverKey(conversationId));
     if (!entry || entry.operation !== 'PUT') return false;
-    const parsed = takeoverEntry.safeParse(entry.json());
-    // An unreadable entry still means someone took over: stay silent until it expires.
-    return !parsed.success || parsed.data.untilMs > nowMs;
+    let value: unknown;
+    try {
+      value = entry.json();
+    } catch {
+      value = undefined; // unreadable: someone took over all the same
+    }
+    return takeoverHolds(value, nowMs);
   }
 
   /** A staff member answered these members: the AI keeps out of their conversations for a window. */
