@@ -31,3 +31,10 @@ export const breakerTripsTotal = new Counter({
   help: 'Kicks and bans downgraded to flagged for review by the circuit breaker',
   registers: [metricsRegistry],
 });
+
+export const llmTokens = new Counter({
+  name: 'steward_moderation_llm_tokens_total',
+  help: 'Language model tokens used to judge messages, by kind (input, output, cache_read, cache_creation)',
+  labelNames: ['kind'] as const,
+  registers: [metricsRegistry],
+});

@@ -1,14 +1,12 @@
-import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError } from '@anthropic-ai/sdk';
+import Anthropic from '@anthropic-ai/sdk';
 import type {
   AiEngine,
   AnswerInput,
   AnswerResult,
   SearchQuery,
-  TokenUsage,
   TriageInput,
   TriageResult,
 } from '../engine.js';
-import { AiEngineError, type AiFailureReason } from '../errors.js';
 import { validateAnswerInput, validateRewriteInput, validateTriageInput } from '../input-validation.js';
 import type { Language } from '../language/languages.js';
 import { ESCALATION_TEXT, NO_ANSWER_TEXT } from '../phrases.js';
@@ -20,7 +18,8 @@ import {
   TRIAGE_SYSTEM,
   triageMessages,
 } from './prompts.js';
-import { DECIDE_REPLY, SEARCH_TERMS, SUBMIT_ANSWER, toolInput, type ToolDefinition } from './tools.js';
+import { callForcedTool, usageOf } from './forced-tool-call.js';
+import { DECIDE_REPLY, SEARCH_TERMS, SUBMIT_ANSWER, type ToolDefinition } from './tools.js';
 
 export const DEFAULT_ANSWER_MODEL = 'claude-sonnet-5-5';
 export const DEFAULT_FAST_MODEL = 'claude-haiku-5-5';
@@ -146,67 +145,12 @@ export class AnthropicEngine implements AiEngine {
   }
 
   /** One Messages call that must end in the given tool's call, within the engine's time budget. */
-  private async callTool<T>(
+  private callTool<T>(
     definition: ToolDefinition<T>,
     params: Omit<Anthropic.MessageCreateParamsNonStreaming, 'tools' | 'tool_choice'>,
     signal: AbortSignal | undefined,
   ): Promise<{ message: Anthropic.Message; input: T }> {
-    const deadline = AbortSignal.timeout(this.timeoutMs);
-    const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
-    let message: Anthropic.Message;
-    try {
-      message = await this.client.messages.create(
-        { ...params, tools: [definition.tool], tool_choice: { type: 'tool', name: definition.name } },
-        { signal: combined },
-      );
-    } catch (error) {
-      // The caller's own abort is passed on as it is: it is not a failure of the model.
-      if (signal?.aborted) throw error;
-      throw asEngineError(error, deadline.aborted, this.timeoutMs);
-    }
-    return { message, input: toolInput(message, definition) };
+    return callForcedTool(this.client, definition, params, { timeoutMs: this.timeoutMs, signal, task: 'answer' });
   }
 }
 
-function usageOf(message: Anthropic.Message): TokenUsage {
-  return {
-    inputTokens: message.usage.input_tokens,
-    outputTokens: message.usage.output_tokens,
-    cacheReadTokens: message.usage.cache_read_input_tokens ?? 0,
-    cacheCreationTokens: message.usage.cache_creation_input_tokens ?? 0,
-  };
-}
-
-function asEngineError(error: unknown, timedOut: boolean, timeoutMs: number): AiEngineError {
-  if (timedOut || error instanceof APIConnectionTimeoutError) {
-    return new AiEngineError('timeout', `Anthropic did not answer within ${timeoutMs} ms`, { cause: error });
-  }
-  if (error instanceof APIConnectionError) {
-    return new AiEngineError('connection', `Anthropic unreachable: ${error.message}`, { cause: error });
-  }
-  if (error instanceof APIError && error.status !== undefined) {
-    return new AiEngineError(
-      reasonForStatus(error.status),
-      `Anthropic answered ${error.status}: ${error.message}`,
-      {
-        cause: error,
-      },
-    );
-  }
-  return new AiEngineError(
-    'api_error',
-    `Anthropic call failed: ${error instanceof Error ? error.message : String(error)}`,
-    {
-      cause: error,
-    },
-  );
-}
-
-function reasonForStatus(status: number): AiFailureReason {
-  if (status === 529) return 'overloaded';
-  if (status === 429) return 'rate_limited';
-  if (status === 401 || status === 403) return 'authentication';
-  if (status === 408 || status === 504) return 'timeout';
-  if (status >= 400 && status < 500) return 'invalid_request';
-  return 'api_error';
-}

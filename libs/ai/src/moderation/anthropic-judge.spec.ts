@@ -43,6 +43,8 @@ describe('AnthropicModerationJudge', () => {
   it('forces the verdict tool on the fast model and keeps the message as escaped data', async () => {
     sandbox.enqueue(verdict({}));
     const result = await judge().judge(input);
+    // What the verdict cost is reported, so moderation can count the tokens it spends.
+    expect(result.usage!.inputTokens).toBeGreaterThan(0);
 
     expect(result).toEqual({
       violation: true,
@@ -52,6 +54,7 @@ describe('AnthropicModerationJudge', () => {
       confidence: 0.97,
       reason: 'r',
       engine: 'anthropic',
+      usage: { inputTokens: expect.any(Number), outputTokens: expect.any(Number), cacheReadTokens: expect.any(Number), cacheCreationTokens: expect.any(Number) },
     });
     const body = sandbox.lastRequest()!.body as unknown as Anthropic.MessageCreateParams;
     expect(body.model).toBe('claude-fast-test');
@@ -75,6 +78,7 @@ describe('AnthropicModerationJudge', () => {
       confidence: 0.9,
       reason: 'fine',
       engine: 'anthropic',
+      usage: { inputTokens: expect.any(Number), outputTokens: expect.any(Number), cacheReadTokens: expect.any(Number), cacheCreationTokens: expect.any(Number) },
     });
   });
 

@@ -1,8 +1,8 @@
-import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError } from '@anthropic-ai/sdk';
+import Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
 import { DEFAULT_FAST_MODEL, DEFAULT_MAX_RETRIES } from '../anthropic/anthropic-engine.js';
-import { toolInput, type ToolDefinition } from '../anthropic/tools.js';
-import { AiEngineError } from '../errors.js';
+import { callForcedTool, usageOf } from '../anthropic/forced-tool-call.js';
+import type { ToolDefinition } from '../anthropic/tools.js';
 import type { Language } from '../language/languages.js';
 import {
   MODERATION_ACTIONS,
@@ -138,28 +138,21 @@ export class AnthropicModerationJudge implements ModerationJudge {
 
   async judge(input: ModerationInput, signal?: AbortSignal): Promise<ModerationVerdict> {
     validateModerationInput(input);
-    const deadline = AbortSignal.timeout(this.timeoutMs);
-    const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
-    let message: Anthropic.Message;
-    try {
-      message = await this.client.messages.create(
-        {
-          model: this.model,
-          max_tokens: MAX_TOKENS,
-          system: systemPrompt(input.rules),
-          messages: [{ role: 'user', content: userPrompt(input) }],
-          tools: [SUBMIT_VERDICT.tool],
-          tool_choice: { type: 'tool', name: SUBMIT_VERDICT.name },
-        },
-        { signal: combined },
-      );
-    } catch (error) {
-      if (signal?.aborted) throw error;
-      throw asEngineError(error, deadline.aborted, this.timeoutMs);
-    }
-    const verdict = toolInput(message, SUBMIT_VERDICT);
-    if (!verdict.violation) return noViolation(this.name, verdict.reason, verdict.confidence);
+    const { message, input: verdict } = await callForcedTool(
+      this.client,
+      SUBMIT_VERDICT,
+      {
+        model: this.model,
+        max_tokens: MAX_TOKENS,
+        system: systemPrompt(input.rules),
+        messages: [{ role: 'user', content: userPrompt(input) }],
+      },
+      { timeoutMs: this.timeoutMs, signal, task: 'judge' },
+    );
+    const usage = usageOf(message);
+    if (!verdict.violation) return { ...noViolation(this.name, verdict.reason, verdict.confidence), usage };
     return {
+      usage,
       violation: true,
       rule: verdict.rule.trim() || undefined,
       // A violation without a severity is the mildest one.
@@ -170,22 +163,4 @@ export class AnthropicModerationJudge implements ModerationJudge {
       engine: this.name,
     };
   }
-}
-
-function asEngineError(error: unknown, timedOut: boolean, timeoutMs: number): AiEngineError {
-  if (timedOut || error instanceof APIConnectionTimeoutError) {
-    return new AiEngineError('timeout', `Anthropic did not judge within ${timeoutMs} ms`, { cause: error });
-  }
-  if (error instanceof APIConnectionError) {
-    return new AiEngineError('connection', `Anthropic unreachable: ${error.message}`, { cause: error });
-  }
-  if (error instanceof APIError && error.status !== undefined) {
-    const status = error.status;
-    const reason =
-      status === 529 ? 'overloaded' : status === 429 ? 'rate_limited' : status === 401 || status === 403 ? 'authentication' : status < 500 ? 'invalid_request' : 'api_error';
-    return new AiEngineError(reason, `Anthropic answered ${status}: ${error.message}`, { cause: error });
-  }
-  return new AiEngineError('api_error', `Anthropic call failed: ${error instanceof Error ? error.message : String(error)}`, {
-    cause: error,
-  });
 }

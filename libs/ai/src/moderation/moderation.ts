@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SUPPORTED_LANGUAGES, type Language } from '../language/languages.js';
-import type { EngineName } from '../engine.js';
+import type { EngineName, TokenUsage } from '../engine.js';
 import { InvalidAiInputError } from '../input-validation.js';
 
 /** How bad a violation is; `none` when there is none. */
@@ -57,6 +57,8 @@ export interface ModerationVerdict {
   engine: EngineName;
   /** Set when the primary judge failed and the offline judge answered instead. */
   fallback?: boolean;
+  /** Model tokens the verdict cost (model judges only). */
+  usage?: TokenUsage;
 }
 
 export interface ModerationJudge {

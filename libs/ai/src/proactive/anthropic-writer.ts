@@ -1,8 +1,8 @@
-import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError } from '@anthropic-ai/sdk';
+import Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
 import { DEFAULT_ANSWER_MODEL, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from '../anthropic/anthropic-engine.js';
-import { toolInput, type ToolDefinition } from '../anthropic/tools.js';
-import { AiEngineError } from '../errors.js';
+import { callForcedTool, usageOf } from '../anthropic/forced-tool-call.js';
+import type { ToolDefinition } from '../anthropic/tools.js';
 import type { Language } from '../language/languages.js';
 import {
   PROACTIVE_POST_MAX_CHARS,
@@ -119,63 +119,23 @@ export class AnthropicProactiveWriter implements ProactiveWriter {
 
   async composeProactivePost(input: ProactivePostInput, signal?: AbortSignal): Promise<ProactivePost> {
     validateProactivePostInput(input);
-    const deadline = AbortSignal.timeout(this.timeoutMs);
-    const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
-    let message: Anthropic.Message;
-    try {
-      message = await this.client.messages.create(
-        {
-          model: this.model,
-          max_tokens: MAX_TOKENS,
-          system: [{ type: 'text', text: INSTRUCTIONS, cache_control: { type: 'ephemeral' } }],
-          messages: [{ role: 'user', content: userPrompt(input) }],
-          tools: [SUBMIT_POST.tool],
-          tool_choice: { type: 'tool', name: SUBMIT_POST.name },
-        },
-        { signal: combined },
-      );
-    } catch (error) {
-      if (signal?.aborted) throw error;
-      throw asEngineError(error, deadline.aborted, this.timeoutMs);
-    }
-    const post = toolInput(message, SUBMIT_POST);
+    const { message, input: post } = await callForcedTool(
+      this.client,
+      SUBMIT_POST,
+      {
+        model: this.model,
+        max_tokens: MAX_TOKENS,
+        system: [{ type: 'text', text: INSTRUCTIONS, cache_control: { type: 'ephemeral' } }],
+        messages: [{ role: 'user', content: userPrompt(input) }],
+      },
+      { timeoutMs: this.timeoutMs, signal, task: 'write the post' },
+    );
     const givenIds = new Set(input.passages.map((passage) => passage.documentId));
     return {
       text: post.post.trim(),
       sourceDocumentIds: [...new Set(post.source_document_ids)].filter((id) => givenIds.has(id)),
       engine: this.name,
-      usage: {
-        inputTokens: message.usage.input_tokens,
-        outputTokens: message.usage.output_tokens,
-        cacheReadTokens: message.usage.cache_read_input_tokens ?? 0,
-        cacheCreationTokens: message.usage.cache_creation_input_tokens ?? 0,
-      },
+      usage: usageOf(message),
     };
   }
-}
-
-function asEngineError(error: unknown, timedOut: boolean, timeoutMs: number): AiEngineError {
-  if (timedOut || error instanceof APIConnectionTimeoutError) {
-    return new AiEngineError('timeout', `Anthropic did not write the post within ${timeoutMs} ms`, { cause: error });
-  }
-  if (error instanceof APIConnectionError) {
-    return new AiEngineError('connection', `Anthropic unreachable: ${error.message}`, { cause: error });
-  }
-  if (error instanceof APIError && error.status !== undefined) {
-    const status = error.status;
-    const reason =
-      status === 529
-        ? 'overloaded'
-        : status === 429
-          ? 'rate_limited'
-          : status === 401 || status === 403
-            ? 'authentication'
-            : status < 500
-              ? 'invalid_request'
-              : 'api_error';
-    return new AiEngineError(reason, `Anthropic answered ${status}: ${error.message}`, { cause: error });
-  }
-  return new AiEngineError('api_error', `Anthropic call failed: ${error instanceof Error ? error.message : String(error)}`, {
-    cause: error,
-  });
 }

@@ -13,7 +13,7 @@ import { MEMBER_MESSAGE_TYPES, type DiscordMessage } from '../events/discord-mes
 import { RecentMessages } from '../events/recent-messages.js';
 import { ActionedFacts } from '../facts/actioned-facts.js';
 import { ModerationLogStore, type LogRow, type NewLogEntry } from '../log/moderation-log.store.js';
-import { breakerTripsTotal, decisionSeconds, decisionsTotal, messagesTotal } from '../metrics.js';
+import { breakerTripsTotal, decisionSeconds, decisionsTotal, llmTokens, messagesTotal } from '../metrics.js';
 import { BotCapabilities, type ActionBlock } from '../permissions/bot-capabilities.js';
 import { chooseAction } from '../policy/action-policy.js';
 import { QuotaGate, type QuotaAnswer } from '../quota/quota-gate.js';
@@ -155,6 +155,12 @@ export class ModerationPipeline {
       ceiling: quota.kind === 'unavailable' ? 'delete' : undefined,
     });
     decisionSeconds.observe({ engine: verdict.engine }, (performance.now() - judgedAt) / 1000);
+    if (verdict.usage) {
+      llmTokens.inc({ kind: 'input' }, verdict.usage.inputTokens);
+      llmTokens.inc({ kind: 'output' }, verdict.usage.outputTokens);
+      llmTokens.inc({ kind: 'cache_read' }, verdict.usage.cacheReadTokens);
+      llmTokens.inc({ kind: 'cache_creation' }, verdict.usage.cacheCreationTokens);
+    }
     if (decision.action === null) {
       if (verdict.violation) {
         this.logger.debug({ guildId, messageId: message.id, reason: decision.reason, verdict }, 'violation without action');
