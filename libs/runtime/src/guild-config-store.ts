@@ -1,5 +1,5 @@
 import { Buckets, DEFAULT_GUILD_SETTINGS, guildConfig, type GuildConfig } from '@steward/contracts';
-import type { Bus, KV } from '@steward/bus';
+import { mirrorKv, type Bus } from '@steward/bus';
 import type { Logger } from '@steward/telemetry';
 
 export interface GuildConfigStoreOptions {
@@ -22,14 +22,9 @@ export class GuildConfigStore {
   static async open(bus: Bus, options: GuildConfigStoreOptions = {}): Promise<GuildConfigStore> {
     const store = new GuildConfigStore(options);
     const kv = await bus.kv(Buckets.configGuilds.name);
-    // Watch first (updates only), then read the snapshot: nothing written in between is missed,
-    // and the revision decides which of the two is newer.
-    const watcher = await kv.watch({ include: 'updates' });
-    store.stopWatching = () => watcher.stop();
-    void (async () => {
-      for await (const entry of watcher) store.apply(entry.key, entry.revision, entry.operation, entry.value);
-    })();
-    await store.loadSnapshot(kv);
+    store.stopWatching = await mirrorKv(kv, (entry) =>
+      store.apply(entry.key, entry.revision, entry.operation, entry.value),
+    );
     return store;
   }
 
@@ -43,17 +38,6 @@ export class GuildConfigStore {
 
   close(): void {
     this.stopWatching?.();
-  }
-
-  private async loadSnapshot(kv: KV): Promise<void> {
-    const keys: string[] = [];
-    for await (const key of await kv.keys()) keys.push(key);
-    await Promise.all(
-      keys.map(async (key) => {
-        const entry = await kv.get(key);
-        if (entry) this.apply(entry.key, entry.revision, entry.operation, entry.value);
-      }),
-    );
   }
 
   private apply(key: string, revision: number, operation: string, value: Uint8Array): void {

@@ -2,3 +2,4 @@ export * from './tokens.js';
 export * from './runtime.module.js';
 export * from './service.js';
 export * from './guild-config-store.js';
+export * from './mail-outbox.js';

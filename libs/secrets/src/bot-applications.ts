@@ -1,4 +1,4 @@
-import type { Bus, KV } from '@steward/bus';
+import { mirrorKv, type Bus } from '@steward/bus';
 import { snowflake, z } from '@steward/config';
 import { Buckets } from '@steward/contracts';
 import { SecretBox, SecretDecryptionError } from './secret-box.js';
@@ -73,14 +73,9 @@ export class BotApplications {
   static async open(bus: Bus, options: BotApplicationsOptions): Promise<BotApplications> {
     const store = new BotApplications(options);
     const kv = await bus.kv(Buckets.configApps.name);
-    // Watch first (updates only), then read the snapshot: nothing written in between is missed,
-    // and the revision decides which of the two is newer.
-    const watcher = await kv.watch({ include: 'updates' });
-    store.stopWatching = () => watcher.stop();
-    void (async () => {
-      for await (const entry of watcher) store.apply(entry.key, entry.revision, entry.operation, entry.value);
-    })();
-    await store.loadSnapshot(kv);
+    store.stopWatching = await mirrorKv(kv, (entry) =>
+      store.apply(entry.key, entry.revision, entry.operation, entry.value),
+    );
     return store;
   }
 
@@ -94,17 +89,6 @@ export class BotApplications {
 
   close(): void {
     this.stopWatching?.();
-  }
-
-  private async loadSnapshot(kv: KV): Promise<void> {
-    const keys: string[] = [];
-    for await (const key of await kv.keys()) keys.push(key);
-    await Promise.all(
-      keys.map(async (key) => {
-        const entry = await kv.get(key);
-        if (entry) this.apply(entry.key, entry.revision, entry.operation, entry.value);
-      }),
-    );
   }
 
   private apply(key: string, revision: number, operation: string, value: Uint8Array): void {

@@ -1,8 +1,8 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from '@steward/db';
-import { CONFIG, LOGGER } from '@steward/runtime';
+import { CONFIG, LOGGER, OutboxDrain, retryDelayMs, smtpTransport } from '@steward/runtime';
 import type { Logger } from '@steward/telemetry';
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { MeteringConfig } from '../config.js';
 import { notificationsTotal } from '../metrics.js';
 import { planById } from '../plans/plans.js';
@@ -23,7 +23,6 @@ interface PendingNotification {
 }
 
 const BATCH = 20;
-const MAX_RETRY_DELAY_MS = 60 * 60 * 1000;
 
 /**
  * Sends the 80 % and 100 % e-mails recorded by reservations: at once when one is recorded,
@@ -33,56 +32,32 @@ const MAX_RETRY_DELAY_MS = 60 * 60 * 1000;
 @Injectable()
 export class ThresholdNotifier implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly transport?: Transporter;
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private again = false;
-  private closed = false;
+  private readonly drain = new OutboxDrain(
+    () => this.sendDue(),
+    (error) => this.logger.error({ err: error }, 'sending quota e-mails failed'),
+  );
 
   constructor(
     private readonly db: DataSource,
     @Inject(CONFIG) private readonly config: MeteringConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
-    if (config.SMTP_URL) {
-      this.transport = nodemailer.createTransport({
-        url: config.SMTP_URL,
-        connectionTimeout: 10_000,
-        greetingTimeout: 10_000,
-        socketTimeout: 20_000,
-      });
-    }
+    this.transport = smtpTransport(config.SMTP_URL);
   }
 
   onApplicationBootstrap(): void {
     if (!this.transport) this.logger.warn('SMTP_URL is not set: quota e-mails (80 % and 100 %) are skipped');
-    this.timer = setInterval(() => this.kick(), this.config.METERING_SWEEP_INTERVAL_MS);
-    this.timer.unref();
+    this.drain.sweepEvery(this.config.METERING_SWEEP_INTERVAL_MS);
   }
 
   async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    this.closed = true;
-    this.again = false;
-    await this.running;
+    await this.drain.stop();
     this.transport?.close();
   }
 
   /** Sends what is due now; calls while a run is going schedule one more run. */
   kick(): void {
-    if (this.closed) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.sendDue()
-      .catch((error: unknown) => this.logger.error({ err: error }, 'sending quota e-mails failed'))
-      .finally(() => {
-        this.running = undefined;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        }
-      });
+    this.drain.kick();
   }
 
   private async sendDue(): Promise<void> {
@@ -133,10 +108,7 @@ export class ThresholdNotifier implements OnApplicationBootstrap, OnModuleDestro
             'quota e-mail sent',
           );
         } catch (error) {
-          const delayMs = Math.min(
-            MAX_RETRY_DELAY_MS,
-            this.config.METERING_EMAIL_RETRY_MS * 2 ** row.attempts,
-          );
+          const delayMs = retryDelayMs(this.config.METERING_EMAIL_RETRY_MS, row.attempts);
           const message = error instanceof Error ? error.message : String(error);
           await sql(
             `UPDATE threshold_notifications

@@ -7,9 +7,9 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import { Bus } from '@steward/bus';
 import { MeteringRpc } from '@steward/contracts';
 import { DataSource } from '@steward/db';
-import { CONFIG, GuildConfigStore, LOGGER } from '@steward/runtime';
+import { CONFIG, GuildConfigStore, LOGGER, OutboxDrain, retryDelayMs, smtpTransport } from '@steward/runtime';
 import type { Logger } from '@steward/telemetry';
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { TakeoverConfig } from '../config.js';
 import { ConversationStore } from '../conversations/conversation.store.js';
 import { escalationEmails } from '../metrics.js';
@@ -28,15 +28,14 @@ interface PendingEmail {
 }
 
 const BATCH = 20;
-const MAX_RETRY_DELAY_MS = 60 * 60 * 1000;
 
 @Injectable()
 export class EscalationMailer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly transport?: Transporter;
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private again = false;
-  private closed = false;
+  private readonly drain = new OutboxDrain(
+    () => this.sendDue(),
+    (error) => this.logger.error({ err: error }, 'sending escalation e-mails failed'),
+  );
 
   constructor(
     private readonly db: DataSource,
@@ -46,48 +45,23 @@ export class EscalationMailer implements OnApplicationBootstrap, OnModuleDestroy
     @Inject(CONFIG) private readonly config: TakeoverConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
-    if (config.SMTP_URL) {
-      this.transport = nodemailer.createTransport({
-        url: config.SMTP_URL,
-        connectionTimeout: 10_000,
-        greetingTimeout: 10_000,
-        socketTimeout: 20_000,
-      });
-    }
+    this.transport = smtpTransport(config.SMTP_URL);
   }
 
   onApplicationBootstrap(): void {
     if (!this.transport) this.logger.warn('SMTP_URL is not set: escalation e-mails are skipped');
     // The retry sweep: a fraction of the first retry delay, at least every 10 s.
-    const every = Math.max(20, Math.min(10_000, this.config.TAKEOVER_EMAIL_RETRY_MS / 2));
-    this.timer = setInterval(() => this.kick(), every);
-    this.timer.unref();
+    this.drain.sweepEvery(Math.max(20, Math.min(10_000, this.config.TAKEOVER_EMAIL_RETRY_MS / 2)));
   }
 
   async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    this.closed = true;
-    this.again = false;
-    await this.running;
+    await this.drain.stop();
     this.transport?.close();
   }
 
   /** Sends what is due now; calls while a run is going schedule one more run. */
   kick(): void {
-    if (this.closed) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.sendDue()
-      .catch((error: unknown) => this.logger.error({ err: error }, 'sending escalation e-mails failed'))
-      .finally(() => {
-        this.running = undefined;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        }
-      });
+    this.drain.kick();
   }
 
   private async sendDue(): Promise<void> {
@@ -134,10 +108,7 @@ export class EscalationMailer implements OnApplicationBootstrap, OnModuleDestroy
             'escalation e-mail sent',
           );
         } catch (error) {
-          const delayMs = Math.min(
-            MAX_RETRY_DELAY_MS,
-            this.config.TAKEOVER_EMAIL_RETRY_MS * 2 ** row.attempts,
-          );
+          const delayMs = retryDelayMs(this.config.TAKEOVER_EMAIL_RETRY_MS, row.attempts);
           const message = error instanceof Error ? error.message : String(error);
           await sql(
             `UPDATE escalation_emails
