@@ -3,6 +3,7 @@ import type { ServiceDefinition } from '@steward/runtime';
 import { AppModule } from './app.module.js';
 import { adminApiEnv, type AdminApiConfig } from './config.js';
 import { database } from './database.js';
+import { registerMultipartUploads } from './knowledge/multipart-upload.js';
 import { setUpOpenApi } from './openapi/openapi.setup.js';
 
 /** Tenants, users, API keys and the REST API of the dashboard (`/api/v1`, docs at `/api/docs`). */
@@ -14,5 +15,8 @@ export const adminApiService: ServiceDefinition<AdminApiConfig> = {
   streams: [Streams.facts],
   database,
   httpPort: (config) => config.ADMIN_PORT,
-  configureHttp: (app) => setUpOpenApi(app),
+  configureHttp: async (app, config) => {
+    await registerMultipartUploads(app, config);
+    setUpOpenApi(app);
+  },
 };

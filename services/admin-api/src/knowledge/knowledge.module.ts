@@ -2,11 +2,10 @@ import { Module } from '@nestjs/common';
 import { RpcModule } from '../rpc/rpc.module.js';
 import { KnowledgeImports } from './knowledge-imports.js';
 import { KnowledgeController, KnowledgeInsightsController } from './knowledge.controller.js';
-import { MultipartUploads } from './multipart-upload.js';
 
 @Module({
   imports: [RpcModule],
   controllers: [KnowledgeController, KnowledgeInsightsController],
-  providers: [KnowledgeImports, MultipartUploads],
+  providers: [KnowledgeImports],
 })
 export class KnowledgeModule {}

@@ -1,8 +1,7 @@
-import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
+import { HttpStatus } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import multipart from '@fastify/multipart';
-import { CONFIG } from '@steward/runtime';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { AdminApiConfig } from '../config.js';
 import { ApiError } from '../http/api-error.js';
 
@@ -15,19 +14,14 @@ export interface UploadedDocument {
 }
 
 /**
- * Registers @fastify/multipart on the admin API's Fastify instance, limited to one file. It is
- * registered as the application is built, before Nest initialises the adapter and adds routes.
+ * Registers @fastify/multipart on the admin API's Fastify instance, limited to one file. It runs
+ * while the application is configured, before Nest initialises the adapter and adds routes.
  */
-@Injectable()
-export class MultipartUploads {
-  constructor(adapterHost: HttpAdapterHost, @Inject(CONFIG) config: AdminApiConfig) {
-    const fastify = adapterHost.httpAdapter?.getInstance<FastifyInstance>();
-    if (!fastify) return;
-    void fastify.register(multipart, {
-      throwFileSizeLimit: true,
-      limits: { files: 1, fields: 4, parts: 5, fileSize: config.ADMIN_UPLOAD_MAX_BYTES, fieldSize: 1_000 },
-    });
-  }
+export async function registerMultipartUploads(app: NestFastifyApplication, config: AdminApiConfig): Promise<void> {
+  await app.register(multipart, {
+    throwFileSizeLimit: true,
+    limits: { files: 1, fields: 4, parts: 5, fileSize: config.ADMIN_UPLOAD_MAX_BYTES, fieldSize: 1_000 },
+  });
 }
 
 /** Reads the one uploaded file (and the title, when sent before it) with clear errors for every misuse. */
