@@ -244,6 +244,7 @@ describe('production values', () => {
       'DISCORD_BOT_TOKEN',
       'ANTHROPIC_API_KEY',
       'STEWARD_MASTER_KEY',
+      'STEWARD_MASTER_KEY_PREVIOUS',
       'DATABASE_URL',
       'SMTP_URL',
     ]) {

@@ -13,10 +13,16 @@ describe('gateway: applications Discord refuses', () => {
   let bus: Bus;
   const gateways: ApplicationGateway[] = [];
 
-  const start = (token: string, logger: ReturnType<typeof capturingLogger>['logger'], applicationId?: string) =>
+  const start = (
+    token: string,
+    logger: ReturnType<typeof capturingLogger>['logger'],
+    applicationId?: string,
+    tokenSource?: string,
+  ) =>
     ApplicationGateway.start({
       token,
       applicationId,
+      tokenSource,
       apiUrl: sandbox.apiUrl,
       selection: {},
       intents: gatewayIntents(false),
@@ -75,7 +81,11 @@ describe('gateway: applications Discord refuses', () => {
     const { logger } = capturingLogger();
     await expect(start('not-a-valid-token-at-all-000000', logger)).rejects.toThrow(RejectedTokenError);
     await expect(start('not-a-valid-token-at-all-000000', logger)).rejects.toThrow(
-      /Discord rejected the bot token \(401 on GET \/api\/v10\/applications\/@me\): reset the token under Bot in the Discord Developer Portal and update DISCORD_BOT_TOKEN/,
+      /Discord rejected the bot token \(401 on GET \/api\/v10\/applications\/@me\): reset the token under Bot in the Discord Developer Portal and update it in DISCORD_BOT_TOKEN/,
     );
+    // A tenant's own bot is fixed on the dashboard, not in the environment.
+    await expect(
+      start('not-a-valid-token-at-all-000000', logger, '1400000000000000001', 'on the Custom bot page of the dashboard'),
+    ).rejects.toThrow(/of application 1400000000000000001 .*and update it on the Custom bot page of the dashboard$/);
   });
 });

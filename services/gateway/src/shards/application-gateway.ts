@@ -27,6 +27,8 @@ export interface ApplicationGatewayOptions {
   shardCount?: number;
   selection: ShardSelection;
   intents: number;
+  /** Where the operator updates this bot's token, for the message when Discord rejects it. */
+  tokenSource?: string;
   identifyIntervalMs: number;
   backlogLimit: number;
   sessionFlushMs: number;
@@ -74,6 +76,7 @@ export class ApplicationGateway {
     private readonly board: ShardStatusBoard,
     private readonly logger: Logger,
     sessionFlushMs: number,
+    private readonly tokenSource: string,
   ) {
     for (const shardId of shardIds) this.setStatus(shardId, ShardStatus.Disconnected);
     this.listen();
@@ -140,6 +143,7 @@ export class ApplicationGateway {
         board,
         logger,
         options.sessionFlushMs,
+        options.tokenSource ?? 'in DISCORD_BOT_TOKEN',
       );
       logger.info(
         { shardCount, shards: describeShards(shardIds), maxConcurrency, resumable },
@@ -154,7 +158,7 @@ export class ApplicationGateway {
         throw new RejectedTokenError(
           `Discord rejected the bot token${options.applicationId ? ` of application ${options.applicationId}` : ''} ` +
             `(401 on ${error.method} ${new URL(error.url).pathname}): reset the token under Bot in the Discord Developer Portal ` +
-            'and update DISCORD_BOT_TOKEN',
+            `and update it ${options.tokenSource ?? 'in DISCORD_BOT_TOKEN'}`,
         );
       }
       throw error;
@@ -266,7 +270,7 @@ export class ApplicationGateway {
           `enable "Message Content Intent" under Privileged Gateway Intents in the Discord Developer Portal (${portal}), then restart the gateway`
         : code === GatewayCloseCodes.AuthenticationFailed
           ? `Discord rejected the bot token of application ${this.applicationId} with close code 4004 (authentication failed): ` +
-            `reset the token in the Discord Developer Portal (${portal}) and update DISCORD_BOT_TOKEN, then restart the gateway`
+            `reset the token in the Discord Developer Portal (${portal}) and update it ${this.tokenSource}, then restart the gateway`
           : `Discord closed the gateway connection of application ${this.applicationId} with close code ${code} (${GatewayCloseCodes[code] ?? 'unknown'}), ` +
             'which cannot be fixed by reconnecting; check the shard configuration (GATEWAY_SHARD_COUNT, GATEWAY_SHARDS)';
     this.logger.error({ closeCode: code }, `${explanation}; not retrying this application`);

@@ -85,6 +85,7 @@ export class GatewaySupervisor implements OnApplicationBootstrap, BeforeApplicat
         hostname: this.config.HOSTNAME,
       },
       intents: gatewayIntents(this.config.GATEWAY_DIRECT_MESSAGES),
+      tokenSource: credentials.tenant ? 'on the Custom bot page of the dashboard' : 'in DISCORD_BOT_TOKEN',
       identifyIntervalMs: this.config.GATEWAY_IDENTIFY_INTERVAL_MS,
       backlogLimit: this.config.GATEWAY_BACKLOG_LIMIT,
       sessionFlushMs: this.config.GATEWAY_SESSION_FLUSH_MS,
