@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { Bus, type KV } from '@steward/bus';
 import { AnswerOrigin, AnswerRequestedSchema, Buckets, encode, Subjects, takeoverHolds, takeoverKey } from '@steward/contracts';
 import { GuildConfigStore, LOGGER } from '@steward/runtime';
@@ -103,6 +104,10 @@ export class InteractionHandler {
       return takeoverHolds(value);
     } catch (error) {
       this.takeovers = undefined;
+      if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound) {
+        // No router or takeover service has created the bucket yet: nobody can have taken over.
+        return false;
+      }
       this.logger.warn({ err: error, conversationId }, 'could not check for a takeover; answering /ask');
       return false;
     }
