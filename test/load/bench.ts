@@ -16,12 +16,15 @@ import { renderPerformanceReport, reportBlocks, type BenchResult } from './src/p
 
 const { values } = parseArgs({ options: { short: { type: 'boolean', default: false }, only: { type: 'string' } }, strict: true });
 
-/** Flags for a quick run on a shared machine; the benchmarks' own defaults are the full run. */
+/**
+ * Flags for a quick run: the services' target rates for a few seconds (the answer path at the
+ * rate this machine can follow); the benchmarks' own defaults are the full run.
+ */
 const SHORT_FLAGS: Record<string, string[]> = {
   'answer-path': ['--rate', '100', '--seconds', '10'],
-  interactions: ['--rate', '200', '--seconds', '10'],
-  metering: ['--rate', '300', '--seconds', '10'],
-  moderation: ['--rate', '200', '--seconds', '10'],
+  interactions: ['--rate', '500', '--seconds', '10'],
+  metering: ['--rate', '1000', '--seconds', '10'],
+  moderation: ['--rate', '500', '--seconds', '10'],
   gateway: ['--dispatches', '5000', '--guilds', '10000'],
   baseline: ['--seconds', '10', '--stepSeconds', '4', '--maxRate', '800'],
 };
