@@ -106,7 +106,7 @@ export async function startService<C extends StewardEnv>(
       new FastifyAdapter({
         bodyLimit: definition.bodyLimit ?? 1024 * 1024,
         trustProxy: true,
-        ignoreTrailingSlash: true,
+        routerOptions: { ignoreTrailingSlash: true },
         frameworkErrors: frameworkErrorReply,
       }),
       { logger: nestLogger, rawBody: definition.rawBody ?? false, abortOnError: false },
