@@ -18,7 +18,7 @@ import { meteringService } from '../../metering/src/service.js';
 import type { TakeoverConfig } from '../../takeover/src/config.js';
 import { takeoverService } from '../../takeover/src/service.js';
 import { AccountsService } from '../src/accounts/accounts.service.js';
-import { call, startAdminApi, type AdminApi } from './support.js';
+import { call, inProcessServiceEnv, startAdminApi, type AdminApi } from './support.js';
 
 const APP = '132000000000000001';
 const GUILD_A = '242000000000000001';
@@ -140,13 +140,7 @@ describe('conversations and live API', () => {
   beforeAll(async () => {
     await resetJetStream();
     database = await createTestDatabase();
-    const env = {
-      NATS_URL: process.env.NATS_URL,
-      DATABASE_URL: database.url,
-      STEWARD_MIGRATE_ON_START: '1',
-      LOG_LEVEL: 'silent',
-      OPS_PORT: '0',
-    };
+    const env = inProcessServiceEnv(database.url);
     metering = await startService(meteringService, env);
     takeover = await startService(takeoverService, { ...env, TAKEOVER_WINDOW_MS: '60000' });
     api = await startAdminApi(database.url);

@@ -14,7 +14,7 @@ import { gatewayService } from '../../gateway/src/service.js';
 import { routerService } from '../../router/src/service.js';
 import { GuildConfigPublisher } from '../src/guilds/guild-config.publisher.js';
 import { Browser } from './browser.js';
-import { startAdminApi, type AdminApi } from './support.js';
+import { inProcessServiceEnv, startAdminApi, type AdminApi } from './support.js';
 
 const PUBLIC_URL = 'http://dashboard.example';
 
@@ -60,11 +60,7 @@ describe('install flow and guild settings', () => {
     guild = discord.createGuild({ name: 'Acme Community' });
     bus = await Bus.connect({ servers: process.env.NATS_URL!, name: 'install-test' });
     env = {
-      NATS_URL: process.env.NATS_URL!,
-      DATABASE_URL: database.url,
-      STEWARD_MIGRATE_ON_START: '1',
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-      OPS_PORT: '0',
+      ...inProcessServiceEnv(database.url),
       DISCORD_API_URL: discord.apiUrl,
       DISCORD_APPLICATION_ID: app.id,
       DISCORD_BOT_TOKEN: app.token,

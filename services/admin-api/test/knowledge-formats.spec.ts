@@ -20,7 +20,7 @@ import { answerService } from '../../answer/src/service.js';
 import { meteringService } from '../../metering/src/service.js';
 import { AccountsService } from '../src/accounts/accounts.service.js';
 import { tinyPdf } from './pdf-fixture.js';
-import { call, startAdminApi, type AdminApi } from './support.js';
+import { call, inProcessServiceEnv, startAdminApi, type AdminApi } from './support.js';
 
 const MARKDOWN = `# Refunds
 
@@ -55,13 +55,7 @@ describe('knowledge formats', () => {
   beforeAll(async () => {
     await resetJetStream();
     database = await createTestDatabase();
-    const env = {
-      NATS_URL: process.env.NATS_URL,
-      DATABASE_URL: database.url,
-      STEWARD_MIGRATE_ON_START: '1',
-      LOG_LEVEL: 'silent',
-      OPS_PORT: '0',
-    };
+    const env = inProcessServiceEnv(database.url);
     metering = (await startService(meteringService, env)) as RunningService<unknown>;
     answer = (await startService(answerService, env)) as RunningService<unknown>;
     api = await startAdminApi(database.url);

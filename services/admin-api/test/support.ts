@@ -4,19 +4,25 @@ import { adminApiService } from '../src/service.js';
 
 export type AdminApi = RunningService<AdminApiConfig>;
 
-/** Starts admin-api in-process on an ephemeral port against the given database. */
-export function startAdminApi(databaseUrl: string, env: Record<string, string> = {}): Promise<AdminApi> {
-  // The runtime reads the listen address from the process environment only.
-  process.env.HTTP_HOST = '127.0.0.1';
-  return startService(adminApiService, {
-    NATS_URL: process.env.NATS_URL,
+/**
+ * The environment of a service started in-process next to admin-api: the shared NATS, the test
+ * database (each service keeps to its own schema, migrated at start), quiet logs, any ops port.
+ */
+export function inProcessServiceEnv(databaseUrl: string): Record<string, string> {
+  return {
+    NATS_URL: process.env.NATS_URL!,
     DATABASE_URL: databaseUrl,
     STEWARD_MIGRATE_ON_START: '1',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     OPS_PORT: '0',
-    ADMIN_PORT: '0',
-    ...env,
-  });
+  };
+}
+
+/** Starts admin-api in-process on an ephemeral port against the given database. */
+export function startAdminApi(databaseUrl: string, env: Record<string, string> = {}): Promise<AdminApi> {
+  // The runtime reads the listen address from the process environment only.
+  process.env.HTTP_HOST = '127.0.0.1';
+  return startService(adminApiService, { ...inProcessServiceEnv(databaseUrl), ADMIN_PORT: '0', ...env });
 }
 
 export interface CallOptions {

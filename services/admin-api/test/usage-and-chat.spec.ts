@@ -7,7 +7,7 @@ import { answerService } from '../../answer/src/service.js';
 import type { MeteringConfig } from '../../metering/src/config.js';
 import { meteringService } from '../../metering/src/service.js';
 import { AccountsService } from '../src/accounts/accounts.service.js';
-import { call, startAdminApi, type AdminApi } from './support.js';
+import { call, inProcessServiceEnv, startAdminApi, type AdminApi } from './support.js';
 
 const PASSWORDS = `# Resetting your password
 Open Settings, then Security, and choose Forgot password. We email you a reset link that is valid for 30 minutes.
@@ -27,13 +27,7 @@ describe('usage, plan and chat API', () => {
   let bus: Bus;
   let acme: { id: string; key: string };
   let globex: { id: string; key: string };
-  const env = () => ({
-    NATS_URL: process.env.NATS_URL!,
-    DATABASE_URL: database.url,
-    STEWARD_MIGRATE_ON_START: '1',
-    LOG_LEVEL: 'silent',
-    OPS_PORT: '0',
-  });
+  const env = () => inProcessServiceEnv(database.url);
 
   async function tenant(name: string, plan: Exclude<PlanId, 'free'>) {
     const accounts = api.app.get(AccountsService);

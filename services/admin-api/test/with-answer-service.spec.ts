@@ -3,7 +3,7 @@ import { createTestDatabase, resetJetStream, waitFor, type TestDatabase } from '
 import type { AnswerConfig } from '../../answer/src/config.js';
 import { answerService } from '../../answer/src/service.js';
 import { AccountsService } from '../src/accounts/accounts.service.js';
-import { call, startAdminApi, type AdminApi } from './support.js';
+import { call, inProcessServiceEnv, startAdminApi, type AdminApi } from './support.js';
 
 /** Knowledge added through the API is stored and indexed by the real answer service. */
 describe('knowledge API with the answer service', () => {
@@ -15,14 +15,7 @@ describe('knowledge API with the answer service', () => {
   beforeAll(async () => {
     await resetJetStream();
     database = await createTestDatabase();
-    // Both services share the test database; each keeps to its own schema.
-    const env = {
-      NATS_URL: process.env.NATS_URL,
-      DATABASE_URL: database.url,
-      STEWARD_MIGRATE_ON_START: '1',
-      LOG_LEVEL: 'silent',
-      OPS_PORT: '0',
-    };
+    const env = inProcessServiceEnv(database.url);
     answer = await startService(answerService, env);
     api = await startAdminApi(database.url);
     const accounts = api.app.get(AccountsService);
