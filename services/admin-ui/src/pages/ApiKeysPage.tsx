@@ -1,4 +1,4 @@
-import { Alert, Badge, Button, Card, Code, CopyButton, Group, Stack, Table, TextInput, Title } from '@mantine/core';
+import { Alert, Badge, Button, Code, CopyButton, Group, Stack, Table, TextInput } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -6,6 +6,7 @@ import { get, post, remove } from '../api/client';
 import type { ApiKey } from '../api/types';
 import { useFormat } from '../format';
 import { PageHeader } from '../components/PageHeader';
+import { Section } from '../components/Section';
 import { EmptyState, QueryState, RequestError } from '../components/QueryState';
 
 export default function ApiKeysPage() {
@@ -32,10 +33,7 @@ export default function ApiKeysPage() {
     <>
       <PageHeader title={t('apiKeys.title')} description={t('apiKeys.description')} />
       <Stack>
-        <Card withBorder component="section" aria-labelledby="new-key">
-          <Title order={2} size="h4" id="new-key" mb="sm">
-            {t('apiKeys.create')}
-          </Title>
+        <Section id="new-key" title={t('apiKeys.create')}>
           <form onSubmit={submit}>
             <Group align="flex-end">
               <TextInput style={{ flex: 1 }} label={t('apiKeys.name')} description={t('apiKeys.nameHelp')} value={name} onChange={(e) => setName(e.currentTarget.value)} required />
@@ -60,7 +58,7 @@ export default function ApiKeysPage() {
               </Group>
             </Alert>
           )}
-        </Card>
+        </Section>
         <QueryState query={keys}>
           {({ keys: list }) =>
             list.length === 0 ? (

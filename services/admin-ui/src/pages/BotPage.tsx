@@ -1,10 +1,11 @@
-import { Alert, Badge, Button, Card, Code, CopyButton, Group, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Badge, Button, Card, Code, CopyButton, Group, PasswordInput, Stack, Text, TextInput } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { get, put, remove } from '../api/client';
 import type { BotConfig } from '../api/types';
 import { PageHeader } from '../components/PageHeader';
+import { Section } from '../components/Section';
 import { QueryState, RequestError } from '../components/QueryState';
 
 const SNOWFLAKE = /^\d{17,20}$/;
@@ -77,10 +78,7 @@ export default function BotPage() {
                 </Button>
               )}
             </Card>
-            <Card withBorder component="section" aria-labelledby="custom-bot">
-              <Title order={2} size="h4" id="custom-bot" mb="sm">
-                {t('bot.connectTitle')}
-              </Title>
+            <Section id="custom-bot" title={t('bot.connectTitle')}>
               <form onSubmit={submit} noValidate>
                 <Stack>
                   <TextInput label={t('bot.applicationId')} description={t('bot.applicationIdHelp')} inputMode="numeric" {...field('applicationId')} />
@@ -99,7 +97,7 @@ export default function BotPage() {
                   </Group>
                 </Stack>
               </form>
-            </Card>
+            </Section>
           </Stack>
         )}
       </QueryState>

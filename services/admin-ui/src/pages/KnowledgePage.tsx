@@ -6,6 +6,7 @@ import { get, post, remove, uploadFile } from '../api/client';
 import type { KnowledgeDocument, Passage, UnansweredQuestion } from '../api/types';
 import { useFormat } from '../format';
 import { PageHeader } from '../components/PageHeader';
+import { Section } from '../components/Section';
 import { EmptyState, QueryState, RequestError } from '../components/QueryState';
 
 const ACCEPTED = '.md,.txt,.html,.htm,.pdf';
@@ -62,10 +63,7 @@ function AddKnowledge() {
   };
 
   return (
-    <Card withBorder component="section" aria-labelledby="add-knowledge">
-      <Title order={2} size="h4" id="add-knowledge" mb="sm">
-        {t('knowledge.add')}
-      </Title>
+    <Section id="add-knowledge" title={t('knowledge.add')}>
       <Stack>
         <FileInput
           multiple
@@ -98,7 +96,7 @@ function AddKnowledge() {
         </form>
         {importUrl.isError && <RequestError error={importUrl.error} />}
       </Stack>
-    </Card>
+    </Section>
   );
 }
 
@@ -119,10 +117,7 @@ function DocumentList() {
   });
 
   return (
-    <Card withBorder component="section" aria-labelledby="documents">
-      <Title order={2} size="h4" id="documents" mb="sm">
-        {t('knowledge.documents')}
-      </Title>
+    <Section id="documents" title={t('knowledge.documents')}>
       <QueryState query={documents}>
         {({ documents: list }) =>
           list.length === 0 ? (
@@ -167,7 +162,7 @@ function DocumentList() {
           )
         }
       </QueryState>
-    </Card>
+    </Section>
   );
 }
 

@@ -1,10 +1,11 @@
-import { Alert, Card, Group, MultiSelect, NumberInput, SimpleGrid, Stack, Switch, Textarea, Title } from '@mantine/core';
+import { Alert, Card, Group, MultiSelect, NumberInput, SimpleGrid, Stack, Switch, Textarea } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { useParams } from 'react-router';
 import { useGuild } from '../api/queries';
 import { MODERATION_ACTIONS, type GuildSettings } from '../api/types';
 import { useSettingsDraft } from '../api/useSettingsDraft';
 import { PageHeader } from '../components/PageHeader';
+import { Section } from '../components/Section';
 import { QueryState } from '../components/QueryState';
 import { SaveBar } from '../components/SaveBar';
 
@@ -32,10 +33,7 @@ export default function ModerationPage() {
               <Card withBorder>
                 <Switch size="md" checked={moderation.enabled} onChange={(e) => change({ enabled: e.currentTarget.checked })} label={t('moderation.enabled')} description={t('moderation.enabledHelp')} />
               </Card>
-              <Card withBorder component="section" aria-labelledby="rules">
-                <Title order={2} size="h4" id="rules" mb="sm">
-                  {t('moderation.rules')}
-                </Title>
+              <Section id="rules" title={t('moderation.rules')}>
                 <Textarea
                   label={t('moderation.rulesLabel')}
                   description={t('moderation.rulesHelp')}
@@ -45,11 +43,8 @@ export default function ModerationPage() {
                   value={moderation.rules}
                   onChange={(e) => change({ rules: e.currentTarget.value })}
                 />
-              </Card>
-              <Card withBorder component="section" aria-labelledby="actions">
-                <Title order={2} size="h4" id="actions" mb="sm">
-                  {t('moderation.actions')}
-                </Title>
+              </Section>
+              <Section id="actions" title={t('moderation.actions')}>
                 <Alert color="blue" mb="md" title={t('moderation.adviceTitle')}>
                   {t('moderation.advice')}
                 </Alert>
@@ -72,20 +67,14 @@ export default function ModerationPage() {
                     {t('moderation.destructiveWarning')}
                   </Alert>
                 )}
-              </Card>
-              <Card withBorder component="section" aria-labelledby="exemptions">
-                <Title order={2} size="h4" id="exemptions" mb="sm">
-                  {t('moderation.exemptions')}
-                </Title>
+              </Section>
+              <Section id="exemptions" title={t('moderation.exemptions')}>
                 <SimpleGrid cols={{ base: 1, sm: 2 }}>
                   <MultiSelect label={t('moderation.exemptRoles')} data={roles} value={moderation.exemptRoleIds} onChange={(exemptRoleIds) => change({ exemptRoleIds })} searchable nothingFoundMessage={t('common.nothingFound')} />
                   <MultiSelect label={t('moderation.exemptChannels')} data={channels} value={moderation.exemptChannelIds} onChange={(exemptChannelIds) => change({ exemptChannelIds })} searchable nothingFoundMessage={t('common.nothingFound')} />
                 </SimpleGrid>
-              </Card>
-              <Card withBorder component="section" aria-labelledby="safety">
-                <Title order={2} size="h4" id="safety" mb="sm">
-                  {t('moderation.safety')}
-                </Title>
+              </Section>
+              <Section id="safety" title={t('moderation.safety')}>
                 <Switch checked={moderation.shadowMode} onChange={(e) => change({ shadowMode: e.currentTarget.checked })} label={t('moderation.shadowMode')} description={t('moderation.shadowModeHelp')} />
                 <Group mt="md" grow align="flex-start">
                   <NumberInput
@@ -104,7 +93,7 @@ export default function ModerationPage() {
                     onChange={(value) => change({ breaker: { ...moderation.breaker, windowMinutes: Number(value) || 1 } })}
                   />
                 </Group>
-              </Card>
+              </Section>
               <SaveBar save={save} dirty={dirty} onSave={() => save.mutate(draft)} />
             </Stack>
           );

@@ -5,6 +5,7 @@ import { useGuild } from '../api/queries';
 import type { ChannelMode, ResponseMode } from '../api/types';
 import { useSettingsDraft } from '../api/useSettingsDraft';
 import { PageHeader } from '../components/PageHeader';
+import { Section } from '../components/Section';
 import { QueryState } from '../components/QueryState';
 import { SaveBar } from '../components/SaveBar';
 
@@ -29,10 +30,7 @@ export default function SetupPage() {
         {() =>
           draft && (
             <Stack>
-              <Card withBorder component="section" aria-labelledby="response-mode">
-                <Title order={2} size="h4" id="response-mode" mb="sm">
-                  {t('setup.responseMode')}
-                </Title>
+              <Section id="response-mode" title={t('setup.responseMode')}>
                 <Radio.Group value={draft.responseMode} onChange={(mode) => update({ responseMode: mode as ResponseMode })} aria-labelledby="response-mode">
                   <Stack gap="sm">
                     {RESPONSE_MODES.map((mode) => (
@@ -49,7 +47,7 @@ export default function SetupPage() {
                   </Stack>
                 </Radio.Group>
                 <Switch mt="md" checked={draft.replyInThread} onChange={(e) => update({ replyInThread: e.currentTarget.checked })} label={t('setup.replyInThread')} description={t('setup.replyInThreadHelp')} />
-              </Card>
+              </Section>
 
               <Card withBorder component="section" aria-labelledby="channel-overrides">
                 <Title order={2} size="h4" id="channel-overrides">
@@ -97,10 +95,7 @@ export default function SetupPage() {
                 )}
               </Card>
 
-              <Card withBorder component="section" aria-labelledby="staff">
-                <Title order={2} size="h4" id="staff" mb="sm">
-                  {t('setup.staff')}
-                </Title>
+              <Section id="staff" title={t('setup.staff')}>
                 <MultiSelect
                   label={t('setup.staffRoles')}
                   description={t('setup.staffRolesHelp')}
@@ -117,7 +112,7 @@ export default function SetupPage() {
                   value={draft.notificationEmails}
                   onChange={(notificationEmails) => update({ notificationEmails })}
                 />
-              </Card>
+              </Section>
               <SaveBar save={save} dirty={dirty} onSave={() => save.mutate(draft)} />
             </Stack>
           )

@@ -1,10 +1,11 @@
-import { Alert, Badge, Button, Card, Group, PasswordInput, Stack, Table, TextInput, Title } from '@mantine/core';
+import { Alert, Badge, Button, Group, PasswordInput, Stack, Table, TextInput } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { get, post } from '../api/client';
 import type { TeamMember } from '../api/types';
 import { PageHeader } from '../components/PageHeader';
+import { Section } from '../components/Section';
 import { EmptyState, QueryState, RequestError } from '../components/QueryState';
 
 export default function TeamPage() {
@@ -28,10 +29,7 @@ export default function TeamPage() {
     <>
       <PageHeader title={t('team.title')} description={t('team.description')} />
       <Stack>
-        <Card withBorder component="section" aria-labelledby="invite">
-          <Title order={2} size="h4" id="invite" mb="sm">
-            {t('team.invite')}
-          </Title>
+        <Section id="invite" title={t('team.invite')}>
           <form onSubmit={submit}>
             <Group align="flex-end">
               <TextInput style={{ flex: 1 }} type="email" label={t('auth.email')} value={form.email} onChange={(e) => setForm({ ...form, email: e.currentTarget.value })} required />
@@ -47,7 +45,7 @@ export default function TeamPage() {
               {t('team.invited')}
             </Alert>
           )}
-        </Card>
+        </Section>
         <QueryState query={team}>
           {({ members }) =>
             members.length === 0 ? (

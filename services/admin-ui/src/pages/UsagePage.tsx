@@ -7,6 +7,7 @@ import { usePlan } from '../api/queries';
 import { USAGE_KINDS, type Usage, type UsageKind } from '../api/types';
 import { useFormat } from '../format';
 import { PageHeader } from '../components/PageHeader';
+import { Section } from '../components/Section';
 import { QueryState } from '../components/QueryState';
 
 const KIND_COLORS: Record<UsageKind, string> = { answer: '#4c6ef5', moderation: '#f76707', proactive: '#12b886', api: '#7950f2' };
@@ -104,10 +105,7 @@ export default function UsagePage() {
                 </div>
               </Card>
               {plan.data && (
-                <Card withBorder component="section" aria-labelledby="plan">
-                  <Title order={2} size="h4" id="plan" mb="sm">
-                    {t('usage.planTitle', { plan: t(`plans.${plan.data.plan}`, { defaultValue: plan.data.plan }) })}
-                  </Title>
+                <Section id="plan" title={t('usage.planTitle', { plan: t(`plans.${plan.data.plan}`, { defaultValue: plan.data.plan }) })}>
                   <Group gap="xs">
                     {PLAN_FEATURES.map((feature) => (
                       <Badge key={feature} color={plan.data.features[feature] ? 'green' : 'gray'} variant={plan.data.features[feature] ? 'filled' : 'outline'}>
@@ -118,7 +116,7 @@ export default function UsagePage() {
                   <Text size="sm" c="dimmed" mt="sm">
                     {t('usage.plansSummary', { starter: format.number(2500), standard: format.number(15000), pro: format.number(50000) })}
                   </Text>
-                </Card>
+                </Section>
               )}
             </Stack>
           );
