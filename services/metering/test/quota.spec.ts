@@ -99,6 +99,33 @@ describe('reservations', () => {
     });
   });
 
+  it('answers each reservation of one busy moment as if it were alone, whatever its tenant', async () => {
+    await call('subscriptionSet', { tenantId: 'mixed-last-two', plan: 'starter' });
+    await presetUsage(service.dataSource!, 'mixed-last-two', 2_498);
+    await call('subscriptionSet', { tenantId: 'mixed-free', plan: 'free' });
+    await call('subscriptionSet', { tenantId: 'mixed-roomy', plan: 'standard' });
+    const known = await answer('mixed-roomy', 'already-counted');
+
+    // Sent together, so the service takes them in the same batches.
+    const [lastTwo, free, unknownTenant, roomy, again] = await Promise.all([
+      Promise.all(Array.from({ length: 5 }, (_, n) => answer('mixed-last-two', `last-${n}`))),
+      answer('mixed-free', 'free-1'),
+      answer('mixed-nobody', 'nobody-1'),
+      Promise.all(Array.from({ length: 3 }, (_, n) => answer('mixed-roomy', `roomy-${n}`))),
+      Promise.all(Array.from({ length: 3 }, () => answer('mixed-roomy', 'already-counted'))),
+    ]);
+
+    expect(lastTwo.filter((reply) => reply.granted).map((reply) => reply.remaining).sort()).toEqual([0, 1]);
+    expect(lastTwo.filter((reply) => !reply.granted)).toHaveLength(3);
+    expect(free).toEqual({ granted: false, remaining: 0, reason: 'plan_excludes_discord' });
+    expect(unknownTenant).toEqual({ granted: false, remaining: 0, reason: 'no_subscription' });
+    expect(roomy.map((reply) => reply.remaining).sort()).toEqual([14_996, 14_997, 14_998]);
+    expect(again).toEqual([known, known, known]);
+    expect(await ledger('mixed-last-two')).toEqual({ granted: 2, denied: 3, released: 0 });
+    expect(await ledger('mixed-roomy')).toEqual({ granted: 4, denied: 0, released: 0 });
+    expect((await call('usage', { tenantId: 'mixed-roomy' })).used).toBe(4);
+  });
+
   it('gives a released message back once; releasing twice, a refused or an unknown operation does nothing', async () => {
     await call('subscriptionSet', { tenantId: 'giveback', plan: 'starter' });
     await answer('giveback', 'kept');

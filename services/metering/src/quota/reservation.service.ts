@@ -7,7 +7,8 @@ import type { z } from 'zod';
 import { CLOCK, type Clock } from '../clock.js';
 import { FactOutbox } from '../facts/fact-outbox.js';
 import { USAGE_OUTBOX_COLUMNS, type UsageOutboxRow } from '../facts/usage-fact.js';
-import { INSERT_RESERVATION, REGRANT_RESERVATION } from './reserve-statement.js';
+import { GroupCommit } from './group-commit.js';
+import { REGRANT_RESERVATION, RESERVE_BATCH } from './reserve-statement.js';
 import { rejectionsTotal, releasesTotal, reservesTotal, reserveDuration } from '../metrics.js';
 import { ThresholdNotifier } from '../notifications/threshold-notifier.js';
 import { THRESHOLDS, thresholdCounts, type Threshold } from '../notifications/thresholds.js';
@@ -23,25 +24,62 @@ export type ReleaseReply = MeteringReply<'release'>;
 
 type ReserveOutcome = 'granted' | 'denied' | 'replayed';
 
-interface StatementResult {
+interface Settled {
+  outcome: ReserveOutcome;
+  reply: ReserveReply;
+}
+
+/** A request with what the tenant's subscription says about it at the time it arrived. */
+interface Reservation {
+  request: ReserveRequest;
+  at: Date;
+  plan: Plan | undefined;
+  period: BillingPeriod | undefined;
+  refusal: ReserveDenial | null;
+  quota: number;
+}
+
+interface Crossing {
+  threshold: Threshold;
+  used: number;
+}
+
+interface BatchResult {
+  decided: Array<{ ord: number; used: number | null }>;
+  facts: UsageOutboxRow[];
+  crossed: Array<Crossing & { tenant_id: string }>;
+}
+
+interface RegrantResult {
   used: number | null;
   fact: UsageOutboxRow | null;
-  crossed: Array<{ threshold: Threshold; used: number }>;
+  crossed: Crossing[];
 }
 
 const UNIQUE_VIOLATION = '23505';
+const DEADLOCK = '40P01';
+/** Batches of reservations in flight at once; the rest wait and leave together. */
+const MAX_BATCHES_IN_FLIGHT = 4;
+const MAX_BATCH = 256;
+
+const operationKey = (request: ReserveRequest) => `${request.tenantId}\u0000${request.operationId}`;
 
 /**
  * Reserves one message of a tenant's quota per operation id, and gives it back on release.
  *
- * A new operation is reserved by one SQL statement (see reserve-statement.ts): the guarded
- * increment of the tenant's counter for the period, the ledger row, the usage fact and any
- * threshold reached. A repeated operation id makes that statement fail as a whole, and the
- * answer stored with the id is returned instead. Reserve and release lock the ledger row
- * before the counter, so they never deadlock.
+ * New operations are reserved in batches (group commit, see group-commit.ts) by one SQL
+ * statement each (see reserve-statement.ts): the guarded increments of the tenants' counters
+ * for the period, the ledger rows, the usage facts and any threshold reached. An operation id
+ * the ledger already holds is answered as it was the first time. Reserve and release lock the
+ * ledger row before the counter, so they never deadlock.
  */
 @Injectable()
 export class ReservationService {
+  private readonly batches = new GroupCommit<Reservation, Settled>((batch) => this.reserveBatch(batch), {
+    maxInFlight: MAX_BATCHES_IN_FLIGHT,
+    maxBatch: MAX_BATCH,
+  });
+
   constructor(
     private readonly db: DataSource,
     private readonly subscriptions: SubscriptionStore,
@@ -54,7 +92,7 @@ export class ReservationService {
   async reserve(request: ReserveRequest): Promise<ReserveReply> {
     const stopTimer = reserveDuration.startTimer();
     try {
-      const { outcome, reply } = await this.reserveOnce(request);
+      const { outcome, reply } = await this.batches.submit(await this.prepare(request));
       reservesTotal.inc({ outcome, channel: request.channel });
       if (outcome === 'denied' && reply.reason) rejectionsTotal.inc({ reason: reply.reason });
       return reply;
@@ -63,9 +101,7 @@ export class ReservationService {
     }
   }
 
-  private async reserveOnce(
-    request: ReserveRequest,
-  ): Promise<{ outcome: ReserveOutcome; reply: ReserveReply }> {
+  private async prepare(request: ReserveRequest): Promise<Reservation> {
     const at = this.clock.now();
     const subscription = await this.subscriptions.findCached(request.tenantId);
     const plan = subscription ? planById(subscription.plan) : undefined;
@@ -75,45 +111,95 @@ export class ReservationService {
       : request.channel === 'discord' && !plan.features.discord
         ? 'plan_excludes_discord'
         : null;
-    const quota = plan?.monthlyMessages ?? 0;
-    const params = [
-      request.tenantId,
-      request.operationId,
-      request.kind,
-      request.channel,
-      period?.start ?? null,
-      period?.end ?? null,
-      quota,
-      at,
-      refusal,
-      request.guildId ?? null,
-      plan?.id ?? null,
-      [...THRESHOLDS],
-      thresholdCounts(quota),
-    ];
-    const decide = (result: StatementResult): { outcome: ReserveOutcome; reply: ReserveReply } => {
-      this.afterCommit(result, { tenantId: request.tenantId, plan, period });
-      const granted = result.used !== null;
-      const reason: ReserveDenial | null = refusal ?? (granted ? null : 'quota_exceeded');
-      return {
-        outcome: granted ? 'granted' : 'denied',
-        reply: { granted, remaining: granted ? quota - result.used! : 0, reason },
-      };
-    };
+    return { request, at, plan, period, refusal, quota: plan?.monthlyMessages ?? 0 };
+  }
 
-    try {
-      const { rows } = await preparedQuery<StatementResult>(
-        this.db,
-        'metering_reserve',
-        INSERT_RESERVATION,
-        params,
-      );
-      return decide(rows[0]!);
-    } catch (error) {
-      if (postgresCode(error) !== UNIQUE_VIOLATION) throw error;
+  private async reserveBatch(batch: Reservation[]): Promise<Settled[]> {
+    // The same operation id twice in one batch (a redelivery racing the first) is one operation.
+    const distinct = new Map<string, Reservation>();
+    for (const item of batch) {
+      const key = operationKey(item.request);
+      if (!distinct.has(key)) distinct.set(key, item);
     }
-    // The operation id is known: answer as the first time, unless it was released since.
-    const repeated = await transaction<StatementResult | ReserveReply>(this.db, async (sql) => {
+    const items = [...distinct.values()];
+    let settled: Map<Reservation, Settled>;
+    try {
+      settled = await this.recordNew(items);
+    } catch (error) {
+      const code = postgresCode(error);
+      if (code !== UNIQUE_VIOLATION && code !== DEADLOCK) throw error;
+      // Another batch recorded one of these operation ids first: one by one, each counts once.
+      settled = new Map();
+      const alone = await Promise.all(
+        items.map((item) =>
+          this.recordNew([item]).catch((single: unknown) => {
+            if (postgresCode(single) === UNIQUE_VIOLATION) return new Map<Reservation, Settled>();
+            throw single;
+          }),
+        ),
+      );
+      for (const result of alone) for (const [item, outcome] of result) settled.set(item, outcome);
+    }
+    // Operation ids the ledger already held: the answer stored with them.
+    await Promise.all(
+      items
+        .filter((item) => !settled.has(item))
+        .map(async (item) => settled.set(item, await this.replay(item))),
+    );
+    return batch.map((item) => settled.get(distinct.get(operationKey(item.request))!)!);
+  }
+
+  /** Counts and records the operations the ledger does not hold yet, in one statement. */
+  private async recordNew(items: Reservation[]): Promise<Map<Reservation, Settled>> {
+    const column = <T>(pick: (item: Reservation) => T) => items.map(pick);
+    const { rows } = await preparedQuery<BatchResult>(this.db, 'metering_reserve_batch', RESERVE_BATCH, [
+      column((item) => item.request.tenantId),
+      column((item) => item.request.operationId),
+      column((item) => item.request.kind),
+      column((item) => item.request.channel),
+      column((item) => item.request.guildId ?? null),
+      column((item) => item.period?.start ?? null),
+      column((item) => item.period?.end ?? null),
+      column((item) => item.quota),
+      column((item) => item.refusal),
+      column((item) => item.plan?.id ?? null),
+      this.clock.now(),
+      [...THRESHOLDS],
+    ]);
+    const { decided, facts, crossed } = rows[0]!;
+    for (const fact of facts) this.outbox.publishSoon(fact);
+    const settled = new Map<Reservation, Settled>();
+    for (const { ord, used } of decided) {
+      const item = items[ord - 1]!;
+      settled.set(item, this.settle(item, used));
+    }
+    for (const tenantId of new Set(crossed.map((row) => row.tenant_id))) {
+      const item = items.find((candidate) => candidate.request.tenantId === tenantId)!;
+      this.announce(
+        item,
+        crossed.filter((row) => row.tenant_id === tenantId),
+      );
+    }
+    return settled;
+  }
+
+  /** The answer for a counted operation: `used` is the counter its grant reached, null if refused. */
+  private settle(item: Reservation, used: number | null): Settled {
+    const granted = used !== null;
+    return {
+      outcome: granted ? 'granted' : 'denied',
+      reply: {
+        granted,
+        remaining: granted ? item.quota - used : 0,
+        reason: item.refusal ?? (granted ? null : 'quota_exceeded'),
+      },
+    };
+  }
+
+  /** A known operation id: answered as the first time, unless it was released since. */
+  private async replay(item: Reservation): Promise<Settled> {
+    const { request } = item;
+    const result = await transaction<RegrantResult | ReserveReply>(this.db, async (sql) => {
       const { rows: found } = await sql<{ state: string; reason: ReserveDenial | null; remaining: number }>(
         'SELECT state, reason, remaining FROM operations WHERE tenant_id = $1 AND operation_id = $2 FOR UPDATE',
         [request.tenantId, request.operationId],
@@ -130,10 +216,27 @@ export class ReservationService {
         };
       }
       // Released earlier (it never reached the model) and now retried: it counts again, once.
-      const { rows } = await sql<StatementResult>(REGRANT_RESERVATION, params);
+      const { rows } = await sql<RegrantResult>(REGRANT_RESERVATION, [
+        request.tenantId,
+        request.operationId,
+        request.kind,
+        request.channel,
+        item.period?.start ?? null,
+        item.period?.end ?? null,
+        item.quota,
+        item.at,
+        item.refusal,
+        request.guildId ?? null,
+        item.plan?.id ?? null,
+        [...THRESHOLDS],
+        thresholdCounts(item.quota),
+      ]);
       return { commit: true, result: rows[0]! };
     });
-    return 'granted' in repeated ? { outcome: 'replayed', reply: repeated } : decide(repeated);
+    if ('granted' in result) return { outcome: 'replayed', reply: result };
+    if (result.fact) this.outbox.publishSoon(result.fact);
+    this.announce(item, result.crossed);
+    return this.settle(item, result.used);
   }
 
   /** Gives back the message of a granted operation, once; anything else is ignored. */
@@ -175,20 +278,17 @@ export class ReservationService {
       : { released: false, remaining: null };
   }
 
-  /** Publishes the fact, and announces thresholds this reservation was the first to reach. */
-  private afterCommit(
-    result: StatementResult,
-    usage: { tenantId: string; plan: Plan | undefined; period: BillingPeriod | undefined },
-  ): void {
-    if (result.fact) this.outbox.publishSoon(result.fact);
-    if (!result.crossed.length || !usage.plan || !usage.period) return;
-    for (const { threshold, used } of result.crossed) {
+  /** Announces the thresholds a reservation was the first to reach. */
+  private announce(item: Reservation, crossed: Crossing[]): void {
+    const { plan, period } = item;
+    if (!crossed.length || !plan || !period) return;
+    for (const { threshold, used } of crossed) {
       const context = {
-        tenantId: usage.tenantId,
-        plan: usage.plan.id,
+        tenantId: item.request.tenantId,
+        plan: plan.id,
         used,
-        quota: usage.plan.monthlyMessages,
-        period: usage.period,
+        quota: plan.monthlyMessages,
+        period,
       };
       // Logged once per tenant and period: the threshold row is inserted once.
       if (threshold === 100) {

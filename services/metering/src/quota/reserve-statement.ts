@@ -1,83 +1,144 @@
 import { USAGE_OUTBOX_COLUMNS } from '../facts/usage-fact.js';
 
 /**
- * The reservation as one SQL statement, so it is atomic without a client-side transaction
- * and the tenant's counter row stays locked for the shortest time:
+ * New reservations, many at once, as one SQL statement: atomic without a client-side
+ * transaction, and one round trip for a whole batch.
  *
- * - `counted`: +1 on the period's counter, only while `used < quota` (created on first use);
- *   skipped for a refusal and for an operation id the ledger already holds.
- * - `recorded`: the ledger row with the answer. `insert` is a plain INSERT: for a repeated
- *   operation id it fails with a unique violation, which aborts the whole statement (the
- *   increment included), and the caller replays the stored answer. `update` re-grants an
- *   operation that was released, under the caller's row lock.
- * - `fact`: the usage fact in the outbox, for a grant.
- * - `crossed`: the 80 % / 100 % rows reached by the counter (also by a refusal at a lowered
- *   quota); each is inserted once per tenant and period, whatever the concurrency.
+ * - `input`: the batch, one row per operation (`ord` is its position); operation ids are unique
+ *   within a batch.
+ * - `fresh`: the operations the ledger does not hold yet. Two batches racing with the same new
+ *   operation id both count it here, and the ledger's primary key then fails one of them as a
+ *   whole (increments included); the caller replays those operations one by one.
+ * - `counted`: per tenant and period, the counter rises by as many as were asked for, up to the
+ *   quota (created on first use). `last_increment` records how many that was, since an upsert
+ *   in Postgres 15 cannot return the old value; refusals and zero quotas are not counted.
+ * - `decided`: the first `last_increment` operations of each tenant, in batch order, are granted;
+ *   each gets the counter value its grant reached.
+ * - `recorded`, `fact`: the ledger rows with their answers, and a usage fact per grant.
+ * - `crossed`: the 80 % / 100 % rows the counters reached (also when a lowered quota refuses),
+ *   with the count that reached them; each is inserted once per tenant and period, whatever the
+ *   concurrency.
+ *
+ * Counter rows are locked in (tenant, period) order, so concurrent batches never deadlock on them.
+ *
+ * Parameters, one array element per operation: $1 tenant, $2 operation, $3 kind, $4 channel,
+ * $5 guild, $6 period start, $7 period end, $8 quota, $9 refusal (null to count), $10 plan;
+ * then $11 the time, $12 the threshold percentages.
+ */
+export const RESERVE_BATCH = `
+  WITH input AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::date[], $7::date[],
+                         $8::int[], $9::text[], $10::text[])
+      WITH ORDINALITY AS i(tenant_id, operation_id, kind, channel, guild_id, period_start, period_end,
+                           quota, refusal, plan, ord)
+  ), fresh AS (
+    SELECT i.* FROM input i
+    WHERE NOT EXISTS (SELECT FROM operations o WHERE o.tenant_id = i.tenant_id AND o.operation_id = i.operation_id)
+  ), wanted AS (
+    SELECT tenant_id, period_start, min(period_end) AS period_end, min(quota) AS quota, min(plan) AS plan,
+           count(*)::int AS n
+    FROM fresh WHERE refusal IS NULL AND quota > 0
+    GROUP BY tenant_id, period_start
+  ), counted AS (
+    INSERT INTO period_usage AS pu (tenant_id, period_start, period_end, quota, used, last_increment)
+    SELECT tenant_id, period_start, period_end, quota, LEAST(n, quota), LEAST(n, quota)
+    FROM wanted ORDER BY tenant_id, period_start
+    ON CONFLICT (tenant_id, period_start) DO UPDATE SET
+      quota = EXCLUDED.quota,
+      used = GREATEST(pu.used, LEAST(pu.used + EXCLUDED.used, EXCLUDED.quota)),
+      last_increment = GREATEST(pu.used, LEAST(pu.used + EXCLUDED.used, EXCLUDED.quota)) - pu.used
+    RETURNING tenant_id, period_start, used, quota, last_increment
+  ), ranked AS (
+    SELECT ord, row_number() OVER (PARTITION BY tenant_id, period_start ORDER BY ord)::int AS rank
+    FROM fresh WHERE refusal IS NULL AND quota > 0
+  ), decided AS (
+    SELECT f.*, CASE WHEN r.rank <= c.last_increment THEN c.used - c.last_increment + r.rank END AS used
+    FROM fresh f
+    LEFT JOIN ranked r ON r.ord = f.ord
+    LEFT JOIN counted c ON c.tenant_id = f.tenant_id AND c.period_start = f.period_start
+  ), recorded AS (
+    INSERT INTO operations
+      (tenant_id, operation_id, kind, channel, guild_id, state, reason, remaining, period_start, period_end, grants, reserved_at)
+    SELECT tenant_id, operation_id, kind, channel, guild_id,
+           CASE WHEN used IS NULL THEN 'denied' ELSE 'granted' END,
+           CASE WHEN used IS NULL THEN COALESCE(refusal, 'quota_exceeded') END,
+           COALESCE(quota - used, 0), period_start, period_end,
+           CASE WHEN used IS NULL THEN 0 ELSE 1 END, $11::timestamptz
+    FROM decided
+  ), fact AS (
+    INSERT INTO usage_outbox
+      (change, tenant_id, operation_id, grant_no, kind, channel, guild_id, period_start, period_end, used, quota, at)
+    SELECT 'granted', tenant_id, operation_id, 1, kind, channel, guild_id, period_start, period_end, used, quota,
+           $11::timestamptz
+    FROM decided WHERE used IS NOT NULL
+    RETURNING ${USAGE_OUTBOX_COLUMNS}
+  ), crossed AS (
+    INSERT INTO threshold_notifications (tenant_id, period_start, period_end, threshold, plan, used, quota)
+    SELECT c.tenant_id, c.period_start, w.period_end, t.threshold, w.plan,
+           -- the count that reached it: mid-batch, the threshold's own count
+           CASE WHEN c.used - c.last_increment < t.reached_at THEN t.reached_at ELSE c.used END,
+           c.quota
+    FROM counted c
+    JOIN wanted w ON w.tenant_id = c.tenant_id AND w.period_start = c.period_start
+    CROSS JOIN LATERAL (SELECT threshold, ceil(c.quota * threshold / 100.0)::int AS reached_at
+                        FROM unnest($12::int[]) AS threshold) AS t
+    WHERE c.used >= t.reached_at
+    ON CONFLICT (tenant_id, period_start, threshold) DO NOTHING
+    RETURNING tenant_id, threshold, used
+  )
+  SELECT (SELECT COALESCE(json_agg(json_build_object('ord', ord, 'used', used)), '[]'::json) FROM decided) AS decided,
+         (SELECT COALESCE(json_agg(fact), '[]'::json) FROM fact) AS facts,
+         (SELECT COALESCE(json_agg(crossed), '[]'::json) FROM crossed) AS crossed`;
+
+/**
+ * A released operation reserved again (its work was retried): the same counting as a new one,
+ * as an update of its ledger row, under the caller's lock on that row.
  *
  * Parameters: $1 tenant, $2 operation, $3 kind, $4 channel, $5 period start, $6 period end,
  * $7 quota, $8 time, $9 refusal (null to count), $10 guild, $11 plan, $12 threshold
  * percentages, $13 the counts that reach them.
  */
-export function reserveStatement(recording: 'insert' | 'update'): string {
-  const skipKnown =
-    recording === 'insert'
-      ? 'AND NOT EXISTS (SELECT FROM operations WHERE tenant_id = $1 AND operation_id = $2)'
-      : '';
-  const state = `CASE WHEN r.used IS NULL THEN 'denied' ELSE 'granted' END`;
-  const reason = `CASE WHEN r.used IS NULL THEN COALESCE($9::text, 'quota_exceeded') END`;
-  const remaining = 'COALESCE($7::int - r.used, 0)';
-  const grants = 'CASE WHEN r.used IS NULL THEN 0 ELSE 1 END';
-  const recorded =
-    recording === 'insert'
-      ? `INSERT INTO operations
-           (tenant_id, operation_id, kind, channel, guild_id, state, reason, remaining, period_start, period_end, grants, reserved_at)
-         SELECT $1::text, $2::text, $3::text, $4::text, $10::text, ${state}, ${reason}, ${remaining},
-                $5::date, $6::date, ${grants}, $8::timestamptz
-         FROM result r
-         RETURNING grants, kind, channel, guild_id`
-      : `UPDATE operations SET
-           kind = $3::text, channel = $4::text, guild_id = $10::text, state = ${state}, reason = ${reason},
-           remaining = ${remaining}, period_start = $5::date, period_end = $6::date,
-           grants = operations.grants + ${grants}, reserved_at = $8::timestamptz, released_at = NULL
-         FROM result r
-         WHERE tenant_id = $1 AND operation_id = $2
-         RETURNING grants, kind, channel, guild_id`;
-  return `
-    WITH counted AS (
-      INSERT INTO period_usage (tenant_id, period_start, period_end, quota, used)
-      SELECT $1::text, $5::date, $6::date, $7::int, 1
-      WHERE $7::int > 0 AND $9::text IS NULL ${skipKnown}
-      ON CONFLICT (tenant_id, period_start) DO UPDATE
-        SET used = period_usage.used + 1, quota = EXCLUDED.quota
-        WHERE period_usage.used < EXCLUDED.quota
-      RETURNING used
-    ), result AS (
-      SELECT (SELECT used FROM counted) AS used
-    ), recorded AS (
-      ${recorded}
-    ), fact AS (
-      INSERT INTO usage_outbox
-        (change, tenant_id, operation_id, grant_no, kind, channel, guild_id, period_start, period_end, used, quota, at)
-      SELECT 'granted', $1::text, $2::text, rec.grants, rec.kind, rec.channel, rec.guild_id,
-             $5::date, $6::date, r.used, $7::int, $8::timestamptz
-      FROM result r, recorded rec
-      WHERE r.used IS NOT NULL
-      RETURNING ${USAGE_OUTBOX_COLUMNS}
-    ), crossed AS (
-      INSERT INTO threshold_notifications (tenant_id, period_start, period_end, threshold, plan, used, quota)
-      SELECT $1::text, $5::date, $6::date, t.threshold, $11::text, now_used.used, $7::int
-      FROM unnest($12::int[], $13::int[]) AS t(threshold, reached_at),
-           (SELECT COALESCE(r.used, (SELECT used FROM period_usage WHERE tenant_id = $1 AND period_start = $5::date)) AS used
-            FROM result r) AS now_used
-      WHERE $9::text IS NULL AND $7::int > 0 AND now_used.used >= t.reached_at
-      ON CONFLICT (tenant_id, period_start, threshold) DO NOTHING
-      RETURNING threshold, used
-    )
-    SELECT r.used,
-           (SELECT row_to_json(fact) FROM fact) AS fact,
-           (SELECT COALESCE(json_agg(crossed), '[]'::json) FROM crossed) AS crossed
-    FROM result r`;
-}
-
-export const INSERT_RESERVATION = reserveStatement('insert');
-export const REGRANT_RESERVATION = reserveStatement('update');
+export const REGRANT_RESERVATION = `
+  WITH counted AS (
+    INSERT INTO period_usage (tenant_id, period_start, period_end, quota, used)
+    SELECT $1::text, $5::date, $6::date, $7::int, 1
+    WHERE $7::int > 0 AND $9::text IS NULL
+    ON CONFLICT (tenant_id, period_start) DO UPDATE
+      SET used = period_usage.used + 1, quota = EXCLUDED.quota
+      WHERE period_usage.used < EXCLUDED.quota
+    RETURNING used
+  ), result AS (
+    SELECT (SELECT used FROM counted) AS used
+  ), recorded AS (
+    UPDATE operations SET
+      kind = $3::text, channel = $4::text, guild_id = $10::text,
+      state = CASE WHEN r.used IS NULL THEN 'denied' ELSE 'granted' END,
+      reason = CASE WHEN r.used IS NULL THEN COALESCE($9::text, 'quota_exceeded') END,
+      remaining = COALESCE($7::int - r.used, 0), period_start = $5::date, period_end = $6::date,
+      grants = operations.grants + CASE WHEN r.used IS NULL THEN 0 ELSE 1 END,
+      reserved_at = $8::timestamptz, released_at = NULL
+    FROM result r
+    WHERE tenant_id = $1 AND operation_id = $2
+    RETURNING grants, kind, channel, guild_id
+  ), fact AS (
+    INSERT INTO usage_outbox
+      (change, tenant_id, operation_id, grant_no, kind, channel, guild_id, period_start, period_end, used, quota, at)
+    SELECT 'granted', $1::text, $2::text, rec.grants, rec.kind, rec.channel, rec.guild_id,
+           $5::date, $6::date, r.used, $7::int, $8::timestamptz
+    FROM result r, recorded rec
+    WHERE r.used IS NOT NULL
+    RETURNING ${USAGE_OUTBOX_COLUMNS}
+  ), crossed AS (
+    INSERT INTO threshold_notifications (tenant_id, period_start, period_end, threshold, plan, used, quota)
+    SELECT $1::text, $5::date, $6::date, t.threshold, $11::text, now_used.used, $7::int
+    FROM unnest($12::int[], $13::int[]) AS t(threshold, reached_at),
+         (SELECT COALESCE(r.used, (SELECT used FROM period_usage WHERE tenant_id = $1 AND period_start = $5::date)) AS used
+          FROM result r) AS now_used
+    WHERE $9::text IS NULL AND $7::int > 0 AND now_used.used >= t.reached_at
+    ON CONFLICT (tenant_id, period_start, threshold) DO NOTHING
+    RETURNING threshold, used
+  )
+  SELECT r.used,
+         (SELECT row_to_json(fact) FROM fact) AS fact,
+         (SELECT COALESCE(json_agg(crossed), '[]'::json) FROM crossed) AS crossed
+  FROM result r`;

@@ -41,6 +41,7 @@ export class SubscriptionStore implements OnApplicationBootstrap, OnModuleDestro
   private readonly cache = new Map<string, { subscription: Subscription | undefined; expiresAt: number }>();
   /** Bumped by every invalidation: a read that started before one must not fill the cache. */
   private generation = 0;
+  private readonly loading = new Map<string, Promise<Subscription | undefined>>();
   private changes?: NatsSubscription;
 
   constructor(
@@ -72,20 +73,39 @@ export class SubscriptionStore implements OnApplicationBootstrap, OnModuleDestro
     return rows[0] && toSubscription(rows[0]);
   }
 
-  /** The subscription, from the cache when it is fresh. */
+  /**
+   * The subscription, from the cache. An expired entry is still answered while one read per
+   * tenant refreshes it in the background, so reservations never queue behind the refresh of
+   * every tenant cached at the same moment; a change clears the entry at once (see above).
+   */
   async findCached(tenantId: string): Promise<Subscription | undefined> {
     const cached = this.cache.get(tenantId);
-    if (cached && cached.expiresAt > Date.now()) return cached.subscription;
-    const generation = this.generation;
-    const subscription = await this.find(tenantId);
-    if (generation === this.generation) {
-      if (this.cache.size >= 100_000) this.cache.clear();
-      this.cache.set(tenantId, {
-        subscription,
-        expiresAt: Date.now() + this.config.METERING_SUBSCRIPTION_CACHE_MS,
-      });
+    if (cached) {
+      if (cached.expiresAt <= Date.now()) void this.load(tenantId).catch(() => undefined);
+      return cached.subscription;
     }
-    return subscription;
+    return this.load(tenantId);
+  }
+
+  /** Reads a tenant's subscription into the cache; concurrent callers share one read. */
+  private load(tenantId: string): Promise<Subscription | undefined> {
+    let loading = this.loading.get(tenantId);
+    if (loading) return loading;
+    const generation = this.generation;
+    loading = this.find(tenantId)
+      .then((subscription) => {
+        if (generation === this.generation) {
+          if (this.cache.size >= 100_000) this.cache.clear();
+          this.cache.set(tenantId, {
+            subscription,
+            expiresAt: Date.now() + this.config.METERING_SUBSCRIPTION_CACHE_MS,
+          });
+        }
+        return subscription;
+      })
+      .finally(() => this.loading.delete(tenantId));
+    this.loading.set(tenantId, loading);
+    return loading;
   }
 
   /**
@@ -118,6 +138,8 @@ export class SubscriptionStore implements OnApplicationBootstrap, OnModuleDestro
   private forget(tenantId: string): void {
     this.generation++;
     this.cache.delete(tenantId);
+    // A read already under way may predate the change; the next caller reads afresh.
+    this.loading.delete(tenantId);
   }
 }
 
