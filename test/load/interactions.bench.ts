@@ -9,6 +9,7 @@
  * to that HTTP response, which Discord wants within 3 s. At the end the STEWARD stream must
  * hold one answer request per deferred response.
  */
+import { Agent, request as httpRequest } from 'node:http';
 import { createPrivateKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { Bus } from '@steward/bus';
@@ -81,6 +82,27 @@ function signedAsk(n: number, privateKey: KeyObject): { body: string; headers: R
   };
 }
 
+const keepAlive = new Agent({ keepAlive: true, maxSockets: 256 });
+
+/** One POST on a kept-alive connection (lighter on the driver's thread than fetch). */
+function postJson(
+  endpoint: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(endpoint, { method: 'POST', headers, agent: keepAlive }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
 /**
  * The load driver runs on its own thread, so the service's event loop in the main thread
  * answers requests without sharing its time with the driver's signing and bookkeeping.
@@ -94,13 +116,13 @@ async function drive({ endpoint, privateKeyPem, rate, seconds }: DriverInput): P
   const post = (n: number) => {
     const { body, headers } = signedAsk(n, privateKey);
     const started = performance.now();
-    const task = fetch(endpoint, { method: 'POST', headers, body })
-      .then(async (response) => {
-        const reply = (await response.json()) as { type?: number };
+    const task = postJson(endpoint, headers, body)
+      .then(({ status, text }) => {
+        const reply = JSON.parse(text) as { type?: number };
         latencies.push(performance.now() - started);
-        if (response.status === 200 && reply.type === 5) deferred++;
+        if (status === 200 && reply.type === 5) deferred++;
         else {
-          const code = `HTTP ${response.status} type ${String(reply.type)}`;
+          const code = `HTTP ${status} type ${String(reply.type)}`;
           errors.set(code, (errors.get(code) ?? 0) + 1);
         }
       })

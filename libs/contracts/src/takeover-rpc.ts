@@ -45,12 +45,6 @@ export const takeoverEntry = z.object({
 });
 export type TakeoverEntry = z.infer<typeof takeoverEntry>;
 
-/** Whether a `takeover` entry still keeps the AI silent; an unreadable one does until it expires. */
-export function takeoverHolds(value: unknown, nowMs = Date.now()): boolean {
-  const parsed = takeoverEntry.safeParse(value);
-  return !parsed.success || parsed.data.untilMs > nowMs;
-}
-
 /** Default takeover window: three minutes after the agent's last action the AI answers again. */
 export const DEFAULT_TAKEOVER_WINDOW_MS = 180_000;
 

@@ -3,3 +3,4 @@ export * from './runtime.module.js';
 export * from './service.js';
 export * from './guild-config-store.js';
 export * from './mail-outbox.js';
+export * from './takeover-mirror.js';

@@ -1,6 +1,6 @@
 import { Inject, Module, type OnModuleDestroy } from '@nestjs/common';
 import { Bus } from '@steward/bus';
-import { CONFIG, GuildConfigStore, LOGGER } from '@steward/runtime';
+import { CONFIG, GuildConfigStore, LOGGER, TakeoverMirror } from '@steward/runtime';
 import type { Logger } from '@steward/telemetry';
 import { BotApplications, SecretBox } from '@steward/secrets';
 import { CommandRegistration, TenantCommandRegistration } from './commands/command-registration.js';
@@ -14,10 +14,12 @@ class ConfigWatchersLifecycle implements OnModuleDestroy {
   constructor(
     @Inject(GuildConfigStore) private readonly store: GuildConfigStore,
     @Inject(BotApplications) private readonly tenantBots: BotApplications,
+    @Inject(TakeoverMirror) private readonly takeovers: TakeoverMirror,
   ) {}
   onModuleDestroy() {
     this.store.close();
     this.tenantBots.close();
+    this.takeovers.close();
   }
 }
 
@@ -38,6 +40,12 @@ class ConfigWatchersLifecycle implements OnModuleDestroy {
           logger,
           onChange: (applicationId, application) => registration.applicationChanged(applicationId, application),
         }),
+    },
+    {
+      // KV `takeover` belongs to the router and takeover services (with their window).
+      provide: TakeoverMirror,
+      inject: [Bus, LOGGER],
+      useFactory: (bus: Bus, logger: Logger) => TakeoverMirror.follow(bus, logger),
     },
     {
       provide: GuildConfigStore,

@@ -39,6 +39,10 @@ describe('interactions service', () => {
     app = discord.createApplication({ name: 'Steward' });
     guild = discord.createGuild({ name: 'Acme', applicationIds: [app.id] });
     memberId = discord.createMember({ guildId: guild.id, username: 'alice' }).user!.id;
+    // Declared by the router (and takeover service) in a deployment, which run before any takeover.
+    const declaring = await Bus.connect({ servers: process.env.NATS_URL!, name: 'router-stand-in' });
+    await declaring.ensureBuckets([Buckets.takeover]);
+    await declaring.drain();
     service = await startService(interactionsService, {
       NATS_URL: process.env.NATS_URL,
       LOG_LEVEL: 'silent',
@@ -131,7 +135,6 @@ describe('interactions service', () => {
   });
 
   it('tells a member whose conversation a person has taken over to write in the channel, and queues nothing', async () => {
-    await bus.ensureBuckets([Buckets.takeover]);
     const conversationId = `${guild.id}:${guild.generalChannelId}:${memberId}`;
     const now = Date.now();
     await bus.putJson(Buckets.takeover.name, takeoverKey(conversationId), {

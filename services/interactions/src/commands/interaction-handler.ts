@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
-import { Bus, type KV } from '@steward/bus';
-import { AnswerOrigin, AnswerRequestedSchema, Buckets, encode, Subjects, takeoverHolds, takeoverKey } from '@steward/contracts';
-import { GuildConfigStore, LOGGER } from '@steward/runtime';
+import { Bus } from '@steward/bus';
+import { AnswerOrigin, AnswerRequestedSchema, encode, Subjects } from '@steward/contracts';
+import { GuildConfigStore, LOGGER, TakeoverMirror } from '@steward/runtime';
 import { Counter, metricsRegistry, type Logger } from '@steward/telemetry';
 import { ephemeral, InteractionType, ResponseType, type Interaction, type InteractionResponse } from './interaction.schema.js';
 import { reply } from './replies.js';
@@ -22,11 +21,10 @@ const interactionsHandled = new Counter({
  */
 @Injectable()
 export class InteractionHandler {
-  private takeovers?: Promise<KV>;
-
   constructor(
     private readonly bus: Bus,
     private readonly guilds: GuildConfigStore,
+    private readonly takeovers: TakeoverMirror,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -55,7 +53,7 @@ export class InteractionHandler {
 
     const conversationId = `${interaction.guild_id}:${channelId}:${user.id}`;
     // An agent or a staff member is answering this member here: the bot stays out of it.
-    if (await this.personInCharge(conversationId)) return ephemeral(reply('personInCharge', locale));
+    if (this.takeovers.holds(conversationId)) return ephemeral(reply('personInCharge', locale));
 
     const requestId = `ia:${interaction.id}`;
     try {
@@ -84,32 +82,5 @@ export class InteractionHandler {
     }
     this.logger.debug({ interactionId: interaction.id, guildId: interaction.guild_id }, '/ask queued');
     return { type: ResponseType.DeferredChannelMessage };
-  }
-
-  /**
-   * KV `takeover` (declared by the router and takeover services with their window) holds the
-   * conversation. Without the bucket, or if it cannot be read, the question goes ahead.
-   */
-  private async personInCharge(conversationId: string): Promise<boolean> {
-    try {
-      this.takeovers ??= this.bus.kv(Buckets.takeover.name);
-      const entry = await (await this.takeovers).get(takeoverKey(conversationId));
-      if (!entry || entry.operation !== 'PUT') return false;
-      let value: unknown;
-      try {
-        value = entry.json();
-      } catch {
-        value = undefined; // unreadable: someone took over all the same
-      }
-      return takeoverHolds(value);
-    } catch (error) {
-      this.takeovers = undefined;
-      if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound) {
-        // No router or takeover service has created the bucket yet: nobody can have taken over.
-        return false;
-      }
-      this.logger.warn({ err: error, conversationId }, 'could not check for a takeover; answering /ask');
-      return false;
-    }
   }
 }

@@ -4,10 +4,10 @@
  * is there. An agent's key is put by the takeover service; a staff member who replies to a
  * member in Discord puts one here, so the AI keeps out of that conversation for a window too.
  */
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { Bus, type KV } from '@steward/bus';
-import { Buckets, takeoverHolds, takeoverKey, type TakeoverEntry } from '@steward/contracts';
-import { CONFIG } from '@steward/runtime';
+import { Buckets, takeoverKey, type TakeoverEntry } from '@steward/contracts';
+import { CONFIG, TakeoverMirror } from '@steward/runtime';
 import type { RouterConfig } from '../config.js';
 import type { DiscordMessage } from '../dispatch/discord-payloads.js';
 import { isStaff } from '../decision/staff-step-back.js';
@@ -32,8 +32,9 @@ export function membersAnsweredByStaff(
 }
 
 @Injectable()
-export class TakeoverState implements OnModuleInit {
+export class TakeoverState implements OnModuleInit, OnModuleDestroy {
   private kv?: KV;
+  private mirror?: TakeoverMirror;
 
   constructor(
     private readonly bus: Bus,
@@ -44,19 +45,16 @@ export class TakeoverState implements OnModuleInit {
     // Max age = the takeover window; the takeover service declares it the same way.
     await this.bus.ensureBuckets([{ ...Buckets.takeover, ttlMs: this.config.TAKEOVER_WINDOW_MS }]);
     this.kv = await this.bus.kv(Buckets.takeover.name);
+    this.mirror = await TakeoverMirror.open(this.bus);
   }
 
-  /** Whether a person is in charge of the conversation right now. */
-  async isHeld(conversationId: string, nowMs = Date.now()): Promise<boolean> {
-    const entry = await this.kv!.get(takeoverKey(conversationId));
-    if (!entry || entry.operation !== 'PUT') return false;
-    let value: unknown;
-    try {
-      value = entry.json();
-    } catch {
-      value = undefined; // unreadable: someone took over all the same
-    }
-    return takeoverHolds(value, nowMs);
+  onModuleDestroy(): void {
+    this.mirror?.close();
+  }
+
+  /** Whether a person is in charge of the conversation right now (a read of the in-memory mirror). */
+  isHeld(conversationId: string, nowMs = Date.now()): boolean {
+    return this.mirror!.holds(conversationId, nowMs);
   }
 
   /** A staff member answered these members: the AI keeps out of their conversations for a window. */
@@ -79,7 +77,8 @@ export class TakeoverState implements OnModuleInit {
         atMs,
         untilMs: atMs + this.config.TAKEOVER_WINDOW_MS,
       };
-      await this.kv!.put(takeoverKey(conversationId), JSON.stringify(entry));
+      const revision = await this.kv!.put(takeoverKey(conversationId), JSON.stringify(entry));
+      this.mirror!.record(conversationId, revision, entry);
     }
   }
 }

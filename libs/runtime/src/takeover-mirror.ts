@@ -1,0 +1,107 @@
+import { mirrorKv, type Bus, type MirroredEntry } from '@steward/bus';
+import { Buckets, DEFAULT_TAKEOVER_WINDOW_MS, takeoverEntry, takeoverKey } from '@steward/contracts';
+import type { Logger } from '@steward/telemetry';
+
+const SWEEP_INTERVAL_MS = 60_000;
+const FOLLOW_RETRY_MS = 1_000;
+
+/**
+ * The conversations a person is in charge of (KV `takeover`), mirrored in memory: the router
+ * asks for every member message and interactions for every /ask, so the answer is a map read
+ * instead of a NATS round trip. A key ends at its entry's `untilMs`; the bucket's max age
+ * removes keys without telling watchers, so expiry is checked here too.
+ */
+export class TakeoverMirror {
+  /** By bucket key; a deleted key stays as a tombstone (until 0) so a late snapshot cannot revive it. */
+  private readonly held = new Map<string, { revision: number; untilMs: number }>();
+  private stopWatching?: () => void;
+  private retryTimer?: NodeJS.Timeout;
+  private readonly sweepTimer: NodeJS.Timeout;
+  private closed = false;
+
+  private constructor() {
+    this.sweepTimer = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
+    this.sweepTimer.unref();
+  }
+
+  /** Mirrors the bucket, which must exist (declare it with `Bus.ensureBuckets` first). */
+  static async open(bus: Bus): Promise<TakeoverMirror> {
+    const mirror = new TakeoverMirror();
+    await mirror.start(bus);
+    return mirror;
+  }
+
+  /**
+   * For a service that does not declare the bucket (it belongs to the router and takeover
+   * services, with their window): until the bucket exists nobody can have taken over, and the
+   * mirror keeps trying in the background.
+   */
+  static follow(bus: Bus, logger?: Pick<Logger, 'debug'>): TakeoverMirror {
+    const mirror = new TakeoverMirror();
+    const attempt = () => {
+      mirror.start(bus).catch((error: unknown) => {
+        if (mirror.closed) return;
+        logger?.debug({ err: error }, 'takeover bucket not readable yet; nobody has taken over meanwhile');
+        mirror.retryTimer = setTimeout(attempt, FOLLOW_RETRY_MS);
+        mirror.retryTimer.unref();
+      });
+    };
+    attempt();
+    return mirror;
+  }
+
+  /** Whether a person is in charge of the conversation at `nowMs`. */
+  holds(conversationId: string, nowMs = Date.now()): boolean {
+    return (this.held.get(takeoverKey(conversationId))?.untilMs ?? 0) > nowMs;
+  }
+
+  /** A put this process made: in effect here at once, before the watcher brings it back. */
+  record(conversationId: string, revision: number, value: unknown): void {
+    this.apply(takeoverKey(conversationId), revision, untilOf(value));
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    clearInterval(this.sweepTimer);
+    this.stopWatching?.();
+  }
+
+  private async start(bus: Bus): Promise<void> {
+    const kv = await bus.kv(Buckets.takeover.name);
+    const stop = await mirrorKv(kv, (entry) => this.applyEntry(entry));
+    if (this.closed) stop();
+    else this.stopWatching = stop;
+  }
+
+  private applyEntry(entry: MirroredEntry): void {
+    if (entry.operation !== 'PUT') {
+      this.apply(entry.key, entry.revision, 0);
+      return;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(new TextDecoder().decode(entry.value));
+    } catch {
+      value = undefined;
+    }
+    this.apply(entry.key, entry.revision, untilOf(value));
+  }
+
+  private apply(key: string, revision: number, untilMs: number): void {
+    const current = this.held.get(key);
+    if (current && current.revision >= revision) return;
+    this.held.set(key, { revision, untilMs });
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const [key, entry] of this.held) if (entry.untilMs <= now) this.held.delete(key);
+  }
+}
+
+/** When the AI may answer again; an unreadable entry still means someone took over, for a default window. */
+function untilOf(value: unknown): number {
+  const parsed = takeoverEntry.safeParse(value);
+  return parsed.success ? parsed.data.untilMs : Date.now() + DEFAULT_TAKEOVER_WINDOW_MS;
+}
