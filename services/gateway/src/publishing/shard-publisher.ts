@@ -7,8 +7,8 @@ import { dispatchEnvelope, type DispatchEnvelope } from './dispatch-envelope.js'
 
 const tracer = trace.getTracer('@steward/gateway');
 
-/** Publishes in flight at once per shard: pipelined in order, acknowledged in order. */
-const MAX_BATCH = 256;
+/** Publishes in flight at once per shard: a sliding window, sent in order, settled in order. */
+const MAX_IN_FLIGHT = 256;
 const PUBLISH_TIMEOUT_MS = 5_000;
 const RETRY_DELAYS_MS = [100, 250, 500, 1_000, 2_000, 5_000];
 
@@ -41,8 +41,10 @@ export interface ShardPublisherOptions {
 export class ShardPublisher {
   /** Waiting to be sent, in sequence order. */
   private readonly queue: PendingDispatch[] = [];
-  /** Sent, waiting for JetStream's acknowledgement. */
+  /** Sent, waiting for JetStream's acknowledgement, in the order sent. */
   private inFlight: PendingDispatch[] = [];
+  /** How each sent dispatch came back: true stored, false refused (absent: no answer yet). */
+  private readonly outcomes = new Map<PendingDispatch, boolean>();
   private pumping: Promise<void> | undefined;
   private stopped = false;
   private refusing = false;
@@ -137,35 +139,81 @@ export class ShardPublisher {
     }
     this.queue.length = 0;
     this.inFlight = [];
+    this.outcomes.clear();
     this.backlogGauge.set(0);
   }
 
   private async pump(): Promise<void> {
     let failures = 0;
     while (this.queue.length > 0 && !this.stopped) {
-      const batch = this.queue.splice(0, MAX_BATCH);
-      this.inFlight = batch;
-      const results = await Promise.allSettled(batch.map((pending) => this.publish(pending)));
-      this.inFlight = [];
+      const failure = await this.sendWindow();
       if (this.stopped) return;
-      let stored = 0;
-      while (stored < results.length && results[stored]!.status === 'fulfilled') stored++;
-      // Everything from the first failure goes back to the front, in order, to be sent again.
-      if (stored < batch.length) this.queue.unshift(...batch.slice(stored));
-      if (stored > 0) this.settle(batch, stored);
-      if (stored === batch.length) {
+      if (!failure) {
         failures = 0;
         continue;
       }
-      const reason = (results[stored] as PromiseRejectedResult).reason;
       gatewayMetrics.publishFailures.inc();
-      this.reportFailure(reason);
+      this.reportFailure(failure.reason);
       try {
         await sleep(RETRY_DELAYS_MS[Math.min(failures++, RETRY_DELAYS_MS.length - 1)], undefined, { signal: this.stopSignal.signal });
       } catch {
         return; // stopped
       }
     }
+  }
+
+  /**
+   * Keeps up to MAX_IN_FLIGHT publishes outstanding until the queue is empty, settling each
+   * unbroken run of acknowledgements at the head as it completes. At the first failure it sends
+   * nothing more, waits for what is in flight, and puts everything from the first unstored
+   * dispatch back at the front of the queue, in order.
+   */
+  private sendWindow(): Promise<{ reason: unknown } | undefined> {
+    return new Promise((resolve) => {
+      let failure: { reason: unknown } | undefined;
+      const launch = () => {
+        while (!failure && this.inFlight.length < MAX_IN_FLIGHT && this.queue.length > 0) {
+          const pending = this.queue.shift()!;
+          this.inFlight.push(pending);
+          this.publish(pending).then(
+            () => settled(pending, true),
+            (reason: unknown) => {
+              failure ??= { reason };
+              settled(pending, false);
+            },
+          );
+        }
+      };
+      const settled = (pending: PendingDispatch, stored: boolean) => {
+        if (this.stopped) {
+          this.outcomes.clear();
+          resolve(undefined);
+          return;
+        }
+        this.outcomes.set(pending, stored);
+        let run = 0;
+        while (run < this.inFlight.length && this.outcomes.get(this.inFlight[run]!) === true) run++;
+        if (run > 0) {
+          const done = this.inFlight.splice(0, run);
+          for (const item of done) this.outcomes.delete(item);
+          this.settle(done);
+        }
+        if (failure) {
+          if (!this.inFlight.every((item) => this.outcomes.has(item))) return;
+          // Everything from the first failure goes back to the front, in order, to be sent again.
+          this.queue.unshift(...this.inFlight);
+          this.inFlight = [];
+          this.outcomes.clear();
+          this.backlogGauge.set(this.backlog);
+          resolve(failure);
+          return;
+        }
+        launch();
+        if (this.inFlight.length === 0) resolve(undefined);
+      };
+      launch();
+      if (this.inFlight.length === 0) resolve(undefined);
+    });
   }
 
   private publish(pending: PendingDispatch) {
@@ -179,17 +227,17 @@ export class ShardPublisher {
     );
   }
 
-  /** The first `count` of `batch` are stored: record them and move the acknowledged position. */
-  private settle(batch: PendingDispatch[], count: number): void {
+  /** `done` (the head of what was sent, in order) is stored: record it and move the acknowledged position. */
+  private settle(done: PendingDispatch[]): void {
     this.backlogGauge.set(this.backlog);
     const now = performance.now();
-    for (let index = 0; index < count; index++) {
-      const pending = batch[index]!;
+    for (let index = 0; index < done.length; index++) {
+      const pending = done[index]!;
       gatewayMetrics.dispatchesPublished.labels(pending.type).inc();
       gatewayMetrics.publishLatency.observe((now - pending.receivedAt) / 1_000);
       pending.span.end();
-      const next = batch[index + 1];
-      if (index === count - 1 || next!.sessionId !== pending.sessionId) {
+      const next = done[index + 1];
+      if (index === done.length - 1 || next!.sessionId !== pending.sessionId) {
         this.options.onAcknowledged(pending.sessionId, Math.min(pending.sequence, this.lowestWaiting(pending.sessionId) - 1));
       }
     }
@@ -202,13 +250,13 @@ export class ShardPublisher {
     }
   }
 
-  /** The lowest sequence of `sessionId` still waiting: the stored position may not pass it. */
+  /**
+   * The lowest sequence of `sessionId` still waiting: the stored position may not pass it. In
+   * flight and queue are each in sequence order per session, so the first of each is enough.
+   */
   private lowestWaiting(sessionId: string): number {
-    let lowest = Infinity;
-    for (const pending of this.queue) {
-      if (pending.sessionId === sessionId && pending.sequence < lowest) lowest = pending.sequence;
-    }
-    return lowest;
+    const first = (list: PendingDispatch[]) => list.find((pending) => pending.sessionId === sessionId)?.sequence ?? Infinity;
+    return Math.min(first(this.inFlight), first(this.queue));
   }
 
   private reportFailure(reason: unknown): void {
