@@ -2,8 +2,8 @@ import { context, propagation, trace, SpanStatusCode, type Attributes, type Span
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 
 export interface TelemetryOptions {
@@ -14,7 +14,7 @@ export interface TelemetryOptions {
   spanProcessors?: SpanProcessor[];
 }
 
-let sdk: NodeSDK | undefined;
+let provider: NodeTracerProvider | undefined;
 
 /**
  * Starts OpenTelemetry for this process. Call it first in main.ts, before the application
@@ -22,28 +22,25 @@ let sdk: NodeSDK | undefined;
  * exporter is configured, so one trace follows a question across services.
  */
 export function startTelemetry(options: TelemetryOptions): void {
-  if (sdk) return;
+  if (provider) return;
   const processors = [...(options.spanProcessors ?? [])];
   if (options.otlpEndpoint) {
     const url = new URL('v1/traces', options.otlpEndpoint.endsWith('/') ? options.otlpEndpoint : `${options.otlpEndpoint}/`);
     processors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: url.toString() })));
   }
-  // NodeSDK registers a tracer provider only when it has a processor; without one no span
-  // would be real and no traceparent would cross NATS.
-  if (processors.length === 0) processors.push(new NoopSpanProcessor());
-  sdk = new NodeSDK({
+  // Tracing only: the tracer provider, the async-context manager and W3C propagation. (The
+  // all-in-one NodeSDK would also load the gRPC, metrics and logs exporters into every service.)
+  provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: `steward-${options.serviceName}` }),
     spanProcessors: processors,
-    textMapPropagator: new W3CTraceContextPropagator(),
-    instrumentations: [],
   });
-  sdk.start();
+  provider.register({ propagator: new W3CTraceContextPropagator() });
 }
 
-/** Flushes and stops the SDK (on shutdown). */
+/** Flushes and stops tracing (on shutdown). */
 export async function stopTelemetry(): Promise<void> {
-  const running = sdk;
-  sdk = undefined;
+  const running = provider;
+  provider = undefined;
   await running?.shutdown();
 }
 
