@@ -201,15 +201,20 @@ async function compileProject(projectDir, outProjectDir) {
       const target = path.join(outProjectDir, 'src', path.relative(srcDir, file));
       await mkdir(path.dirname(target), { recursive: true });
       if (!file.endsWith('.ts')) return copyFile(file, target);
-      const compiled = await transformFile(file, { ...swcOptions, filename: file }).catch((error) => {
-        throw new Error(`build: cannot compile ${file}: ${error.message ?? error}`);
-      });
-      const jsFile = target.replace(/\.ts$/, '.js');
-      await writeFile(jsFile, `${compiled.code}\n//# sourceMappingURL=${path.basename(jsFile)}.map\n`);
-      if (compiled.map) await writeFile(`${jsFile}.map`, compiled.map);
+      await compileTypeScript(file, target.replace(/\.ts$/, '.js'));
     }),
   );
   return files.length;
+}
+
+/** Compiles one TypeScript file to an ES module `jsFile` (with its source map), as the build does. */
+export async function compileTypeScript(file, jsFile) {
+  const compiled = await transformFile(file, { ...swcOptions, filename: file }).catch((error) => {
+    throw new Error(`build: cannot compile ${file}: ${error.message ?? error}`);
+  });
+  await mkdir(path.dirname(jsFile), { recursive: true });
+  await writeFile(jsFile, `${compiled.code}\n//# sourceMappingURL=${path.basename(jsFile)}.map\n`);
+  if (compiled.map) await writeFile(`${jsFile}.map`, compiled.map);
 }
 
 /** `./src/index.ts` → `./src/index.js`, in a string or any nesting of conditional exports. */

@@ -8,7 +8,7 @@
  */
 import type { APIMessage } from 'discord-api-types/v10';
 import { Stack } from '@steward/e2e';
-import { latencySummary, numberFlags, peakRssMiB, report, sleep, withInfrastructure } from './src/bench-kit.js';
+import { latencySummary, numberFlags, peakRssMiB, report, sleep, useCompiledServices, withInfrastructure } from './src/bench-kit.js';
 
 // The sandbox has no global rate limit; Discord's is 50 requests/s per bot unless raised for a
 // large bot. 200 answers/s need it raised, as a bot of that size would have it.
@@ -22,6 +22,7 @@ const QUESTIONS = [
 ];
 
 await withInfrastructure(async () => {
+  const servicesRunAs = await useCompiledServices();
   const stack = await Stack.start({
     shardCount: flags.shards,
     extraGuilds: flags.guilds,
@@ -78,6 +79,7 @@ await withInfrastructure(async () => {
 
     const summary = latencySummary(latencies);
     const rows: Record<string, string | number> = {
+      'services run as': servicesRunAs,
       command: `npm run bench:answer-path -- --rate ${flags.rate} --seconds ${flags.seconds} --shards ${flags.shards} --global-limit ${flags['global-limit']}`,
       "bot's global REST limit (req/s)": flags['global-limit'],
       'questions sent': total,

@@ -13,9 +13,8 @@
  */
 import { Stack } from '@steward/e2e';
 import { startDiscordSandbox, type DiscordSandbox } from '@steward/sandbox';
-import { spawnProcess, typescriptEntryArgs, waitFor, workspaceRoot, type ManagedProcess } from '@steward/testing';
-import path from 'node:path';
-import { currentRssMiB, numberFlags, report, sleep, withInfrastructure } from './src/bench-kit.js';
+import { spawnProcess, waitFor, workspaceRoot, type ManagedProcess } from '@steward/testing';
+import { baselineEntryArgs, currentRssMiB, numberFlags, report, sleep, useCompiledServices, withInfrastructure } from './src/bench-kit.js';
 import { BENCH_KNOWLEDGE, botQuiet, driveReplies, maxSustainedRate, type ChannelTarget, type ReplyRun } from './src/reply-driver.js';
 
 // Both bots get the same global REST limit, raised above Discord's default 50 req/s as for a
@@ -88,7 +87,7 @@ async function startMonolith(guilds: number, channelsPerGuild: number): Promise<
     const memberIds = [1, 2, 3, 4].map((m) => discord.createMember({ guildId: guild.id, username: `member-${g}-${m}` }).user!.id);
     for (const channelId of channelIds) targets.push({ guildId: guild.id, channelId, memberIds });
   }
-  const bot = await spawnProcess(process.execPath, typescriptEntryArgs(path.join(workspaceRoot, 'test/load/baseline/monolith-bot.ts')), {
+  const bot = await spawnProcess(process.execPath, await baselineEntryArgs('monolith-bot'), {
     name: 'monolith-bot',
     cwd: workspaceRoot,
     env: {
@@ -127,6 +126,7 @@ async function monolithMemory(): Promise<number> {
 }
 
 await withInfrastructure(async () => {
+  const servicesRunAs = await useCompiledServices();
   const steward = await measureSteward();
   const monolith = await measureMonolith();
   const stewardMem = await stewardMemory();
@@ -134,6 +134,7 @@ await withInfrastructure(async () => {
   const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}×` : 'n/a');
   report('Baseline: Steward (microservices) vs a single-process discord.js bot, same offline answers, same sandbox', {
     command: `npm run bench:baseline -- --rate ${flags.rate} --seconds ${flags.seconds} --stepSeconds ${flags.stepSeconds} --memoryGuilds ${flags.memoryGuilds} --shards ${flags.shards} --global-limit ${flags['global-limit']}`,
+    'Steward and the monolith run as': servicesRunAs,
     [`Steward e2e p50 at ${flags.rate} msg/s (ms)`]: steward.atRate.p50,
     [`Steward e2e p99 at ${flags.rate} msg/s (ms)`]: steward.atRate.p99,
     [`Steward unanswered within 60 s / duplicate replies at ${flags.rate} msg/s`]: `${steward.atRate.lost} / ${steward.atRate.duplicates}`,

@@ -11,7 +11,7 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { typescriptEntryArgs, workspaceRoot } from '@steward/testing';
-import { withInfrastructure } from './src/bench-kit.js';
+import { useCompiledServices, withInfrastructure } from './src/bench-kit.js';
 import { renderPerformanceReport, reportBlocks, type BenchResult } from './src/performance-report.js';
 
 const { values } = parseArgs({ options: { short: { type: 'boolean', default: false }, only: { type: 'string' } }, strict: true });
@@ -63,6 +63,7 @@ function runBench(name: string): Promise<BenchResult> {
 const results: BenchResult[] = [];
 const startedAt = new Date();
 await withInfrastructure(async () => {
+  await useCompiledServices();
   for (const name of benches) results.push(await runBench(name));
 });
 

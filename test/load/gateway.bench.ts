@@ -9,12 +9,11 @@
  *    Client (baseline/plain-client.ts) connected to the same sandbox with the same shards.
  */
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { Bus } from '@steward/bus';
 import { Streams } from '@steward/contracts';
 import { startDiscordSandbox, type DiscordSandbox } from '@steward/sandbox';
-import { resetJetStream, spawnProcess, spawnService, typescriptEntryArgs, waitFor, workspaceRoot, type ManagedProcess } from '@steward/testing';
-import { currentRssMiB, numberFlags, report, sleep, withInfrastructure } from './src/bench-kit.js';
+import { resetJetStream, spawnProcess, spawnService, waitFor, workspaceRoot, type ManagedProcess } from '@steward/testing';
+import { baselineEntryArgs, currentRssMiB, numberFlags, report, sleep, useCompiledServices, withInfrastructure } from './src/bench-kit.js';
 
 const flags = numberFlags({ dispatches: 20_000, shards: 4, guilds: 10_000, channels: 8 });
 const RAW_STREAM = 'BENCH_RAW';
@@ -100,7 +99,7 @@ async function memory(bus: Bus) {
     } finally {
       await gateway.stop();
     }
-    const client = await spawnProcess(process.execPath, typescriptEntryArgs(path.join(workspaceRoot, 'test/load/baseline/plain-client.ts')), {
+    const client = await spawnProcess(process.execPath, await baselineEntryArgs('plain-client'), {
       name: 'plain-discord-js-client',
       cwd: workspaceRoot,
       env: { PLAIN_CLIENT_TOKEN: app.token, PLAIN_CLIENT_API_URL: discord.apiUrl, PLAIN_CLIENT_SHARDS: String(flags.shards) },
@@ -120,6 +119,7 @@ async function memory(bus: Bus) {
 }
 
 await withInfrastructure(async () => {
+  const servicesRunAs = await useCompiledServices();
   await resetJetStream(process.env.NATS_URL);
   const bus = await Bus.connect({ servers: process.env.NATS_URL!, name: 'gateway-bench' });
   try {
@@ -128,6 +128,7 @@ await withInfrastructure(async () => {
     const perSecond = (ms: number) => (flags.dispatches / ms) * 1000;
     report('gateway: Discord dispatches → JetStream acknowledgements', {
       command: `npm run bench:gateway -- --dispatches ${flags.dispatches} --shards ${flags.shards} --guilds ${flags.guilds}`,
+      'gateway and discord.js Client run as': servicesRunAs,
       dispatches: flags.dispatches,
       'sandbox emitting alone (dispatches/s)': perSecond(rate.sandboxMs),
       'through the gateway to JetStream acks (dispatches/s)': perSecond(rate.gatewayMs),

@@ -75,17 +75,22 @@ export function typescriptEntryArgs(entry: string): string[] {
 /**
  * Starts `services/<name>/src/main.ts` as its own process and resolves once it logged
  * `service ready`. `OPS_PORT` defaults to 0, so the service reports the port it got.
+ * With `STEWARD_COMPILED_ROOT` set to the output of `deploy/docker/build.mjs`, the compiled
+ * service runs instead, as the container image runs it (benchmarks measure what ships).
  */
 export async function spawnService(name: string, { env, readyTimeoutMs }: SpawnServiceOptions = {}): Promise<ManagedProcess> {
   if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new Error(`Invalid service name "${name}": use the folder name under services/`);
-  const entry = path.join(workspaceRoot, 'services', name, 'src', 'main.ts');
+  const compiledRoot = process.env.STEWARD_COMPILED_ROOT;
+  const entry = compiledRoot
+    ? path.join(compiledRoot, 'services', name, 'src', 'main.js')
+    : path.join(workspaceRoot, 'services', name, 'src', 'main.ts');
   if (!existsSync(entry)) throw new Error(`No service named "${name}": ${entry} does not exist`);
   // STEWARD_CPU_PROFILE_DIR: each service writes a V8 CPU profile there when it exits (benchmarks).
   const profileDir = process.env.STEWARD_CPU_PROFILE_DIR;
   const profiling = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  return spawnProcess(process.execPath, [...profiling, ...typescriptEntryArgs(entry)], {
+  return spawnProcess(process.execPath, [...profiling, ...(compiledRoot ? [entry] : typescriptEntryArgs(entry))], {
     name,
-    cwd: workspaceRoot,
+    cwd: compiledRoot ?? workspaceRoot,
     env: { OPS_PORT: '0', ...env },
     ready: serviceReady,
     readyTimeoutMs,

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { workspaceRoot } from '@steward/testing';
+import { typescriptEntryArgs, workspaceRoot } from '@steward/testing';
 
 interface Infra {
   makeRunDir(prefix: string): string;
@@ -40,6 +40,45 @@ export async function withInfrastructure<T>(body: () => Promise<T>): Promise<T> 
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     infra.removeDir(runDir);
   }
+}
+
+interface Build {
+  build(options: { outDir: string; log?: (line: string) => void }): Promise<unknown>;
+  compileTypeScript(file: string, jsFile: string): Promise<void>;
+}
+
+/**
+ * Where benchmarks put the production build: inside the workspace, so that the baseline bots'
+ * development-only packages (discord.js) still resolve from the workspace's node_modules.
+ */
+const BENCH_BUILD_DIR = path.join(workspaceRoot, 'node_modules', '.cache', 'steward-bench', 'build');
+const fromSource = () => process.env.STEWARD_BENCH_FROM_SOURCE === '1';
+const loadBuild = async () =>
+  (await import(pathToFileURL(path.join(workspaceRoot, 'deploy/docker/build.mjs')).href)) as Build;
+
+/**
+ * Benchmarks measure what ships: the production build (compiled JavaScript, as the container
+ * image runs it), built once per run; spawned services run from it (STEWARD_COMPILED_ROOT).
+ * STEWARD_BENCH_FROM_SOURCE=1 runs the TypeScript sources through the in-process compiler instead.
+ */
+export async function useCompiledServices(): Promise<string> {
+  if (fromSource()) return 'TypeScript sources through @swc-node/register (STEWARD_BENCH_FROM_SOURCE=1)';
+  // `npm run bench` builds once for all the benchmarks it starts.
+  if (process.env.STEWARD_COMPILED_ROOT !== BENCH_BUILD_DIR) {
+    await (await loadBuild()).build({ outDir: BENCH_BUILD_DIR });
+    process.env.STEWARD_COMPILED_ROOT = BENCH_BUILD_DIR;
+  }
+  return 'production build (compiled JavaScript, as the image runs it)';
+}
+
+/** Node arguments for a baseline bot (test/load/baseline/<name>.ts), compiled like the services. */
+export async function baselineEntryArgs(name: string): Promise<string[]> {
+  const source = path.join(workspaceRoot, 'test', 'load', 'baseline', `${name}.ts`);
+  const compiledRoot = process.env.STEWARD_COMPILED_ROOT;
+  if (!compiledRoot) return typescriptEntryArgs(source);
+  const entry = path.join(compiledRoot, 'test', 'load', 'baseline', `${name}.js`);
+  await (await loadBuild()).compileTypeScript(source, entry);
+  return [entry];
 }
 
 /** Command-line flags as numbers, with defaults: `--rate 200 --seconds 60`. */
