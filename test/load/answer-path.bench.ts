@@ -53,7 +53,7 @@ await withInfrastructure(async () => {
     // Warm-up: one question per guild so every shard, consumer and connection is hot.
     for (const target of targets.filter((_, i) => i % flags.channels === 0)) {
       const warm = stack.discord.postMessage({ guildId: target.guild.id, channelId: target.channelId, authorId: target.members[0]!.id, content: `${stack.mention()} hello?` });
-      await stack.replyTo(warm.id, 30_000).catch(() => undefined);
+      await stack.replyTo(warm.id, 30_000, target.channelId).catch(() => undefined);
     }
 
     const total = Math.round(flags.rate * flags.seconds);

@@ -233,10 +233,10 @@ export class Stack {
       .filter((m) => m.author.id === this.app.botUserId && m.message_reference?.message_id === messageId);
   }
 
-  /** Waits for the bot's reply to a message. */
-  async replyTo(messageId: string, timeoutMs = 10_000): Promise<APIMessage> {
+  /** Waits for the bot's reply to a message (in the main channel unless told another). */
+  async replyTo(messageId: string, timeoutMs = 10_000, channelId = this.channelId): Promise<APIMessage> {
     let reply: APIMessage | undefined;
-    await waitFor(() => (reply = this.repliesTo(messageId)[0]) !== undefined, {
+    await waitFor(() => (reply = this.repliesTo(messageId, channelId)[0]) !== undefined, {
       timeoutMs,
       message: `no reply to message ${messageId}`,
     });
