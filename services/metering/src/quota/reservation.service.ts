@@ -163,7 +163,7 @@ export class ReservationService {
       column((item) => item.quota),
       column((item) => item.refusal),
       column((item) => item.plan?.id ?? null),
-      this.clock.now(),
+      column((item) => item.at),
       [...THRESHOLDS],
     ]);
     const { decided, facts, crossed } = rows[0]!;

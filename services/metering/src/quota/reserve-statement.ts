@@ -22,15 +22,16 @@ import { USAGE_OUTBOX_COLUMNS } from '../facts/usage-fact.js';
  * Counter rows are locked in (tenant, period) order, so concurrent batches never deadlock on them.
  *
  * Parameters, one array element per operation: $1 tenant, $2 operation, $3 kind, $4 channel,
- * $5 guild, $6 period start, $7 period end, $8 quota, $9 refusal (null to count), $10 plan;
- * then $11 the time, $12 the threshold percentages.
+ * $5 guild, $6 period start, $7 period end, $8 quota, $9 refusal (null to count), $10 plan,
+ * $11 the time it arrived (its period is the one of that time); then $12 the threshold
+ * percentages.
  */
 export const RESERVE_BATCH = `
   WITH input AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::date[], $7::date[],
-                         $8::int[], $9::text[], $10::text[])
+                         $8::int[], $9::text[], $10::text[], $11::timestamptz[])
       WITH ORDINALITY AS i(tenant_id, operation_id, kind, channel, guild_id, period_start, period_end,
-                           quota, refusal, plan, ord)
+                           quota, refusal, plan, at, ord)
   ), fresh AS (
     SELECT i.* FROM input i
     WHERE NOT EXISTS (SELECT FROM operations o WHERE o.tenant_id = i.tenant_id AND o.operation_id = i.operation_id)
@@ -63,13 +64,12 @@ export const RESERVE_BATCH = `
            CASE WHEN used IS NULL THEN 'denied' ELSE 'granted' END,
            CASE WHEN used IS NULL THEN COALESCE(refusal, 'quota_exceeded') END,
            COALESCE(quota - used, 0), period_start, period_end,
-           CASE WHEN used IS NULL THEN 0 ELSE 1 END, $11::timestamptz
+           CASE WHEN used IS NULL THEN 0 ELSE 1 END, at
     FROM decided
   ), fact AS (
     INSERT INTO usage_outbox
       (change, tenant_id, operation_id, grant_no, kind, channel, guild_id, period_start, period_end, used, quota, at)
-    SELECT 'granted', tenant_id, operation_id, 1, kind, channel, guild_id, period_start, period_end, used, quota,
-           $11::timestamptz
+    SELECT 'granted', tenant_id, operation_id, 1, kind, channel, guild_id, period_start, period_end, used, quota, at
     FROM decided WHERE used IS NOT NULL
     RETURNING ${USAGE_OUTBOX_COLUMNS}
   ), crossed AS (
