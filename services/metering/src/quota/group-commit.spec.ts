@@ -5,10 +5,18 @@ import { GroupCommit } from './group-commit.js';
 function controlledRunner() {
   const batches: Array<{ items: number[]; finish(): void; fail(error: Error): void }> = [];
   const run = (items: number[]) =>
-    new Promise<string[]>((resolve, reject) => {
+    new Promise<Array<PromiseSettledResult<string>>>((resolve, reject) => {
       batches.push({
         items,
-        finish: () => resolve(items.map((item) => `done ${item}`)),
+        // Odd hundreds fail on their own, the rest succeed.
+        finish: () =>
+          resolve(
+            items.map((item) =>
+              item >= 100 && item % 2 === 1
+                ? { status: 'rejected', reason: new Error(`item ${item} failed`) }
+                : { status: 'fulfilled', value: `done ${item}` },
+            ),
+          ),
         fail: reject,
       });
     });
@@ -53,6 +61,16 @@ describe('GroupCommit', () => {
     batches[0]!.finish();
     batches[2]!.finish();
     expect(await Promise.all(all)).toEqual(['done 1', 'done 2', 'done 3', 'done 4', 'done 5']);
+  });
+
+  it('settles each item of a batch on its own', async () => {
+    const { batches, run } = controlledRunner();
+    const commit = new GroupCommit(run, { maxInFlight: 1, maxBatch: 10 });
+    const [good, bad] = [100, 101].map((item) => commit.submit(item));
+    await turn();
+    batches[0]!.finish();
+    expect(await good).toBe('done 100');
+    await expect(bad).rejects.toThrow('item 101 failed');
   });
 
   it('fails every item of a failed batch and goes on with the next', async () => {

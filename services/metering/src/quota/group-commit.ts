@@ -15,7 +15,8 @@ export interface GroupCommitOptions {
  * Group commit: items submitted in the same turn of the event loop, or while `maxInFlight`
  * batches are running, are handed to `run` together. An item submitted to an idle queue waits
  * only for the end of the current turn; under load, one round trip serves many items instead
- * of each paying for its own.
+ * of each paying for its own. `run` settles each item on its own (one item's failure need not
+ * fail the others); if `run` itself fails, every item of the batch fails with it.
  */
 export class GroupCommit<I, O> {
   private queue: Array<Pending<I, O>> = [];
@@ -23,7 +24,7 @@ export class GroupCommit<I, O> {
   private scheduled = false;
 
   constructor(
-    private readonly run: (items: I[]) => Promise<O[]>,
+    private readonly run: (items: I[]) => Promise<Array<PromiseSettledResult<O>>>,
     private readonly options: GroupCommitOptions,
   ) {}
 
@@ -49,7 +50,12 @@ export class GroupCommit<I, O> {
       this.running++;
       this.run(batch.map((pending) => pending.item))
         .then(
-          (outputs) => batch.forEach((pending, index) => pending.resolve(outputs[index]!)),
+          (outcomes) =>
+            batch.forEach((pending, index) => {
+              const outcome = outcomes[index]!;
+              if (outcome.status === 'fulfilled') pending.resolve(outcome.value);
+              else pending.reject(outcome.reason);
+            }),
           (error: unknown) => batch.forEach((pending) => pending.reject(error)),
         )
         .finally(() => {

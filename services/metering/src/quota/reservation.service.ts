@@ -61,6 +61,7 @@ const DEADLOCK = '40P01';
 /** Batches of reservations in flight at once; the rest wait and leave together. */
 const MAX_BATCHES_IN_FLIGHT = 4;
 const MAX_BATCH = 256;
+const RELEASE_ATTEMPTS = 3;
 
 const operationKey = (request: ReserveRequest) => `${request.tenantId}\u0000${request.operationId}`;
 
@@ -70,8 +71,10 @@ const operationKey = (request: ReserveRequest) => `${request.tenantId}\u0000${re
  * New operations are reserved in batches (group commit, see group-commit.ts) by one SQL
  * statement each (see reserve-statement.ts): the guarded increments of the tenants' counters
  * for the period, the ledger rows, the usage facts and any threshold reached. An operation id
- * the ledger already holds is answered as it was the first time. Reserve and release lock the
- * ledger row before the counter, so they never deadlock.
+ * the ledger already holds is answered as it was the first time. A batch locks counters before
+ * it inserts ledger rows, a release locks its ledger row before the counter: the one deadlock
+ * that allows (a release racing a concurrent re-reservation of the same id) is broken by
+ * Postgres and retried by both sides.
  */
 @Injectable()
 export class ReservationService {
@@ -114,7 +117,7 @@ export class ReservationService {
     return { request, at, plan, period, refusal, quota: plan?.monthlyMessages ?? 0 };
   }
 
-  private async reserveBatch(batch: Reservation[]): Promise<Settled[]> {
+  private async reserveBatch(batch: Reservation[]): Promise<Array<PromiseSettledResult<Settled>>> {
     // The same operation id twice in one batch (a redelivery racing the first) is one operation.
     const distinct = new Map<string, Reservation>();
     for (const item of batch) {
@@ -122,31 +125,28 @@ export class ReservationService {
       if (!distinct.has(key)) distinct.set(key, item);
     }
     const items = [...distinct.values()];
-    let settled: Map<Reservation, Settled>;
+    const outcomes = new Map<Reservation, PromiseSettledResult<Settled>>();
     try {
-      settled = await this.recordNew(items);
+      for (const [item, settled] of await this.recordNew(items)) outcomes.set(item, { status: 'fulfilled', value: settled });
     } catch (error) {
       const code = postgresCode(error);
       if (code !== UNIQUE_VIOLATION && code !== DEADLOCK) throw error;
-      // Another batch recorded one of these operation ids first: one by one, each counts once.
-      settled = new Map();
-      const alone = await Promise.all(
-        items.map((item) =>
-          this.recordNew([item]).catch((single: unknown) => {
-            if (postgresCode(single) === UNIQUE_VIOLATION) return new Map<Reservation, Settled>();
-            throw single;
-          }),
-        ),
-      );
-      for (const result of alone) for (const [item, outcome] of result) settled.set(item, outcome);
+      // Another batch (or a release) got in the way: one by one, each counts once, and one
+      // operation's failure is its caller's alone.
+      const alone = await Promise.allSettled(items.map((item) => this.recordNew([item])));
+      alone.forEach((result, index) => {
+        if (result.status === 'fulfilled') {
+          for (const [item, settled] of result.value) outcomes.set(item, { status: 'fulfilled', value: settled });
+        } else if (postgresCode(result.reason) !== UNIQUE_VIOLATION) {
+          outcomes.set(items[index]!, result);
+        }
+      });
     }
     // Operation ids the ledger already held: the answer stored with them.
-    await Promise.all(
-      items
-        .filter((item) => !settled.has(item))
-        .map(async (item) => settled.set(item, await this.replay(item))),
-    );
-    return batch.map((item) => settled.get(distinct.get(operationKey(item.request))!)!);
+    const known = items.filter((item) => !outcomes.has(item));
+    const replays = await Promise.allSettled(known.map((item) => this.replay(item)));
+    replays.forEach((result, index) => outcomes.set(known[index]!, result));
+    return batch.map((item) => outcomes.get(distinct.get(operationKey(item.request))!)!);
   }
 
   /** Counts and records the operations the ledger does not hold yet, in one statement. */
@@ -174,7 +174,8 @@ export class ReservationService {
       settled.set(item, this.settle(item, used));
     }
     for (const tenantId of new Set(crossed.map((row) => row.tenant_id))) {
-      const item = items.find((candidate) => candidate.request.tenantId === tenantId)!;
+      // Thresholds are only reached by counted reservations, which have a plan and a period.
+      const item = items.find((candidate) => candidate.request.tenantId === tenantId && !candidate.refusal)!;
       this.announce(
         item,
         crossed.filter((row) => row.tenant_id === tenantId),
@@ -241,6 +242,18 @@ export class ReservationService {
 
   /** Gives back the message of a granted operation, once; anything else is ignored. */
   async release(request: ReleaseRequest): Promise<ReleaseReply> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.releaseOnce(request);
+      } catch (error) {
+        // Broken deadlocks (a release racing a batch that re-reserves the same id) change
+        // nothing, so the statement runs again.
+        if (attempt >= RELEASE_ATTEMPTS || postgresCode(error) !== DEADLOCK) throw error;
+      }
+    }
+  }
+
+  private async releaseOnce(request: ReleaseRequest): Promise<ReleaseReply> {
     // One statement: the ledger row flips from granted to released at most once, and only
     // then is the counter of the period it was counted in decremented.
     const { rows } = await preparedQuery<{

@@ -103,7 +103,9 @@ export class SubscriptionStore implements OnApplicationBootstrap, OnModuleDestro
         }
         return subscription;
       })
-      .finally(() => this.loading.delete(tenantId));
+      .finally(() => {
+        if (this.loading.get(tenantId) === loading) this.loading.delete(tenantId);
+      });
     this.loading.set(tenantId, loading);
     return loading;
   }
