@@ -39,14 +39,28 @@ export async function preparedQuery<R = Record<string, unknown>>(
 }
 
 /**
+ * Runs `attempt` again (up to three times in all) when Postgres broke a deadlock or failed a
+ * serialisable transaction: what failed was rolled back, so running it again is safe.
+ */
+export async function retryingConflicts<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (tries >= ATTEMPTS || !RETRYABLE.has(postgresCode(error) ?? '')) throw error;
+    }
+  }
+}
+
+/**
  * Runs `work` in a READ COMMITTED transaction on one connection. `work` returns the result
  * and whether to commit; retried from the start when Postgres reports a deadlock.
  */
-export async function transaction<T>(
+export function transaction<T>(
   db: DataSource,
   work: (sql: Sql) => Promise<{ commit: boolean; result: T }>,
 ): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
+  return retryingConflicts(async () => {
     const runner = db.createQueryRunner();
     try {
       await runner.startTransaction();
@@ -57,12 +71,11 @@ export async function transaction<T>(
       return result;
     } catch (error) {
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-      if (attempt < ATTEMPTS && RETRYABLE.has(postgresCode(error) ?? '')) continue;
       throw error;
     } finally {
       await runner.release();
     }
-  }
+  });
 }
 
 async function run<R>(

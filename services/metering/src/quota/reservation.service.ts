@@ -14,7 +14,7 @@ import { ThresholdNotifier } from '../notifications/threshold-notifier.js';
 import { THRESHOLDS, thresholdCounts, type Threshold } from '../notifications/thresholds.js';
 import { billingPeriodAt, type BillingPeriod } from '../periods/billing-period.js';
 import { planById, type Plan } from '../plans/plans.js';
-import { postgresCode, preparedQuery, transaction } from '../sql.js';
+import { postgresCode, preparedQuery, retryingConflicts, transaction } from '../sql.js';
 import { SubscriptionStore } from '../subscriptions/subscription.store.js';
 
 export type ReserveRequest = z.output<typeof MeteringRpc.reserve.request>;
@@ -61,7 +61,6 @@ const DEADLOCK = '40P01';
 /** Batches of reservations in flight at once; the rest wait and leave together. */
 const MAX_BATCHES_IN_FLIGHT = 4;
 const MAX_BATCH = 256;
-const RELEASE_ATTEMPTS = 3;
 
 const operationKey = (request: ReserveRequest) => `${request.tenantId}\u0000${request.operationId}`;
 
@@ -241,16 +240,10 @@ export class ReservationService {
   }
 
   /** Gives back the message of a granted operation, once; anything else is ignored. */
-  async release(request: ReleaseRequest): Promise<ReleaseReply> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.releaseOnce(request);
-      } catch (error) {
-        // Broken deadlocks (a release racing a batch that re-reserves the same id) change
-        // nothing, so the statement runs again.
-        if (attempt >= RELEASE_ATTEMPTS || postgresCode(error) !== DEADLOCK) throw error;
-      }
-    }
+  release(request: ReleaseRequest): Promise<ReleaseReply> {
+    // A release racing a batch that re-reserves the same id can deadlock with it; the broken
+    // statement changed nothing, so it runs again.
+    return retryingConflicts(() => this.releaseOnce(request));
   }
 
   private async releaseOnce(request: ReleaseRequest): Promise<ReleaseReply> {
