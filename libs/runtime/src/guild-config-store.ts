@@ -14,7 +14,7 @@ export interface GuildConfigStoreOptions {
  * are skipped with a warning (admin-api validates before publishing; this is the last guard).
  */
 export class GuildConfigStore {
-  private readonly configs = new Map<string, { revision: number; config: GuildConfig }>();
+  private readonly configs = new Map<string, GuildConfig>();
   private stopWatching?: () => void;
 
   private constructor(private readonly options: GuildConfigStoreOptions) {}
@@ -22,15 +22,13 @@ export class GuildConfigStore {
   static async open(bus: Bus, options: GuildConfigStoreOptions = {}): Promise<GuildConfigStore> {
     const store = new GuildConfigStore(options);
     const kv = await bus.kv(Buckets.configGuilds.name);
-    store.stopWatching = await mirrorKv(kv, (entry) =>
-      store.apply(entry.key, entry.revision, entry.operation, entry.value),
-    );
+    store.stopWatching = await mirrorKv(kv, (entry) => store.apply(entry.key, entry.operation, entry.value));
     return store;
   }
 
   /** The guild's configuration; in local mode an unconfigured guild belongs to the local tenant. */
   get(guildId: string, applicationId?: string): GuildConfig | undefined {
-    const known = this.configs.get(guildId)?.config;
+    const known = this.configs.get(guildId);
     if (known) return known;
     if (!this.options.localTenantId || !applicationId) return undefined;
     return { guildId, tenantId: this.options.localTenantId, applicationId, plan: 'pro', settings: DEFAULT_GUILD_SETTINGS };
@@ -40,16 +38,14 @@ export class GuildConfigStore {
     this.stopWatching?.();
   }
 
-  private apply(key: string, revision: number, operation: string, value: Uint8Array): void {
-    const current = this.configs.get(key);
-    if (current && current.revision >= revision) return;
+  private apply(key: string, operation: string, value: Uint8Array): void {
     if (operation !== 'PUT') {
       this.configs.delete(key);
       return;
     }
     try {
       const parsed = guildConfig.parse(JSON.parse(new TextDecoder().decode(value)));
-      this.configs.set(key, { revision, config: parsed });
+      this.configs.set(key, parsed);
     } catch (error) {
       this.options.logger?.warn({ guildId: key, err: (error as Error).message }, 'ignoring invalid guild configuration');
     }

@@ -45,8 +45,8 @@ describe('takeover mirror', () => {
     try {
       const own = entry('1:2:3', Date.now() + 60_000);
       const kv = await bus.kv(Buckets.takeover.name);
-      const revision = await kv.put(takeoverKey(own.conversationId), JSON.stringify(own));
-      mirror.record(own.conversationId, revision, own);
+      await kv.put(takeoverKey(own.conversationId), JSON.stringify(own));
+      mirror.record(own.conversationId, own);
       expect(mirror.holds(own.conversationId)).toBe(true);
 
       await kv.put(takeoverKey('4:5:6'), 'not json');

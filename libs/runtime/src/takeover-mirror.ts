@@ -12,8 +12,8 @@ const FOLLOW_RETRY_MS = 1_000;
  * removes keys without telling watchers, so expiry is checked here too.
  */
 export class TakeoverMirror {
-  /** By bucket key; a deleted key stays as a tombstone (until 0) so a late snapshot cannot revive it. */
-  private readonly held = new Map<string, { revision: number; untilMs: number }>();
+  /** When the AI may answer again, by bucket key. */
+  private readonly until = new Map<string, number>();
   private stopWatching?: () => void;
   private retryTimer?: NodeJS.Timeout;
   private readonly sweepTimer: NodeJS.Timeout;
@@ -52,12 +52,12 @@ export class TakeoverMirror {
 
   /** Whether a person is in charge of the conversation at `nowMs`. */
   holds(conversationId: string, nowMs = Date.now()): boolean {
-    return (this.held.get(takeoverKey(conversationId))?.untilMs ?? 0) > nowMs;
+    return (this.until.get(takeoverKey(conversationId)) ?? 0) > nowMs;
   }
 
   /** A put this process made: in effect here at once, before the watcher brings it back. */
-  record(conversationId: string, revision: number, value: unknown): void {
-    this.apply(takeoverKey(conversationId), revision, untilOf(value));
+  record(conversationId: string, value: unknown): void {
+    this.until.set(takeoverKey(conversationId), untilOf(value));
   }
 
   close(): void {
@@ -76,7 +76,7 @@ export class TakeoverMirror {
 
   private applyEntry(entry: MirroredEntry): void {
     if (entry.operation !== 'PUT') {
-      this.apply(entry.key, entry.revision, 0);
+      this.until.delete(entry.key);
       return;
     }
     let value: unknown;
@@ -85,18 +85,12 @@ export class TakeoverMirror {
     } catch {
       value = undefined;
     }
-    this.apply(entry.key, entry.revision, untilOf(value));
-  }
-
-  private apply(key: string, revision: number, untilMs: number): void {
-    const current = this.held.get(key);
-    if (current && current.revision >= revision) return;
-    this.held.set(key, { revision, untilMs });
+    this.until.set(entry.key, untilOf(value));
   }
 
   private sweep(): void {
     const now = Date.now();
-    for (const [key, entry] of this.held) if (entry.untilMs <= now) this.held.delete(key);
+    for (const [key, untilMs] of this.until) if (untilMs <= now) this.until.delete(key);
   }
 }
 

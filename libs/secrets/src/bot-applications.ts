@@ -62,10 +62,7 @@ export interface BotApplicationsOptions {
  * open are skipped with a warning that never contains the token.
  */
 export class BotApplications {
-  private readonly applications = new Map<
-    string,
-    { revision: number; application: BotApplication | undefined }
-  >();
+  private readonly applications = new Map<string, BotApplication>();
   private stopWatching?: () => void;
 
   private constructor(private readonly options: BotApplicationsOptions) {}
@@ -73,30 +70,28 @@ export class BotApplications {
   static async open(bus: Bus, options: BotApplicationsOptions): Promise<BotApplications> {
     const store = new BotApplications(options);
     const kv = await bus.kv(Buckets.configApps.name);
-    store.stopWatching = await mirrorKv(kv, (entry) =>
-      store.apply(entry.key, entry.revision, entry.operation, entry.value),
-    );
+    store.stopWatching = await mirrorKv(kv, (entry) => store.apply(entry.key, entry.operation, entry.value));
     return store;
   }
 
   get(applicationId: string): BotApplication | undefined {
-    return this.applications.get(applicationId)?.application;
+    return this.applications.get(applicationId);
   }
 
   all(): BotApplication[] {
-    return [...this.applications.values()].flatMap(({ application }) => (application ? [application] : []));
+    return [...this.applications.values()];
   }
 
   close(): void {
     this.stopWatching?.();
   }
 
-  private apply(key: string, revision: number, operation: string, value: Uint8Array): void {
-    const current = this.applications.get(key);
-    if (current && current.revision >= revision) return;
+  private apply(key: string, operation: string, value: Uint8Array): void {
+    const previous = this.applications.get(key);
     const application = operation === 'PUT' ? this.read(key, value) : undefined;
-    this.applications.set(key, { revision, application });
-    if (application || current?.application) this.options.onChange?.(key, application);
+    if (application) this.applications.set(key, application);
+    else this.applications.delete(key);
+    if (application || previous) this.options.onChange?.(key, application);
   }
 
   private read(key: string, value: Uint8Array): BotApplication | undefined {

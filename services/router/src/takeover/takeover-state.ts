@@ -77,8 +77,8 @@ export class TakeoverState implements OnModuleInit, OnModuleDestroy {
         atMs,
         untilMs: atMs + this.config.TAKEOVER_WINDOW_MS,
       };
-      const revision = await this.kv!.put(takeoverKey(conversationId), JSON.stringify(entry));
-      this.mirror!.record(conversationId, revision, entry);
+      await this.kv!.put(takeoverKey(conversationId), JSON.stringify(entry));
+      this.mirror!.record(conversationId, entry);
     }
   }
 }
