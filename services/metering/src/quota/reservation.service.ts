@@ -11,7 +11,7 @@ import { GroupCommit } from './group-commit.js';
 import { REGRANT_RESERVATION, RESERVE_BATCH } from './reserve-statement.js';
 import { rejectionsTotal, releasesTotal, reservesTotal, reserveDuration } from '../metrics.js';
 import { ThresholdNotifier } from '../notifications/threshold-notifier.js';
-import { THRESHOLDS, thresholdCounts, type Threshold } from '../notifications/thresholds.js';
+import { THRESHOLDS, type Threshold } from '../notifications/thresholds.js';
 import { billingPeriodAt, type BillingPeriod } from '../periods/billing-period.js';
 import { planById, type Plan } from '../plans/plans.js';
 import { postgresCode, preparedQuery, retryingConflicts, transaction } from '../sql.js';
@@ -229,7 +229,6 @@ export class ReservationService {
         request.guildId ?? null,
         item.plan?.id ?? null,
         [...THRESHOLDS],
-        thresholdCounts(item.quota),
       ]);
       return { commit: true, result: rows[0]! };
     });

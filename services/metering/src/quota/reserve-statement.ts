@@ -1,5 +1,8 @@
 import { USAGE_OUTBOX_COLUMNS } from '../facts/usage-fact.js';
 
+/** The count at which `quota` reaches a threshold percentage: 80 % of 2,500 is 2,000, rounded up. */
+const reachedAt = (quota: string) => `ceil(${quota} * threshold / 100.0)::int`;
+
 /**
  * New reservations, many at once, as one SQL statement: atomic without a client-side
  * transaction, and one round trip for a whole batch.
@@ -80,7 +83,7 @@ export const RESERVE_BATCH = `
            c.quota
     FROM counted c
     JOIN wanted w ON w.tenant_id = c.tenant_id AND w.period_start = c.period_start
-    CROSS JOIN LATERAL (SELECT threshold, ceil(c.quota * threshold / 100.0)::int AS reached_at
+    CROSS JOIN LATERAL (SELECT threshold, ${reachedAt('c.quota')} AS reached_at
                         FROM unnest($12::int[]) AS threshold) AS t
     WHERE c.used >= t.reached_at
     ON CONFLICT (tenant_id, period_start, threshold) DO NOTHING
@@ -96,7 +99,7 @@ export const RESERVE_BATCH = `
  *
  * Parameters: $1 tenant, $2 operation, $3 kind, $4 channel, $5 period start, $6 period end,
  * $7 quota, $8 time, $9 refusal (null to count), $10 guild, $11 plan, $12 threshold
- * percentages, $13 the counts that reach them.
+ * percentages.
  */
 export const REGRANT_RESERVATION = `
   WITH counted AS (
@@ -131,7 +134,7 @@ export const REGRANT_RESERVATION = `
   ), crossed AS (
     INSERT INTO threshold_notifications (tenant_id, period_start, period_end, threshold, plan, used, quota)
     SELECT $1::text, $5::date, $6::date, t.threshold, $11::text, now_used.used, $7::int
-    FROM unnest($12::int[], $13::int[]) AS t(threshold, reached_at),
+    FROM (SELECT threshold, ${reachedAt('$7::int')} AS reached_at FROM unnest($12::int[]) AS threshold) AS t,
          (SELECT COALESCE(r.used, (SELECT used FROM period_usage WHERE tenant_id = $1 AND period_start = $5::date)) AS used
           FROM result r) AS now_used
     WHERE $9::text IS NULL AND $7::int > 0 AND now_used.used >= t.reached_at
