@@ -210,6 +210,48 @@ describe('publish and consume', () => {
   it('rejects subjects with wildcards or empty tokens when publishing', async () => {
     await expect(bus.publish('a.*', 'x')).rejects.toThrow(/Invalid subject/);
     await expect(bus.publish('a..b', 'x')).rejects.toThrow(/Invalid subject/);
+    await expect(bus.publish('.a', 'x')).rejects.toThrow(/Invalid subject/);
+    await expect(bus.publish('a.', 'x')).rejects.toThrow(/Invalid subject/);
+  });
+});
+
+describe('publish acknowledgements', () => {
+  it('settles many concurrent publishes each with its own sequence', async () => {
+    const { stream, prefix } = await freshStream();
+    const acks = await Promise.all(
+      Array.from({ length: 500 }, (_, n) => bus.publish(`${prefix}.evt`, String(n), { msgId: `m-${n}` })),
+    );
+    expect(new Set(acks.map((ack) => ack.seq)).size).toBe(500);
+    expect(acks.every((ack) => ack.stream === stream && !ack.duplicate)).toBe(true);
+    expect((await bus.jsm.streams.info(stream)).state.messages).toBe(500);
+  });
+
+  it('says when no stream stores the subject', async () => {
+    await expect(bus.publish(`${uniqueName('nostream').toLowerCase()}.evt`, 'x')).rejects.toThrow(
+      /no JetStream stream stores messages published to nostream/,
+    );
+  });
+
+  it("fails with JetStream's own error when the stream refuses the message", async () => {
+    const { prefix } = await freshStream();
+    await expect(
+      bus.publish(`${prefix}.evt`, 'x', { headers: { 'Nats-Expected-Stream': 'SOME_OTHER_STREAM' } }),
+    ).rejects.toMatchObject({ name: 'JetStreamApiError', message: expect.stringMatching(/expected stream/i) });
+  });
+
+  it('times out when nothing acknowledges, and a late acknowledgement changes nothing', async () => {
+    // A plain subscriber (not a stream) takes the message and answers only after the timeout.
+    const subject = `${uniqueName('slow').toLowerCase()}.evt`;
+    const late = bus.connection.subscribe(subject, {
+      callback: (_error, message) => {
+        setTimeout(() => message.respond(JSON.stringify({ stream: 'LATE', seq: 1 })), 400);
+      },
+    });
+    const started = Date.now();
+    await expect(bus.publish(subject, 'x', { timeoutMs: 150 })).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(Date.now() - started).toBeLessThan(400);
+    await sleep(400);
+    late.unsubscribe();
   });
 });
 

@@ -20,6 +20,7 @@ import {
   type DeadLetterRecord,
   type MessageHandler,
 } from './consumer.js';
+import { AckedPublisher } from './acked-publisher.js';
 import { RpcError, RpcErrorCode } from './errors.js';
 import { toMsgHdrs, type HeaderRecord } from './headers.js';
 import { silentLogger, type BusLogger } from './logger.js';
@@ -72,6 +73,8 @@ export interface PublishResult {
 }
 
 const DEFAULT_DEAD_LETTER_MAX_AGE_MS = 14 * 24 * 60 * 60 * 1000;
+/** How long a publish waits for JetStream's acknowledgement unless told otherwise (as nats.js). */
+const DEFAULT_PUBLISH_TIMEOUT_MS = 5_000;
 const SERVER_DEFAULT_DUPLICATE_WINDOW_MS = 2 * 60 * 1000;
 
 /** JetStream's default window, shortened to the stream's max age (it may not be longer). */
@@ -87,6 +90,7 @@ export class Bus {
   private readonly consumers = new Set<ConsumerHandle>();
   private readonly responders = new Set<ServeHandle>();
   private readonly kvm: Kvm;
+  private readonly publisher: AckedPublisher;
   private deadLetterStream?: Promise<unknown>;
   private draining?: Promise<void>;
 
@@ -100,6 +104,7 @@ export class Bus {
     private readonly metrics: BusMetrics,
   ) {
     this.kvm = new Kvm(js);
+    this.publisher = new AckedPublisher(connection);
   }
 
   static async connect(options: BusConnectOptions): Promise<Bus> {
@@ -204,6 +209,8 @@ export class Bus {
   ): Promise<PublishResult> {
     assertSubject(subject);
     const headers = toMsgHdrs(options.headers);
+    if (options.msgId) headers.set('Nats-Msg-Id', options.msgId);
+    const payload = typeof data === 'string' ? Buffer.from(data) : data;
     const started = performance.now();
     const ack = await withOutgoingSpan(
       `publish ${subject}`,
@@ -215,12 +222,7 @@ export class Bus {
         ...(options.msgId ? { 'messaging.message.id': options.msgId } : {}),
       },
       headers,
-      () =>
-        this.js.publish(subject, data, {
-          headers,
-          ...(options.msgId ? { msgID: options.msgId } : {}),
-          ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
-        }),
+      () => this.publisher.publish(subject, payload, headers, options.timeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS),
     ).catch((error: unknown) => {
       this.metrics.published.inc({ stream: 'unknown', result: 'error' });
       throw error;
@@ -396,7 +398,10 @@ function assertSubject(subject: string, { wildcards = false } = {}): void {
   if (
     typeof subject !== 'string' ||
     forbidden.test(subject) ||
-    subject.split('.').some((token) => token === '')
+    subject === '' ||
+    subject.startsWith('.') ||
+    subject.endsWith('.') ||
+    subject.includes('..')
   ) {
     const rule = wildcards ? 'no whitespace' : 'no whitespace or wildcards';
     throw new Error(`Invalid subject ${JSON.stringify(subject)}: non-empty dot-separated tokens, ${rule}`);

@@ -1,11 +1,22 @@
+import { trace } from '@opentelemetry/api';
 import { injectTraceHeaders, startTelemetry, stopTelemetry, withSpan } from './index.js';
 
 describe('telemetry without an exporter', () => {
   beforeAll(() => startTelemetry({ serviceName: 'test' }));
   afterAll(() => stopTelemetry());
 
-  it('still creates real spans, so trace context crosses the bus', async () => {
-    const headers = await withSpan('publish', () => injectTraceHeaders());
-    expect(headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+  it('records nothing but still carries one trace id across nested spans and into headers', async () => {
+    const seen = await withSpan('handle', async (outer) => {
+      const headers = await withSpan('publish', () => injectTraceHeaders());
+      return { outer: outer.spanContext(), recording: outer.isRecording(), headers };
+    });
+    expect(seen.recording).toBe(false);
+    expect(trace.isSpanContextValid(seen.outer)).toBe(true);
+    // Not sampled (flags 00), same trace, a span id of its own.
+    const [, traceId, spanId, flags] = seen.headers.traceparent!.split('-');
+    expect(traceId).toBe(seen.outer.traceId);
+    expect(spanId).toMatch(/^[0-9a-f]{16}$/);
+    expect(spanId).not.toBe(seen.outer.spanId);
+    expect(flags).toBe('00');
   });
 });
