@@ -9,6 +9,8 @@ export interface ServiceDatabase {
   schema: string;
   entities: Array<Constructor | EntitySchema>;
   migrations: Array<Constructor<MigrationInterface>>;
+  /** Session settings every connection starts with (`-c name=value`), e.g. an extension's threshold. */
+  settings?: Record<string, string>;
 }
 
 export interface OpenDatabaseOptions {
@@ -20,6 +22,20 @@ export interface OpenDatabaseOptions {
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+const SETTING_NAME = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/;
+const SETTING_VALUE = /^[A-Za-z0-9_.,-]+$/;
+
+/** Settings as the `options` startup parameter; names and values are plain words (no quoting). */
+function startupOptions(settings: Record<string, string>): string {
+  return Object.entries(settings)
+    .map(([name, value]) => {
+      if (!SETTING_NAME.test(name) || !SETTING_VALUE.test(value)) {
+        throw new Error(`Invalid Postgres session setting ${JSON.stringify(name)}=${JSON.stringify(value)}`);
+      }
+      return `-c ${name}=${value}`;
+    })
+    .join(' ');
+}
 
 /** A TypeORM data source bound to one service's schema (its migrations table lives there too). */
 export function createServiceDataSource(database: ServiceDatabase, options: Omit<OpenDatabaseOptions, 'migrate'>): DataSource {
@@ -37,7 +53,7 @@ export function createServiceDataSource(database: ServiceDatabase, options: Omit
     logger: quietLogger,
     poolSize: options.poolSize ?? 10,
     // Unqualified names resolve to the service's schema first; extensions live in public.
-    extra: { options: `-c search_path=${database.schema},public` },
+    extra: { options: startupOptions({ search_path: `${database.schema},public`, ...database.settings }) },
   });
 }
 

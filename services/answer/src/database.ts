@@ -4,6 +4,7 @@ import { UnansweredQuestion } from './answering/unanswered-question.entity.js';
 import { KnowledgeChunk } from './knowledge/chunk.entity.js';
 import { KnowledgeDocument } from './knowledge/document.entity.js';
 import { RememberedTurn } from './memory/conversation-turn.entity.js';
+import { TRIGRAM_THRESHOLD } from './retrieval/knowledge-retriever.js';
 import { KnowledgeBase1760000000000 } from './migrations/1760000000000-knowledge-base.js';
 import { Answering1760000000001 } from './migrations/1760000000001-answering.js';
 
@@ -11,4 +12,6 @@ export const database: ServiceDatabase = {
   schema: 'answer',
   entities: [KnowledgeDocument, KnowledgeChunk, RememberedTurn, HandledRequest, UnansweredQuestion],
   migrations: [KnowledgeBase1760000000000, Answering1760000000001],
+  // The trigram search's `%>` operator reads its threshold from the session.
+  settings: { 'pg_trgm.word_similarity_threshold': String(TRIGRAM_THRESHOLD) },
 };

@@ -125,6 +125,34 @@ describe('answer service with the offline engine', () => {
     expect(contentOf(turkishReply!.command)).toMatch(/-# Kaynaklar: Şifre$/);
   });
 
+  it('finds passages for misspelt words through trigram similarity', async () => {
+    // No stem of "pasword" or "adress" is in any document: only the trigram search finds them.
+    const { passages } = await harness.client.requestJson<{ passages: { title: string; content: string }[] }>(
+      Rpc.knowledgeSearch.subject,
+      { tenantId: TENANT, query: 'pasword adress', limit: 3 },
+    );
+    expect(passages[0]).toMatchObject({ title: 'Passwords' });
+    expect(passages.map((passage) => passage.content).join('\n')).toMatch(/email address/);
+  });
+
+  it('answers from a document in a new language as soon as it is indexed', async () => {
+    const tenant = 'tenant-languages';
+    await harness.subscribe(tenant, 'pro');
+    await harness.addDocument(tenant, 'Passwords', PASSWORDS);
+    const german = 'Wie kann ich mein Konto kündigen?';
+    // Asked first, while the knowledge base is English only.
+    const before = await harness.ask(tenant, german, { locale: 'de' });
+    await harness.replyFor(before.requestId);
+    await harness.addDocument(
+      tenant,
+      'Kündigung',
+      '# Konto kündigen\nUm Ihr Konto zu kündigen, öffnen Sie Einstellungen und wählen Sie Konto löschen.',
+    );
+    const after = await harness.ask(tenant, german, { locale: 'de' });
+    const [reply] = await harness.replyFor(after.requestId);
+    expect(contentOf(reply!.command)).toContain('öffnen Sie Einstellungen und wählen Sie Konto löschen');
+  });
+
   it('finds a paraphrase: "money back" is answered from the document titled Refunds', async () => {
     const request = await harness.ask(TENANT, 'Can I get my money back?');
     const [reply] = await harness.replyFor(request.requestId);

@@ -14,6 +14,9 @@ const SNOWBALL_ALGORITHMS: Record<Exclude<Language, 'id'>, string> = {
 type StemFunction = (word: string) => string;
 
 const stemmers = new Map<Language, StemFunction>();
+/** Stems already computed, per language: the same words come back in every question and passage. */
+const stemmed = new Map<Language, Map<string, string>>();
+const MAX_REMEMBERED_STEMS = 50_000;
 
 function stemmerFor(language: Language): StemFunction {
   let stemmer = stemmers.get(language);
@@ -34,7 +37,15 @@ function stemmerFor(language: Language): StemFunction {
  * folded afterwards (the stemmers need them; members often type without them).
  */
 export function stem(word: string, language: Language): string {
-  return foldDiacritics(stemmerFor(language)(word));
+  let known = stemmed.get(language);
+  if (!known) stemmed.set(language, (known = new Map()));
+  let result = known.get(word);
+  if (result === undefined) {
+    result = foldDiacritics(stemmerFor(language)(word));
+    if (known.size >= MAX_REMEMBERED_STEMS) known.clear();
+    known.set(word, result);
+  }
+  return result;
 }
 
 /** Shorter stems than this only match exactly. */

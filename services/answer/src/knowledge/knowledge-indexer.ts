@@ -3,6 +3,7 @@ import { detectLanguage, textSearchConfig } from '@steward/ai';
 import { DataSource } from '@steward/db';
 import { LOGGER } from '@steward/runtime';
 import type { Logger } from '@steward/telemetry';
+import { KnowledgeRetriever } from '../retrieval/knowledge-retriever.js';
 import { chunkMarkdown } from './chunking.js';
 import { indexedChunks, indexingFailures } from './metrics.js';
 
@@ -25,6 +26,7 @@ export class KnowledgeIndexer implements OnApplicationBootstrap, OnApplicationSh
 
   constructor(
     private readonly dataSource: DataSource,
+    private readonly retriever: KnowledgeRetriever,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -142,6 +144,7 @@ export class KnowledgeIndexer implements OnApplicationBootstrap, OnApplicationSh
       await runner.rollbackTransaction();
       throw error;
     }
+    this.retriever.forget(document.tenantId);
     indexedChunks.inc(chunks.length);
     this.logger.info({ documentId, language, chunks: chunks.length }, 'knowledge document indexed');
   }

@@ -68,6 +68,7 @@ export class KnowledgeService {
       [id, tenantId],
     )) as [unknown, number];
     if (!deleted) throw new RpcError(NOT_FOUND, `no knowledge document ${id}`);
+    this.retriever.forget(tenantId);
     return { id, deleted: true };
   }
 
@@ -83,6 +84,7 @@ export class KnowledgeService {
       [id, tenantId],
     )) as [{ status: DocumentStatus }[], number];
     if (!rows[0]) throw new RpcError(NOT_FOUND, `no knowledge document ${id}`);
+    this.retriever.forget(tenantId);
     this.indexer.schedule(id);
     return { id, status: rows[0].status };
   }

@@ -37,14 +37,17 @@ interface PassageRow {
 }
 
 const MAX_HEADINGS = 200;
+/** How long a knowledge profile read by another replica's change may stay stale. */
+const PROFILE_TTL_MS = 5_000;
+const MAX_CACHED_PROFILES = 10_000;
 /** Hits fetched per language before merging. */
 const CANDIDATES_PER_LANGUAGE = 20;
 /** Questions this short (in search words) also get the trigram search. */
 const SHORT_QUERY_WORDS = 3;
 const TRIGRAM_WORDS = 8;
 const TRIGRAM_MIN_WORD_LENGTH = 4;
-/** Word similarity a misspelt word needs to count as the same word. */
-const TRIGRAM_THRESHOLD = 0.5;
+/** Word similarity a misspelt word needs to count as the same word (the service's session setting). */
+export const TRIGRAM_THRESHOLD = 0.5;
 /** Trigram hits are guesses: they rank below comparable full-text hits. */
 const TRIGRAM_SCORE_WEIGHT = 0.6;
 
@@ -56,9 +59,34 @@ const TRIGRAM_SCORE_WEIGHT = 0.6;
  */
 @Injectable()
 export class KnowledgeRetriever {
+  private readonly profiles = new Map<string, { profile: Promise<KnowledgeProfile>; readAt: number }>();
+
   constructor(private readonly dataSource: DataSource) {}
 
-  async profile(tenantId: string): Promise<KnowledgeProfile> {
+  /**
+   * The tenant's knowledge profile, read at most once per PROFILE_TTL_MS (three queries every
+   * question asked again). This replica forgets it as soon as it changes the knowledge base
+   * itself; a change made through another replica shows within the TTL. Passages are never
+   * cached: a deleted document stops being cited at once.
+   */
+  profile(tenantId: string): Promise<KnowledgeProfile> {
+    const cached = this.profiles.get(tenantId);
+    if (cached && performance.now() - cached.readAt < PROFILE_TTL_MS) return cached.profile;
+    if (this.profiles.size >= MAX_CACHED_PROFILES) this.profiles.clear();
+    const entry = { profile: this.readProfile(tenantId), readAt: performance.now() };
+    this.profiles.set(tenantId, entry);
+    entry.profile.catch(() => {
+      if (this.profiles.get(tenantId) === entry) this.profiles.delete(tenantId);
+    });
+    return entry.profile;
+  }
+
+  /** The tenant's documents changed here: the next question reads the profile again. */
+  forget(tenantId: string): void {
+    this.profiles.delete(tenantId);
+  }
+
+  private async readProfile(tenantId: string): Promise<KnowledgeProfile> {
     const [languages, titles, headings] = await Promise.all([
       this.dataSource.query(
         `SELECT language, sum(char_length(title) + char_length(content))::bigint AS chars
@@ -162,35 +190,22 @@ export class KnowledgeRetriever {
       ),
     ].slice(0, TRIGRAM_WORDS);
     if (words.length === 0) return [];
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      await runner.startTransaction();
-      await runner.query(`SELECT set_config('pg_trgm.word_similarity_threshold', $1, true)`, [
-        String(TRIGRAM_THRESHOLD),
-      ]);
-      // `content %> word` is the indexable form of word_similarity(word, content) >= threshold.
-      const anyWord = words.map((_, index) => `c.content %> $${index + 4}`).join(' OR ');
-      const rows = (await runner.query(
-        `SELECT c.id, c.document_id AS "documentId", d.title, c.heading, c.content, c.language,
-                (SELECT avg(CASE WHEN s >= $2 THEN s ELSE 0 END)
-                 FROM (SELECT word_similarity(w, c.content) AS s
-                       FROM unnest($3::text[]) AS w) AS sims
-                ) AS score
-         FROM chunks c JOIN documents d ON d.id = c.document_id
-         WHERE c.tenant_id = $1 AND d.status = 'indexed' AND (${anyWord})
-         ORDER BY score DESC, c.id
-         LIMIT ${CANDIDATES_PER_LANGUAGE}`,
-        [tenantId, TRIGRAM_THRESHOLD, words, ...words],
-      )) as PassageRow[];
-      await runner.commitTransaction();
-      return rows.map((row) => ({ ...row, score: Number(row.score) * TRIGRAM_SCORE_WEIGHT }));
-    } catch (error) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction();
-      throw error;
-    } finally {
-      await runner.release();
-    }
+    // `content %> word` is the indexable form of word_similarity(word, content) >= the session's
+    // pg_trgm.word_similarity_threshold, which every connection of this service starts with.
+    const anyWord = words.map((_, index) => `c.content %> $${index + 4}`).join(' OR ');
+    const rows = (await this.dataSource.query(
+      `SELECT c.id, c.document_id AS "documentId", d.title, c.heading, c.content, c.language,
+              (SELECT avg(CASE WHEN s >= $2 THEN s ELSE 0 END)
+               FROM (SELECT word_similarity(w, c.content) AS s
+                     FROM unnest($3::text[]) AS w) AS sims
+              ) AS score
+       FROM chunks c JOIN documents d ON d.id = c.document_id
+       WHERE c.tenant_id = $1 AND d.status = 'indexed' AND (${anyWord})
+       ORDER BY score DESC, c.id
+       LIMIT ${CANDIDATES_PER_LANGUAGE}`,
+      [tenantId, TRIGRAM_THRESHOLD, words, ...words],
+    )) as PassageRow[];
+    return rows.map((row) => ({ ...row, score: Number(row.score) * TRIGRAM_SCORE_WEIGHT }));
   }
 }
 
