@@ -1,5 +1,5 @@
 import { trace } from '@opentelemetry/api';
-import { injectTraceHeaders, startTelemetry, stopTelemetry, withSpan } from './index.js';
+import { injectTraceHeaders, startTelemetry, stopTelemetry, tracesRecorded, withSpan } from './index.js';
 
 describe('telemetry without an exporter', () => {
   beforeAll(() => startTelemetry({ serviceName: 'test' }));
@@ -11,6 +11,7 @@ describe('telemetry without an exporter', () => {
       return { outer: outer.spanContext(), recording: outer.isRecording(), headers };
     });
     expect(seen.recording).toBe(false);
+    expect(tracesRecorded()).toBe(false);
     expect(trace.isSpanContextValid(seen.outer)).toBe(true);
     // Not sampled (flags 00), same trace, a span id of its own.
     const [, traceId, spanId, flags] = seen.headers.traceparent!.split('-');

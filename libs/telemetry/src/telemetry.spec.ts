@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { context, propagation } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Counter } from 'prom-client';
-import { createLogger, injectTraceHeaders, metricsRegistry, startOpsServer, startTelemetry, stopTelemetry, withSpan } from './index.js';
+import { createLogger, injectTraceHeaders, metricsRegistry, startOpsServer, startTelemetry, stopTelemetry, tracesRecorded, withSpan } from './index.js';
 
 function captureLogs() {
   const lines: Record<string, unknown>[] = [];
@@ -31,6 +31,7 @@ describe('telemetry', () => {
     expect(lines[0]).toMatchObject({ service: 'router', msg: 'handled', trace_id: traceId, level: 'info' });
     expect(JSON.stringify(lines[0])).not.toMatch(/MTIz|hunter2/);
     await processor.forceFlush();
+    expect(tracesRecorded()).toBe(true);
     expect(exporter.getFinishedSpans().map((s) => s.name)).toContain('handle');
   });
 

@@ -21,6 +21,7 @@ export interface TelemetryOptions {
 }
 
 let provider: NodeTracerProvider | undefined;
+let recording = false;
 
 /**
  * Starts OpenTelemetry for this process. Call it first in main.ts, before the application
@@ -39,6 +40,7 @@ export function startTelemetry(options: TelemetryOptions): void {
   }
   // Tracing only: the tracer provider, the async-context manager and W3C propagation. (The
   // all-in-one NodeSDK would also load the gRPC, metrics and logs exporters into every service.)
+  recording = processors.length > 0;
   provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: `steward-${options.serviceName}` }),
     spanProcessors: processors,
@@ -51,7 +53,16 @@ export function startTelemetry(options: TelemetryOptions): void {
 export async function stopTelemetry(): Promise<void> {
   const running = provider;
   provider = undefined;
+  recording = false;
   await running?.shutdown();
+}
+
+/**
+ * Whether spans are recorded (something exports them). Code on a per-message hot path can skip
+ * spans of its own when they would record nothing; trace context propagates either way.
+ */
+export function tracesRecorded(): boolean {
+  return recording;
 }
 
 export function tracer(name = 'steward') {

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { context, propagation, trace } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { Buckets } from '@steward/contracts';
 import { startService, type RunningService } from '@steward/runtime';
+import { startTelemetry, stopTelemetry } from '@steward/telemetry';
 import { startDiscordSandbox, type ApplicationCredentials, type DiscordSandbox, type GuildSnapshot } from '@steward/sandbox';
 import { resetJetStream, waitFor } from '@steward/testing';
 import type { GatewayConfig } from '../src/config.js';
@@ -20,10 +19,11 @@ describe('gateway: dispatches to JetStream', () => {
   let observer: GatewayObserver | undefined;
 
   const spans = new InMemorySpanExporter();
-  const tracing = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
 
   beforeAll(async () => {
-    tracing.register({ propagator: new W3CTraceContextPropagator() });
+    // As a service with an exporter configured: spans are recorded (the service's own start
+    // finds telemetry already running).
+    startTelemetry({ serviceName: 'gateway', spanProcessors: [new SimpleSpanProcessor(spans)] });
     await resetJetStream();
     sandbox = await startDiscordSandbox({ identifyIntervalMs: 0, recommendedShards: 2 });
     app = sandbox.createApplication({ name: 'Steward' });
@@ -47,7 +47,7 @@ describe('gateway: dispatches to JetStream', () => {
     observer?.close();
     await service?.stop();
     await sandbox.close();
-    await tracing.shutdown();
+    await stopTelemetry();
     trace.disable();
     propagation.disable();
     context.disable();

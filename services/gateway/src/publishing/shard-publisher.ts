@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { context, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { Bus } from '@steward/bus';
-import type { Logger } from '@steward/telemetry';
+import { tracesRecorded, type Logger } from '@steward/telemetry';
 import { gatewayMetrics } from '../metrics.js';
 import { dispatchEnvelope, type DispatchEnvelope } from './dispatch-envelope.js';
 
@@ -18,7 +18,8 @@ interface PendingDispatch {
   sessionId: string;
   sequence: number;
   receivedAt: number;
-  span: Span;
+  /** From receipt until stored; only when spans are recorded (the publish span carries the trace otherwise). */
+  span: Span | undefined;
 }
 
 export interface ShardPublisherOptions {
@@ -72,22 +73,24 @@ export class ShardPublisher {
       return false;
     }
     const { applicationId, shardId } = this.options;
-    const span = tracer.startSpan(`gateway receive ${dispatch.t}`, {
-      kind: SpanKind.CONSUMER,
-      attributes: {
-        'messaging.system': 'discord',
-        'discord.application_id': applicationId,
-        'discord.shard': shardId,
-        'discord.event_type': dispatch.t,
-        'discord.sequence': dispatch.s,
-      },
-    });
+    const span = tracesRecorded()
+      ? tracer.startSpan(`gateway receive ${dispatch.t}`, {
+          kind: SpanKind.CONSUMER,
+          attributes: {
+            'messaging.system': 'discord',
+            'discord.application_id': applicationId,
+            'discord.shard': shardId,
+            'discord.event_type': dispatch.t,
+            'discord.sequence': dispatch.s,
+          },
+        })
+      : undefined;
     let envelope: DispatchEnvelope;
     try {
       envelope = dispatchEnvelope(applicationId, shardId, sessionId, dispatch);
     } catch (error) {
       // Only a dispatch type that cannot be a subject token gets here; nothing can consume it.
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message }).end();
+      span?.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message }).end();
       this.options.logger.error({ err: error, shard: shardId, type: dispatch.t }, 'skipping a dispatch that cannot be routed');
       return true;
     }
@@ -130,7 +133,7 @@ export class ShardPublisher {
     this.stopped = true;
     this.stopSignal.abort();
     const left = this.backlog;
-    for (const pending of [...this.inFlight, ...this.queue]) pending.span.end();
+    for (const pending of [...this.inFlight, ...this.queue]) pending.span?.end();
     if (left > 0) {
       this.options.logger.warn(
         { shard: this.options.shardId, dropped: left },
@@ -217,14 +220,14 @@ export class ShardPublisher {
   }
 
   private publish(pending: PendingDispatch) {
-    const { envelope } = pending;
-    return context.with(trace.setSpan(context.active(), pending.span), () =>
+    const { envelope, span } = pending;
+    const send = () =>
       this.options.bus.publish(envelope.subject, envelope.data, {
         msgId: envelope.msgId,
         headers: envelope.headers,
         timeoutMs: PUBLISH_TIMEOUT_MS,
-      }),
-    );
+      });
+    return span ? context.with(trace.setSpan(context.active(), span), send) : send();
   }
 
   /** `done` (the head of what was sent, in order) is stored: record it and move the acknowledged position. */
@@ -235,7 +238,7 @@ export class ShardPublisher {
       const pending = done[index]!;
       gatewayMetrics.dispatchesPublished.labels(pending.type).inc();
       gatewayMetrics.publishLatency.observe((now - pending.receivedAt) / 1_000);
-      pending.span.end();
+      pending.span?.end();
       const next = done[index + 1];
       if (index === done.length - 1 || next!.sessionId !== pending.sessionId) {
         this.options.onAcknowledged(pending.sessionId, Math.min(pending.sequence, this.lowestWaiting(pending.sessionId) - 1));
@@ -263,7 +266,7 @@ export class ShardPublisher {
     if (this.failingSince !== undefined) return;
     this.failingSince = Date.now();
     const head = this.queue[0];
-    head?.span.setStatus({ code: SpanStatusCode.ERROR, message: String((reason as Error)?.message ?? reason) });
+    head?.span?.setStatus({ code: SpanStatusCode.ERROR, message: String((reason as Error)?.message ?? reason) });
     this.options.logger.error(
       { err: reason, shard: this.options.shardId, backlog: this.queue.length, backlogLimit: this.options.backlogLimit },
       'JetStream does not acknowledge gateway dispatches; holding them in memory and retrying',
