@@ -180,14 +180,15 @@ connection instead of a request per publish (the NATS client builds an Error obj
 for each request); spans are recorded only when an exporter is configured; the answer service
 reads a tenant's knowledge profile once per five seconds instead of with every question.
 
-Where the CPU goes: with every service started with \`STEWARD_CPU_PROFILE_DIR\` set (each
-writes a V8 CPU profile on exit), the answer path saturates both cores at 40–60 answers a
-second, so one question costs some 34 ms of CPU across all processes, NATS, Postgres and the
-sandbox included. The profiles split Steward's part as answer about a third (language
-detection, stemming, Postgres retrieval and memory), egress a quarter, and metering, router
-and gateway about a seventh each; in every service about a third is the NATS client and
-OpenTelemetry's context tracking, paid at every hop. 200 msg/s with p99 in milliseconds takes
-about six such cores, or the stages spread over machines, which is what the design is for.
+Where the CPU goes: sampling each process's CPU time (\`/proc/<pid>/stat\`) while the answer
+path ran at 100 msg/s for 40 s (98.5 replies/s, both cores saturated) gave answer 44 % of a
+core, NATS 33 %, Postgres about 35 % across its backends, egress 23 %, router 15 %, and
+metering, gateway and the benchmark itself (sandbox and driver) 12 % each: some 21 ms of CPU
+per question, NATS and Postgres included. In the answer service's V8 profile, a third of its
+time is spent writing to the Postgres and NATS sockets (six statements and four NATS messages
+per question), the rest in language detection, stemming, retrieval and the reply. 200 msg/s
+with p99 in milliseconds takes about four such cores, or the stages spread over machines,
+which is what the design is for.
 
 Discord allows a bot 50 requests a second across all routes unless Discord raised the limit
 for it; egress paces each bot to \`EGRESS_GLOBAL_REQUESTS_PER_SECOND\` (default 50). The sandbox
