@@ -2,12 +2,14 @@
 import { JetStreamApiError, type ApiError } from '@nats-io/jetstream';
 import {
   createInbox,
+  DrainingConnectionError,
   TimeoutError,
   type Msg,
   type MsgHdrs,
   type NatsConnection,
   type Subscription,
 } from '@nats-io/transport-node';
+import type { BusLogger } from './logger.js';
 
 export interface PublishAck {
   stream: string;
@@ -42,10 +44,19 @@ export class AckedPublisher {
   private readonly sweeper: NodeJS.Timeout;
   private next = 0;
 
-  constructor(private readonly connection: NatsConnection) {
+  constructor(
+    private readonly connection: NatsConnection,
+    private readonly logger: BusLogger,
+  ) {
     this.subscription = connection.subscribe(`${this.prefix}*`, {
       callback: (error, message) => {
-        if (!error) this.settle(message);
+        if (error) {
+          // E.g. no permission to subscribe to the inbox: no publish could ever be acknowledged.
+          this.logger.error({ err: error }, 'the subscription for JetStream acknowledgements failed');
+          this.failAll(error);
+          return;
+        }
+        this.settle(message);
       },
     });
     this.sweeper = setInterval(() => this.failOverdue(), SWEEP_INTERVAL_MS);
@@ -55,10 +66,12 @@ export class AckedPublisher {
   }
 
   publish(subject: string, data: Uint8Array, headers: MsgHdrs, timeoutMs: number): Promise<PublishAck> {
+    // Once draining, the acknowledgement could no longer arrive: refuse before sending.
+    if (this.connection.isDraining()) return Promise.reject(new DrainingConnectionError());
     const id = ++this.next;
     return new Promise<PublishAck>((resolve, reject) => {
       this.connection.publish(subject, data, { headers, reply: this.prefix + id });
-      this.waiting.set(id, { resolve, reject, subject, deadline: Date.now() + timeoutMs });
+      this.waiting.set(id, { resolve, reject, subject, deadline: performance.now() + timeoutMs });
     });
   }
 
@@ -66,9 +79,13 @@ export class AckedPublisher {
   close(): void {
     clearInterval(this.sweeper);
     if (!this.subscription.isClosed()) this.subscription.unsubscribe();
+    this.failAll(new Error('the NATS connection closed before JetStream acknowledged the publish'));
+  }
+
+  private failAll(error: Error): void {
     for (const [id, waiting] of this.waiting) {
       this.waiting.delete(id);
-      waiting.reject(new Error(`the NATS connection closed before JetStream acknowledged a publish to ${waiting.subject}`));
+      waiting.reject(error);
     }
   }
 
@@ -94,7 +111,7 @@ export class AckedPublisher {
   }
 
   private failOverdue(): void {
-    const now = Date.now();
+    const now = performance.now();
     for (const [id, waiting] of this.waiting) {
       if (waiting.deadline > now) continue;
       this.waiting.delete(id);

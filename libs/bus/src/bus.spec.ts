@@ -239,6 +239,14 @@ describe('publish acknowledgements', () => {
     ).rejects.toMatchObject({ name: 'JetStreamApiError', message: expect.stringMatching(/expected stream/i) });
   });
 
+  it('refuses to publish once the connection drains, instead of sending what could not be acknowledged', async () => {
+    const { prefix } = await freshStream();
+    const draining = await Bus.connect({ servers: server.url, name: 'bus-spec-draining' });
+    const drained = draining.connection.drain();
+    await expect(draining.publish(`${prefix}.evt`, 'late')).rejects.toMatchObject({ name: 'DrainingConnectionError' });
+    await drained;
+  });
+
   it('times out when nothing acknowledges, and a late acknowledgement changes nothing', async () => {
     // A plain subscriber (not a stream) takes the message and answers only after the timeout.
     const subject = `${uniqueName('slow').toLowerCase()}.evt`;

@@ -104,7 +104,7 @@ export class Bus {
     private readonly metrics: BusMetrics,
   ) {
     this.kvm = new Kvm(js);
-    this.publisher = new AckedPublisher(connection);
+    this.publisher = new AckedPublisher(connection, logger);
   }
 
   static async connect(options: BusConnectOptions): Promise<Bus> {
@@ -222,7 +222,7 @@ export class Bus {
         ...(options.msgId ? { 'messaging.message.id': options.msgId } : {}),
       },
       headers,
-      () => this.publisher.publish(subject, payload, headers, options.timeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS),
+      () => this.publisher.publish(subject, payload, headers, options.timeoutMs || DEFAULT_PUBLISH_TIMEOUT_MS),
     ).catch((error: unknown) => {
       this.metrics.published.inc({ stream: 'unknown', result: 'error' });
       throw error;

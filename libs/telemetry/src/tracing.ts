@@ -44,7 +44,10 @@ export function startTelemetry(options: TelemetryOptions): void {
   provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: `steward-${options.serviceName}` }),
     spanProcessors: processors,
-    sampler: processors.length ? new ParentBasedSampler({ root: new AlwaysOnSampler() }) : new AlwaysOffSampler(),
+    // A service that exports records every trace, also one whose earlier hop exported nothing.
+    sampler: processors.length
+      ? new ParentBasedSampler({ root: new AlwaysOnSampler(), remoteParentNotSampled: new AlwaysOnSampler() })
+      : new AlwaysOffSampler(),
   });
   provider.register({ propagator: new W3CTraceContextPropagator() });
 }

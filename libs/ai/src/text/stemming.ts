@@ -17,6 +17,11 @@ const stemmers = new Map<Language, StemFunction>();
 /** Stems already computed, per language: the same words come back in every question and passage. */
 const stemmed = new Map<Language, Map<string, string>>();
 const MAX_REMEMBERED_STEMS = 50_000;
+/**
+ * Longer words are not remembered: V8 represents such a word taken out of a text as a slice
+ * that keeps the whole text alive, and a cache of them would hold passages in memory.
+ */
+const MAX_REMEMBERED_WORD_LENGTH = 12;
 
 function stemmerFor(language: Language): StemFunction {
   let stemmer = stemmers.get(language);
@@ -37,6 +42,7 @@ function stemmerFor(language: Language): StemFunction {
  * folded afterwards (the stemmers need them; members often type without them).
  */
 export function stem(word: string, language: Language): string {
+  if (word.length > MAX_REMEMBERED_WORD_LENGTH) return foldDiacritics(stemmerFor(language)(word));
   let known = stemmed.get(language);
   if (!known) stemmed.set(language, (known = new Map()));
   let result = known.get(word);
