@@ -21,7 +21,7 @@ const { values } = parseArgs({ options: { short: { type: 'boolean', default: fal
  * rate this machine can follow); the benchmarks' own defaults are the full run.
  */
 const SHORT_FLAGS: Record<string, string[]> = {
-  'answer-path': ['--rate', '100', '--seconds', '10'],
+  'answer-path': ['--rate', '100', '--seconds', '20'],
   interactions: ['--rate', '500', '--seconds', '10'],
   metering: ['--rate', '1000', '--seconds', '10'],
   moderation: ['--rate', '500', '--seconds', '10'],

@@ -150,8 +150,10 @@ command shown above its figures.
 
 ${targetsTable(results)}
 
-The interactions and metering figures move by a factor of two from run to run on this shared
-machine (CPU steal shows in \`top\`); the load driver, NATS and the service share its two cores.
+The interactions, metering and answer-path figures move by a factor of two from run to run on
+this shared machine (CPU steal shows in \`top\`); the load driver, NATS and the services share
+its two cores. The answer path in particular gave 43 to 98 replies/s at 100 msg/s offered in
+runs of 10 to 40 s on the same build; the longer the run, the higher (services warm up).
 
 ## Where the microservice design costs, and where it wins
 
