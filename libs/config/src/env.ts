@@ -41,7 +41,12 @@ export const stewardEnv = z.object({
     .string()
     .default('nats://127.0.0.1:4222')
     .pipe(z.string().refine((v) => v.split(',').every((s) => /^(nats|tls|ws|wss):\/\/[^\s]+$/.test(s.trim())), 'must be nats://host:port (comma-separated for a cluster)')),
-  DATABASE_URL: optional(url(['postgres', 'postgresql'])),
+  DATABASE_URL: optional(
+    url(['postgres', 'postgresql']).refine((value) => !URL.canParse(value) || !new URL(value).searchParams.has('options'), {
+      // The driver would let it replace the session settings each service starts with.
+      message: 'must not set "options": each service sets its own search_path and session settings',
+    }),
+  ),
   DISCORD_API_URL: url(['http', 'https']).default('https://discord.com/api'),
   DISCORD_BOT_TOKEN: optional(z.string().min(20, 'looks too short to be a bot token')),
   DISCORD_APPLICATION_ID: optional(snowflake),

@@ -33,6 +33,15 @@ describe('configuration', () => {
     expect(database).not.toContain('mysql');
   });
 
+  it('refuses a DATABASE_URL that sets session options of its own', () => {
+    expect(() =>
+      loadConfig(stewardEnv, { DATABASE_URL: 'postgres://u:p@db:5432/steward?options=-c%20search_path%3Dpublic' }),
+    ).toThrow(/DATABASE_URL must not set "options"/);
+    expect(loadConfig(stewardEnv, { DATABASE_URL: 'postgres://u:p@db:5432/steward?sslmode=require' }).DATABASE_URL).toContain(
+      'sslmode=require',
+    );
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig(stewardEnv, { DISCORD_BOT_TOKEN: '', SMTP_URL: '' }).SMTP_URL).toBeUndefined();
   });
