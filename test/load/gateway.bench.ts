@@ -6,7 +6,9 @@
  *    process publishing the same payloads straight to JetStream (256 in flight, as the gateway
  *    pipelines) in the same run. The ratio is what the gateway costs over the bare publish.
  * 2. Memory: the gateway's resident memory with --guilds guilds, next to a plain discord.js
- *    Client (baseline/plain-client.ts) connected to the same sandbox with the same shards.
+ *    Client (baseline/plain-client.ts) connected to the same sandbox with the same shards, each
+ *    3 s after the last GUILD_CREATE (the connect burst's garbage still on the heap) and once
+ *    settled (SETTLE_MS later: V8 gives memory back to the system once a process idles).
  */
 import { randomBytes } from 'node:crypto';
 import { Bus } from '@steward/bus';
@@ -18,6 +20,16 @@ import { baselineEntryArgs, currentRssMiB, numberFlags, report, sleep, useCompil
 const flags = numberFlags({ dispatches: 20_000, shards: 4, guilds: 10_000, channels: 8 });
 const RAW_STREAM = 'BENCH_RAW';
 const IN_FLIGHT = 256;
+/** Idle time after which V8's memory reducer has shrunk the heap the connect burst grew. */
+const SETTLE_MS = 50_000;
+
+/** Resident memory 3 s after the burst, and once settled. */
+async function burstAndSettled(pid: number): Promise<{ burst: number; settled: number }> {
+  await sleep(3_000);
+  const burst = currentRssMiB(pid) ?? NaN;
+  await sleep(SETTLE_MS - 3_000);
+  return { burst, settled: currentRssMiB(pid) ?? NaN };
+}
 
 async function startGateway(discord: DiscordSandbox, app: { id: string; token: string; publicKey: string }): Promise<ManagedProcess> {
   const gateway = await spawnService('gateway', {
@@ -91,11 +103,10 @@ async function memory(bus: Bus) {
   for (let g = 0; g < flags.guilds; g++) discord.createGuild({ name: `Guild ${g}`, applicationIds: [app.id] });
   try {
     const gateway = await startGateway(discord, app);
-    let gatewayRss: number;
+    let gatewayRss: { burst: number; settled: number };
     try {
       await waitFor(async () => (await storedEvents(bus)) >= flags.guilds, { timeoutMs: 300_000, intervalMs: 250, message: 'every GUILD_CREATE in JetStream' });
-      await sleep(3_000);
-      gatewayRss = currentRssMiB(gateway.pid) ?? NaN;
+      gatewayRss = await burstAndSettled(gateway.pid);
     } finally {
       await gateway.stop();
     }
@@ -107,9 +118,9 @@ async function memory(bus: Bus) {
       readyTimeoutMs: 300_000,
     });
     try {
-      await sleep(3_000);
+      const clientRss = await burstAndSettled(client.pid);
       const readyLine = client.logs().find((line) => line.json?.msg === 'ready');
-      return { gatewayRss, clientRss: currentRssMiB(client.pid) ?? NaN, clientGuilds: Number(readyLine?.json?.guilds ?? NaN) };
+      return { gatewayRss, clientRss, clientGuilds: Number(readyLine?.json?.guilds ?? NaN) };
     } finally {
       await client.stop();
     }
@@ -135,9 +146,10 @@ await withInfrastructure(async () => {
       'raw JetStream publish, same payloads, 256 in flight (msg/s)': perSecond(rate.rawMs),
       'gateway / raw publish ratio': `${(perSecond(rate.gatewayMs) / perSecond(rate.rawMs)).toFixed(2)}×`,
       'gateway RSS after the burst (MiB)': rate.gatewayRss,
-      [`gateway RSS with ${flags.guilds} guilds (MiB)`]: mem.gatewayRss,
-      [`plain discord.js Client RSS with ${mem.clientGuilds} guilds (MiB)`]: mem.clientRss,
-      'gateway / discord.js Client memory ratio': `${(mem.gatewayRss / mem.clientRss).toFixed(2)}×`,
+      [`gateway RSS with ${flags.guilds} guilds, 3 s after the burst / settled (MiB)`]: `${mem.gatewayRss.burst.toFixed(0)} / ${mem.gatewayRss.settled.toFixed(0)}`,
+      [`plain discord.js Client RSS with ${mem.clientGuilds} guilds, 3 s after the burst / settled (MiB)`]: `${mem.clientRss.burst.toFixed(0)} / ${mem.clientRss.settled.toFixed(0)}`,
+      'gateway / discord.js Client memory ratio, 3 s after the burst': `${(mem.gatewayRss.burst / mem.clientRss.burst).toFixed(2)}×`,
+      'gateway / discord.js Client memory ratio': `${(mem.gatewayRss.settled / mem.clientRss.settled).toFixed(2)}×`,
     });
   } finally {
     await bus.drain();

@@ -1,6 +1,6 @@
 import { Global, Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { Bus } from '@steward/bus';
-import { DataSource } from '@steward/db';
+import type { DataSource } from '@steward/db';
 import type { Logger } from '@steward/telemetry';
 import { CONFIG, LOGGER, SERVICE_NAME } from './tokens.js';
 
@@ -26,7 +26,9 @@ export class RuntimeModule {
       { provide: LOGGER, useValue: dependencies.logger },
       { provide: Bus, useValue: dependencies.bus },
     ];
-    if (dependencies.dataSource) providers.push({ provide: DataSource, useValue: dependencies.dataSource });
+    // The data source's own class is the injection token (@steward/db's DataSource): taken from
+    // the instance, so services without a schema never load TypeORM.
+    if (dependencies.dataSource) providers.push({ provide: dependencies.dataSource.constructor, useValue: dependencies.dataSource });
     return { module: RuntimeModule, providers, exports: providers.map((p) => (p as { provide: unknown }).provide as never) };
   }
 }

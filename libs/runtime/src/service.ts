@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import { Module, type DynamicModule, type INestApplication, type INestMicroservice, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Bus, JetStreamTransport, type BucketSpec, type StreamSpec } from '@steward/bus';
 import { loadConfig, type StewardEnv, type z } from '@steward/config';
-import { openDatabase, type DataSource, type ServiceDatabase } from '@steward/db';
+import type { DataSource, ServiceDatabase } from '@steward/db';
 import {
   createLogger,
   metricsRegistry,
@@ -81,6 +81,9 @@ export async function startService<C extends StewardEnv>(
   if (definition.database) {
     if (!config.DATABASE_URL) throw new Error(`${definition.name} needs DATABASE_URL`);
     const migrateOnStart = config.STEWARD_LOCAL || env.STEWARD_MIGRATE_ON_START === '1';
+    // Loaded only by services with a schema: TypeORM with all its drivers is some 15 MB of
+    // heap that the gateway, egress and interactions would carry for nothing.
+    const { openDatabase } = await import('@steward/db');
     dataSource = await openDatabase(definition.database, { url: config.DATABASE_URL, migrate: migrateOnStart, logger });
     const ds = dataSource;
     ops.addReadinessCheck('postgres', async () => {
@@ -101,6 +104,7 @@ export async function startService<C extends StewardEnv>(
   let app: INestApplication | INestMicroservice;
   let httpUrl: string | undefined;
   if (definition.httpPort) {
+    const { FastifyAdapter } = await import('@nestjs/platform-fastify');
     const httpApp = await NestFactory.create<NestFastifyApplication>(
       ServiceRootModule,
       new FastifyAdapter({

@@ -74,7 +74,7 @@ function targetsTable(results: BenchResult[]): string {
       note: 'the raw publish keeps two processes busy (this one and NATS) on two cores, the gateway run three (the sandbox too); a gateway as cheap as the raw publisher would land near 0.67×',
     },
     {
-      what: 'gateway: memory next to a discord.js Client',
+      what: 'gateway: memory next to a discord.js Client (both settled after the connect burst)',
       goal: '≤ 0.10×',
       measured: at('gateway', 'gateway / discord.js Client memory ratio'),
       met: number(at('gateway', 'gateway / discord.js Client memory ratio')) <= 0.1,
@@ -167,11 +167,12 @@ none of that: the event, the answer and the REST call happen in one event loop w
 knowledge in memory. On one small machine all of Steward's processes, NATS and Postgres share
 the same cores, so that extra work per message shows directly as lower throughput and higher
 latency, and every process carries its own runtime (Node.js, NestJS, the NATS client,
-OpenTelemetry), which is why Steward's memory is a multiple of the monolith's and why even the
-gateway alone is about as large as a bare discord.js Client: the gateway keeps no guild cache
-(it publishes raw dispatches), yet a Node.js process with its libraries loaded and the heap a
-burst of 10,000 GUILD_CREATE leaves behind weighs as much as a discord.js cache of that many
-guilds. A tenth of the Client would be less than an empty Node.js process.
+OpenTelemetry), which is why Steward's memory is a multiple of the monolith's. The gateway keeps
+no guild cache (it publishes raw dispatches), so once the connect burst's garbage is collected it
+holds less than a discord.js Client with the same guilds; right after the burst both carry its
+garbage and weigh about the same. Most of what remains is the Node.js runtime and the libraries
+every service loads (services without a database schema do not load TypeORM): a tenth of
+the Client would be less than an empty Node.js process.
 
 Quota reservations are group-committed: what arrives while a batch is in Postgres leaves in the
 next batch, one statement for all of them (per tenant the counter rises by as many as fit), so
