@@ -7,7 +7,7 @@
  * for a few seconds only (figures are then indicative, not steady-state).
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { typescriptEntryArgs, workspaceRoot } from '@steward/testing';
@@ -38,11 +38,22 @@ const benches = readdirSync(loadDir)
   .sort((a, b) => Number(a === 'baseline') - Number(b === 'baseline') || a.localeCompare(b));
 if (benches.length === 0) throw new Error(`no benchmark matches --only ${values.only}`);
 
+/** Steal and total CPU ticks of the whole machine so far (/proc/stat), or undefined off Linux. */
+function cpuTicks(): { steal: number; total: number } | undefined {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return { steal: fields[7] ?? 0, total: fields.reduce((sum, value) => sum + value, 0) };
+  } catch {
+    return undefined;
+  }
+}
+
 function runBench(name: string): Promise<BenchResult> {
   const flags = values.short ? (SHORT_FLAGS[name] ?? []) : [];
   const command = `npm run bench:${name}${flags.length ? ` -- ${flags.join(' ')}` : ''}`;
   process.stdout.write(`\n=== ${command}\n`);
   const started = performance.now();
+  const ticksBefore = cpuTicks();
   const child = spawn(process.execPath, [...typescriptEntryArgs(path.join(loadDir, `${name}.bench.ts`)), ...flags], {
     cwd: workspaceRoot,
     env: { ...process.env, SWC_NODE_PROJECT: path.join(workspaceRoot, 'tsconfig.json') },
@@ -54,9 +65,14 @@ function runBench(name: string): Promise<BenchResult> {
     process.stdout.write(chunk);
   });
   return new Promise((resolve) => {
-    child.on('exit', (code) =>
-      resolve({ name, command, exitCode: code, seconds: (performance.now() - started) / 1000, blocks: reportBlocks(output), tail: output.split('\n').slice(-15).join('\n') }),
-    );
+    child.on('exit', (code) => {
+      const ticksAfter = cpuTicks();
+      const stealPercent =
+        ticksBefore && ticksAfter && ticksAfter.total > ticksBefore.total
+          ? ((ticksAfter.steal - ticksBefore.steal) / (ticksAfter.total - ticksBefore.total)) * 100
+          : undefined;
+      resolve({ name, command, exitCode: code, seconds: (performance.now() - started) / 1000, blocks: reportBlocks(output), tail: output.split('\n').slice(-15).join('\n'), stealPercent });
+    });
   });
 }
 

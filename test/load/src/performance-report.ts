@@ -12,6 +12,8 @@ export interface BenchResult {
   seconds: number;
   blocks: string[];
   tail: string;
+  /** Share of CPU time the host's hypervisor took from this machine while it ran (percent). */
+  stealPercent?: number;
 }
 
 export interface ReportContext {
@@ -74,7 +76,7 @@ function targetsTable(results: BenchResult[]): string {
       note: 'the raw publish keeps two processes busy (this one and NATS) on two cores, the gateway run three (the sandbox too); a gateway as cheap as the raw publisher would land near 0.67×',
     },
     {
-      what: 'gateway: memory next to a discord.js Client (both settled after the connect burst)',
+      what: 'gateway: memory next to a discord.js Client (lowest in 60 s idle after the connect burst, both)',
       goal: '≤ 0.10×',
       measured: at('gateway', 'gateway / discord.js Client memory ratio'),
       met: number(at('gateway', 'gateway / discord.js Client memory ratio')) <= 0.1,
@@ -137,6 +139,7 @@ command shown above its figures.
 
 - **Machine:** ${machineLine()}, ${os.type()} ${os.release()}
 - **Date:** ${startedAt.toISOString()}
+- **CPU steal** (time the host gave this machine's cores to others) while each benchmark ran: ${results.map((result) => `${result.name} ${result.stealPercent === undefined ? 'n/a' : `${result.stealPercent.toFixed(1)} %`}`).join(', ')}. A run with more than a few percent is slower across the board.
 - **Mode:** ${short ? '`--short`: every benchmark ran for a few seconds. The figures show orders of magnitude and the ratios between the two designs measured side by side in the same run; they are not steady-state numbers. Run `npm run bench` for those.' : 'full durations (each benchmark’s defaults).'}
 - NATS and Postgres are local servers started by the run; Discord is the sandbox (\`@steward/sandbox\`)
   in the benchmark's process, so its own CPU use is part of every figure; answers come from the
