@@ -9,12 +9,13 @@
  *   channel, and the sandbox enforces it for both bots alike);
  * - the highest rate, doubling from --startRate, whose p99 stays under 1 s with nothing lost;
  * - resident memory with --memoryGuilds guilds connected (every Steward process, summed, and
- *   the gateway alone; the monolith's one process).
+ *   the gateway alone; the monolith's one process), the lowest in a minute of idling after the
+ *   connect burst (lowestRssMiB).
  */
 import { Stack } from '@steward/e2e';
 import { startDiscordSandbox, type DiscordSandbox } from '@steward/sandbox';
 import { spawnProcess, waitFor, workspaceRoot, type ManagedProcess } from '@steward/testing';
-import { baselineEntryArgs, currentRssMiB, numberFlags, report, sleep, useCompiledServices, withInfrastructure } from './src/bench-kit.js';
+import { baselineEntryArgs, lowestRssMiB, numberFlags, report, SETTLE_MS, sleep, useCompiledServices, withInfrastructure } from './src/bench-kit.js';
 import { BENCH_KNOWLEDGE, botQuiet, driveReplies, maxSustainedRate, type ChannelTarget, type ReplyRun } from './src/reply-driver.js';
 
 // Both bots get the same global REST limit, raised above Discord's default 50 req/s as for a
@@ -65,9 +66,11 @@ async function measureSteward(): Promise<SystemFigures> {
 async function stewardMemory(): Promise<{ total: number; detail: string }> {
   const stack = await Stack.start({ shardCount: flags.shards, extraGuilds: flags.memoryGuilds - 1, channelsPerGuild: 1, extraEnv: { GATEWAY_IDENTIFY_INTERVAL_MS: '0' } });
   try {
-    // Every GUILD_CREATE delivered and taken in by the router's directory, then a quiet moment.
+    // Every GUILD_CREATE delivered and taken in by the router's directory, then idle.
     await sleep(Math.max(5_000, flags.memoryGuilds / 2));
-    const rss = [...stack.services].map(([name, service]) => [name, currentRssMiB(service.pid) ?? NaN] as const);
+    const services = [...stack.services];
+    const lowest = await lowestRssMiB(services.map(([, service]) => service.pid));
+    const rss = services.map(([name], index) => [name, lowest[index]!] as const);
     const total = rss.reduce((sum, [, mib]) => sum + mib, 0);
     return { total, detail: rss.map(([name, mib]) => `${name} ${mib.toFixed(0)}`).join(', ') };
   } finally {
@@ -118,7 +121,8 @@ async function monolithMemory(): Promise<number> {
   try {
     await waitFor(() => bot.logs().some((line) => line.json?.msg === 'ready' && line.json.guilds === flags.memoryGuilds), { timeoutMs: 60_000 }).catch(() => undefined);
     await sleep(3_000);
-    return currentRssMiB(bot.pid) ?? NaN;
+    const [lowest] = await lowestRssMiB([bot.pid]);
+    return lowest!;
   } finally {
     await bot.stop();
     await discord.close();
@@ -148,9 +152,9 @@ await withInfrastructure(async () => {
     'monolith max sustained msg/s (p99 ≤ 1 s)': monolith.sustained,
     'monolith steps': stepLine(monolith.steps),
     'max sustained ratio (Steward / monolith)': ratio(steward.sustained, monolith.sustained),
-    [`Steward RSS with ${flags.memoryGuilds} guilds, all processes (MiB)`]: stewardMem.total,
+    [`Steward RSS with ${flags.memoryGuilds} guilds, all processes, lowest in ${SETTLE_MS / 1000} s idle (MiB)`]: stewardMem.total,
     'Steward RSS by process (MiB)': stewardMem.detail,
-    [`monolith RSS with ${flags.memoryGuilds} guilds (MiB)`]: monolithMem,
+    [`monolith RSS with ${flags.memoryGuilds} guilds, lowest in ${SETTLE_MS / 1000} s idle (MiB)`]: monolithMem,
     'memory ratio (Steward all processes / monolith)': ratio(stewardMem.total, monolithMem),
   });
 });

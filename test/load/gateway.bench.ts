@@ -16,24 +16,17 @@ import { Bus } from '@steward/bus';
 import { Streams } from '@steward/contracts';
 import { startDiscordSandbox, type DiscordSandbox } from '@steward/sandbox';
 import { resetJetStream, spawnProcess, spawnService, waitFor, workspaceRoot, type ManagedProcess } from '@steward/testing';
-import { baselineEntryArgs, currentRssMiB, numberFlags, report, sleep, useCompiledServices, withInfrastructure } from './src/bench-kit.js';
+import { baselineEntryArgs, currentRssMiB, lowestRssMiB, numberFlags, report, SETTLE_MS, sleep, useCompiledServices, withInfrastructure } from './src/bench-kit.js';
 
 const flags = numberFlags({ dispatches: 20_000, shards: 4, guilds: 10_000, channels: 8 });
 const RAW_STREAM = 'BENCH_RAW';
 const IN_FLIGHT = 256;
-/** How long a process idles after the connect burst while its lowest resident memory is taken. */
-const SETTLE_MS = 60_000;
-
 /** Resident memory 3 s after the burst, and the lowest it reached while idle for SETTLE_MS. */
 async function burstAndSettled(pid: number): Promise<{ burst: number; settled: number }> {
   await sleep(3_000);
   const burst = currentRssMiB(pid) ?? NaN;
-  let settled = burst;
-  for (let waited = 3_000; waited < SETTLE_MS; waited += 2_000) {
-    await sleep(2_000);
-    settled = Math.min(settled, currentRssMiB(pid) ?? Infinity);
-  }
-  return { burst, settled };
+  const [settled] = await lowestRssMiB([pid]);
+  return { burst, settled: Math.min(burst, settled!) };
 }
 
 async function startGateway(discord: DiscordSandbox, app: { id: string; token: string; publicKey: string }): Promise<ManagedProcess> {

@@ -134,6 +134,24 @@ export function currentRssMiB(pid: number): number | undefined {
   }
 }
 
+/** How long processes idle while their lowest resident memory is taken (see lowestRssMiB). */
+export const SETTLE_MS = 60_000;
+
+/**
+ * The lowest resident memory of each process while they idle for `windowMs`, polled every 2 s.
+ * After a burst of work V8 gives its grown heap back to the system when its heuristics decide
+ * (30 s in one run, over 50 s in another), so one reading at a fixed moment says more about
+ * that moment than about the memory the process needs.
+ */
+export async function lowestRssMiB(pids: number[], windowMs = SETTLE_MS): Promise<number[]> {
+  const lowest = pids.map((pid) => currentRssMiB(pid) ?? Infinity);
+  for (let waited = 0; waited < windowMs; waited += 2_000) {
+    await sleep(2_000);
+    pids.forEach((pid, index) => (lowest[index] = Math.min(lowest[index]!, currentRssMiB(pid) ?? Infinity)));
+  }
+  return lowest.map((mib) => (Number.isFinite(mib) ? mib : NaN));
+}
+
 export function machineLine(): string {
   const cpus = os.cpus();
   return `${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
