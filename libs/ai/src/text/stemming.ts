@@ -42,14 +42,14 @@ function stemmerFor(language: Language): StemFunction {
  * folded afterwards (the stemmers need them; members often type without them).
  */
 export function stem(word: string, language: Language): string {
-  if (word.length > MAX_REMEMBERED_WORD_LENGTH) return foldDiacritics(stemmerFor(language)(word));
+  const compute = () => foldDiacritics(stemmerFor(language)(word));
+  if (word.length > MAX_REMEMBERED_WORD_LENGTH) return compute();
   let known = stemmed.get(language);
   if (!known) stemmed.set(language, (known = new Map()));
   let result = known.get(word);
   if (result === undefined) {
-    result = foldDiacritics(stemmerFor(language)(word));
     if (known.size >= MAX_REMEMBERED_STEMS) known.clear();
-    known.set(word, result);
+    known.set(word, (result = compute()));
   }
   return result;
 }
