@@ -6,7 +6,6 @@ import {
   AlwaysOffSampler,
   AlwaysOnSampler,
   BatchSpanProcessor,
-  ParentBasedSampler,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
@@ -44,10 +43,9 @@ export function startTelemetry(options: TelemetryOptions): void {
   provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: `steward-${options.serviceName}` }),
     spanProcessors: processors,
-    // A service that exports records every trace, also one whose earlier hop exported nothing.
-    sampler: processors.length
-      ? new ParentBasedSampler({ root: new AlwaysOnSampler(), remoteParentNotSampled: new AlwaysOnSampler() })
-      : new AlwaysOffSampler(),
+    // A service that exports records every trace, also one whose earlier hop exported nothing
+    // (that hop's traceparent carries flag 00), so the sampler ignores the parent's decision.
+    sampler: processors.length ? new AlwaysOnSampler() : new AlwaysOffSampler(),
   });
   provider.register({ propagator: new W3CTraceContextPropagator() });
 }
