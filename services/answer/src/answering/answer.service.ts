@@ -168,22 +168,15 @@ export class AnswerService {
       });
     }
     if (outcome.outcome === AnswerOutcome.ESCALATED) await this.publishEscalation(request);
-    if (outcome.remember) {
-      await this.memory.remember({
-        requestId: request.requestId,
-        tenantId: request.tenantId,
-        conversationId: request.conversationId,
-        question,
-        answer: outcome.text,
-      });
-    }
-
     const elapsedMs = performance.now() - started;
     await this.publishTurn(request, question, language, outcome, replyCommands, elapsedMs);
     await this.claims.complete(
       request.requestId,
       AnswerOutcome[outcome.outcome],
       replyCommands.map((command) => command.commandId),
+      outcome.remember
+        ? { tenantId: request.tenantId, conversationId: request.conversationId, question, answer: outcome.text }
+        : undefined,
     );
     answersTotal.inc({ outcome: AnswerOutcome[outcome.outcome].toLowerCase(), engine: outcome.engine });
     generationSeconds.observe({ engine: outcome.engine }, elapsedMs / 1000);

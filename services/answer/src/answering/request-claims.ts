@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from '@steward/db';
+import type { RememberedTurn } from '../memory/conversation-memory.js';
 
 export type ClaimResult = 'claimed' | 'done' | 'busy';
 
@@ -37,11 +38,35 @@ export class RequestClaims {
     );
   }
 
-  async complete(requestId: string, outcome: string, replyCommandIds: string[]): Promise<void> {
+  /**
+   * Marks the request done and, when given, remembers its conversation turn, in one statement:
+   * a request is done exactly when its turn is remembered, and a redelivery after a crash
+   * before this point answers and remembers it again (once).
+   */
+  async complete(
+    requestId: string,
+    outcome: string,
+    replyCommandIds: string[],
+    turn?: RememberedTurn,
+  ): Promise<void> {
+    const remembered = turn?.conversationId ? turn : undefined;
     await this.dataSource.query(
-      `UPDATE handled_requests SET state = 'done', outcome = $2, reply_command_ids = $3, completed_at = now()
+      `WITH remembered AS (
+         INSERT INTO conversation_turns (request_id, tenant_id, conversation_id, question, answer)
+         SELECT $1, $4, $5, $6, $7 WHERE $5::text IS NOT NULL
+         ON CONFLICT (request_id) DO NOTHING
+       )
+       UPDATE handled_requests SET state = 'done', outcome = $2, reply_command_ids = $3, completed_at = now()
        WHERE request_id = $1`,
-      [requestId, outcome, replyCommandIds],
+      [
+        requestId,
+        outcome,
+        replyCommandIds,
+        remembered?.tenantId ?? null,
+        remembered?.conversationId ?? null,
+        remembered?.question ?? null,
+        remembered?.answer ?? null,
+      ],
     );
   }
 

@@ -11,8 +11,8 @@ export interface MemoryOptions {
 
 export const DEFAULT_MEMORY: MemoryOptions = { maxTurns: 6, ttlMs: 30 * 60 * 1000 };
 
-export interface RememberInput {
-  requestId: string;
+/** A question and Steward's reply, remembered for the member's next question in the channel. */
+export interface RememberedTurn {
   tenantId: string;
   conversationId: string;
   question: string;
@@ -21,7 +21,8 @@ export interface RememberInput {
 
 /**
  * A member's recent questions and Steward's replies in one channel, so a follow-up ("and if
- * I no longer have that email?") is read with what came before. Turns expire.
+ * I no longer have that email?") is read with what came before. Turns expire. A turn is
+ * written when its request is marked done (RequestClaims.complete), in the same statement.
  */
 @Injectable()
 export class ConversationMemory {
@@ -44,16 +45,6 @@ export class ConversationMemory {
       { role: 'member' as const, content: row.question },
       { role: 'assistant' as const, content: row.answer },
     ]);
-  }
-
-  /** Remembers a turn once per request, whatever the redeliveries. */
-  async remember(turn: RememberInput): Promise<void> {
-    if (!turn.conversationId) return;
-    await this.dataSource.query(
-      `INSERT INTO conversation_turns (request_id, tenant_id, conversation_id, question, answer)
-       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (request_id) DO NOTHING`,
-      [turn.requestId, turn.tenantId, turn.conversationId, turn.question, turn.answer],
-    );
   }
 
   /** Deletes expired turns; returns how many. */
