@@ -286,9 +286,10 @@ export async function startNats({ dataDir, port, host = '127.0.0.1', binary } = 
  * Starts a Postgres cluster in `dataDir` (created with initdb on first use, superuser
  * `steward`, trust authentication on 127.0.0.1 only, no unix socket), creates the database
  * `steward` with the `unaccent` and `pg_trgm` extensions, and returns
- * `{ url, port, stop() }`. `durable: false` trades crash safety for speed (tests).
+ * `{ url, port, stop() }`. `durable: false` trades crash safety for speed (tests);
+ * `statementStats: true` loads pg_stat_statements (benchmarks read time per statement).
  */
-export async function startPostgres({ dataDir, port, host = '127.0.0.1', durable = true, binaries } = {}) {
+export async function startPostgres({ dataDir, port, host = '127.0.0.1', durable = true, statementStats = false, binaries } = {}) {
   if (!dataDir) throw new InfraError('startPostgres needs a dataDir.');
   const pg = binaries ?? (await ensurePostgresBinaries());
   const runAs = postgresRunner();
@@ -309,6 +310,7 @@ export async function startPostgres({ dataDir, port, host = '127.0.0.1', durable
     // No unix socket: avoids socket-path length limits and /var/run permissions.
     "-c unix_socket_directories=''",
     '-c max_connections=200',
+    ...(statementStats ? ['-c shared_preload_libraries=pg_stat_statements'] : []),
     ...(durable ? [] : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']),
   ].join(' ');
   const logFile = path.join(dataDir, 'postgres.log');
@@ -329,7 +331,10 @@ export async function startPostgres({ dataDir, port, host = '127.0.0.1', durable
       const created = psql('postgres', 'CREATE DATABASE steward');
       if (created.status !== 0) throw new InfraError(`Cannot create database steward: ${oneLine(created.stderr)}`);
     }
-    const extensions = psql('steward', 'CREATE EXTENSION IF NOT EXISTS unaccent; CREATE EXTENSION IF NOT EXISTS pg_trgm;');
+    const extensions = psql(
+      'steward',
+      `CREATE EXTENSION IF NOT EXISTS unaccent; CREATE EXTENSION IF NOT EXISTS pg_trgm;${statementStats ? ' CREATE EXTENSION IF NOT EXISTS pg_stat_statements;' : ''}`,
+    );
     if (extensions.status !== 0) {
       throw new InfraError(`Cannot enable the unaccent and pg_trgm extensions (install postgresql-contrib): ${oneLine(extensions.stderr)}`);
     }

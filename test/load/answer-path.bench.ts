@@ -8,7 +8,18 @@
  */
 import type { APIMessage } from 'discord-api-types/v10';
 import { Stack } from '@steward/e2e';
-import { latencySummary, numberFlags, peakRssMiB, report, sleep, useCompiledServices, withInfrastructure } from './src/bench-kit.js';
+import {
+  latencySummary,
+  numberFlags,
+  peakRssMiB,
+  report,
+  resetStatementTimes,
+  sleep,
+  statementRows,
+  statementTimes,
+  useCompiledServices,
+  withInfrastructure,
+} from './src/bench-kit.js';
 
 // The sandbox has no global rate limit; Discord's is 50 requests/s per bot unless raised for a
 // large bot. 200 answers/s need it raised, as a bot of that size would have it.
@@ -56,6 +67,7 @@ await withInfrastructure(async () => {
       await stack.replyTo(warm.id, 30_000, target.channelId).catch(() => undefined);
     }
 
+    await resetStatementTimes();
     const total = Math.round(flags.rate * flags.seconds);
     const intervalMs = 1000 / flags.rate;
     const started = performance.now();
@@ -94,6 +106,7 @@ await withInfrastructure(async () => {
       'e2e latency max (ms)': summary.max,
     };
     for (const [name, service] of stack.services) rows[`peak RSS ${name} (MiB)`] = peakRssMiB(service.pid) ?? NaN;
+    Object.assign(rows, statementRows(await statementTimes(), answered.size, 'question'));
     report('Answer path (offline engine)', rows);
   } finally {
     await stack.stop();

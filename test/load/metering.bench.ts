@@ -21,7 +21,10 @@ import {
   numberFlags,
   peakRssMiB,
   report,
+  resetStatementTimes,
   sleep,
+  statementRows,
+  statementTimes,
   withInfrastructure,
 } from './src/bench-kit.js';
 
@@ -91,6 +94,7 @@ async function drive({ natsUrl, rate, seconds, tenants }: DriverInput): Promise<
     // Warm-up (negative operation ids): connections, prepared statements, JIT.
     for (let n = 1; n <= WARM_UP; n++) reserve(-n);
     await Promise.all(inFlight);
+    parentPort?.postMessage('warmed-up');
     latencies.length = 0;
     granted = 0;
     denied = 0;
@@ -133,7 +137,11 @@ async function serviceLatency(): Promise<string> {
 function runDriver(input: DriverInput): Promise<DriverResult> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL(import.meta.url), { workerData: input });
-    worker.once('message', resolve);
+    worker.on('message', (message: DriverResult | 'warmed-up') => {
+      // The service's own histogram then counts the measured requests only.
+      if (message === 'warmed-up') metricsRegistry.getSingleMetric('steward_metering_reserve_duration_seconds')?.reset();
+      else resolve(message);
+    });
     worker.once('error', reject);
     worker.once('exit', (code) => code !== 0 && reject(new Error(`load driver exited with code ${code}`)));
   });
@@ -162,6 +170,7 @@ if (!isMainThread) {
           { timeoutMs: 10_000 },
         );
       }
+      await resetStatementTimes();
       const rssBefore = currentRssMiB(process.pid);
       const run = await runDriver({
         natsUrl: process.env.NATS_URL!,
@@ -169,6 +178,8 @@ if (!isMainThread) {
         seconds: flags.seconds,
         tenants,
       });
+      // Read before the checks below add statements of their own.
+      const statements = await statementTimes(5);
 
       // Requests the driver gave up on may still be in the service: wait until the ledger is
       // still, then read ledger and counters in one snapshot.
@@ -215,6 +226,7 @@ if (!isMainThread) {
         'ledger equals granted replies':
           ledger === run.granted ? 'yes' : `no (${ledger - run.granted} granted after the caller gave up)`,
         'usage facts not yet published': unpublished,
+        ...statementRows(statements, run.sent, 'reservation'),
       });
     } finally {
       await bus.drain();

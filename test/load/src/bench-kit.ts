@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
+import pg from 'pg';
 import { typescriptEntryArgs, workspaceRoot } from '@steward/testing';
 
 interface Infra {
@@ -15,7 +16,11 @@ interface Infra {
   removeDir(dir: string): void;
   ensureNatsServer(): Promise<unknown>;
   startNats(options: { dataDir: string }): Promise<{ url: string; stop(): Promise<void> }>;
-  startPostgres(options: { dataDir: string; durable?: boolean }): Promise<{ url: string; stop(): Promise<void> }>;
+  startPostgres(options: {
+    dataDir: string;
+    durable?: boolean;
+    statementStats?: boolean;
+  }): Promise<{ url: string; stop(): Promise<void> }>;
 }
 
 /** Runs `body` with NATS_URL and DATABASE_URL set, starting throwaway servers when needed. */
@@ -31,7 +36,11 @@ export async function withInfrastructure<T>(body: () => Promise<T>): Promise<T> 
       process.env.NATS_URL = nats.url;
     }
     if (!process.env.DATABASE_URL) {
-      const postgres = await infra.startPostgres({ dataDir: path.join(runDir, 'postgres'), durable: false });
+      const postgres = await infra.startPostgres({
+        dataDir: path.join(runDir, 'postgres'),
+        durable: false,
+        statementStats: true,
+      });
       stops.push(() => postgres.stop());
       process.env.DATABASE_URL = postgres.url;
     }
@@ -169,6 +178,68 @@ export function report(title: string, rows: Record<string, string | number>): vo
 function formatNumber(value: number): string {
   if (!Number.isFinite(value)) return String(value);
   return Number.isInteger(value) ? String(value) : value.toFixed(2);
+}
+
+export interface StatementTime {
+  /** The normalised statement, whitespace collapsed, cut to 60 characters. */
+  query: string;
+  calls: number;
+  meanMs: number;
+  totalMs: number;
+}
+
+/**
+ * Runs `body` with a connection to DATABASE_URL, or returns `fallback` when the database has
+ * no pg_stat_statements (a DATABASE_URL given from outside).
+ */
+async function withStatementStats<T>(fallback: T, body: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ present: boolean }>(
+      "SELECT to_regclass('pg_stat_statements') IS NOT NULL AS present",
+    );
+    return rows[0]?.present ? await body(client) : fallback;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Forgets the statement times gathered so far (call it once warm-up is over). */
+export function resetStatementTimes(): Promise<void> {
+  return withStatementStats(undefined, async (client) => {
+    await client.query('SELECT pg_stat_statements_reset()');
+  });
+}
+
+/**
+ * The statements Postgres spent most time executing since the last reset (DDL and the
+ * statistics' own queries left out); empty without pg_stat_statements.
+ */
+export function statementTimes(limit = 8): Promise<StatementTime[]> {
+  return withStatementStats([], async (client) => {
+    const { rows } = await client.query<{ query: string; calls: string; mean: number; total: number }>(
+      `SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 60) AS query, calls, mean_exec_time AS mean,
+              total_exec_time AS total
+       FROM pg_stat_statements
+       WHERE query !~* '^\\s*(CREATE|ALTER|DROP|COMMENT|SET|SHOW|BEGIN|COMMIT|ROLLBACK)\\M'
+         AND query !~ 'pg_stat_statements|to_regclass'
+       ORDER BY total_exec_time DESC
+       LIMIT $1`,
+      [limit],
+    );
+    return rows.map((row) => ({ query: row.query, calls: Number(row.calls), meanMs: row.mean, totalMs: row.total }));
+  });
+}
+
+/** Report rows: for each statement, executions per unit of work (`per`) and mean execution time. */
+export function statementRows(statements: StatementTime[], units: number, per: string): Record<string, string> {
+  const rows: Record<string, string> = {};
+  statements.forEach((statement, index) => {
+    rows[`postgres #${index + 1}: ${statement.query}`] =
+      `${(statement.calls / units).toFixed(2)} per ${per} × ${statement.meanMs.toFixed(3)} ms`;
+  });
+  return rows;
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
