@@ -174,6 +174,12 @@ export class ShardPublisher {
   private sendWindow(): Promise<{ reason: unknown } | undefined> {
     return new Promise((resolve) => {
       let failure: { reason: unknown } | undefined;
+      let finished = false;
+      let launchScheduled = false;
+      const finish = (outcome: { reason: unknown } | undefined) => {
+        finished = true;
+        resolve(outcome);
+      };
       const launch = () => {
         while (!failure && this.inFlight.length < MAX_IN_FLIGHT && this.queue.length > 0) {
           const pending = this.queue.shift()!;
@@ -187,10 +193,21 @@ export class ShardPublisher {
           );
         }
       };
+      // Acknowledgements arrive many to one read from NATS: the publishes they free go out
+      // together once all are settled, in one write instead of one write each.
+      const launchSoon = () => {
+        if (launchScheduled) return;
+        launchScheduled = true;
+        setImmediate(() => {
+          launchScheduled = false;
+          if (!finished && !this.stopped) launch();
+        });
+      };
       const settled = (pending: PendingDispatch, stored: boolean) => {
+        if (finished) return;
         if (this.stopped) {
           this.outcomes.clear();
-          resolve(undefined);
+          finish(undefined);
           return;
         }
         this.outcomes.set(pending, stored);
@@ -208,14 +225,18 @@ export class ShardPublisher {
           this.inFlight = [];
           this.outcomes.clear();
           this.backlogGauge.set(this.backlog);
-          resolve(failure);
+          finish(failure);
+          return;
+        }
+        if (this.inFlight.length > 0) {
+          launchSoon();
           return;
         }
         launch();
-        if (this.inFlight.length === 0) resolve(undefined);
+        if (this.inFlight.length === 0) finish(undefined);
       };
       launch();
-      if (this.inFlight.length === 0) resolve(undefined);
+      if (this.inFlight.length === 0) finish(undefined);
     });
   }
 
