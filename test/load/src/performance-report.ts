@@ -183,15 +183,24 @@ next batch, one statement for all of them (per tenant the counter rises by as ma
 check of the router and of /ask reads an in-memory mirror of KV \`takeover\` instead of asking
 NATS for every message. JetStream acknowledgements come back on one inbox subscription per
 connection instead of a request per publish (the NATS client builds an Error object and a timer
-for each request); spans are recorded only when an exporter is configured; the answer service
-reads a tenant's knowledge profile once per five seconds instead of with every question.
+for each request), and the gateway sends the publishes that one read of acknowledgements frees
+in one socket write; without a trace exporter no spans are made at all, only the trace context
+travels with each message; the answer service reads a tenant's knowledge profile once per five
+seconds instead of with every question, and marks a question done and remembers its turn in one
+statement.
+
+The answer-path and metering reports end with the statements Postgres spent most time executing
+during the measured load (\`pg_stat_statements\`, which the benchmarks' Postgres loads): how many
+times each ran per question or reservation, and its mean execution time. The quota reservation
+and the two retrieval searches (full text, then trigram similarity for misspellings) lead; under
+load every mean roughly doubles, since the backends wait for the same two cores.
 
 Where the CPU goes: sampling each process's CPU time (\`/proc/<pid>/stat\`) while the answer
 path ran at 100 msg/s for 40 s (98.5 replies/s, both cores saturated) gave answer 44 % of a
 core, NATS 33 %, Postgres about 35 % across its backends, egress 23 %, router 15 %, and
 metering, gateway and the benchmark itself (sandbox and driver) 12 % each: some 21 ms of CPU
 per question, NATS and Postgres included. In the answer service's V8 profile, a third of its
-time is spent writing to the Postgres and NATS sockets (six statements and four NATS messages
+time is spent writing to the Postgres and NATS sockets (five statements and four NATS messages
 per question), the rest in language detection, stemming, retrieval and the reply. 200 msg/s
 with p99 in milliseconds takes about four such cores, or the stages spread over machines,
 which is what the design is for.
