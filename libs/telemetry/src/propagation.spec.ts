@@ -13,11 +13,19 @@ describe('telemetry without an exporter', () => {
     expect(seen.recording).toBe(false);
     expect(tracesRecorded()).toBe(false);
     expect(trace.isSpanContextValid(seen.outer)).toBe(true);
-    // Not sampled (flags 00), same trace, a span id of its own.
+    // Not sampled (flags 00), same trace.
     const [, traceId, spanId, flags] = seen.headers.traceparent!.split('-');
     expect(traceId).toBe(seen.outer.traceId);
     expect(spanId).toMatch(/^[0-9a-f]{16}$/);
-    expect(spanId).not.toBe(seen.outer.spanId);
     expect(flags).toBe('00');
+  });
+
+  it('gives work outside any trace a trace of its own, and a new one each time', async () => {
+    const first = await withSpan('job', () => injectTraceHeaders());
+    const second = await withSpan('job', () => injectTraceHeaders());
+    const traceOf = (headers: Record<string, string>) => headers.traceparent?.split('-')[1];
+    expect(traceOf(first)).toMatch(/^[0-9a-f]{32}$/);
+    expect(traceOf(second)).toMatch(/^[0-9a-f]{32}$/);
+    expect(traceOf(second)).not.toBe(traceOf(first));
   });
 });
