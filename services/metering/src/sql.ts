@@ -1,10 +1,6 @@
-import type { DataSource, QueryRunner } from '@steward/db';
-import type pg from 'pg';
+import type { DataSource, PreparedRows, QueryRunner } from '@steward/db';
 
-export interface Rows<R> {
-  rows: R[];
-  affected: number;
-}
+export type Rows<R> = PreparedRows<R>;
 
 /** A parameterised statement on one connection. */
 export type Sql = <R = Record<string, unknown>>(text: string, params?: unknown[]) => Promise<Rows<R>>;
@@ -20,22 +16,6 @@ export function query<R = Record<string, unknown>>(
   params: unknown[] = [],
 ): Promise<Rows<R>> {
   return run<R>(db.createQueryRunner(), text, params, true);
-}
-
-/**
- * One statement outside a transaction, as a named prepared statement: Postgres plans it once
- * per connection instead of on every call (for the statements on the reservation path).
- */
-export async function preparedQuery<R = Record<string, unknown>>(
-  db: DataSource,
-  name: string,
-  text: string,
-  params: unknown[],
-): Promise<Rows<R>> {
-  // TypeORM's Postgres driver keeps its pg.Pool as `master`; its own query() cannot name a statement.
-  const pool = (db.driver as unknown as { master: pg.Pool }).master;
-  const result = await pool.query({ name, text, values: params });
-  return { rows: result.rows as R[], affected: result.rowCount ?? 0 };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from '@steward/db';
+import { DataSource, preparedQuery } from '@steward/db';
 import type { RememberedTurn } from '../memory/conversation-memory.js';
 
 export type ClaimResult = 'claimed' | 'done' | 'busy';
@@ -15,14 +15,16 @@ export class RequestClaims {
   constructor(private readonly dataSource: DataSource) {}
 
   async claim(requestId: string, tenantId: string, leaseMs: number): Promise<ClaimResult> {
-    const claimed = (await this.dataSource.query(
+    const { rows: claimed } = await preparedQuery(
+      this.dataSource,
+      'answer_claim',
       `INSERT INTO handled_requests (request_id, tenant_id, state, lease_until)
        VALUES ($1, $2, 'processing', now() + make_interval(secs => $3))
        ON CONFLICT (request_id) DO UPDATE SET lease_until = EXCLUDED.lease_until
          WHERE handled_requests.state = 'processing' AND handled_requests.lease_until < now()
        RETURNING request_id`,
       [requestId, tenantId, leaseMs / 1000],
-    )) as unknown[];
+    );
     if (claimed.length > 0) return 'claimed';
     const [row] = (await this.dataSource.query('SELECT state FROM handled_requests WHERE request_id = $1', [
       requestId,
@@ -50,7 +52,9 @@ export class RequestClaims {
     turn?: RememberedTurn,
   ): Promise<void> {
     const remembered = turn?.conversationId ? turn : undefined;
-    await this.dataSource.query(
+    await preparedQuery(
+      this.dataSource,
+      'answer_complete',
       `WITH remembered AS (
          INSERT INTO conversation_turns (request_id, tenant_id, conversation_id, question, answer)
          SELECT $1, $4, $5, $6, $7 WHERE $5::text IS NOT NULL

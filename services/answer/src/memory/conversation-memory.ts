@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { HistoryTurn } from '@steward/ai';
-import { DataSource } from '@steward/db';
+import { DataSource, preparedQuery } from '@steward/db';
 
 export interface MemoryOptions {
   /** Turns (a question and its reply) remembered per conversation. */
@@ -33,14 +33,16 @@ export class ConversationMemory {
   /** The conversation so far, oldest first, as alternating member and assistant turns. */
   async history(tenantId: string, conversationId: string): Promise<HistoryTurn[]> {
     if (!conversationId) return [];
-    const rows = (await this.dataSource.query(
+    const { rows } = await preparedQuery<{ question: string; answer: string }>(
+      this.dataSource,
+      'answer_history',
       `SELECT question, answer FROM (
          SELECT question, answer, id FROM conversation_turns
          WHERE tenant_id = $1 AND conversation_id = $2 AND created_at > now() - make_interval(secs => $3)
          ORDER BY id DESC LIMIT $4
        ) recent ORDER BY id`,
       [tenantId, conversationId, this.options.ttlMs / 1000, this.options.maxTurns],
-    )) as { question: string; answer: string }[];
+    );
     return rows.flatMap((row) => [
       { role: 'member' as const, content: row.question },
       { role: 'assistant' as const, content: row.answer },

@@ -6,7 +6,7 @@ import {
   type Language,
   type SearchQuery,
 } from '@steward/ai';
-import { DataSource } from '@steward/db';
+import { DataSource, preparedQuery } from '@steward/db';
 import { HEADING_SEPARATOR } from '../knowledge/chunking.js';
 
 /** What the answer path needs to know about a tenant's knowledge before searching it. */
@@ -163,7 +163,9 @@ export class KnowledgeRetriever {
   }
 
   private async fullTextSearch(tenantId: string, terms: string[], language: Language): Promise<PassageRow[]> {
-    const rows = (await this.dataSource.query(
+    const { rows } = await preparedQuery<PassageRow>(
+      this.dataSource,
+      'answer_full_text_search',
       `WITH terms AS (
          SELECT q FROM unnest($3::text[]) AS t(term),
                 LATERAL plainto_tsquery($2::regconfig, unaccent(t.term)) AS q
@@ -176,7 +178,7 @@ export class KnowledgeRetriever {
        ORDER BY score DESC, c.id
        LIMIT $5`,
       [tenantId, textSearchConfig(language), terms, language, CANDIDATES_PER_LANGUAGE],
-    )) as PassageRow[];
+    );
     return rows.map((row) => ({ ...row, score: Number(row.score) }));
   }
 
@@ -193,7 +195,10 @@ export class KnowledgeRetriever {
     // `content %> word` is the indexable form of word_similarity(word, content) >= the session's
     // pg_trgm.word_similarity_threshold, which every connection of this service starts with.
     const anyWord = words.map((_, index) => `c.content %> $${index + 4}`).join(' OR ');
-    const rows = (await this.dataSource.query(
+    // One prepared statement per number of words (the text differs with each).
+    const { rows } = await preparedQuery<PassageRow>(
+      this.dataSource,
+      `answer_trigram_search_${words.length}`,
       `SELECT c.id, c.document_id AS "documentId", d.title, c.heading, c.content, c.language,
               (SELECT avg(CASE WHEN s >= $2 THEN s ELSE 0 END)
                FROM (SELECT word_similarity(w, c.content) AS s
@@ -204,7 +209,7 @@ export class KnowledgeRetriever {
        ORDER BY score DESC, c.id
        LIMIT ${CANDIDATES_PER_LANGUAGE}`,
       [tenantId, TRIGRAM_THRESHOLD, words, ...words],
-    )) as PassageRow[];
+    );
     return rows.map((row) => ({ ...row, score: Number(row.score) * TRIGRAM_SCORE_WEIGHT }));
   }
 }

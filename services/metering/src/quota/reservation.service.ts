@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { MeteringReply, MeteringRpc, ReserveDenial } from '@steward/contracts';
-import { DataSource } from '@steward/db';
+import { DataSource, preparedQuery } from '@steward/db';
 import { LOGGER } from '@steward/runtime';
 import type { Logger } from '@steward/telemetry';
 import type { z } from 'zod';
@@ -14,7 +14,7 @@ import { ThresholdNotifier } from '../notifications/threshold-notifier.js';
 import { THRESHOLDS, type Threshold } from '../notifications/thresholds.js';
 import { billingPeriodAt, type BillingPeriod } from '../periods/billing-period.js';
 import { planById, type Plan } from '../plans/plans.js';
-import { postgresCode, preparedQuery, retryingConflicts, transaction } from '../sql.js';
+import { postgresCode, retryingConflicts, transaction } from '../sql.js';
 import { SubscriptionStore } from '../subscriptions/subscription.store.js';
 
 export type ReserveRequest = z.output<typeof MeteringRpc.reserve.request>;

@@ -2,10 +2,10 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import type { Subscription as NatsSubscription } from '@nats-io/transport-node';
 import { Bus } from '@steward/bus';
 import type { PlanId, SubscriptionView } from '@steward/contracts';
-import { DataSource } from '@steward/db';
+import { DataSource, preparedQuery } from '@steward/db';
 import { CONFIG } from '@steward/runtime';
 import type { MeteringConfig } from '../config.js';
-import { preparedQuery, query } from '../sql.js';
+import { query } from '../sql.js';
 
 export interface Subscription {
   tenantId: string;
