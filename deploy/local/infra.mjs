@@ -310,7 +310,7 @@ export async function startPostgres({ dataDir, port, host = '127.0.0.1', durable
     // No unix socket: avoids socket-path length limits and /var/run permissions.
     "-c unix_socket_directories=''",
     '-c max_connections=200',
-    ...(statementStats ? ['-c shared_preload_libraries=pg_stat_statements'] : []),
+    ...(statementStats ? ['-c shared_preload_libraries=pg_stat_statements', '-c pg_stat_statements.track_planning=on'] : []),
     ...(durable ? [] : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']),
   ].join(' ');
   const logFile = path.join(dataDir, 'postgres.log');

@@ -184,7 +184,10 @@ export interface StatementTime {
   /** The normalised statement, whitespace collapsed, cut to 60 characters. */
   query: string;
   calls: number;
+  /** Mean execution time. */
   meanMs: number;
+  /** Mean planning time per call (a prepared statement with a generic plan plans once). */
+  planMs: number;
   totalMs: number;
 }
 
@@ -218,9 +221,9 @@ export function resetStatementTimes(): Promise<void> {
  */
 export function statementTimes(limit = 8): Promise<StatementTime[]> {
   return withStatementStats([], async (client) => {
-    const { rows } = await client.query<{ query: string; calls: string; mean: number; total: number }>(
+    const { rows } = await client.query<{ query: string; calls: string; mean: number; plan: number; total: number }>(
       `SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 60) AS query, calls, mean_exec_time AS mean,
-              total_exec_time AS total
+              total_plan_time / greatest(calls, 1) AS plan, total_exec_time AS total
        FROM pg_stat_statements
        WHERE query !~* '^\\s*(CREATE|ALTER|DROP|COMMENT|SET|SHOW|BEGIN|COMMIT|ROLLBACK)\\M'
          AND query !~ 'pg_stat_statements|to_regclass'
@@ -228,16 +231,22 @@ export function statementTimes(limit = 8): Promise<StatementTime[]> {
        LIMIT $1`,
       [limit],
     );
-    return rows.map((row) => ({ query: row.query, calls: Number(row.calls), meanMs: row.mean, totalMs: row.total }));
+    return rows.map((row) => ({
+      query: row.query,
+      calls: Number(row.calls),
+      meanMs: row.mean,
+      planMs: row.plan,
+      totalMs: row.total,
+    }));
   });
 }
 
-/** Report rows: for each statement, executions per unit of work (`per`) and mean execution time. */
+/** Report rows: for each statement, executions per unit of work (`per`), mean execution and planning time. */
 export function statementRows(statements: StatementTime[], units: number, per: string): Record<string, string> {
   const rows: Record<string, string> = {};
   statements.forEach((statement, index) => {
     rows[`postgres #${index + 1}: ${statement.query}`] =
-      `${(statement.calls / units).toFixed(2)} per ${per} × ${statement.meanMs.toFixed(3)} ms`;
+      `${(statement.calls / units).toFixed(2)} per ${per} × ${statement.meanMs.toFixed(3)} ms (+ ${statement.planMs.toFixed(3)} ms planning)`;
   });
   return rows;
 }
