@@ -191,9 +191,13 @@ statement.
 
 The answer-path and metering reports end with the statements Postgres spent most time executing
 during the measured load (\`pg_stat_statements\`, which the benchmarks' Postgres loads): how many
-times each ran per question or reservation, and its mean execution time. The quota reservation
-and the two retrieval searches (full text, then trigram similarity for misspellings) lead; under
-load every mean roughly doubles, since the backends wait for the same two cores.
+times each ran per question or reservation, its mean execution time and its planning time per
+call. The statements of the answer and reservation paths are prepared (\`preparedQuery\`), so
+they are parsed once per connection and planned once Postgres settles on a generic plan; as
+one-off statements their planning had cost about 0.7 ms per question, as much as two thirds of
+their execution. The quota reservation and the two retrieval searches (full text, then trigram
+similarity for misspellings) lead; under load every mean roughly doubles, since the backends
+wait for the same two cores.
 
 Where the CPU goes: sampling each process's CPU time (\`/proc/<pid>/stat\`) while the answer
 path ran at 100 msg/s for 40 s (98.5 replies/s, both cores saturated) gave answer 44 % of a
