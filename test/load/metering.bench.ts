@@ -14,7 +14,7 @@ import { MeteringRpc, type MeteringReply } from '@steward/contracts';
 import { startService } from '@steward/runtime';
 import { createTestDatabase } from '@steward/testing';
 import { meteringService } from '../../services/metering/src/service.js';
-import { metricsRegistry } from '@steward/telemetry';
+import { reserveDuration } from '../../services/metering/src/metrics.js';
 import {
   currentRssMiB,
   latencySummary,
@@ -119,8 +119,8 @@ async function drive({ natsUrl, rate, seconds, tenants }: DriverInput): Promise<
 
 /** p50 and p99 of the service's own reserve-duration histogram, as the bucket bounds that hold them. */
 async function serviceLatency(): Promise<string> {
-  const metric = await metricsRegistry.getSingleMetric('steward_metering_reserve_duration_seconds')?.get();
-  const values = (metric?.values ?? []) as Array<{
+  const metric = await reserveDuration.get();
+  const values = metric.values as Array<{
     value: number;
     labels: Record<string, string | number>;
     metricName?: string;
@@ -139,7 +139,7 @@ function runDriver(input: DriverInput): Promise<DriverResult> {
     const worker = new Worker(new URL(import.meta.url), { workerData: input });
     worker.on('message', (message: DriverResult | 'warmed-up') => {
       // The service's own histogram then counts the measured requests only.
-      if (message === 'warmed-up') metricsRegistry.getSingleMetric('steward_metering_reserve_duration_seconds')?.reset();
+      if (message === 'warmed-up') reserveDuration.reset();
       else resolve(message);
     });
     worker.once('error', reject);

@@ -188,7 +188,6 @@ export interface StatementTime {
   meanMs: number;
   /** Mean planning time per call (a prepared statement with a generic plan plans once). */
   planMs: number;
-  totalMs: number;
 }
 
 /**
@@ -221,9 +220,9 @@ export function resetStatementTimes(): Promise<void> {
  */
 export function statementTimes(limit = 8): Promise<StatementTime[]> {
   return withStatementStats([], async (client) => {
-    const { rows } = await client.query<{ query: string; calls: string; mean: number; plan: number; total: number }>(
+    const { rows } = await client.query<{ query: string; calls: string; mean: number; plan: number }>(
       `SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 60) AS query, calls, mean_exec_time AS mean,
-              total_plan_time / greatest(calls, 1) AS plan, total_exec_time AS total
+              total_plan_time / greatest(calls, 1) AS plan
        FROM pg_stat_statements
        WHERE query !~* '^\\s*(CREATE|ALTER|DROP|COMMENT|SET|SHOW|BEGIN|COMMIT|ROLLBACK)\\M'
          AND query !~ 'pg_stat_statements|to_regclass'
@@ -231,13 +230,7 @@ export function statementTimes(limit = 8): Promise<StatementTime[]> {
        LIMIT $1`,
       [limit],
     );
-    return rows.map((row) => ({
-      query: row.query,
-      calls: Number(row.calls),
-      meanMs: row.mean,
-      planMs: row.plan,
-      totalMs: row.total,
-    }));
+    return rows.map((row) => ({ query: row.query, calls: Number(row.calls), meanMs: row.mean, planMs: row.plan }));
   });
 }
 
