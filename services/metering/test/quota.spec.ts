@@ -5,6 +5,7 @@ import type { RunningService } from '@steward/runtime';
 import { startService } from '@steward/runtime';
 import { createTestDatabase, resetJetStream, waitFor, type TestDatabase } from '@steward/testing';
 import type { MeteringConfig } from '../src/config.js';
+import { RESERVE_BATCH } from '../src/quota/reserve-statement.js';
 import { createMeteringService } from '../src/service.js';
 import { ManualClock, expectRpcError, meteringClient, presetUsage, usageFacts } from './support.js';
 
@@ -124,6 +125,25 @@ describe('reservations', () => {
     expect(await ledger('mixed-last-two')).toEqual({ granted: 2, denied: 3, released: 0 });
     expect(await ledger('mixed-roomy')).toEqual({ granted: 4, denied: 0, released: 0 });
     expect((await call('usage', { tenantId: 'mixed-roomy' })).used).toBe(4);
+  });
+
+  it('finds each operation in the ledger by its key, even with a plan made while the ledger was small', async () => {
+    // The reserve statement is prepared once per connection and its plan reused: a plan that
+    // read the whole ledger would make every reservation slower as the ledger grows.
+    const runner = service.dataSource!.createQueryRunner();
+    try {
+      await runner.query('SET plan_cache_mode = force_generic_plan');
+      await runner.query(`PREPARE reserve_plan_check AS ${RESERVE_BATCH}`);
+      const plan: Array<{ 'QUERY PLAN': string }> = await runner.query(
+        `EXPLAIN EXECUTE reserve_plan_check(${Array(11).fill("'{}'").join(', ')}, '{80,100}')`,
+      );
+      const text = plan.map((line) => line['QUERY PLAN']).join('\n');
+      expect(text).toContain('operations_pkey');
+      expect(text).not.toContain('Seq Scan on operations');
+    } finally {
+      await runner.query('DEALLOCATE reserve_plan_check; RESET plan_cache_mode');
+      await runner.release();
+    }
   });
 
   it('gives a released message back once; releasing twice, a refused or an unknown operation does nothing', async () => {

@@ -37,7 +37,10 @@ export const RESERVE_BATCH = `
                            quota, refusal, plan, at, ord)
   ), fresh AS (
     SELECT i.* FROM input i
-    WHERE NOT EXISTS (SELECT FROM operations o WHERE o.tenant_id = i.tenant_id AND o.operation_id = i.operation_id)
+    -- OFFSET 0 keeps this a per-operation probe of the ledger's primary key: as an anti join, a
+    -- plan made while the ledger was small hashes the whole ledger on every batch.
+    WHERE NOT EXISTS (SELECT FROM operations o
+                      WHERE o.tenant_id = i.tenant_id AND o.operation_id = i.operation_id OFFSET 0)
   ), wanted AS (
     SELECT tenant_id, period_start, min(period_end) AS period_end, min(quota) AS quota, min(plan) AS plan,
            count(*)::int AS n
