@@ -7,6 +7,19 @@ export interface PreparedRows<R> {
   affected: number;
 }
 
+export interface PreparedQueryOptions {
+  /** How long a connection keeps its cached plans before Postgres makes them again. */
+  planLifetimeMs?: number;
+}
+
+/**
+ * Plans are made again this often: a generic plan keeps the table sizes of the moment it was
+ * made, so a lookup planned while its table was tiny (a sequential scan is then cheapest)
+ * would go on reading the whole table as it grows, until the next ANALYZE.
+ */
+const PLAN_LIFETIME_MS = 10_000;
+const plansMadeAt = new WeakMap<pg.PoolClient, number>();
+
 /**
  * Runs `text` as the named prepared statement `name`, outside any transaction: Postgres parses
  * it once per connection and, once it settles on a generic plan, stops planning it on every
@@ -18,9 +31,31 @@ export async function preparedQuery<R = Record<string, unknown>>(
   name: string,
   text: string,
   params: unknown[],
+  { planLifetimeMs = PLAN_LIFETIME_MS }: PreparedQueryOptions = {},
 ): Promise<PreparedRows<R>> {
   // TypeORM's Postgres driver keeps its pg.Pool as `master`; its own query() cannot name a statement.
   const pool = (db.driver as unknown as { master: pg.Pool }).master;
-  const result = await pool.query({ name, text, values: params });
-  return { rows: result.rows as R[], affected: result.rowCount ?? 0 };
+  const client = await pool.connect();
+  let failure: Error | undefined;
+  // A connection lost mid-query is also reported as an 'error' event, which must have a listener.
+  const onError = (error: Error) => (failure ??= error);
+  client.on('error', onError);
+  try {
+    const now = Date.now();
+    const madeAt = plansMadeAt.get(client);
+    if (madeAt === undefined || now - madeAt >= planLifetimeMs) {
+      // The statements stay prepared; only their plans go.
+      if (madeAt !== undefined) await client.query('DISCARD PLANS');
+      plansMadeAt.set(client, now);
+    }
+    const result = await client.query({ name, text, values: params });
+    return { rows: result.rows as R[], affected: result.rowCount ?? 0 };
+  } catch (error) {
+    failure = error as Error;
+    throw error;
+  } finally {
+    client.removeListener('error', onError);
+    // As pool.query does: a connection that saw an error is not reused.
+    client.release(failure);
+  }
 }
