@@ -1,25 +1,7 @@
 import { createTestDatabase, type TestDatabase } from '@steward/testing';
 import pg from 'pg';
-import { Column, Entity, PrimaryColumn, type MigrationInterface, type QueryRunner } from 'typeorm';
-import { migrate, openDatabase, type ServiceDatabase } from './index.js';
-
-@Entity({ name: 'notes' })
-class Note {
-  @PrimaryColumn() id!: string;
-  @Column() body!: string;
-}
-
-class CreateNotes1700000000000 implements MigrationInterface {
-  name = 'CreateNotes1700000000000';
-  async up(runner: QueryRunner) {
-    await runner.query(`CREATE TABLE notes (id text PRIMARY KEY, body text NOT NULL)`);
-  }
-  async down(runner: QueryRunner) {
-    await runner.query(`DROP TABLE notes`);
-  }
-}
-
-const database: ServiceDatabase = { schema: 'notes_service', entities: [Note], migrations: [CreateNotes1700000000000] };
+import { migrate, openDatabase } from './index.js';
+import { Note, notesDatabase as database } from '../test/notes-database.js';
 
 describe('service database', () => {
   let testDb: TestDatabase;

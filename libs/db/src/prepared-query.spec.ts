@@ -1,25 +1,9 @@
 import { createTestDatabase, type TestDatabase } from '@steward/testing';
-import { Column, Entity, PrimaryColumn, type DataSource, type MigrationInterface, type QueryRunner } from 'typeorm';
-import { openDatabase, preparedQuery, type ServiceDatabase } from './index.js';
+import type { DataSource } from 'typeorm';
+import { openDatabase, preparedQuery } from './index.js';
+import { notesDatabase } from '../test/notes-database.js';
 
-@Entity({ name: 'tickets' })
-class Ticket {
-  @PrimaryColumn() id!: string;
-  @Column() subject!: string;
-}
-
-class CreateTickets1700000000000 implements MigrationInterface {
-  name = 'CreateTickets1700000000000';
-  async up(runner: QueryRunner) {
-    await runner.query(`CREATE TABLE tickets (id text PRIMARY KEY, subject text NOT NULL)`);
-  }
-  async down(runner: QueryRunner) {
-    await runner.query(`DROP TABLE tickets`);
-  }
-}
-
-const database: ServiceDatabase = { schema: 'tickets_service', entities: [Ticket], migrations: [CreateTickets1700000000000] };
-const BY_ID = 'SELECT subject FROM tickets WHERE id = $1';
+const BY_ID = 'SELECT body FROM notes WHERE id = $1';
 
 describe('preparedQuery', () => {
   let testDb: TestDatabase;
@@ -27,7 +11,7 @@ describe('preparedQuery', () => {
   beforeAll(async () => {
     testDb = await createTestDatabase();
     // One connection, so that every call below meets the same prepared statement.
-    dataSource = await openDatabase(database, { url: testDb.url, migrate: true, poolSize: 1 });
+    dataSource = await openDatabase(notesDatabase, { url: testDb.url, migrate: true, poolSize: 1 });
   });
   afterAll(async () => {
     await dataSource?.destroy();
@@ -36,47 +20,47 @@ describe('preparedQuery', () => {
 
   /** The plan the connection would run the statement with now. */
   const currentPlan = async () =>
-    ((await dataSource.query(`EXPLAIN EXECUTE ticket_by_id('t-1')`)) as Array<{ 'QUERY PLAN': string }>)
+    ((await dataSource.query(`EXPLAIN EXECUTE note_by_id('t-1')`)) as Array<{ 'QUERY PLAN': string }>)
       .map((line) => line['QUERY PLAN'])
       .join('\n');
 
   it('answers with the rows and counts what it changed', async () => {
-    const inserted = await preparedQuery(dataSource, 'ticket_insert', 'INSERT INTO tickets VALUES ($1, $2), ($3, $4)', [
+    const inserted = await preparedQuery(dataSource, 'note_insert', 'INSERT INTO notes VALUES ($1, $2), ($3, $4)', [
       't-1',
       'refund',
       't-2',
       'login',
     ]);
     expect(inserted).toEqual({ rows: [], affected: 2 });
-    const found = await preparedQuery<{ subject: string }>(dataSource, 'ticket_by_id', BY_ID, ['t-2']);
-    expect(found).toEqual({ rows: [{ subject: 'login' }], affected: 1 });
+    const found = await preparedQuery<{ body: string }>(dataSource, 'note_by_id', BY_ID, ['t-2']);
+    expect(found).toEqual({ rows: [{ body: 'login' }], affected: 1 });
   });
 
   it('plans a lookup again once its table has grown, instead of reading the whole table for good', async () => {
-    await dataSource.query('ANALYZE tickets'); // two rows: scanning the table is the cheapest plan
-    for (let call = 0; call < 8; call++) await preparedQuery(dataSource, 'ticket_by_id', BY_ID, ['t-1']);
-    expect(await currentPlan()).toContain('Seq Scan on tickets');
+    await dataSource.query('ANALYZE notes'); // two rows: scanning the table is the cheapest plan
+    for (let call = 0; call < 8; call++) await preparedQuery(dataSource, 'note_by_id', BY_ID, ['t-1']);
+    expect(await currentPlan()).toContain('Seq Scan on notes');
 
     await dataSource.query(
-      `INSERT INTO tickets SELECT 'bulk-' || n, 'subject ' || n FROM generate_series(1, 50000) AS n`,
+      `INSERT INTO notes SELECT 'bulk-' || n, 'body ' || n FROM generate_series(1, 50000) AS n`,
     );
     // Within the plan's lifetime the connection keeps the plan it made.
-    await preparedQuery(dataSource, 'ticket_by_id', BY_ID, ['t-1']);
-    expect(await currentPlan()).toContain('Seq Scan on tickets');
+    await preparedQuery(dataSource, 'note_by_id', BY_ID, ['t-1']);
+    expect(await currentPlan()).toContain('Seq Scan on notes');
 
     // After it, the next call has the plan made again from the table as it is now.
-    const found = await preparedQuery<{ subject: string }>(dataSource, 'ticket_by_id', BY_ID, ['t-1'], {
+    const found = await preparedQuery<{ body: string }>(dataSource, 'note_by_id', BY_ID, ['t-1'], {
       planLifetimeMs: 0,
     });
-    expect(found.rows).toEqual([{ subject: 'refund' }]);
-    expect(await currentPlan()).toContain('Index Scan using tickets_pkey');
+    expect(found.rows).toEqual([{ body: 'refund' }]);
+    expect(await currentPlan()).toContain('Index Scan using notes_pkey');
   });
 
   it('gives a failed statement its error and keeps serving', async () => {
     await expect(
-      preparedQuery(dataSource, 'ticket_insert', 'INSERT INTO tickets VALUES ($1, $2), ($3, $4)', ['t-1', 'again', 't-9', 'x']),
+      preparedQuery(dataSource, 'note_insert', 'INSERT INTO notes VALUES ($1, $2), ($3, $4)', ['t-1', 'again', 't-9', 'x']),
     ).rejects.toThrow(/duplicate key/);
-    const found = await preparedQuery<{ subject: string }>(dataSource, 'ticket_by_id', BY_ID, ['t-1']);
-    expect(found.rows).toEqual([{ subject: 'refund' }]);
+    const found = await preparedQuery<{ body: string }>(dataSource, 'note_by_id', BY_ID, ['t-1']);
+    expect(found.rows).toEqual([{ body: 'refund' }]);
   });
 });
