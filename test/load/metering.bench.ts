@@ -8,6 +8,7 @@
  * be granted; at the end the ledger must hold exactly as many granted operations as replies
  * said granted, and the counters must add up to the same number.
  */
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { Bus } from '@steward/bus';
 import { MeteringRpc, type MeteringReply } from '@steward/contracts';
@@ -47,6 +48,21 @@ interface DriverResult {
   errors: Array<[string, number]>;
   sendingMs: number;
   elapsedMs: number;
+  /** How late the driver's own event loop ran, p99 / max (ms): its stalls show up as latency too. */
+  driverLoopDelay: string;
+}
+
+/** Event-loop delay of the calling thread, sampled every millisecond until stopped. */
+function watchLoopDelay(): { stop(): string } {
+  const histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: 1 });
+  histogram.enable();
+  return {
+    stop() {
+      histogram.disable();
+      const ms = (ns: number) => (ns / 1e6).toFixed(1);
+      return `${ms(histogram.percentile(99))} / ${ms(histogram.max)}`;
+    },
+  };
 }
 
 /**
@@ -99,6 +115,7 @@ async function drive({ natsUrl, rate, seconds, tenants }: DriverInput): Promise<
     granted = 0;
     denied = 0;
     errors.clear();
+    const loopDelay = watchLoopDelay();
 
     const total = Math.round(rate * seconds);
     let sent = 0;
@@ -111,7 +128,8 @@ async function drive({ natsUrl, rate, seconds, tenants }: DriverInput): Promise<
     const sendingMs = performance.now() - startedAt;
     await Promise.all(inFlight);
     const elapsedMs = performance.now() - startedAt;
-    return { sent, latencies, granted, denied, errors: [...errors], sendingMs, elapsedMs };
+    const driverLoopDelay = loopDelay.stop();
+    return { sent, latencies, granted, denied, errors: [...errors], sendingMs, elapsedMs, driverLoopDelay };
   } finally {
     await bus.drain();
   }
@@ -134,13 +152,18 @@ async function serviceLatency(): Promise<string> {
   return total ? `${bound(0.5)} / ${bound(0.99)}` : 'no samples';
 }
 
-function runDriver(input: DriverInput): Promise<DriverResult> {
+function runDriver(input: DriverInput): Promise<DriverResult & { serviceLoopDelay: string }> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL(import.meta.url), { workerData: input });
+    let serviceLoop: ReturnType<typeof watchLoopDelay> | undefined;
     worker.on('message', (message: DriverResult | 'warmed-up') => {
-      // The service's own histogram then counts the measured requests only.
-      if (message === 'warmed-up') reserveDuration.reset();
-      else resolve(message);
+      if (message === 'warmed-up') {
+        // The service's own histogram then counts the measured requests only.
+        reserveDuration.reset();
+        serviceLoop = watchLoopDelay();
+      } else {
+        resolve({ ...message, serviceLoopDelay: serviceLoop?.stop() ?? '?' });
+      }
     });
     worker.once('error', reject);
     worker.once('exit', (code) => code !== 0 && reject(new Error(`load driver exited with code ${code}`)));
@@ -219,6 +242,8 @@ if (!isMainThread) {
         'latency p99 (ms)': latency.p99,
         'latency max (ms)': latency.max,
         'in-service time p50 / p99 (ms, histogram bucket bounds)': inService,
+        'event-loop delay p99 / max, service thread (ms)': run.serviceLoopDelay,
+        'event-loop delay p99 / max, load driver thread (ms)': run.driverLoopDelay,
         'process RSS before / after / peak (MiB)': `${rssBefore?.toFixed(0)} / ${currentRssMiB(process.pid)?.toFixed(0)} / ${peakRssMiB(process.pid)?.toFixed(0)}`,
         'ledger: granted operations': ledger,
         'counters: messages used': counters,
