@@ -31,7 +31,8 @@ import {
 
 const KINDS = ['answer', 'moderation', 'proactive', 'api'] as const;
 const TICK_MS = 5;
-const WARM_UP = 200;
+/** Seconds of the same load before the measured run: connections, prepared statements, JIT. */
+const WARM_UP_SECONDS = 3;
 
 interface DriverInput {
   natsUrl: string;
@@ -106,9 +107,21 @@ async function drive({ natsUrl, rate, seconds, tenants }: DriverInput): Promise<
     inFlight.add(task);
   };
 
+  /** Sends `total` reservations on schedule (open loop); `id` numbers each one. */
+  const sendAtRate = async (total: number, id: (n: number) => number): Promise<number> => {
+    let sent = 0;
+    const startedAt = performance.now();
+    while (sent < total) {
+      const due = Math.min(total, Math.floor(((performance.now() - startedAt) / 1000) * rate));
+      while (sent < due) reserve(id(sent++));
+      await sleep(TICK_MS);
+    }
+    return startedAt;
+  };
+
   try {
-    // Warm-up (negative operation ids): connections, prepared statements, JIT.
-    for (let n = 1; n <= WARM_UP; n++) reserve(-n);
+    // Warm-up at the same rate, with negative operation ids (kept out of the figures).
+    await sendAtRate(Math.round(rate * WARM_UP_SECONDS), (n) => -(n + 1));
     await Promise.all(inFlight);
     parentPort?.postMessage('warmed-up');
     latencies.length = 0;
@@ -117,14 +130,8 @@ async function drive({ natsUrl, rate, seconds, tenants }: DriverInput): Promise<
     errors.clear();
     const loopDelay = watchLoopDelay();
 
-    const total = Math.round(rate * seconds);
-    let sent = 0;
-    const startedAt = performance.now();
-    while (sent < total) {
-      const due = Math.min(total, Math.floor(((performance.now() - startedAt) / 1000) * rate));
-      while (sent < due) reserve(sent++);
-      await sleep(TICK_MS);
-    }
+    const sent = Math.round(rate * seconds);
+    const startedAt = await sendAtRate(sent, (n) => n);
     const sendingMs = performance.now() - startedAt;
     await Promise.all(inFlight);
     const elapsedMs = performance.now() - startedAt;
