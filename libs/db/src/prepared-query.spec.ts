@@ -56,11 +56,14 @@ describe('preparedQuery', () => {
     expect(await currentPlan()).toContain('Index Scan using notes_pkey');
   });
 
-  it('gives a failed statement its error and keeps serving', async () => {
+  it('gives a failed statement its error and keeps serving, on the same connection', async () => {
+    const backend = async () => ((await dataSource.query('SELECT pg_backend_pid() AS pid')) as Array<{ pid: number }>)[0]!.pid;
+    const before = await backend();
     await expect(
       preparedQuery(dataSource, 'note_insert', 'INSERT INTO notes VALUES ($1, $2), ($3, $4)', ['t-1', 'again', 't-9', 'x']),
     ).rejects.toThrow(/duplicate key/);
     const found = await preparedQuery<{ body: string }>(dataSource, 'note_by_id', BY_ID, ['t-1']);
     expect(found.rows).toEqual([{ body: 'refund' }]);
+    expect(await backend()).toBe(before);
   });
 });

@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import pg from 'pg';
 import type { DataSource } from 'typeorm';
 
 export interface PreparedRows<R> {
@@ -51,11 +51,12 @@ export async function preparedQuery<R = Record<string, unknown>>(
     const result = await client.query({ name, text, values: params });
     return { rows: result.rows as R[], affected: result.rowCount ?? 0 };
   } catch (error) {
-    failure = error as Error;
+    // An error the server reported (a constraint, a conflict) leaves the connection usable, with
+    // its prepared statements; any other means the connection itself failed.
+    if (!(error instanceof pg.DatabaseError)) failure ??= error as Error;
     throw error;
   } finally {
     client.removeListener('error', onError);
-    // As pool.query does: a connection that saw an error is not reused.
     client.release(failure);
   }
 }
