@@ -97,6 +97,7 @@ await withInfrastructure(async () => {
     await askAtRate(Math.round(flags.rate * WARM_UP_SECONDS), (id) => warmUp.add(id));
     const warmUpDeadline = Date.now() + 60_000;
     while (warmUpAnswered.size < warmUp.size && Date.now() < warmUpDeadline) await sleep(100);
+    const warmUpBacklog = warmUp.size - warmUpAnswered.size;
 
     await resetStatementTimes();
     const total = Math.round(flags.rate * flags.seconds);
@@ -115,6 +116,8 @@ await withInfrastructure(async () => {
       'offered rate (msg/s)': total / sendSeconds,
       'replies received': answered.size,
       'lost (no reply within 60 s)': total - answered.size,
+      // Measuring starts once the warm-up is answered, or after 60 s with this backlog.
+      'warm-up questions unanswered when measuring began': warmUpBacklog,
       'duplicate replies': duplicates,
       'throughput (replies/s)': answered.size / elapsed,
       'e2e latency p50 (ms)': summary.p50,
