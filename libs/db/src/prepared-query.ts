@@ -20,6 +20,25 @@ export interface PreparedQueryOptions {
 const PLAN_LIFETIME_MS = 10_000;
 const plansMadeAt = new WeakMap<pg.PoolClient, number>();
 
+/** Server errors that end the session, or that would repeat on this connection. */
+const SESSION_ENDING_SEVERITIES = new Set(['FATAL', 'PANIC']);
+const CONNECTION_STATE_CODES = new Set([
+  '0A000', // feature_not_supported: "cached plan must not change result type"
+  '26000', // invalid_sql_statement_name: the prepared statement is gone
+]);
+
+/**
+ * An error the server reported for the statement alone (a constraint, a conflict) leaves the
+ * connection usable, with its prepared statements; any other error drops it.
+ */
+function connectionStaysUsable(error: unknown): boolean {
+  return (
+    error instanceof pg.DatabaseError &&
+    !SESSION_ENDING_SEVERITIES.has(error.severity ?? '') &&
+    !CONNECTION_STATE_CODES.has(error.code ?? '')
+  );
+}
+
 /**
  * Runs `text` as the named prepared statement `name`, outside any transaction: Postgres parses
  * it once per connection and, once it settles on a generic plan, stops planning it on every
@@ -51,9 +70,7 @@ export async function preparedQuery<R = Record<string, unknown>>(
     const result = await client.query({ name, text, values: params });
     return { rows: result.rows as R[], affected: result.rowCount ?? 0 };
   } catch (error) {
-    // An error the server reported (a constraint, a conflict) leaves the connection usable, with
-    // its prepared statements; any other means the connection itself failed.
-    if (!(error instanceof pg.DatabaseError)) failure ??= error as Error;
+    if (!connectionStaysUsable(error)) failure ??= error as Error;
     throw error;
   } finally {
     client.removeListener('error', onError);

@@ -37,8 +37,9 @@ export const RESERVE_BATCH = `
                            quota, refusal, plan, at, ord)
   ), fresh AS (
     SELECT i.* FROM input i
-    -- OFFSET 0 keeps this a per-operation probe of the ledger's primary key: as an anti join, a
-    -- plan made while the ledger was small hashes the whole ledger on every batch.
+    -- OFFSET 0 keeps this a lookup per operation (by the ledger's key once the ledger is more
+    -- than a few pages): as an anti join, a plan made while the ledger was empty hashed the
+    -- whole ledger on every batch.
     WHERE NOT EXISTS (SELECT FROM operations o
                       WHERE o.tenant_id = i.tenant_id AND o.operation_id = i.operation_id OFFSET 0)
   ), wanted AS (
