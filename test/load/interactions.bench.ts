@@ -22,11 +22,10 @@ import {
   numberFlags,
   peakRssMiB,
   report,
-  sleep,
+  sendAtRate,
   withInfrastructure,
 } from './src/bench-kit.js';
 
-const TICK_MS = 5;
 const WARM_UP = 200;
 const APPLICATION_ID = '900000000000000001';
 const GUILD_ID = '900000000000000002';
@@ -146,14 +145,8 @@ async function drive({ endpoint, privateKeyPem, rate, seconds }: DriverInput): P
   deferred = 0;
   errors.clear();
 
-  const total = Math.round(rate * seconds);
-  let sent = 0;
-  const startedAt = performance.now();
-  while (sent < total) {
-    const due = Math.min(total, Math.floor(((performance.now() - startedAt) / 1000) * rate));
-    while (sent < due) post(sent++);
-    await sleep(TICK_MS);
-  }
+  const sent = Math.round(rate * seconds);
+  const startedAt = await sendAtRate(sent, rate, post);
   const sendingMs = performance.now() - startedAt;
   await Promise.all(inFlight);
   const elapsedMs = performance.now() - startedAt;

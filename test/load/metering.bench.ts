@@ -23,6 +23,7 @@ import {
   peakRssMiB,
   report,
   resetStatementTimes,
+  sendAtRate,
   sleep,
   statementRows,
   statementTimes,
@@ -30,7 +31,6 @@ import {
 } from './src/bench-kit.js';
 
 const KINDS = ['answer', 'moderation', 'proactive', 'api'] as const;
-const TICK_MS = 5;
 /** Seconds of the same load before the measured run: connections, prepared statements, JIT. */
 const WARM_UP_SECONDS = 3;
 
@@ -113,21 +113,9 @@ async function drive({ natsUrl, rate, seconds, tenants }: DriverInput): Promise<
     inFlight.add(task);
   };
 
-  /** Sends `total` reservations on schedule (open loop); `id` numbers each one. */
-  const sendAtRate = async (total: number, id: (n: number) => number): Promise<number> => {
-    let sent = 0;
-    const startedAt = performance.now();
-    while (sent < total) {
-      const due = Math.min(total, Math.floor(((performance.now() - startedAt) / 1000) * rate));
-      while (sent < due) reserve(id(sent++));
-      await sleep(TICK_MS);
-    }
-    return startedAt;
-  };
-
   try {
     // Warm-up at the same rate, with negative operation ids (kept out of the figures).
-    await sendAtRate(Math.round(rate * WARM_UP_SECONDS), (n) => -(n + 1));
+    await sendAtRate(Math.round(rate * WARM_UP_SECONDS), rate, (n) => reserve(-(n + 1)));
     await Promise.all(inFlight);
     parentPort?.postMessage('warmed-up');
     latencies.length = 0;
@@ -137,7 +125,7 @@ async function drive({ natsUrl, rate, seconds, tenants }: DriverInput): Promise<
     const loopDelay = watchLoopDelay();
 
     const sent = Math.round(rate * seconds);
-    const startedAt = await sendAtRate(sent, (n) => n);
+    const startedAt = await sendAtRate(sent, rate, reserve);
     const sendingMs = performance.now() - startedAt;
     await Promise.all(inFlight);
     const elapsedMs = performance.now() - startedAt;

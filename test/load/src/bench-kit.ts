@@ -245,3 +245,22 @@ export function statementRows(statements: StatementTime[], units: number, per: s
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** How often an open-loop sender wakes to send what has come due. */
+const SEND_TICK_MS = 5;
+
+/**
+ * Calls `send(0)` … `send(total - 1)` on schedule at `rate` a second (open loop: on time
+ * whether or not earlier work has finished), waking every few milliseconds to send what has
+ * come due. Resolves with the time it started (performance.now()) once the last went out.
+ */
+export async function sendAtRate(total: number, rate: number, send: (n: number) => void): Promise<number> {
+  const startedAt = performance.now();
+  let sent = 0;
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - startedAt) / 1000) * rate));
+    while (sent < due) send(sent++);
+    if (sent < total) await sleep(SEND_TICK_MS);
+  }
+  return startedAt;
+}

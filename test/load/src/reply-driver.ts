@@ -4,7 +4,7 @@
  */
 import type { APIMessage } from 'discord-api-types/v10';
 import type { DiscordSandbox } from '@steward/sandbox';
-import { latencySummary, sleep } from './bench-kit.js';
+import { latencySummary, sendAtRate, sleep } from './bench-kit.js';
 
 export interface ChannelTarget {
   guildId: string;
@@ -19,6 +19,8 @@ export interface ReplyRun {
   lost: number;
   duplicates: number;
   offeredRate: number;
+  /** Replies a second, from the first question until the last reply (or the drain deadline). */
+  throughput: number;
   p50: number;
   p95: number;
   p99: number;
@@ -68,10 +70,7 @@ export async function driveReplies(input: {
   discord.on('message', onMessage);
   try {
     const total = Math.max(1, Math.round(rate * seconds));
-    const started = performance.now();
-    for (let n = 0; n < total; n++) {
-      const wait = started + (n * 1000) / rate - performance.now();
-      if (wait > 1) await sleep(wait);
+    const started = await sendAtRate(total, rate, (n) => {
       const target = targets[n % targets.length]!;
       const message = discord.postMessage({
         guildId: target.guildId,
@@ -80,10 +79,11 @@ export async function driveReplies(input: {
         content: `<@${botUserId}> ${BENCH_QUESTIONS[n % BENCH_QUESTIONS.length]} (#${n})`,
       });
       sentAt.set(message.id, performance.now());
-    }
+    });
     const offeredRate = total / ((performance.now() - started) / 1000);
     const deadline = performance.now() + (input.drainMs ?? 15_000);
     while (answered.size < total && performance.now() < deadline) await sleep(100);
+    const throughput = answered.size / ((performance.now() - started) / 1000);
     const summary = latencySummary(latencies);
     return {
       rate,
@@ -92,6 +92,7 @@ export async function driveReplies(input: {
       lost: total - answered.size,
       duplicates,
       offeredRate,
+      throughput,
       p50: summary.p50,
       p95: summary.p95,
       p99: summary.p99,
