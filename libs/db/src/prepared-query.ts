@@ -39,6 +39,16 @@ function connectionStaysUsable(error: unknown): boolean {
   );
 }
 
+/** Has Postgres make the connection's plans again when they are older than `lifetimeMs`. */
+async function discardOldPlans(client: pg.PoolClient, lifetimeMs: number): Promise<void> {
+  const now = Date.now();
+  const madeAt = plansMadeAt.get(client);
+  if (madeAt !== undefined && now - madeAt < lifetimeMs) return;
+  // The statements stay prepared; only their plans go. (A new connection has none yet.)
+  if (madeAt !== undefined) await client.query('DISCARD PLANS');
+  plansMadeAt.set(client, now);
+}
+
 /**
  * Runs `text` as the named prepared statement `name`, outside any transaction: Postgres parses
  * it once per connection and, once it settles on a generic plan, stops planning it on every
@@ -60,13 +70,7 @@ export async function preparedQuery<R = Record<string, unknown>>(
   const onError = (error: Error) => (failure ??= error);
   client.on('error', onError);
   try {
-    const now = Date.now();
-    const madeAt = plansMadeAt.get(client);
-    if (madeAt === undefined || now - madeAt >= planLifetimeMs) {
-      // The statements stay prepared; only their plans go.
-      if (madeAt !== undefined) await client.query('DISCARD PLANS');
-      plansMadeAt.set(client, now);
-    }
+    await discardOldPlans(client, planLifetimeMs);
     const result = await client.query({ name, text, values: params });
     return { rows: result.rows as R[], affected: result.rowCount ?? 0 };
   } catch (error) {

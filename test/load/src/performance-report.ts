@@ -200,9 +200,9 @@ reservation's check that an operation is new, planned while the ledger was empty
 whole ledger on every batch (2.4 ms per batch by the end of a 15-second run, 0.5 ms since), and
 the answer service's "question done" update scanned every handled question. Each connection now
 drops its plans every 10 s, and the reservation's check is kept a lookup per operation (on the
-ledger's key once the ledger is more than a few pages). The quota reservation and the two retrieval searches (full text, then trigram
-similarity for misspellings) lead; under load every mean roughly doubles, since the backends
-wait for the same two cores. The metering report also shows how late the service's and the
+ledger's key once the ledger is more than a few pages). The quota reservation and the two
+retrieval searches (full text, then trigram similarity for misspellings) lead; under load every
+mean roughly doubles, since the backends wait for the same two cores. The metering report also shows how late the service's and the
 load driver's event loops ran (their own work, garbage collection, waiting for a core): when
 those delays come near the latency p99, the tail is in the two threads; when they stay far
 below it, it is in the hops between them (NATS, Postgres and the processes' turns on the cores).
