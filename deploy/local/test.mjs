@@ -65,7 +65,11 @@ async function runTests() {
   const startedAt = Date.now();
   const starting = [
     startNats({ dataDir: path.join(resources.runDir, 'nats'), binary: natsServer }),
-    startPostgres({ dataDir: path.join(resources.runDir, 'postgres'), durable: false, binaries: postgresBinaries }),
+    startPostgres({
+      dataDir: path.join(resources.runDir, 'postgres'),
+      durable: false,
+      binaries: postgresBinaries,
+    }),
   ];
   // Keep a handle on whichever started, so a failure of the other still stops it.
   const started = await Promise.allSettled(starting);
@@ -73,7 +77,9 @@ async function runTests() {
   const failure = started.find((result) => result.status === 'rejected');
   if (failure) throw failure.reason;
   const [nats, postgres] = started.map((result) => result.value);
-  process.stderr.write(`[steward] NATS ${nats.url} and Postgres ${postgres.url} ready in ${Date.now() - startedAt} ms\n`);
+  process.stderr.write(
+    `[steward] NATS ${nats.url} and Postgres ${postgres.url} ready in ${Date.now() - startedAt} ms\n`,
+  );
 
   const reportDir = path.join(resources.runDir, 'reports');
   const nxCode = await runNx({
@@ -96,7 +102,12 @@ async function runNx(env) {
   const nxBin = path.join(path.dirname(nxPackage), JSON.parse(readFileSync(nxPackage, 'utf8')).bin.nx);
   const args = [nxBin, 'run-many', '-t', 'test', '--parallel=1', '--outputStyle=stream', ...nxArguments];
   process.stderr.write(`[steward] nx ${args.slice(1).join(' ')}\n`);
-  const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    detached: true,
+  });
   const exited = exitPromise(child);
   resources.nx = { child, exited };
   const { code, signal } = await exited;
@@ -129,11 +140,26 @@ function printSummary(reports, nxCode) {
   }
 
   const columns = ['project', 'passed', 'failed', 'skipped', 'time'];
-  const widths = columns.map((column) => Math.max(column.length, ...rows.map((row) => String(row[column]).length)));
-  const line = (cells) => cells.map((cell, i) => (i === 0 ? String(cell).padEnd(widths[i]) : String(cell).padStart(widths[i]))).join('  ');
+  const widths = columns.map((column) =>
+    Math.max(column.length, ...rows.map((row) => String(row[column]).length)),
+  );
+  const line = (cells) =>
+    cells
+      .map((cell, i) => (i === 0 ? String(cell).padEnd(widths[i]) : String(cell).padStart(widths[i])))
+      .join('  ');
   const out = ['', 'Test summary', line(columns), line(widths.map((width) => '-'.repeat(width)))];
   for (const row of rows) out.push(line(columns.map((column) => row[column])));
   if (rows.length === 0) out.push('(no project ran tests)');
+  const failures = reports.flatMap((report) =>
+    (report.failures ?? []).map((failure) => ({ ...failure, project: report.project })),
+  );
+  if (failures.length > 0) out.push('', 'Failed');
+  for (const failure of failures) {
+    out.push(
+      `- ${failure.project} ${failure.file}: ${failure.test}`,
+      ...failure.message.split('\n').map((text) => `    ${text}`),
+    );
+  }
   out.push(...notes, '', `Tests: ${passed} passed, ${failed} failed`, '');
   process.stdout.write(out.join('\n'));
   return failed > 0 ? 1 : 0;
