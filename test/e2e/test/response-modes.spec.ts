@@ -57,15 +57,23 @@ describe('response modes: all-messages, smart mode, channel context, staff step-
   const requestsFor = (tool: string) =>
     stack.anthropic!.requests.filter((request) => toolOf(request) === tool);
 
-  /** Writes the guild's settings to KV config-guilds, as the admin API does, and lets the services see them. */
+  /**
+   * Writes the guild's settings to KV config-guilds, as the admin API does, and waits until the
+   * router (which applies the response mode, smart mode and channel context) says it has them.
+   */
   async function configure(settings: Partial<GuildSettings>): Promise<void> {
-    await bus.putJson(Buckets.configGuilds.name, stack.guild.id, {
+    const revision = await bus.putJson(Buckets.configGuilds.name, stack.guild.id, {
       guildId: stack.guild.id,
       tenantId: stack.tenantId,
       applicationId: stack.app.id,
       settings,
     });
-    await settle(500);
+    await stack
+      .service('router')
+      .waitForLog(
+        (line) => line.json?.msg === 'guild configuration changed' && line.json?.revision === revision,
+        { timeoutMs: 5_000 },
+      );
   }
 
   function replies(message: APIMessage): APIMessage[] {

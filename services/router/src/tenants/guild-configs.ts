@@ -70,10 +70,14 @@ export class GuildConfigs implements OnModuleInit, OnModuleDestroy {
         const kv = await this.bus.kv(Buckets.configGuilds.name);
         this.watcher = await kv.watch();
         // The watcher marks the last of the current values as an update; an empty bucket has none.
-        if ((await kv.status()).values === 0) this.markLoaded();
+        let caughtUp = (await kv.status()).values === 0;
+        if (caughtUp) this.markLoaded();
         for await (const entry of this.watcher) {
-          this.apply(entry);
-          if (entry.isUpdate) this.markLoaded();
+          this.apply(entry, caughtUp);
+          if (entry.isUpdate) {
+            caughtUp = true;
+            this.markLoaded();
+          }
         }
       } catch (error) {
         if (!this.stopped) this.logger.warn({ err: error }, 'watching guild configuration failed');
@@ -87,11 +91,16 @@ export class GuildConfigs implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private apply(entry: KvWatchEntry): void {
+  /**
+   * `live`: the entry is a change made while the router runs (not one of the values a watch
+   * starts with), logged at info so that a change of behaviour can be traced to its moment.
+   */
+  private apply(entry: KvWatchEntry, live: boolean): void {
     const guildId = entry.key;
+    const level = live ? 'info' : 'debug';
     if (entry.operation !== 'PUT') {
       this.entries.delete(guildId);
-      this.logger.debug({ guildId }, 'guild configuration removed');
+      this.logger[level]({ guildId, revision: entry.revision }, 'guild configuration removed');
       return;
     }
     let parsed: z.ZodSafeParseResult<GuildConfig>;
@@ -115,9 +124,9 @@ export class GuildConfigs implements OnModuleInit, OnModuleDestroy {
       return;
     }
     this.entries.set(guildId, parsed.data);
-    this.logger.debug(
+    this.logger[level](
       { guildId, tenantId: parsed.data.tenantId, revision: entry.revision },
-      'guild configuration loaded',
+      live ? 'guild configuration changed' : 'guild configuration loaded',
     );
   }
 }
