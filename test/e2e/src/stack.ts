@@ -6,7 +6,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { APIMessage } from 'discord-api-types/v10';
 import { Bus } from '@steward/bus';
-import { MeteringRpc, type PlanId } from '@steward/contracts';
+import { Buckets, MeteringRpc, type GuildSettings, type PlanId } from '@steward/contracts';
 import {
   startAnthropicSandbox,
   startDiscordSandbox,
@@ -167,6 +167,21 @@ export class Stack {
     } finally {
       await bus.drain();
     }
+  }
+
+  /**
+   * Writes a guild's configuration to KV `config-guilds`, as the admin API does, and waits until
+   * the router (which decides from it whether and how to answer) says it applied that revision.
+   */
+  async configureGuild(
+    bus: Bus,
+    config: { guildId: string; tenantId: string; settings: Partial<GuildSettings> },
+  ): Promise<void> {
+    const revision = await bus.putJson(Buckets.configGuilds.name, config.guildId, { applicationId: this.app.id, ...config });
+    await this.service('router').waitForLog(
+      (line) => line.json?.msg === 'guild configuration changed' && line.json?.revision === revision,
+      { timeoutMs: 5_000 },
+    );
   }
 
   /** Waits until every shard of the gateway is READY or RESUMED (its /readyz says so). */

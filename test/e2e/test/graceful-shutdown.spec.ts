@@ -32,8 +32,13 @@ describe('graceful shutdown: SIGTERM to a worker during a stream of questions lo
           `${stack.mention()} question ${i + 1}: how do I reset my password?`,
         ),
       );
-      // Midway, while earlier questions are still being answered, the pod is told to stop.
+      // Midway, once answers are flowing (the first question takes the cold path through every
+      // service), the pod is told to stop while later questions keep coming.
       if (i === QUESTIONS / 2) {
+        await waitFor(() => questions.some((question) => stack.repliesTo(question.id).length > 0), {
+          timeoutMs: 15_000,
+          message: 'a first reply before the stop',
+        });
         exit = answer.exited;
         answer.kill('SIGTERM');
       }

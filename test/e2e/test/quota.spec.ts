@@ -4,7 +4,6 @@ import {
   AnswerOrigin,
   AnswerOutcome,
   AnswerRequestedSchema,
-  Buckets,
   ConversationTurnSchema,
   decode,
   encode,
@@ -75,13 +74,11 @@ describe('quota and plans across services (metering, answer, router, admin-api)'
 
     // The second guild belongs to a tenant on the Free plan (no Discord).
     await stack.subscribe(freeTenantId, 'free');
-    await bus.putJson(Buckets.configGuilds.name, stack.guilds[1]!.guild.id, {
+    await stack.configureGuild(bus, {
       guildId: stack.guilds[1]!.guild.id,
       tenantId: freeTenantId,
-      applicationId: stack.app.id,
       settings: {},
     });
-    await settle(500);
   }, 180_000);
 
   afterAll(async () => {

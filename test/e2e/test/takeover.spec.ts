@@ -11,7 +11,8 @@ import { waitFor } from '@steward/testing';
 import { PASSWORD_RESET, REFUNDS } from '../src/knowledge.js';
 import { Stack, type Member } from '../src/stack.js';
 
-const WINDOW_MS = 4_000;
+/** Long enough that a slow machine cannot hand the conversation back before the agent speaks. */
+const WINDOW_MS = 8_000;
 /** Gives a message time to be (wrongly) answered before asserting that it was not. */
 const settle = (ms = 2_000) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -123,6 +124,11 @@ describe('live monitoring, takeover and escalation', () => {
         message: 'the turn on the live feed',
       },
     );
+    // The feed comes straight from the turn; the takeover service records the conversation on
+    // its own consumer, and only a recorded conversation can be taken over.
+    await waitFor(async () => (await conversation(alice)).turns?.some((t) => t.role === 'bot'), {
+      message: 'the conversation recorded with its bot turn',
+    });
 
     const taken = await stack.api('POST', `/conversations/${conversationOf(alice)}/takeover`);
     expect(taken.status).toBe(200);
@@ -154,7 +160,10 @@ describe('live monitoring, takeover and escalation', () => {
       () => feed.events.some((e) => e.event === 'resumed' && e.data.conversationId === conversationOf(alice)),
       { timeoutMs: WINDOW_MS + 5_000, message: 'resumed on the live feed' },
     );
-    expect((await conversation(alice)).state).toBe('ai');
+    // The sweeper announces the hand-back before it commits it (so it is never lost).
+    await waitFor(async () => (await conversation(alice)).state === 'ai', {
+      message: 'the conversation back with the AI',
+    });
     const again = stack.say(alice, `${stack.mention()} How do I reset my password?`);
     await stack.replyTo(again.id, 15_000);
     expect(feed.events.map((e) => e.event)).toEqual(
