@@ -27,6 +27,8 @@ import {
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const nxArguments = process.argv.slice(2);
 const runId = newRunId();
+/** Failures listed at the end; a broken library can fail hundreds of tests at once. */
+const MAX_FAILURES_SHOWN = 20;
 
 const resources = { runDir: undefined, servers: [], nx: undefined };
 let interrupted = false;
@@ -154,11 +156,14 @@ function printSummary(reports, nxCode) {
     (report.failures ?? []).map((failure) => ({ ...failure, project: report.project })),
   );
   if (failures.length > 0) out.push('', 'Failed');
-  for (const failure of failures) {
+  for (const failure of failures.slice(0, MAX_FAILURES_SHOWN)) {
     out.push(
       `- ${failure.project} ${failure.file}: ${failure.test}`,
       ...failure.message.split('\n').map((text) => `    ${text}`),
     );
+  }
+  if (failures.length > MAX_FAILURES_SHOWN) {
+    out.push(`- and ${failures.length - MAX_FAILURES_SHOWN} more: see the output above`);
   }
   out.push(...notes, '', `Tests: ${passed} passed, ${failed} failed`, '');
   process.stdout.write(out.join('\n'));

@@ -37,24 +37,39 @@ const LIBRARY_FRAME = /^\s*at .*(node_modules|<anonymous>|node:internal)/;
 // eslint-disable-next-line no-control-regex
 const ANSI_ESCAPES = /\u001b\[[0-9;]*m/g;
 
-/** Each failed test (or suite that could not run) with the head of its failure message. */
+/** Each failed test, and each suite that failed outside its tests, with the head of its failure message. */
 function failuresOf(results, rootDir) {
   const failures = [];
   for (const suite of results.testResults) {
     const file = path.relative(rootDir, suite.testFilePath);
-    if (suite.testExecError || (suite.failureMessage && suite.numFailingTests === 0)) {
+    const failedTests = suite.testResults.filter((test) => test.status === 'failed');
+    const outside = outsideTests(suite.failureMessage, failedTests);
+    if (suite.testExecError || outside) {
       failures.push({
         file,
-        test: '(the suite could not run)',
-        message: headOf(suite.failureMessage ?? suite.testExecError?.message),
+        test:
+          suite.testResults.length === 0
+            ? '(the suite could not run)'
+            : '(outside any test: a hook or an unhandled error)',
+        message: headOf(outside || suite.testExecError?.stack || suite.testExecError?.message),
       });
     }
-    for (const test of suite.testResults) {
-      if (test.status === 'failed')
-        failures.push({ file, test: test.fullName, message: headOf(test.failureMessages.join('\n')) });
+    for (const test of failedTests) {
+      failures.push({ file, test: test.fullName, message: headOf(test.failureMessages.join('\n')) });
     }
   }
   return failures;
+}
+
+/** The parts of a suite's failure message (one "● title" section each) that no failed test accounts for. */
+function outsideTests(failureMessage, failedTests) {
+  if (!failureMessage) return '';
+  const testTitles = new Set(failedTests.map((test) => [...test.ancestorTitles, test.title].join(' › ')));
+  return failureMessage
+    .replace(ANSI_ESCAPES, '')
+    .split(/\n(?=\s*● )/)
+    .filter((section) => section.trim() !== '' && !testTitles.has(/^\s*● (.*)/.exec(section)?.[1]?.trim()))
+    .join('\n');
 }
 
 function headOf(message = '') {
@@ -62,8 +77,10 @@ function headOf(message = '') {
   const lines = message
     .replace(ANSI_ESCAPES, '')
     .split('\n')
-    .filter((line) => line.trim() !== '' && !LIBRARY_FRAME.test(line));
-  return lines.slice(0, FAILURE_LINES).join('\n');
+    .filter((line) => line.trim() !== '' && !LIBRARY_FRAME.test(line))
+    .slice(0, FAILURE_LINES);
+  const indent = Math.min(...lines.map((line) => /^ */.exec(line)[0].length));
+  return lines.map((line) => line.slice(indent)).join('\n');
 }
 
 function displayNameOf(testContexts) {

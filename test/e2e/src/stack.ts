@@ -172,15 +172,20 @@ export class Stack {
   /**
    * Writes a guild's configuration to KV `config-guilds`, as the admin API does, and waits until
    * the router (which decides from it whether and how to answer) says it applied that revision.
+   * The router logs changes only: the configuration must differ from the guild's current one.
+   * Other services keep their own copy (interactions, moderation, takeover), which may lag.
    */
   async configureGuild(
     bus: Bus,
     config: { guildId: string; tenantId: string; settings: Partial<GuildSettings> },
   ): Promise<void> {
-    const revision = await bus.putJson(Buckets.configGuilds.name, config.guildId, { applicationId: this.app.id, ...config });
+    const revision = await bus.putJson(Buckets.configGuilds.name, config.guildId, {
+      applicationId: this.app.id,
+      ...config,
+    });
     await this.service('router').waitForLog(
       (line) => line.json?.msg === 'guild configuration changed' && line.json?.revision === revision,
-      { timeoutMs: 5_000 },
+      { timeoutMs: 5_000, message: `the router applying guild ${config.guildId} revision ${revision}` },
     );
   }
 

@@ -252,7 +252,7 @@ describe('response modes: all-messages, smart mode, channel context, staff step-
     expect(replies(mentionInGeneral)).toHaveLength(0);
   });
 
-  it("/ask over HTTP: 200 type 5 within Discord's 3 s, then the @original edit carries the answer", async () => {
+  it("/ask over HTTP: 200 type 5 well inside Discord's 3 s, then the @original edit carries the answer", async () => {
     await configure({ responseMode: 'ask' });
     const ready = stack
       .service('interactions')
@@ -269,7 +269,8 @@ describe('response modes: all-messages, smart mode, channel context, staff step-
         commandName: 'ask',
         options: { question: 'Can I get a refund after two weeks?' },
       });
-      expect(performance.now() - started).toBeLessThan(3_000);
+      // Discord gives up after 3 s; the network to Discord needs its share of them.
+      expect(performance.now() - started).toBeLessThan(2_000);
       expect(delivery).toMatchObject({ via: 'http', status: 200, body: { type: 5 } });
       const edited = await waitFor(
         () =>

@@ -5,7 +5,6 @@
  */
 import { ESCALATION_TEXT } from '@steward/ai';
 import { Bus } from '@steward/bus';
-import { Buckets } from '@steward/contracts';
 import { startSmtpSink, type SmtpSink } from '@steward/sandbox';
 import { waitFor } from '@steward/testing';
 import { PASSWORD_RESET, REFUNDS } from '../src/knowledge.js';
@@ -95,10 +94,9 @@ describe('live monitoring, takeover and escalation', () => {
     sam = stack.member('sam');
     staffRoleId = stack.discord.createRole({ guildId: stack.guild.id, name: 'Support team' }).id;
     stack.discord.setMemberRoles({ guildId: stack.guild.id, userId: sam.id, roles: [staffRoleId] });
-    await bus.putJson(Buckets.configGuilds.name, stack.guild.id, {
+    await stack.configureGuild(bus, {
       guildId: stack.guild.id,
       tenantId: stack.tenantId,
-      applicationId: stack.app.id,
       settings: { staffRoleIds: [staffRoleId], notificationEmails: ['support@acme.test'] },
     });
     await stack.addKnowledge(PASSWORD_RESET.title, PASSWORD_RESET.content);

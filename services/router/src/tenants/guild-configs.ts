@@ -4,6 +4,7 @@
  */
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isDeepStrictEqual } from 'node:util';
 import { Bus, type KV } from '@steward/bus';
 import { Buckets, guildConfig, type GuildConfig } from '@steward/contracts';
 import { z } from '@steward/config';
@@ -21,6 +22,8 @@ const INITIAL_LOAD_TIMEOUT_MS = 5_000;
 @Injectable()
 export class GuildConfigs implements OnModuleInit, OnModuleDestroy {
   private readonly entries = new Map<string, GuildConfig>();
+  /** The bucket's last revision when the router started: entries up to it were loaded, not changed. */
+  private startRevision?: number;
   private watcher?: KvWatcher;
   private stopped = false;
   private watching?: Promise<void>;
@@ -68,16 +71,14 @@ export class GuildConfigs implements OnModuleInit, OnModuleDestroy {
     while (!this.stopped) {
       try {
         const kv = await this.bus.kv(Buckets.configGuilds.name);
+        // Read before the watch starts, so that a change made meanwhile still counts as one.
+        this.startRevision ??= (await kv.status()).streamInfo.state.last_seq;
         this.watcher = await kv.watch();
         // The watcher marks the last of the current values as an update; an empty bucket has none.
-        let caughtUp = (await kv.status()).values === 0;
-        if (caughtUp) this.markLoaded();
+        if ((await kv.status()).values === 0) this.markLoaded();
         for await (const entry of this.watcher) {
-          this.apply(entry, caughtUp);
-          if (entry.isUpdate) {
-            caughtUp = true;
-            this.markLoaded();
-          }
+          this.apply(entry);
+          if (entry.isUpdate) this.markLoaded();
         }
       } catch (error) {
         if (!this.stopped) this.logger.warn({ err: error }, 'watching guild configuration failed');
@@ -92,14 +93,17 @@ export class GuildConfigs implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * `live`: the entry is a change made while the router runs (not one of the values a watch
-   * starts with), logged at info so that a change of behaviour can be traced to its moment.
+   * A change made while the router runs is logged at info, so that a change of behaviour can be
+   * traced to its moment; the values it starts with, and rewrites of the same settings (a watch
+   * started again, admin-api publishing every guild when it starts), at debug.
    */
-  private apply(entry: KvWatchEntry, live: boolean): void {
+  private apply(entry: KvWatchEntry): void {
     const guildId = entry.key;
-    const level = live ? 'info' : 'debug';
+    const previous = this.entries.get(guildId);
+    const madeWhileRunning = entry.revision > (this.startRevision ?? Infinity);
     if (entry.operation !== 'PUT') {
       this.entries.delete(guildId);
+      const level = madeWhileRunning && previous ? 'info' : 'debug';
       this.logger[level]({ guildId, revision: entry.revision }, 'guild configuration removed');
       return;
     }
@@ -124,9 +128,10 @@ export class GuildConfigs implements OnModuleInit, OnModuleDestroy {
       return;
     }
     this.entries.set(guildId, parsed.data);
-    this.logger[level](
+    const changed = madeWhileRunning && !isDeepStrictEqual(previous, parsed.data);
+    this.logger[changed ? 'info' : 'debug'](
       { guildId, tenantId: parsed.data.tenantId, revision: entry.revision },
-      live ? 'guild configuration changed' : 'guild configuration loaded',
+      changed ? 'guild configuration changed' : 'guild configuration loaded',
     );
   }
 }
