@@ -202,10 +202,11 @@ the answer service's "question done" update scanned every handled question. Each
 drops its plans every 10 s, and the reservation's check is kept a lookup per operation (on the
 ledger's key once the ledger is more than a few pages). The quota reservation and the two
 retrieval searches (full text, then trigram similarity for misspellings) lead; under load every
-mean roughly doubles, since the backends wait for the same two cores. The metering report also shows how late the service's and the
-load driver's event loops ran (their own work, garbage collection, waiting for a core): when
-those delays come near the latency p99, the tail is in the two threads; when they stay far
-below it, it is in the hops between them (NATS, Postgres and the processes' turns on the cores).
+mean roughly doubles, since the backends wait for the same two cores. The metering report also
+shows how late the service's and the load driver's event loops ran (their own work, garbage
+collection, waiting for a core): when those delays come near the latency p99, the tail is in
+the two threads; when they stay far below it, it is in the hops between them (NATS, Postgres
+and the processes' turns on the cores).
 
 Where the CPU goes: sampling each process's CPU time (\`/proc/<pid>/stat\`) while the answer
 path ran at 100 msg/s for 40 s (98.5 replies/s, both cores saturated) gave answer 44 % of a

@@ -19,7 +19,7 @@ export interface ReplyRun {
   lost: number;
   duplicates: number;
   offeredRate: number;
-  /** Replies a second, from the first question until the last reply (or the drain deadline). */
+  /** Replies a second, from the first question until the last reply. */
   throughput: number;
   p50: number;
   p95: number;
@@ -56,6 +56,7 @@ export async function driveReplies(input: {
   const latencies: number[] = [];
   const answered = new Set<string>();
   let duplicates = 0;
+  let lastReplyAt = 0;
   const onMessage = ({ type, message }: { type: string; message: APIMessage }) => {
     if (type !== 'create' || message.author.id !== botUserId) return;
     const questionId = message.message_reference?.message_id;
@@ -64,7 +65,8 @@ export async function driveReplies(input: {
     if (answered.has(questionId)) duplicates++;
     else {
       answered.add(questionId);
-      latencies.push(performance.now() - started);
+      lastReplyAt = performance.now();
+      latencies.push(lastReplyAt - started);
     }
   };
   discord.on('message', onMessage);
@@ -83,7 +85,7 @@ export async function driveReplies(input: {
     const offeredRate = total / ((performance.now() - started) / 1000);
     const deadline = performance.now() + (input.drainMs ?? 15_000);
     while (answered.size < total && performance.now() < deadline) await sleep(100);
-    const throughput = answered.size / ((performance.now() - started) / 1000);
+    const throughput = answered.size ? answered.size / ((lastReplyAt - started) / 1000) : 0;
     const summary = latencySummary(latencies);
     return {
       rate,
