@@ -143,6 +143,22 @@ export function currentRssMiB(pid: number): number | undefined {
   }
 }
 
+/** Clock ticks per second of /proc's CPU times (USER_HZ, 100 on Linux). */
+const USER_HZ = 100;
+
+/** CPU time a process has used so far (user + system, /proc/<pid>/stat), in ms; undefined when it is gone. */
+export function cpuTimeMs(pid: number): number | undefined {
+  try {
+    // The command name (field 2) may hold spaces; the fields after its closing parenthesis do not.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ;
+  } catch {
+    return undefined;
+  }
+}
+
 /** How long processes idle while their lowest resident memory is taken (see lowestRssMiB). */
 export const SETTLE_MS = 60_000;
 

@@ -119,6 +119,33 @@ describe('Discord sandbox gateway', () => {
     expect(sandbox.counters(app.id)).toMatchObject({ identifies: 1, resumes: 1 });
   });
 
+  it('holds dispatches back and sends them in order, in one burst, when released', async () => {
+    const app = await start();
+    const guild = sandbox.createGuild({ name: 'Acme', applicationIds: [app.id] });
+    const harness = bot(app.token);
+    const received: Array<{ content: string; sequence: number }> = [];
+    harness.client.on(GatewayDispatchEvents.MessageCreate, ({ data }) =>
+      received.push({ content: data.content, sequence: -1 }),
+    );
+    harness.gateway.on(WebSocketShardEvents.Dispatch, (payload) => {
+      if (payload.t === GatewayDispatchEvents.MessageCreate) received.at(-1)!.sequence = payload.s;
+    });
+    await harness.gateway.connect();
+
+    const release = sandbox.holdDispatches();
+    for (const content of ['first', 'second']) {
+      sandbox.postMessage({ channelId: guild.generalChannelId, authorId: guild.ownerId, content });
+    }
+    // A heartbeat acknowledged after the posts: had the dispatches been sent, they would be here first.
+    await new Promise((resolve) => harness.gateway.once(WebSocketShardEvents.HeartbeatComplete, resolve));
+    expect(received).toEqual([]);
+
+    expect(release()).toBe(2);
+    await sandbox.waitFor(() => received.length === 2);
+    expect(received.map((message) => message.content)).toEqual(['first', 'second']);
+    expect(received[1]!.sequence).toBe(received[0]!.sequence + 1);
+  });
+
   it('resumes a zombie connection whose heartbeats are no longer acknowledged', async () => {
     const app = await start({ heartbeatIntervalMs: 200 });
     sandbox.createGuild({ name: 'Acme', applicationIds: [app.id] });

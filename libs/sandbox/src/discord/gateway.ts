@@ -93,8 +93,12 @@ class GatewayConnection {
   constructor(readonly socket: WebSocket) {}
 
   send(payload: { op: number; d: unknown; s?: number | null; t?: string | null }): void {
+    this.sendFrame(JSON.stringify({ s: null, t: null, ...payload }));
+  }
+
+  sendFrame(frame: string): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
-    this.socket.send(JSON.stringify({ s: null, t: null, ...payload }));
+    this.socket.send(frame);
   }
 
   close(code: number, reason = ''): void {
@@ -126,6 +130,8 @@ export class GatewayServer {
   private readonly lastIdentifyAt = new Map<string, number>();
   private readonly sessionStarts = new Map<string, { used: number; windowStartedAt: number }>();
   private readonly counters = new Map<string, Map<number, ShardCounters>>();
+  /** Dispatch frames held back by `holdDispatches`, in the order they were made. */
+  private held: Array<{ connection: GatewayConnection; frame: string }> | null = null;
 
   constructor(
     private readonly state: SandboxState,
@@ -250,6 +256,22 @@ export class GatewayServer {
   }
 
   /** Makes matching connections zombies: heartbeats are no longer acknowledged. */
+  /**
+   * Holds every dispatch back (recorded, sequenced and serialized as usual) until the returned
+   * function releases them, then writes them to their connections back to back: a burst, as
+   * after a network stall, that costs the sandbox only the socket writes while it arrives.
+   */
+  holdDispatches(): () => number {
+    if (this.held) throw new Error('dispatches are already held');
+    const held: Array<{ connection: GatewayConnection; frame: string }> = [];
+    this.held = held;
+    return () => {
+      if (this.held === held) this.held = null;
+      for (const { connection, frame } of held) connection.sendFrame(frame);
+      return held.length;
+    };
+  }
+
   stopHeartbeatAcks(target: GatewayTarget): number {
     return this.forEachConnection(target, (connection) => {
       connection.acknowledgeHeartbeats = false;
@@ -519,7 +541,9 @@ export class GatewayServer {
     const entry: Dispatch = { s: ++session.seq, t: event, d: data };
     session.replayLog.push(entry);
     if (session.replayLog.length > REPLAY_LOG_LIMIT) session.replayLog.shift();
-    session.connection?.send({ op: GatewayOpcodes.Dispatch, ...entry });
+    if (!session.connection) return;
+    if (this.held) this.held.push({ connection: session.connection, frame: JSON.stringify({ op: GatewayOpcodes.Dispatch, ...entry }) });
+    else session.connection.send({ op: GatewayOpcodes.Dispatch, ...entry });
   }
 
   private expired(session: GatewaySession): boolean {

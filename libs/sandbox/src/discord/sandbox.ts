@@ -437,6 +437,11 @@ export class DiscordSandbox extends EventEmitter {
     return this.gateway.invalidateSessions(target);
   }
 
+  /** Holds gateway dispatches back until the returned function sends them in one burst (it returns how many). */
+  holdDispatches(): () => number {
+    return this.gateway.holdDispatches();
+  }
+
   stopHeartbeatAcks(target: GatewayTarget): number {
     this.state.requireApplication(target.applicationId);
     return this.gateway.stopHeartbeatAcks(target);
