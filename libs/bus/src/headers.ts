@@ -11,13 +11,17 @@ export function toHeaderRecord(headers: MsgHdrs | undefined): HeaderRecord {
   return record;
 }
 
+const LINE_BREAK = /[\r\n]/;
+
 export function toMsgHdrs(record: HeaderRecord | undefined): MsgHdrs {
   const headers = createHeaders();
-  for (const [key, value] of Object.entries(record ?? {})) {
-    if (/[\r\n]/.test(key) || /[\r\n]/.test(value)) {
+  for (const key in record) {
+    const value = record[key]!;
+    if (LINE_BREAK.test(key) || LINE_BREAK.test(value)) {
       throw new Error(`Header ${JSON.stringify(key)} must not contain line breaks`);
     }
-    headers.set(key, value);
+    // A fresh set has no key to replace, so append (set looks every key up to delete it first).
+    headers.append(key, value);
   }
   return headers;
 }

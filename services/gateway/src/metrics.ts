@@ -2,6 +2,16 @@ import { Counter, Gauge, Histogram, metricsRegistry } from '@steward/telemetry';
 
 const registers = [metricsRegistry];
 
+/** What a shard holds unacknowledged: read when metrics are scraped, not written per dispatch. */
+export interface BacklogSource {
+  readonly applicationId: string;
+  readonly shardId: number;
+  readonly backlog: number;
+}
+
+/** The shards' publishers while they run; the backlog gauge reads them at scrape time. */
+export const backlogSources = new Set<BacklogSource>();
+
 export const gatewayMetrics = {
   dispatchesPublished: new Counter({
     name: 'steward_gateway_dispatches_published_total',
@@ -25,6 +35,11 @@ export const gatewayMetrics = {
     help: 'Dispatches received but not yet acknowledged by JetStream, per shard',
     labelNames: ['application', 'shard'] as const,
     registers,
+    collect() {
+      this.reset();
+      for (const source of backlogSources)
+        this.set({ application: source.applicationId, shard: String(source.shardId) }, source.backlog);
+    },
   }),
   shardStatus: new Gauge({
     name: 'steward_gateway_shard_status',

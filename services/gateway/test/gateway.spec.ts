@@ -98,6 +98,45 @@ describe('gateway: dispatches to JetStream', () => {
     expect(received?.attributes).toMatchObject({ 'discord.shard': 1, 'discord.event_type': 'MESSAGE_CREATE' });
   });
 
+  it('counts stored dispatches by event type on /metrics, and shows the backlog drained', async () => {
+    const metric = async (name: string, labels: string) => {
+      const text = await (await fetch(`${service!.ops.url}/metrics`)).text();
+      const line = text.split('\n').find((candidate) => candidate.startsWith(`${name}{${labels}} `));
+      return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : undefined;
+    };
+    const published = async (type: string) =>
+      (await metric('steward_gateway_dispatches_published_total', `type="${type}"`)) ?? 0;
+    const [createdBefore, deletedBefore] = [
+      await published('MESSAGE_CREATE'),
+      await published('MESSAGE_DELETE'),
+    ];
+    const guild = guilds[1]!;
+    const member = sandbox.createMember({ guildId: guild.id, username: 'bob' });
+    const post = (content: string) =>
+      sandbox.postMessage({ channelId: guild.generalChannelId, authorId: member.user.id, content });
+
+    // One burst of mixed types, so that one acknowledged run holds both.
+    const release = sandbox.holdDispatches();
+    post('first');
+    sandbox.deleteMessage({ messageId: post('second').id });
+    post('third');
+    release();
+
+    await waitFor(
+      async () =>
+        (await published('MESSAGE_CREATE')) === createdBefore + 3 &&
+        (await published('MESSAGE_DELETE')) === deletedBefore + 1,
+      {
+        timeoutMs: 5_000,
+        message: 'three messages created and one deleted, counted',
+      },
+    );
+    for (const shard of ['0', '1'])
+      expect(
+        await metric('steward_gateway_backlog_dispatches', `application="${app.id}",shard="${shard}"`),
+      ).toBe(0);
+  });
+
   it('keeps the acknowledged session of each shard in KV', async () => {
     const stored = await waitFor(async () => {
       const sessions = await Promise.all([0, 1].map((shard) => service!.bus.getJson<{ sessionId: string }>(Buckets.gatewaySessions.name, `${app.id}.${shard}`)));

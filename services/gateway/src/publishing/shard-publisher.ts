@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { context, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { Bus } from '@steward/bus';
 import { tracesRecorded, type Logger } from '@steward/telemetry';
-import { gatewayMetrics } from '../metrics.js';
+import { backlogSources, gatewayMetrics, type BacklogSource } from '../metrics.js';
 import { dispatchEnvelope, type DispatchEnvelope } from './dispatch-envelope.js';
 
 const tracer = trace.getTracer('@steward/gateway');
@@ -39,7 +39,7 @@ export interface ShardPublisherOptions {
  * everything from the first unacknowledged dispatch is sent again (the `Nats-Msg-Id` makes the
  * stream keep one copy), so nothing is dropped while JetStream is away.
  */
-export class ShardPublisher {
+export class ShardPublisher implements BacklogSource {
   /** Waiting to be sent, in sequence order. */
   private readonly queue: PendingDispatch[] = [];
   /** Sent, waiting for JetStream's acknowledgement, in the order sent. */
@@ -51,10 +51,17 @@ export class ShardPublisher {
   private refusing = false;
   private readonly stopSignal = new AbortController();
   private failingSince: number | undefined;
-  private readonly backlogGauge;
 
   constructor(private readonly options: ShardPublisherOptions) {
-    this.backlogGauge = gatewayMetrics.backlog.labels(options.applicationId, String(options.shardId));
+    backlogSources.add(this);
+  }
+
+  get applicationId(): string {
+    return this.options.applicationId;
+  }
+
+  get shardId(): number {
+    return this.options.shardId;
   }
 
   /** Dispatches received and not yet stored. */
@@ -95,7 +102,6 @@ export class ShardPublisher {
       return true;
     }
     this.enqueue({ envelope, type: dispatch.t, sessionId, sequence: dispatch.s, receivedAt: performance.now(), span });
-    this.backlogGauge.set(this.backlog);
     this.pumping ??= this.pump().finally(() => (this.pumping = undefined));
     return true;
   }
@@ -143,7 +149,7 @@ export class ShardPublisher {
     this.queue.length = 0;
     this.inFlight = [];
     this.outcomes.clear();
-    this.backlogGauge.set(0);
+    backlogSources.delete(this);
   }
 
   private async pump(): Promise<void> {
@@ -224,7 +230,6 @@ export class ShardPublisher {
           this.queue.unshift(...this.inFlight);
           this.inFlight = [];
           this.outcomes.clear();
-          this.backlogGauge.set(this.backlog);
           finish(failure);
           return;
         }
@@ -253,11 +258,18 @@ export class ShardPublisher {
 
   /** `done` (the head of what was sent, in order) is stored: record it and move the acknowledged position. */
   private settle(done: PendingDispatch[]): void {
-    this.backlogGauge.set(this.backlog);
     const now = performance.now();
+    // Counted once per event type and run, not once per dispatch: labels cost a lookup each.
+    let type = done[0]!.type;
+    let ofType = 0;
     for (let index = 0; index < done.length; index++) {
       const pending = done[index]!;
-      gatewayMetrics.dispatchesPublished.labels(pending.type).inc();
+      if (pending.type !== type) {
+        gatewayMetrics.dispatchesPublished.inc({ type }, ofType);
+        type = pending.type;
+        ofType = 0;
+      }
+      ofType++;
       gatewayMetrics.publishLatency.observe((now - pending.receivedAt) / 1_000);
       pending.span?.end();
       const next = done[index + 1];
@@ -265,6 +277,7 @@ export class ShardPublisher {
         this.options.onAcknowledged(pending.sessionId, Math.min(pending.sequence, this.lowestWaiting(pending.sessionId) - 1));
       }
     }
+    gatewayMetrics.dispatchesPublished.inc({ type }, ofType);
     if (this.failingSince !== undefined) {
       this.options.logger.info(
         { shard: this.options.shardId, afterMs: Date.now() - this.failingSince, backlog: this.backlog },
