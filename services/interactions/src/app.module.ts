@@ -1,6 +1,6 @@
 import { Inject, Module, type OnModuleDestroy } from '@nestjs/common';
 import { Bus } from '@steward/bus';
-import { CONFIG, GuildConfigStore, LOGGER, TakeoverMirror } from '@steward/runtime';
+import { CONFIG, guildConfigStoreProvider, LOGGER, TakeoverMirror } from '@steward/runtime';
 import type { Logger } from '@steward/telemetry';
 import { BotApplications, SecretBox } from '@steward/secrets';
 import { CommandRegistration, TenantCommandRegistration } from './commands/command-registration.js';
@@ -12,12 +12,10 @@ import { WebhookController } from './webhook/webhook.controller.js';
 
 class ConfigWatchersLifecycle implements OnModuleDestroy {
   constructor(
-    @Inject(GuildConfigStore) private readonly store: GuildConfigStore,
     @Inject(BotApplications) private readonly tenantBots: BotApplications,
     @Inject(TakeoverMirror) private readonly takeovers: TakeoverMirror,
   ) {}
   onModuleDestroy() {
-    this.store.close();
     this.tenantBots.close();
     this.takeovers.close();
   }
@@ -47,12 +45,7 @@ class ConfigWatchersLifecycle implements OnModuleDestroy {
       inject: [Bus, LOGGER],
       useFactory: (bus: Bus, logger: Logger) => TakeoverMirror.follow(bus, logger),
     },
-    {
-      provide: GuildConfigStore,
-      inject: [Bus, CONFIG, LOGGER],
-      useFactory: (bus: Bus, config: InteractionsConfig, logger: Logger) =>
-        GuildConfigStore.open(bus, { localTenantId: config.STEWARD_LOCAL_TENANT_ID, logger }),
-    },
+    guildConfigStoreProvider,
   ],
 })
 export class InteractionsModule {}

@@ -1,7 +1,6 @@
-import { Inject, Module, type OnModuleDestroy } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { createModerationJudge } from '@steward/ai';
-import { Bus } from '@steward/bus';
-import { CONFIG, GuildConfigStore, LOGGER } from '@steward/runtime';
+import { CONFIG, guildConfigStoreProvider, LOGGER } from '@steward/runtime';
 import type { Logger } from '@steward/telemetry';
 import { KickBanBreaker } from './breaker/kick-ban-breaker.js';
 import type { ModerationConfig } from './config.js';
@@ -15,23 +14,10 @@ import { MODERATION_JUDGE, ModerationEvents, ModerationPipeline } from './pipeli
 import { QuotaGate } from './quota/quota-gate.js';
 import { EgressResultsController } from './results/egress-results.controller.js';
 
-class GuildConfigLifecycle implements OnModuleDestroy {
-  constructor(@Inject(GuildConfigStore) private readonly store: GuildConfigStore) {}
-  onModuleDestroy() {
-    this.store.close();
-  }
-}
-
 @Module({
   controllers: [MessageEventsController, EgressResultsController, ModerationLogController],
   providers: [
-    GuildConfigLifecycle,
-    {
-      provide: GuildConfigStore,
-      inject: [Bus, CONFIG, LOGGER],
-      useFactory: (bus: Bus, config: ModerationConfig, logger: Logger) =>
-        GuildConfigStore.open(bus, { localTenantId: config.STEWARD_LOCAL_TENANT_ID, logger }),
-    },
+    guildConfigStoreProvider,
     {
       provide: MODERATION_JUDGE,
       inject: [CONFIG, LOGGER],

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { guildConfigStoreProvider } from '@steward/runtime';
 import { MemberCooldowns } from './cooldown/member-cooldowns.js';
 import { MessageRouter } from './decision/message-router.js';
 import { BotIdentities } from './directory/bot-identities.js';
@@ -7,7 +8,6 @@ import { DirectoryEvents } from './directory/directory-events.js';
 import { DirectoryStore } from './directory/directory.store.js';
 import { DispatchController } from './dispatch/dispatch.controller.js';
 import { ChannelHistory } from './history/channel-history.js';
-import { GuildConfigs } from './tenants/guild-configs.js';
 import { TakeoverState } from './takeover/takeover-state.js';
 
 @Module({
@@ -16,7 +16,7 @@ import { TakeoverState } from './takeover/takeover-state.js';
     DirectoryStore,
     BotIdentities,
     DirectoryEvents,
-    GuildConfigs,
+    guildConfigStoreProvider,
     ChannelHistory,
     MemberCooldowns,
     TakeoverState,

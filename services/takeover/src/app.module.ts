@@ -1,8 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { Bus } from '@steward/bus';
-import { CONFIG, GuildConfigStore, LOGGER } from '@steward/runtime';
-import type { Logger } from '@steward/telemetry';
-import type { TakeoverConfig } from './config.js';
+import { guildConfigStoreProvider } from '@steward/runtime';
 import { ConversationFactsController } from './conversations/conversation-facts.controller.js';
 import { ConversationRecorder } from './conversations/conversation-recorder.js';
 import { ConversationStore } from './conversations/conversation.store.js';
@@ -21,12 +18,7 @@ export class TakeoverModule {
       module: TakeoverModule,
       controllers: [TakeoverController, ConversationFactsController],
       providers: [
-        {
-          provide: GuildConfigStore,
-          useFactory: (bus: Bus, config: TakeoverConfig, logger: Logger) =>
-            GuildConfigStore.open(bus, { localTenantId: config.STEWARD_LOCAL_TENANT_ID, logger }),
-          inject: [Bus, CONFIG, LOGGER],
-        },
+        guildConfigStoreProvider,
         ConversationStore,
         PlanEntitlements,
         TakeoverBucket,

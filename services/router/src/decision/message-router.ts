@@ -12,7 +12,7 @@ import {
   Subjects,
   type GuildSettings,
 } from '@steward/contracts';
-import { CONFIG, LOGGER } from '@steward/runtime';
+import { CONFIG, GuildConfigStore, LOGGER } from '@steward/runtime';
 import { withSpan, type Logger } from '@steward/telemetry';
 import type { RouterConfig } from '../config.js';
 import { MemberCooldowns } from '../cooldown/member-cooldowns.js';
@@ -26,7 +26,6 @@ import {
   messagesSeen,
   smartModeDecisions,
 } from '../metrics.js';
-import { GuildConfigs } from '../tenants/guild-configs.js';
 import { conversationIdOf, membersAnsweredByStaff, TakeoverState } from '../takeover/takeover-state.js';
 import { channelMode, decideResponse, type AnswerTrigger, type Decision } from './response-policy.js';
 import type { RecentMessage } from './staff-step-back.js';
@@ -58,7 +57,7 @@ function keepsHistory(settings: GuildSettings, channelId: string): boolean {
 export class MessageRouter {
   constructor(
     private readonly bus: Bus,
-    private readonly guildConfigs: GuildConfigs,
+    private readonly guildConfigs: GuildConfigStore,
     private readonly bots: BotIdentities,
     private readonly history: ChannelHistory,
     private readonly cooldowns: MemberCooldowns,
@@ -112,7 +111,6 @@ export class MessageRouter {
     const guildId = message.guild_id;
     if (!guildId) return { outcome: 'skip', reason: 'direct_message' };
 
-    await this.guildConfigs.ready();
     const tenant = this.guildConfigs.resolve(guildId, applicationId);
     if (tenant.kind === 'unmapped') return { outcome: 'skip', reason: 'no_tenant' };
     if (tenant.kind === 'other_application') return { outcome: 'skip', reason: 'other_application' };
