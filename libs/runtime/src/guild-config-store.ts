@@ -46,24 +46,20 @@ export class GuildConfigStore implements OnModuleDestroy {
   }
 
   /**
-   * The guild's configuration. With `applicationId`, only as that bot sees it: undefined when
-   * another bot serves the guild, and in local mode an unconfigured guild belongs to the local
-   * tenant.
+   * The guild's configuration, whichever bot serves it; with `applicationId`, in local mode an
+   * unconfigured guild belongs to the local tenant. `resolve` tells whether this bot serves it.
    */
   get(guildId: string, applicationId?: string): GuildConfig | undefined {
     const known = this.configs.get(guildId);
-    if (applicationId === undefined) return known;
-    const resolution = this.resolve(guildId, applicationId);
-    if (resolution.kind !== 'tenant') return undefined;
-    return (
-      known ?? {
-        guildId,
-        tenantId: resolution.tenantId,
-        applicationId,
-        plan: 'pro',
-        settings: DEFAULT_GUILD_SETTINGS,
-      }
-    );
+    if (known) return known;
+    if (!this.options.localTenantId || !applicationId) return undefined;
+    return {
+      guildId,
+      tenantId: this.options.localTenantId,
+      applicationId,
+      plan: 'pro',
+      settings: DEFAULT_GUILD_SETTINGS,
+    };
   }
 
   close(): void {

@@ -139,16 +139,21 @@ export class ModerationHarness {
   }
 
   /** Publishes the guild's settings to KV and waits until moderation has them. */
-  async configure(guildId: string, moderation: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<GuildConfig> {
+  async configure(
+    guildId: string,
+    moderation: Record<string, unknown>,
+    extra: Record<string, unknown> = {},
+    applicationId = this.app.id,
+  ): Promise<GuildConfig> {
     const config = guildConfig.parse({
       guildId,
       tenantId: TENANT,
-      applicationId: this.app.id,
+      applicationId,
       settings: { responseMode: 'ask', moderation: { enabled: true, ...moderation }, ...extra },
     });
     await this.bus.putJson(Buckets.configGuilds.name, guildId, config);
     const store = this.moderation.app.get(GuildConfigStore);
-    await waitFor(() => JSON.stringify(store.get(guildId)?.settings) === JSON.stringify(config.settings), {
+    await waitFor(() => JSON.stringify(store.get(guildId)) === JSON.stringify(config), {
       message: 'moderation to see the new settings',
     });
     return config;

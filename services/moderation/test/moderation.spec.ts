@@ -197,6 +197,19 @@ describe('moderation', () => {
     expect(exists(offTopic, inExemptChannel.id) && exists(acme.generalChannelId, byExemptRole.id)).toBe(true);
   });
 
+  it("leaves a guild linked to the tenant's own bot to that bot, though the platform bot is still in it", async () => {
+    await h.configure(acme.id, { rules: RULES, actions: { delete: true } }, {}, '923456789012345678');
+    h.verdicts.set('discord.gg/', INVITE);
+    const usedBefore = await h.moderationMessagesUsed();
+    const requestsBefore = h.anthropic.requestCount;
+    const message = post(acme, members.eve!, 'for the other bot discord.gg/raidhub');
+
+    expect(await h.whenChecked(message.id)).toMatchObject({ result: 'skipped_other_application' });
+    expect(h.anthropic.requestCount).toBe(requestsBefore);
+    expect(await h.moderationMessagesUsed()).toBe(usedBefore);
+    expect(exists(acme.generalChannelId, message.id)).toBe(true);
+  });
+
   it('acts once, logs once and counts once when the event is delivered again', async () => {
     await h.configure(acme.id, { rules: RULES, actions: { delete: true } });
     const usedBefore = await h.moderationMessagesUsed();

@@ -88,6 +88,8 @@ export class ModerationPipeline {
     const skip = (why: string) => ({ result: `skipped_${why}`, action: null });
     const guildId = message.guild_id;
     if (!guildId) return skip('not_in_guild');
+    // Both bots get the event when a guild linked to a tenant's own bot still has the platform bot.
+    if (this.guilds.resolve(guildId, applicationId).kind === 'other_application') return skip('other_application');
     const config = this.guilds.get(guildId, applicationId);
     const settings = config?.settings.moderation;
     if (!config || !settings?.enabled) return skip('disabled');
