@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Bus } from '@steward/bus';
 import { startDiscordSandbox, type DiscordSandbox } from '@steward/sandbox';
 import { waitFor, workspaceRoot } from '@steward/testing';
+import { gatewayMetrics } from '../src/metrics.js';
 import { ApplicationGateway } from '../src/shards/application-gateway.js';
 import { gatewayIntents } from '../src/shards/gateway-supervisor.js';
 import { capturingLogger, gatewayBus, readEvents } from './helpers.js';
@@ -65,6 +66,10 @@ describe('gateway: JetStream outage', () => {
       sandbox.postMessage({ channelId: guild.generalChannelId, authorId: member.user.id, content: `message ${index}` }),
     );
     await waitFor(() => lines.find((line) => /backlog full/.test(String(line.msg))), { message: 'the backlog-full line' });
+    // What operators watch: the shard's backlog gauge, read when metrics are scraped.
+    const backlog = async () =>
+      (await gatewayMetrics.backlog.get()).values.find((value) => value.labels.application === app.id)?.value;
+    expect(await backlog()).toBe(3);
     nats = await infra.startNats({ dataDir, port: nats.port });
 
     const subject = `discord.evt.${app.id}.${guild.id}.MESSAGE_CREATE`;
@@ -80,5 +85,6 @@ describe('gateway: JetStream outage', () => {
     expect(sandbox.counters(app.id).identifies).toBe(1);
     expect(sandbox.counters(app.id).resumes).toBeGreaterThanOrEqual(1);
     await waitFor(() => gateway!.notReady().length === 0);
+    await waitFor(async () => (await backlog()) === 0, { message: 'the backlog gauge back at 0' });
   }, 30_000);
 });

@@ -136,13 +136,18 @@ describe('Discord sandbox gateway', () => {
     for (const content of ['first', 'second']) {
       sandbox.postMessage({ channelId: guild.generalChannelId, authorId: guild.ownerId, content });
     }
-    // A heartbeat acknowledged after the posts: had the dispatches been sent, they would be here first.
-    await new Promise((resolve) => harness.gateway.once(WebSocketShardEvents.HeartbeatComplete, resolve));
+    // The second heartbeat acknowledged from here was sent after the posts: had the dispatches
+    // been sent, they would be here before it.
+    for (let beats = 0; beats < 2; beats++) {
+      await new Promise((resolve) => harness.gateway.once(WebSocketShardEvents.HeartbeatComplete, resolve));
+    }
     expect(received).toEqual([]);
 
     expect(release()).toBe(2);
-    await sandbox.waitFor(() => received.length === 2);
-    expect(received.map((message) => message.content)).toEqual(['first', 'second']);
+    expect(release()).toBe(0);
+    sandbox.postMessage({ channelId: guild.generalChannelId, authorId: guild.ownerId, content: 'third' });
+    await sandbox.waitFor(() => received.length === 3);
+    expect(received.map((message) => message.content)).toEqual(['first', 'second', 'third']);
     expect(received[1]!.sequence).toBe(received[0]!.sequence + 1);
   });
 

@@ -255,23 +255,25 @@ export class GatewayServer {
     });
   }
 
-  /** Makes matching connections zombies: heartbeats are no longer acknowledged. */
   /**
    * Holds every dispatch back (recorded, sequenced and serialized as usual) until the returned
    * function releases them, then writes them to their connections back to back: a burst, as
    * after a network stall, that costs the sandbox only the socket writes while it arrives.
+   * Releasing again sends nothing more.
    */
   holdDispatches(): () => number {
     if (this.held) throw new Error('dispatches are already held');
     const held: Array<{ connection: GatewayConnection; frame: string }> = [];
     this.held = held;
     return () => {
-      if (this.held === held) this.held = null;
+      if (this.held !== held) return 0;
+      this.held = null;
       for (const { connection, frame } of held) connection.sendFrame(frame);
       return held.length;
     };
   }
 
+  /** Makes matching connections zombies: heartbeats are no longer acknowledged. */
   stopHeartbeatAcks(target: GatewayTarget): number {
     return this.forEachConnection(target, (connection) => {
       connection.acknowledgeHeartbeats = false;

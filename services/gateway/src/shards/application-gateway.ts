@@ -113,6 +113,13 @@ export class ApplicationGateway {
         retrieveSessionInfo: (shardId) => sessions.retrieve(shardId),
         updateSessionInfo: (shardId, info) => sessions.update(shardId, info),
       });
+      const board = new ShardStatusBoard(
+        await options.bus.kv(Buckets.gatewayStatus.name),
+        applicationId,
+        shardCount,
+        logger,
+      );
+      // Last before the gateway exists: a publisher counts in the backlog gauge until it is stopped.
       const publishers = new Map(
         shardIds.map((shardId) => [
           shardId,
@@ -125,12 +132,6 @@ export class ApplicationGateway {
             onAcknowledged: (sessionId, sequence) => sessions.acknowledge(shardId, sessionId, sequence),
           }),
         ]),
-      );
-      const board = new ShardStatusBoard(
-        await options.bus.kv(Buckets.gatewayStatus.name),
-        applicationId,
-        shardCount,
-        logger,
       );
       const gateway = new ApplicationGateway(
         applicationId,
