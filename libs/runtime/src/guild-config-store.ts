@@ -36,7 +36,10 @@ export class GuildConfigStore implements OnModuleDestroy {
     const kv = await bus.kv(Buckets.configGuilds.name);
     // Read before the mirror starts, so that a change made meanwhile still counts as one.
     store.startRevision = (await kv.status()).streamInfo.state.last_seq;
-    store.stopWatching = await mirrorKv(kv, (entry) => store.apply(entry));
+    store.stopWatching = await mirrorKv(kv, (entry) => store.apply(entry), {
+      onInterrupted: (error) =>
+        options.logger?.warn({ bucket: Buckets.configGuilds.name, err: error }, 'guild configuration watch ended; watching again'),
+    });
     return store;
   }
 

@@ -25,9 +25,9 @@ export class TakeoverMirror {
   }
 
   /** Mirrors the bucket, which must exist (declare it with `Bus.ensureBuckets` first). */
-  static async open(bus: Bus): Promise<TakeoverMirror> {
+  static async open(bus: Bus, logger?: Pick<Logger, 'warn'>): Promise<TakeoverMirror> {
     const mirror = new TakeoverMirror();
-    await mirror.start(bus);
+    await mirror.start(bus, logger);
     return mirror;
   }
 
@@ -36,10 +36,10 @@ export class TakeoverMirror {
    * services, with their window): until the bucket exists nobody can have taken over, and the
    * mirror keeps trying in the background.
    */
-  static follow(bus: Bus, logger?: Pick<Logger, 'debug'>): TakeoverMirror {
+  static follow(bus: Bus, logger?: Pick<Logger, 'debug' | 'warn'>): TakeoverMirror {
     const mirror = new TakeoverMirror();
     const attempt = () => {
-      mirror.start(bus).catch((error: unknown) => {
+      mirror.start(bus, logger).catch((error: unknown) => {
         if (mirror.closed) return;
         logger?.debug({ err: error }, 'takeover bucket not readable yet; nobody has taken over meanwhile');
         mirror.retryTimer = setTimeout(attempt, FOLLOW_RETRY_MS);
@@ -67,9 +67,11 @@ export class TakeoverMirror {
     this.stopWatching?.();
   }
 
-  private async start(bus: Bus): Promise<void> {
+  private async start(bus: Bus, logger?: Pick<Logger, 'warn'>): Promise<void> {
     const kv = await bus.kv(Buckets.takeover.name);
-    const stop = await mirrorKv(kv, (entry) => this.applyEntry(entry));
+    const stop = await mirrorKv(kv, (entry) => this.applyEntry(entry), {
+      onInterrupted: (error) => logger?.warn({ bucket: Buckets.takeover.name, err: error }, 'takeover watch ended; watching again'),
+    });
     if (this.closed) stop();
     else this.stopWatching = stop;
   }

@@ -70,7 +70,10 @@ export class BotApplications {
   static async open(bus: Bus, options: BotApplicationsOptions): Promise<BotApplications> {
     const store = new BotApplications(options);
     const kv = await bus.kv(Buckets.configApps.name);
-    store.stopWatching = await mirrorKv(kv, (entry) => store.apply(entry.key, entry.operation, entry.value));
+    store.stopWatching = await mirrorKv(kv, (entry) => store.apply(entry.key, entry.operation, entry.value), {
+      onInterrupted: (error) =>
+        options.logger?.warn({ bucket: Buckets.configApps.name, err: error }, 'tenant bots watch ended; watching again'),
+    });
     return store;
   }
 

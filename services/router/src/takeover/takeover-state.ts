@@ -7,7 +7,8 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { Bus, type KV } from '@steward/bus';
 import { Buckets, takeoverKey, type TakeoverEntry } from '@steward/contracts';
-import { CONFIG, TakeoverMirror } from '@steward/runtime';
+import { CONFIG, LOGGER, TakeoverMirror } from '@steward/runtime';
+import type { Logger } from '@steward/telemetry';
 import type { RouterConfig } from '../config.js';
 import type { DiscordMessage } from '../dispatch/discord-payloads.js';
 import { isStaff } from '../decision/staff-step-back.js';
@@ -39,13 +40,14 @@ export class TakeoverState implements OnModuleInit, OnModuleDestroy {
   constructor(
     private readonly bus: Bus,
     @Inject(CONFIG) private readonly config: RouterConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async onModuleInit(): Promise<void> {
     // Max age = the takeover window; the takeover service declares it the same way.
     await this.bus.ensureBuckets([{ ...Buckets.takeover, ttlMs: this.config.TAKEOVER_WINDOW_MS }]);
     this.kv = await this.bus.kv(Buckets.takeover.name);
-    this.mirror = await TakeoverMirror.open(this.bus);
+    this.mirror = await TakeoverMirror.open(this.bus, this.logger);
   }
 
   onModuleDestroy(): void {
