@@ -198,4 +198,8 @@ describe('guild configuration as the services log it', () => {
     );
     expect(line.level).toBe('info');
   });
+
+  it('warned about nothing meanwhile (the watch never ended by itself)', () => {
+    expect(logged.filter((line) => line.level === 'warn')).toEqual([]);
+  });
 });
