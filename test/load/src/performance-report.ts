@@ -156,7 +156,14 @@ ${targetsTable(results)}
 The interactions, metering and answer-path figures move by a factor of two from run to run on
 this shared machine (CPU steal shows in \`top\`); the load driver, NATS and the services share
 its two cores. The answer path in particular gave 43 to 98 replies/s at 100 msg/s offered in
-runs of 10 to 40 s on the same build; the longer the run, the higher (services warm up).
+runs of 10 to 40 s on the same build; the longer the run, the higher (services warm up). Near
+that rate its latency has two modes: sampled each second at 85 msg/s, the processes together
+use 170 to 200 % of the two cores (answer 40 to 55 %, NATS 25 to 37 %, egress 25 %, Postgres
+15 to 30 %, router 20 %, metering 17 %, gateway 14 %). A run that gets all the CPU it asks for
+answers in 15 to 80 ms (p50); one that gets a little less (steal, a neighbour) falls behind,
+questions queue on the answer consumer (its 16 in flight all taken, hundreds pending), and
+the median grows to seconds for as long as the run lasts. Raising the answer service's
+concurrency to 64 does not change that: the backlog is CPU, not the limit.
 
 ## Where the microservice design costs, and where it wins
 
