@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { FactoryProvider, OnModuleDestroy } from '@nestjs/common';
 import { z } from '@steward/config';
-import { Buckets, DEFAULT_GUILD_SETTINGS, guildConfig, type GuildConfig } from '@steward/contracts';
+import { Buckets, guildConfig, type GuildConfig } from '@steward/contracts';
 import { Bus, mirrorKv, type MirroredEntry } from '@steward/bus';
 import type { Logger } from '@steward/telemetry';
 import { resolveTenant, type TenantResolution } from './tenant-resolution.js';
@@ -38,7 +38,10 @@ export class GuildConfigStore implements OnModuleDestroy {
     store.startRevision = (await kv.status()).streamInfo.state.last_seq;
     store.stopWatching = await mirrorKv(kv, (entry) => store.apply(entry), {
       onInterrupted: (error) =>
-        options.logger?.warn({ bucket: Buckets.configGuilds.name, err: error }, 'guild configuration watch ended; watching again'),
+        options.logger?.warn(
+          { bucket: Buckets.configGuilds.name, err: error },
+          'guild configuration watch ended; watching again',
+        ),
     });
     return store;
   }
@@ -54,15 +57,11 @@ export class GuildConfigStore implements OnModuleDestroy {
    */
   get(guildId: string, applicationId?: string): GuildConfig | undefined {
     const known = this.configs.get(guildId);
-    if (known) return known;
-    if (!this.options.localTenantId || !applicationId) return undefined;
-    return {
-      guildId,
-      tenantId: this.options.localTenantId,
-      applicationId,
-      plan: 'pro',
-      settings: DEFAULT_GUILD_SETTINGS,
-    };
+    if (known || applicationId === undefined) return known;
+    const owner = this.resolve(guildId, applicationId);
+    return owner.kind === 'tenant'
+      ? { guildId, tenantId: owner.tenantId, applicationId, plan: 'pro', settings: owner.settings }
+      : undefined;
   }
 
   close(): void {

@@ -543,9 +543,11 @@ export class GatewayServer {
     const entry: Dispatch = { s: ++session.seq, t: event, d: data };
     session.replayLog.push(entry);
     if (session.replayLog.length > REPLAY_LOG_LIMIT) session.replayLog.shift();
-    if (!session.connection) return;
-    if (this.held) this.held.push({ connection: session.connection, frame: JSON.stringify({ op: GatewayOpcodes.Dispatch, ...entry }) });
-    else session.connection.send({ op: GatewayOpcodes.Dispatch, ...entry });
+    const connection = session.connection;
+    if (!connection) return;
+    const frame = JSON.stringify({ op: GatewayOpcodes.Dispatch, ...entry });
+    if (this.held) this.held.push({ connection, frame });
+    else connection.sendFrame(frame);
   }
 
   private expired(session: GatewaySession): boolean {

@@ -260,16 +260,10 @@ export class ShardPublisher implements BacklogSource {
   private settle(done: PendingDispatch[]): void {
     const now = performance.now();
     // Counted once per event type and run, not once per dispatch: labels cost a lookup each.
-    let type = done[0]!.type;
-    let ofType = 0;
+    const storedByType = new Map<string, number>();
     for (let index = 0; index < done.length; index++) {
       const pending = done[index]!;
-      if (pending.type !== type) {
-        gatewayMetrics.dispatchesPublished.inc({ type }, ofType);
-        type = pending.type;
-        ofType = 0;
-      }
-      ofType++;
+      storedByType.set(pending.type, (storedByType.get(pending.type) ?? 0) + 1);
       gatewayMetrics.publishLatency.observe((now - pending.receivedAt) / 1_000);
       pending.span?.end();
       const next = done[index + 1];
@@ -277,7 +271,7 @@ export class ShardPublisher implements BacklogSource {
         this.options.onAcknowledged(pending.sessionId, Math.min(pending.sequence, this.lowestWaiting(pending.sessionId) - 1));
       }
     }
-    gatewayMetrics.dispatchesPublished.inc({ type }, ofType);
+    for (const [type, stored] of storedByType) gatewayMetrics.dispatchesPublished.inc({ type }, stored);
     if (this.failingSince !== undefined) {
       this.options.logger.info(
         { shard: this.options.shardId, afterMs: Date.now() - this.failingSince, backlog: this.backlog },

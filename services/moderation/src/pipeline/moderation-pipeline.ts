@@ -88,11 +88,11 @@ export class ModerationPipeline {
     const skip = (why: string) => ({ result: `skipped_${why}`, action: null });
     const guildId = message.guild_id;
     if (!guildId) return skip('not_in_guild');
+    const owner = this.guilds.resolve(guildId, applicationId);
     // Both bots get the event when a guild linked to a tenant's own bot still has the platform bot.
-    if (this.guilds.resolve(guildId, applicationId).kind === 'other_application') return skip('other_application');
-    const config = this.guilds.get(guildId, applicationId);
-    const settings = config?.settings.moderation;
-    if (!config || !settings?.enabled) return skip('disabled');
+    if (owner.kind === 'other_application') return skip('other_application');
+    const settings = owner.kind === 'tenant' ? owner.settings.moderation : undefined;
+    if (owner.kind !== 'tenant' || !settings?.enabled) return skip('disabled');
     const author = message.author;
     if (!author || author.bot || author.system || message.webhook_id || author.id === applicationId) return skip('bot');
     if (message.type !== undefined && !MEMBER_MESSAGE_TYPES.has(message.type)) return skip('not_a_member_message');
@@ -125,7 +125,7 @@ export class ModerationPipeline {
     if (bot?.hierarchyBlock(place) && !settings.actions.delete && !settings.actions.warn) return skip('untouchable_member');
 
     const messageVersion = event === 'update' ? message.edited_timestamp! : 'create';
-    const reservation = { tenantId: config.tenantId, guildId, operationId: `moderation:${message.id}:${messageVersion}` };
+    const reservation = { tenantId: owner.tenantId, guildId, operationId: `moderation:${message.id}:${messageVersion}` };
     const already = await this.log.findByMessage(message.id, messageVersion);
     if (already) {
       await this.carryOut(already);
@@ -173,7 +173,7 @@ export class ModerationPipeline {
 
     const action = decision.action;
     const entry: NewLogEntry = {
-      tenantId: config.tenantId,
+      tenantId: owner.tenantId,
       applicationId,
       guildId,
       channelId: message.channel_id,
