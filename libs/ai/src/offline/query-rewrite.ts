@@ -1,7 +1,7 @@
 import type { SearchQuery } from '../engine.js';
 import { detectLanguage } from '../language/detect-language.js';
 import type { Language } from '../language/languages.js';
-import { queryTerms, termMatches, type QueryTerm } from '../text/query-terms.js';
+import { queryTerms, termMatches, type QueryTerm, type StemmedText } from '../text/query-terms.js';
 import { stem } from '../text/stemming.js';
 import { isStopWord } from '../text/stop-words.js';
 import { words } from '../text/tokens.js';
@@ -45,16 +45,42 @@ export function rewriteQueryOffline(
   return { terms: [...terms].slice(0, MAX_TERMS), language: searchLanguage };
 }
 
+/** A content word of a heading, stemmed in the heading's own language. */
+interface HeadingWord {
+  readonly word: string;
+  readonly stemmed: StemmedText;
+}
+
+/**
+ * Headings analysed already, per search language. The same knowledge base's headings (up to
+ * 200) come with every question, and detecting each one's language costs far more than the
+ * rest of the rewrite.
+ */
+const analysedHeadings = new Map<string, readonly HeadingWord[]>();
+const MAX_ANALYSED_HEADINGS = 20_000;
+
+/** The heading's content words, in the language the heading is written in. */
+function headingWords(heading: string, searchLanguage: Language): readonly HeadingWord[] {
+  const key = `${searchLanguage}\u0000${heading}`;
+  let analysed = analysedHeadings.get(key);
+  if (!analysed) {
+    const language = detectLanguage(heading, searchLanguage);
+    analysed = words(heading, language)
+      .filter((word) => !isStopWord(word, language))
+      .map((word) => ({ word, stemmed: { language, stems: [stem(word, language)] } }));
+    if (analysedHeadings.size >= MAX_ANALYSED_HEADINGS) analysedHeadings.clear();
+    analysedHeadings.set(key, analysed);
+  }
+  return analysed;
+}
+
 /** The heading's words that share a stem or a support concept with the question. */
 function relatedHeadingWords(
   heading: string,
   questionTerms: readonly QueryTerm[],
   searchLanguage: Language,
 ): string[] {
-  const language = detectLanguage(heading, searchLanguage);
-  return words(heading, language).filter((word) => {
-    if (isStopWord(word, language)) return false;
-    const stemmedWord = { language, stems: [stem(word, language)] };
-    return questionTerms.some((term) => termMatches(term, stemmedWord));
-  });
+  return headingWords(heading, searchLanguage)
+    .filter(({ stemmed }) => questionTerms.some((term) => termMatches(term, stemmed)))
+    .map(({ word }) => word);
 }

@@ -16,6 +16,8 @@ export interface QueryTerm {
   readonly phrases: readonly StemmedPhrase[];
   /** The question's own word, stemmed again in the language of the text it is matched against. */
   readonly word?: string;
+  /** `word` with its diacritics folded, for texts that write it without them. */
+  readonly foldedWord?: string;
 }
 
 /** The meaningful terms of a question: the support concepts it mentions, then its other content words. */
@@ -44,6 +46,7 @@ export function queryTerms(question: string, language: Language): QueryTerm[] {
       concept: false,
       phrases: [{ language, text: word, stems: [wordStem] }],
       word,
+      foldedWord: foldDiacritics(word),
     });
   });
   return terms;
@@ -72,9 +75,16 @@ export function stemText(text: string, language: Language): StemmedText {
 
 /** Whether the term appears in the text, in any of its phrasings. */
 export function termMatches(term: QueryTerm, text: StemmedText): boolean {
-  if (term.phrases.some((phrase) => phraseIndexes(phrase.stems, text.stems) !== undefined)) return true;
+  // Called for every word of every heading and sentence searched: no allocation on the way.
+  if (term.phrases.some((phrase) => containsPhrase(phrase.stems, text.stems))) return true;
   if (term.word === undefined) return false;
   // The question's own word in the text's language (a German word in an English question).
-  const crossLanguage = [stem(term.word, text.language), foldDiacritics(term.word)];
-  return crossLanguage.some((candidate) => text.stems.some((textStem) => stemsMatch(candidate, textStem)));
+  const inTextLanguage = stem(term.word, text.language);
+  const folded = term.foldedWord ?? foldDiacritics(term.word);
+  return text.stems.some((textStem) => stemsMatch(inTextLanguage, textStem) || stemsMatch(folded, textStem));
+}
+
+/** Whether every stem of the phrase is among the text's stems. */
+function containsPhrase(phraseStems: readonly string[], textStems: readonly string[]): boolean {
+  return phraseStems.every((phraseStem) => textStems.some((textStem) => stemsMatch(phraseStem, textStem)));
 }

@@ -1,0 +1,90 @@
+/**
+ * npm run bench:query-rewrite [-- --questions 2000]
+ *
+ * The offline engine's search terms for a question (`OfflineEngine.rewriteQuery`), which the
+ * answer service computes for every question before it searches: the question's terms plus
+ * the words of the knowledge base's own titles and headings that mean the same. Its cost grows
+ * with the number of headings (up to 200 per tenant), so it is measured for knowledge bases of
+ * 2, 20 and 200 headings: the first question (nothing analysed yet, as after a restart or a
+ * new document) and the questions after it. Pure CPU on one thread: no NATS, no Postgres.
+ */
+import { OfflineEngine, type Language } from '@steward/ai';
+import { latencySummary, numberFlags, report } from './src/bench-kit.js';
+import { BENCH_QUESTIONS } from './src/reply-driver.js';
+
+const flags = numberFlags({ questions: 2_000 });
+
+const QUESTIONS: Array<[string, Language]> = [
+  ...BENCH_QUESTIONS.map((question): [string, Language] => [question, 'en']),
+  ['Wie setze ich mein Passwort zurück?', 'de'],
+  ['Как вернуть деньги за заказ?', 'ru'],
+];
+const KNOWLEDGE_LANGUAGES: Language[] = ['en', 'de'];
+
+const TOPICS = [
+  'Password reset',
+  'Refunds',
+  'Billing and invoices',
+  'Two-factor authentication',
+  'Deleting your account',
+  'Changing your e-mail address',
+  'Shipping times',
+  'Order tracking',
+  'Payment methods',
+  'Subscription plans',
+  'Gift cards',
+  'Privacy settings',
+  'Notifications',
+  'Mobile app',
+  'Connecting Discord',
+  'Team members',
+  'Passwort zurücksetzen',
+  'Rückerstattung',
+  'Rechnungen',
+  'Konto löschen',
+];
+const SECTIONS = [
+  'Overview',
+  'Step by step',
+  'Troubleshooting',
+  'Limits',
+  'Frequently asked questions',
+  'Contact support',
+  'Before you start',
+  'What happens next',
+  'Known issues',
+  'Examples',
+];
+
+/** Distinct titles and section headings, as a knowledge base of that size gives them. */
+function knowledgeHeadings(count: number): string[] {
+  const headings: string[] = [];
+  for (let i = 0; headings.length < count; i++) {
+    const topic = TOPICS[i % TOPICS.length]!;
+    const round = Math.floor(i / TOPICS.length);
+    headings.push(round === 0 ? topic : `${SECTIONS[(round - 1) % SECTIONS.length]}: ${topic.toLowerCase()}`);
+  }
+  return headings;
+}
+
+const engine = new OfflineEngine();
+const rows: Record<string, string | number> = { 'questions per size': flags.questions };
+for (const size of [2, 20, 200]) {
+  const headings = knowledgeHeadings(size);
+  const ask = async (n: number) => {
+    const [question, language] = QUESTIONS[n % QUESTIONS.length]!;
+    const started = performance.now();
+    await engine.rewriteQuery(question, language, KNOWLEDGE_LANGUAGES, headings);
+    return performance.now() - started;
+  };
+  const first = await ask(0);
+  const samples: number[] = [];
+  const started = performance.now();
+  for (let n = 1; n <= flags.questions; n++) samples.push(await ask(n));
+  const perSecond = flags.questions / ((performance.now() - started) / 1000);
+  const { p50, p99 } = latencySummary(samples);
+  rows[`${size} headings: first question (ms)`] = first.toFixed(2);
+  rows[`${size} headings: p50 / p99 after it (ms)`] = `${p50.toFixed(3)} / ${p99.toFixed(3)}`;
+  rows[`${size} headings: questions per second, one core`] = Math.round(perSecond);
+}
+report('query rewrite: offline search terms per question, by knowledge-base size', rows);
