@@ -135,6 +135,15 @@ describe('answer service with the offline engine', () => {
     expect(passages.map((passage) => passage.content).join('\n')).toMatch(/email address/);
   });
 
+  it('finds passages for a long question whose every word is misspelt', async () => {
+    // More words than a short question: the trigram search runs because the full text found nothing.
+    const { passages } = await harness.client.requestJson<{ passages: { title: string }[] }>(
+      Rpc.knowledgeSearch.subject,
+      { tenantId: TENANT, query: 'pleese halp me chnage my pasword adress', limit: 3 },
+    );
+    expect(passages[0]).toMatchObject({ title: 'Passwords' });
+  });
+
   it('answers from a document in a new language as soon as it is indexed', async () => {
     const tenant = 'tenant-languages';
     await harness.subscribe(tenant, 'pro');
