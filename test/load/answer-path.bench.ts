@@ -1,10 +1,11 @@
 /**
- * npm run bench:answer-path [-- --rate 200 --seconds 60 --shards 4 --global-limit 1000]
+ * npm run bench:answer-path [-- --rate 200 --seconds 60 --shards 4 --global-limit 1000 --documents 40]
  *
  * The whole answer path as separate processes (gateway, router, answer, egress, admin-api) on
  * real NATS and Postgres, driven by the Discord sandbox at a steady rate with the offline
  * engine. Latency is end to end: MESSAGE_CREATE sent by the sandbox → the bot's reply
- * received by the sandbox.
+ * received by the sandbox. The knowledge base has the size of a real one: the two documents
+ * the questions are about and support articles on other topics, `--documents` in all.
  */
 import { Stack } from '@steward/e2e';
 import {
@@ -17,11 +18,13 @@ import {
   useCompiledServices,
   withInfrastructure,
 } from './src/bench-kit.js';
+import { fillerDocuments } from './src/filler-knowledge.js';
 import { BENCH_KNOWLEDGE, driveReplies, type ChannelTarget } from './src/reply-driver.js';
 
 // The sandbox has no global rate limit; Discord's is 50 requests/s per bot unless raised for a
 // large bot. 200 answers/s need it raised, as a bot of that size would have it.
-const flags = numberFlags({ rate: 200, seconds: 60, shards: 4, guilds: 8, channels: 8, 'global-limit': 1_000 });
+const flags = numberFlags({ rate: 200, seconds: 60, shards: 4, guilds: 8, channels: 8, 'global-limit': 1_000, documents: 40 });
+const documents = [...BENCH_KNOWLEDGE, ...fillerDocuments(Math.max(0, flags.documents - BENCH_KNOWLEDGE.length))];
 
 /** Seconds of the same load before the measured run, so the services' code is warm (JIT). */
 const WARM_UP_SECONDS = 5;
@@ -35,7 +38,7 @@ await withInfrastructure(async () => {
     extraEnv: { EGRESS_GLOBAL_REQUESTS_PER_SECOND: String(flags['global-limit']) },
   });
   try {
-    for (const { title, content } of BENCH_KNOWLEDGE) await stack.addKnowledge(title, content);
+    await Promise.all(documents.map(({ title, content }) => stack.addKnowledge(title, content)));
 
     const targets: ChannelTarget[] = stack.guilds.slice(1).flatMap((g) =>
       g.channelIds.map((channelId) => ({ guildId: g.guild.id, channelId, memberIds: g.members.map((m) => m.id) })),
@@ -54,7 +57,8 @@ await withInfrastructure(async () => {
     const run = await drive(flags.seconds);
     const rows: Record<string, string | number> = {
       'services run as': servicesRunAs,
-      command: `npm run bench:answer-path -- --rate ${flags.rate} --seconds ${flags.seconds} --shards ${flags.shards} --global-limit ${flags['global-limit']}`,
+      command: `npm run bench:answer-path -- --rate ${flags.rate} --seconds ${flags.seconds} --shards ${flags.shards} --global-limit ${flags['global-limit']} --documents ${documents.length}`,
+      'knowledge base': `${documents.length} documents`,
       "bot's global REST limit (req/s)": flags['global-limit'],
       'questions sent': run.sent,
       'offered rate (msg/s)': run.offeredRate,

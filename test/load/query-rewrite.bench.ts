@@ -10,7 +10,8 @@
  */
 import { OfflineEngine, type Language } from '@steward/ai';
 import { latencySummary, numberFlags, report } from './src/bench-kit.js';
-import { BENCH_QUESTIONS } from './src/reply-driver.js';
+import { fillerDocuments } from './src/filler-knowledge.js';
+import { BENCH_KNOWLEDGE, BENCH_QUESTIONS } from './src/reply-driver.js';
 
 const flags = numberFlags({ questions: 2_000 });
 
@@ -21,50 +22,16 @@ const QUESTIONS: Array<[string, Language]> = [
 ];
 const KNOWLEDGE_LANGUAGES: Language[] = ['en', 'de'];
 
-const TOPICS = [
-  'Password reset',
-  'Refunds',
-  'Billing and invoices',
-  'Two-factor authentication',
-  'Deleting your account',
-  'Changing your e-mail address',
-  'Shipping times',
-  'Order tracking',
-  'Payment methods',
-  'Subscription plans',
-  'Gift cards',
-  'Privacy settings',
-  'Notifications',
-  'Mobile app',
-  'Connecting Discord',
-  'Team members',
-  'Passwort zurücksetzen',
-  'Rückerstattung',
-  'Rechnungen',
-  'Konto löschen',
-];
-const SECTIONS = [
-  'Overview',
-  'Step by step',
-  'Troubleshooting',
-  'Limits',
-  'Frequently asked questions',
-  'Contact support',
-  'Before you start',
-  'What happens next',
-  'Known issues',
-  'Examples',
-];
-
-/** Distinct titles and section headings, as a knowledge base of that size gives them. */
+/** Titles, then section headings, of a knowledge base with `count` headings. */
 function knowledgeHeadings(count: number): string[] {
-  const headings: string[] = [];
-  for (let i = 0; headings.length < count; i++) {
-    const topic = TOPICS[i % TOPICS.length]!;
-    const round = Math.floor(i / TOPICS.length);
-    headings.push(round === 0 ? topic : `${SECTIONS[(round - 1) % SECTIONS.length]}: ${topic.toLowerCase()}`);
-  }
-  return headings;
+  const documents = [
+    ...BENCH_KNOWLEDGE.map((document) => ({ ...document, sections: [] })),
+    ...fillerDocuments(count),
+  ];
+  return [
+    ...documents.map((document) => document.title),
+    ...documents.flatMap((document) => document.sections),
+  ].slice(0, count);
 }
 
 const engine = new OfflineEngine();
