@@ -135,8 +135,17 @@ describe('answer service with the offline engine', () => {
     expect(passages.map((passage) => passage.content).join('\n')).toMatch(/email address/);
   });
 
+  it('finds the passage for a misspelt word when the rest of the question matches another passage', async () => {
+    // "change" finds the email passage by full text; "pasword" is in no chunk, so it is searched by trigrams.
+    const { passages } = await harness.client.requestJson<{ passages: { content: string }[] }>(
+      Rpc.knowledgeSearch.subject,
+      { tenantId: TENANT, query: 'how do I change my old pasword', limit: 3 },
+    );
+    expect(passages.map((passage) => passage.content).join('\n')).toMatch(/Forgot password/);
+  });
+
   it('finds passages for a long question whose every word is misspelt', async () => {
-    // More words than a short question: the trigram search runs because the full text found nothing.
+    // More words than a short query: the trigram search runs because the full text found nothing.
     const { passages } = await harness.client.requestJson<{ passages: { title: string }[] }>(
       Rpc.knowledgeSearch.subject,
       { tenantId: TENANT, query: 'pleese halp me chnage my pasword adress', limit: 3 },

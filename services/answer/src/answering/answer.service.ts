@@ -361,6 +361,7 @@ export class AnswerService {
     const passages = await this.retriever.search(tenantId, query, profile.languages, {
       limit: TOP_K,
       preferredLanguage: language,
+      question,
     });
     retrievalSeconds.observe({ mode: 'search' }, (performance.now() - started) / 1000);
     return { passages, wholeKnowledgeBase: false };

@@ -101,6 +101,7 @@ export class KnowledgeService {
     const passages = await this.retriever.search(tenantId, query, profile.languages, {
       limit,
       preferredLanguage: language,
+      question,
     });
     return passages.map((passage) => ({
       documentId: passage.documentId,

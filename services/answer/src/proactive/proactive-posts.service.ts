@@ -71,7 +71,11 @@ export class ProactivePosts {
     const profile = await this.retriever.profile(tenantId);
     if (profile.languages.length === 0) return [];
     const query = await this.engine.rewriteQuery(topic, language, profile.languages, profile.headings);
-    return this.retriever.search(tenantId, query, profile.languages, { limit: PASSAGES, preferredLanguage: language });
+    return this.retriever.search(tenantId, query, profile.languages, {
+      limit: PASSAGES,
+      preferredLanguage: language,
+      question: topic,
+    });
   }
 
   private async publish(

@@ -24,6 +24,11 @@ export interface SearchOptions {
   limit: number;
   /** The member's language: passages written in it come first, as the member reads them best. */
   preferredLanguage?: Language;
+  /**
+   * The member's own words. Those the knowledge base does not contain (misspelt, most likely)
+   * are also searched by trigram similarity.
+   */
+  question?: string;
 }
 
 interface PassageRow {
@@ -42,7 +47,7 @@ const PROFILE_TTL_MS = 5_000;
 const MAX_CACHED_PROFILES = 10_000;
 /** Hits fetched per language before merging. */
 const CANDIDATES_PER_LANGUAGE = 20;
-/** Questions this short (in search words) also get the trigram search. */
+/** Queries this short (in search words) get the trigram search for all their words. */
 const SHORT_QUERY_WORDS = 3;
 const TRIGRAM_WORDS = 8;
 const TRIGRAM_MIN_WORD_LENGTH = 4;
@@ -54,9 +59,9 @@ const TRIGRAM_SCORE_WEIGHT = 0.6;
 /**
  * Searches a tenant's indexed chunks: full text per language of the knowledge base (the
  * rewritten terms OR-ed, stemmed by each language's configuration, ranked by cover density
- * normalised into 0..1 as rank / (rank + 1)), plus trigram word similarity for short
- * questions and for those the full text finds nothing for (misspelt). Everything is scoped
- * by tenant.
+ * normalised into 0..1 as rank / (rank + 1)), plus trigram word similarity for the words
+ * that may be misspelt: all of them when the full text finds nothing or there are only a few,
+ * else the member's own words that no chunk contains. Everything is scoped by tenant.
  */
 @Injectable()
 export class KnowledgeRetriever {
@@ -144,15 +149,26 @@ export class KnowledgeRetriever {
   ): Promise<KnowledgePassage[]> {
     const terms = [...new Set(query.terms.map((term) => term.trim()).filter(Boolean))];
     if (terms.length === 0 || knowledgeLanguages.length === 0) return [];
-    const fullText = (
-      await Promise.all(knowledgeLanguages.map((language) => this.fullTextSearch(tenantId, terms, language)))
-    ).flat();
+    const [fullText, unknownWords] = await Promise.all([
+      Promise.all(knowledgeLanguages.map((language) => this.fullTextSearch(tenantId, terms, language))).then(
+        (hits) => hits.flat(),
+      ),
+      this.wordsNotInKnowledge(
+        tenantId,
+        trigramWords(options.question?.split(/\s+/) ?? []),
+        knowledgeLanguages,
+      ),
+    ]);
     const searchWords = terms.flatMap((term) => term.split(/\s+/));
     // Word similarity is computed against every chunk of the tenant, word by word (30 to 150 ms
-    // a question for 40 documents): only when the full text found nothing, or the question is
-    // too short for the full text to say much, is a misspelling the likely reason.
-    const needsTrigrams = fullText.length === 0 || searchWords.length <= SHORT_QUERY_WORDS;
-    const trigram = needsTrigrams ? await this.trigramSearch(tenantId, searchWords) : [];
+    // a question for 40 documents), so only the words that may be misspelt are searched that
+    // way: every search word when the full text found nothing or there are only a few, else
+    // the member's own words that no chunk contains.
+    const similarWords =
+      fullText.length === 0 || searchWords.length <= SHORT_QUERY_WORDS
+        ? trigramWords(searchWords)
+        : unknownWords;
+    const trigram = similarWords.length > 0 ? await this.trigramSearch(tenantId, similarWords) : [];
 
     const best = new Map<string, PassageRow>();
     for (const row of [...fullText, ...trigram]) {
@@ -186,16 +202,38 @@ export class KnowledgeRetriever {
     return rows.map((row) => ({ ...row, score: Number(row.score) }));
   }
 
-  /** Chunks containing words similar to the question's (misspellings, partial words). */
-  private async trigramSearch(tenantId: string, searchWords: string[]): Promise<PassageRow[]> {
-    const words = [
-      ...new Set(
-        searchWords
-          .map((word) => word.toLowerCase().replace(/[^\p{L}\p{N}]/gu, ''))
-          .filter((word) => word.length >= TRIGRAM_MIN_WORD_LENGTH),
-      ),
-    ].slice(0, TRIGRAM_WORDS);
+  /**
+   * The words that no chunk of the tenant contains in any of its languages (stop words count as
+   * contained), by the full-text index.
+   */
+  private async wordsNotInKnowledge(
+    tenantId: string,
+    words: string[],
+    knowledgeLanguages: readonly Language[],
+  ): Promise<string[]> {
     if (words.length === 0) return [];
+    const { rows } = await preparedQuery<{ word: string }>(
+      this.dataSource,
+      'answer_words_not_in_knowledge',
+      `SELECT w AS word FROM unnest($2::text[]) AS w
+       WHERE NOT EXISTS (
+         SELECT FROM unnest($3::regconfig[], $4::text[]) AS l(config, language),
+                LATERAL plainto_tsquery(l.config, unaccent(w)) AS q
+         WHERE numnode(q) = 0
+            OR EXISTS (SELECT FROM chunks c
+                       WHERE c.tenant_id = $1 AND c.language = l.language AND c.search_vector @@ q))`,
+      [
+        tenantId,
+        words,
+        knowledgeLanguages.map((language) => textSearchConfig(language)),
+        [...knowledgeLanguages],
+      ],
+    );
+    return rows.map((row) => row.word);
+  }
+
+  /** Chunks containing words similar to the given ones (misspellings, partial words). */
+  private async trigramSearch(tenantId: string, words: string[]): Promise<PassageRow[]> {
     // `content %> word` is the indexable form of word_similarity(word, content) >= the session's
     // pg_trgm.word_similarity_threshold, which every connection of this service starts with.
     const anyWord = words.map((_, index) => `c.content %> $${index + 4}`).join(' OR ');
@@ -216,6 +254,17 @@ export class KnowledgeRetriever {
     );
     return rows.map((row) => ({ ...row, score: Number(row.score) * TRIGRAM_SCORE_WEIGHT }));
   }
+}
+
+/** Words as the trigram search compares them: lower case, letters and digits, long enough, at most TRIGRAM_WORDS. */
+function trigramWords(words: readonly string[]): string[] {
+  return [
+    ...new Set(
+      words
+        .map((word) => word.toLowerCase().replace(/[^\p{L}\p{N}]/gu, ''))
+        .filter((word) => word.length >= TRIGRAM_MIN_WORD_LENGTH),
+    ),
+  ].slice(0, TRIGRAM_WORDS);
 }
 
 function toPassage(row: PassageRow): KnowledgePassage {
