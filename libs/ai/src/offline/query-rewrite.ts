@@ -58,18 +58,23 @@ interface HeadingWord {
  */
 const analysedHeadings = new Map<string, readonly HeadingWord[]>();
 const MAX_ANALYSED_HEADINGS = 20_000;
+/** Longer headings (a line of a pasted script) are analysed every time rather than kept. */
+const MAX_REMEMBERED_HEADING_LENGTH = 200;
 
 /** The heading's content words, in the language the heading is written in. */
 function headingWords(heading: string, searchLanguage: Language): readonly HeadingWord[] {
+  const analyse = (): readonly HeadingWord[] => {
+    const language = detectLanguage(heading, searchLanguage);
+    return words(heading, language)
+      .filter((word) => !isStopWord(word, language))
+      .map((word) => ({ word, stemmed: { language, stems: [stem(word, language)] } }));
+  };
+  if (heading.length > MAX_REMEMBERED_HEADING_LENGTH) return analyse();
   const key = `${searchLanguage}\u0000${heading}`;
   let analysed = analysedHeadings.get(key);
   if (!analysed) {
-    const language = detectLanguage(heading, searchLanguage);
-    analysed = words(heading, language)
-      .filter((word) => !isStopWord(word, language))
-      .map((word) => ({ word, stemmed: { language, stems: [stem(word, language)] } }));
     if (analysedHeadings.size >= MAX_ANALYSED_HEADINGS) analysedHeadings.clear();
-    analysedHeadings.set(key, analysed);
+    analysedHeadings.set(key, (analysed = analyse()));
   }
   return analysed;
 }

@@ -75,7 +75,7 @@ export function stemText(text: string, language: Language): StemmedText {
 
 /** Whether the term appears in the text, in any of its phrasings. */
 export function termMatches(term: QueryTerm, text: StemmedText): boolean {
-  // Called for every word of every heading and sentence searched: no allocation on the way.
+  // Called for every word of every heading and sentence searched: no arrays made on the way.
   if (term.phrases.some((phrase) => containsPhrase(phrase.stems, text.stems))) return true;
   if (term.word === undefined) return false;
   // The question's own word in the text's language (a German word in an English question).
