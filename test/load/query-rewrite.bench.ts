@@ -5,8 +5,8 @@
  * answer service computes for every question before it searches: the question's terms plus
  * the words of the knowledge base's own titles and headings that mean the same. Its cost grows
  * with the number of headings (up to 200 per tenant), so it is measured for knowledge bases of
- * 2, 20 and 200 headings: the first question (nothing analysed yet, as after a restart or a
- * new document) and the questions after it. Pure CPU on one thread: no NATS, no Postgres.
+ * 200, 20 and 2 headings, and for the first question at 200 (no heading analysed yet, as after
+ * a restart). Pure CPU on one thread: no NATS, no Postgres.
  */
 import { OfflineEngine, type Language } from '@steward/ai';
 import { latencySummary, numberFlags, report } from './src/bench-kit.js';
@@ -26,7 +26,8 @@ const KNOWLEDGE_LANGUAGES: Language[] = ['en', 'de'];
 function knowledgeHeadings(count: number): string[] {
   const documents = [
     ...BENCH_KNOWLEDGE.map((document) => ({ ...document, sections: [] })),
-    ...fillerDocuments(count),
+    // Each article gives a title and four section headings.
+    ...fillerDocuments(Math.ceil(count / 5)),
   ];
   return [
     ...documents.map((document) => document.title),
@@ -36,7 +37,9 @@ function knowledgeHeadings(count: number): string[] {
 
 const engine = new OfflineEngine();
 const rows: Record<string, string | number> = { 'questions per size': flags.questions };
-for (const size of [2, 20, 200]) {
+// Largest first: its first question finds no heading analysed yet (the smaller knowledge bases'
+// headings are among its own, so theirs are all known).
+for (const size of [200, 20, 2]) {
   const headings = knowledgeHeadings(size);
   const ask = async (n: number) => {
     const [question, language] = QUESTIONS[n % QUESTIONS.length]!;
@@ -45,13 +48,13 @@ for (const size of [2, 20, 200]) {
     return performance.now() - started;
   };
   const first = await ask(0);
+  if (size === 200) rows[`${size} headings: first question, no heading analysed yet (ms)`] = first.toFixed(2);
   const samples: number[] = [];
   const started = performance.now();
   for (let n = 1; n <= flags.questions; n++) samples.push(await ask(n));
   const perSecond = flags.questions / ((performance.now() - started) / 1000);
   const { p50, p99 } = latencySummary(samples);
-  rows[`${size} headings: first question (ms)`] = first.toFixed(2);
-  rows[`${size} headings: p50 / p99 after it (ms)`] = `${p50.toFixed(3)} / ${p99.toFixed(3)}`;
+  rows[`${size} headings: p50 / p99 per question (ms)`] = `${p50.toFixed(3)} / ${p99.toFixed(3)}`;
   rows[`${size} headings: questions per second, one core`] = Math.round(perSecond);
 }
 report('query rewrite: offline search terms per question, by knowledge-base size', rows);
