@@ -91,8 +91,8 @@ export class ModerationPipeline {
     const owner = this.guilds.resolve(guildId, applicationId);
     // Both bots get the event when a guild linked to a tenant's own bot still has the platform bot.
     if (owner.kind === 'other_application') return skip('other_application');
-    const settings = owner.kind === 'tenant' ? owner.settings.moderation : undefined;
-    if (owner.kind !== 'tenant' || !settings?.enabled) return skip('disabled');
+    if (owner.kind !== 'tenant' || !owner.settings.moderation.enabled) return skip('disabled');
+    const settings = owner.settings.moderation;
     const author = message.author;
     if (!author || author.bot || author.system || message.webhook_id || author.id === applicationId) return skip('bot');
     if (message.type !== undefined && !MEMBER_MESSAGE_TYPES.has(message.type)) return skip('not_a_member_message');
