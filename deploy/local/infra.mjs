@@ -285,7 +285,7 @@ export async function startNats({ dataDir, port, host = '127.0.0.1', binary } = 
 /**
  * Starts a Postgres cluster in `dataDir` (created with initdb on first use, superuser
  * `steward`, trust authentication on 127.0.0.1 only, no unix socket), creates the database
- * `steward` with the `unaccent` and `pg_trgm` extensions, and returns
+ * `steward` with the `unaccent`, `pg_trgm` and `btree_gin` extensions, and returns
  * `{ url, port, stop() }`. `durable: false` trades crash safety for speed (tests);
  * `statementStats: true` loads pg_stat_statements (benchmarks read time per statement).
  */
@@ -333,10 +333,10 @@ export async function startPostgres({ dataDir, port, host = '127.0.0.1', durable
     }
     const extensions = psql(
       'steward',
-      `CREATE EXTENSION IF NOT EXISTS unaccent; CREATE EXTENSION IF NOT EXISTS pg_trgm;${statementStats ? ' CREATE EXTENSION IF NOT EXISTS pg_stat_statements;' : ''}`,
+      `CREATE EXTENSION IF NOT EXISTS unaccent; CREATE EXTENSION IF NOT EXISTS pg_trgm; CREATE EXTENSION IF NOT EXISTS btree_gin;${statementStats ? ' CREATE EXTENSION IF NOT EXISTS pg_stat_statements;' : ''}`,
     );
     if (extensions.status !== 0) {
-      throw new InfraError(`Cannot enable the unaccent and pg_trgm extensions (install postgresql-contrib): ${oneLine(extensions.stderr)}`);
+      throw new InfraError(`Cannot enable the unaccent, pg_trgm and btree_gin extensions (install postgresql-contrib): ${oneLine(extensions.stderr)}`);
     }
   } catch (error) {
     await stop();

@@ -11,7 +11,7 @@ export interface TestDatabase {
 
 /**
  * Creates a uniquely named database on the server of `DATABASE_URL` (a superuser
- * connection), with the `unaccent` and `pg_trgm` extensions enabled.
+ * connection), with the `unaccent`, `pg_trgm` and `btree_gin` extensions enabled.
  */
 export async function createTestDatabase(serverUrl: string | undefined = process.env.DATABASE_URL): Promise<TestDatabase> {
   if (!serverUrl) throw new Error('createTestDatabase needs a Postgres URL: pass one or set DATABASE_URL');
@@ -19,7 +19,7 @@ export async function createTestDatabase(serverUrl: string | undefined = process
   await withClient(serverUrl, (client) => client.query(`CREATE DATABASE ${name}`));
   const url = withDatabase(serverUrl, name);
   try {
-    await withClient(url, (client) => client.query('CREATE EXTENSION IF NOT EXISTS unaccent; CREATE EXTENSION IF NOT EXISTS pg_trgm;'));
+    await withClient(url, (client) => client.query('CREATE EXTENSION IF NOT EXISTS unaccent; CREATE EXTENSION IF NOT EXISTS pg_trgm; CREATE EXTENSION IF NOT EXISTS btree_gin;'));
   } catch (error) {
     await dropDatabase(serverUrl, name);
     throw error;

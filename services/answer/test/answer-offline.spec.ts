@@ -153,6 +153,35 @@ describe('answer service with the offline engine', () => {
     expect(passages[0]).toMatchObject({ title: 'Passwords' });
   });
 
+  it("matches misspelt words only against the tenant's own documents, and not after one is deleted", async () => {
+    const tenant = 'tenant-vocabulary';
+    const search = async (query: string) =>
+      (
+        await harness.client.requestJson<{ passages: { title: string }[] }>(Rpc.knowledgeSearch.subject, {
+          tenantId: tenant,
+          query,
+          limit: 3,
+        })
+      ).passages.map((passage) => passage.title);
+    const warranty = await harness.addDocument(
+      tenant,
+      'Warranty',
+      'Every device carries a two-year warranty. Repairs under warranty are free of charge.',
+    );
+    await harness.addDocument(
+      tenant,
+      'Opening hours',
+      'The shop opens at nine and closes at six, Monday to Saturday.',
+    );
+
+    expect(await search('waranty')).toEqual(['Warranty']);
+    // "pasword" resembles a word of another tenant's document only.
+    expect(await search('pasword')).toEqual([]);
+
+    await harness.client.requestJson(Rpc.knowledgeDelete.subject, { tenantId: tenant, id: warranty });
+    expect(await search('waranty')).toEqual([]);
+  });
+
   it('answers from a document in a new language as soon as it is indexed', async () => {
     const tenant = 'tenant-languages';
     await harness.subscribe(tenant, 'pro');

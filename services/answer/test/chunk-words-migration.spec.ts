@@ -1,0 +1,70 @@
+import { Bus } from '@steward/bus';
+import { Rpc } from '@steward/contracts';
+import { migrate } from '@steward/db';
+import { startService, type RunningService } from '@steward/runtime';
+import { createTestDatabase, type TestDatabase } from '@steward/testing';
+import pg from 'pg';
+import type { AnswerConfig } from '../src/config.js';
+import { database } from '../src/database.js';
+import { answerService } from '../src/service.js';
+
+const TENANT = 'tenant-upgraded';
+
+/**
+ * A knowledge base indexed before the tenant vocabulary existed: the migration that adds it
+ * fills it from the chunks already stored, so misspelt questions keep finding them.
+ */
+describe('upgrading an existing knowledge base to the tenant vocabulary', () => {
+  let db: TestDatabase;
+  let service: RunningService<AnswerConfig> | undefined;
+  let client: Bus | undefined;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const before = database.migrations.filter((migration) => migration.name !== 'ChunkWords1764000000000');
+    expect(before).toHaveLength(database.migrations.length - 1);
+    await migrate({ ...database, migrations: before }, { url: db.url });
+    const sql = new pg.Client({ connectionString: db.url });
+    await sql.connect();
+    try {
+      await sql.query(
+        `WITH document AS (
+           INSERT INTO answer.documents (tenant_id, title, content, language, status, progress, chunk_count)
+           VALUES ($1, 'Passwords', $2, 'en', 'indexed', 1, 1) RETURNING id
+         )
+         INSERT INTO answer.chunks (document_id, tenant_id, ordinal, heading, content, language, search_vector)
+         SELECT id, $1, 0, '', $2, 'en', to_tsvector('english', $2) FROM document`,
+        [TENANT, 'To reset your Password, open Settings and choose Forgot password.'],
+      );
+    } finally {
+      await sql.end();
+    }
+  }, 30_000);
+
+  afterAll(async () => {
+    await client?.drain();
+    await service?.stop();
+    await db?.drop();
+  });
+
+  it('finds a chunk stored before the upgrade by a misspelt word', async () => {
+    service = await startService(answerService, {
+      NATS_URL: process.env.NATS_URL,
+      DATABASE_URL: db.url,
+      STEWARD_LOCAL: '1',
+      LOG_LEVEL: 'silent',
+      OPS_PORT: '0',
+    });
+    client = await Bus.connect({ servers: process.env.NATS_URL!, name: 'chunk-words-migration-test' });
+
+    const { passages } = await client.requestJson<{ passages: { title: string }[] }>(
+      Rpc.knowledgeSearch.subject,
+      {
+        tenantId: TENANT,
+        query: 'pasword',
+        limit: 3,
+      },
+    );
+    expect(passages.map((passage) => passage.title)).toEqual(['Passwords']);
+  });
+});
