@@ -27,8 +27,11 @@ export function rewriteQueryOffline(
   const questionTerms = queryTerms(question, language);
   // In order of how surely they name what the member means, as the list is cut at MAX_TERMS.
   const ownWords = questionTerms.flatMap((term) => (term.word === undefined ? [] : [term.word]));
-  const headingWords = headings.flatMap((heading) =>
-    relatedHeadingWords(heading, questionTerms, searchLanguage),
+  const isRelated = relatedStems(questionTerms);
+  const borrowedWords = headings.flatMap((heading) =>
+    headingWords(heading, searchLanguage)
+      .filter(({ stemmed }) => isRelated(stemmed))
+      .map(({ word }) => word),
   );
   const conceptPhrases = (phraseLanguages: readonly Language[]) =>
     questionTerms
@@ -38,7 +41,7 @@ export function rewriteQueryOffline(
       );
   const terms = new Set([
     ...ownWords,
-    ...headingWords,
+    ...borrowedWords,
     ...conceptPhrases([searchLanguage]),
     ...conceptPhrases([language, ...knowledgeLanguages]),
   ]);
@@ -67,7 +70,7 @@ function headingWords(heading: string, searchLanguage: Language): readonly Headi
     const language = detectLanguage(heading, searchLanguage);
     return words(heading, language)
       .filter((word) => !isStopWord(word, language))
-      .map((word) => ({ word, stemmed: { language, stems: [stem(word, language)] } }));
+      .map((word) => ({ word, stemmed: sharedStem(stem(word, language), language) }));
   };
   if (heading.length > MAX_REMEMBERED_HEADING_LENGTH) return analyse();
   const key = `${searchLanguage}\u0000${heading}`;
@@ -79,13 +82,37 @@ function headingWords(heading: string, searchLanguage: Language): readonly Headi
   return analysed;
 }
 
-/** The heading's words that share a stem or a support concept with the question. */
-function relatedHeadingWords(
-  heading: string,
-  questionTerms: readonly QueryTerm[],
-  searchLanguage: Language,
-): string[] {
-  return headingWords(heading, searchLanguage)
-    .filter(({ stemmed }) => questionTerms.some((term) => termMatches(term, stemmed)))
-    .map(({ word }) => word);
+/**
+ * One object per stem and language across the analysed headings, so `relatedStems` compares
+ * each once. Only a saving: once the map is cleared, old and new objects for one stem are
+ * simply compared separately.
+ */
+const sharedStems = new Map<string, StemmedText>();
+const MAX_SHARED_STEMS = 50_000;
+
+function sharedStem(wordStem: string, language: Language): StemmedText {
+  const key = `${language}\u0000${wordStem}`;
+  let shared = sharedStems.get(key);
+  if (!shared) {
+    if (sharedStems.size >= MAX_SHARED_STEMS) sharedStems.clear();
+    sharedStems.set(key, (shared = { language, stems: [wordStem] }));
+  }
+  return shared;
+}
+
+/**
+ * Whether a heading word shares a stem or a support concept with the question. Headings
+ * repeat their words ("account", "settings"), and their stems are shared objects, so each
+ * distinct stem is compared with the question's terms once per question.
+ */
+function relatedStems(questionTerms: readonly QueryTerm[]): (stemmed: StemmedText) => boolean {
+  const decided = new Map<StemmedText, boolean>();
+  return (stemmed) => {
+    let related = decided.get(stemmed);
+    if (related === undefined) {
+      related = questionTerms.some((term) => termMatches(term, stemmed));
+      decided.set(stemmed, related);
+    }
+    return related;
+  };
 }
