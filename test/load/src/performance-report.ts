@@ -155,33 +155,37 @@ ${targetsTable(results)}
 
 The interactions, metering and answer-path figures move by a factor of two from run to run on
 this shared machine (CPU steal shows in \`top\`); the load driver, NATS and the services share
-its two cores. The answer path in particular gave 43 to 98 replies/s at 100 msg/s offered in
-runs of 10 to 40 s on the same build; the longer the run, the higher (services warm up). Near
-that rate its latency has two modes: sampled each second at 85 msg/s, the processes together
-use 170 to 200 % of the two cores (answer 40 to 55 %, NATS 25 to 37 %, egress 25 %, Postgres
-15 to 30 %, router 20 %, metering 17 %, gateway 14 %). A run that gets all the CPU it asks for
-answers in 15 to 80 ms (p50); one that gets a little less (steal, a neighbour) falls behind,
+its two cores. The answer path in particular gave 89 to 100 replies/s at 100 msg/s offered in
+runs of 30 to 40 s on the same build. Near that rate its latency has two modes: sampled every
+5 s at 100 msg/s, the processes together use 170 to 190 % of the two cores (answer 41 to 49 %,
+Postgres 22 to 41 %, egress 20 to 31 %, NATS 16 to 23 %, router 13 to 26 %, metering 11 to
+19 %, the benchmark 12 to 17 %, gateway 10 to 16 %). A run that gets all the CPU it asks for
+answers in 40 to 100 ms (p50); one that gets a little less (steal, a neighbour) falls behind,
 questions queue on the answer consumer (its 16 in flight all taken, hundreds pending), and
 the median grows to seconds for as long as the run lasts. Raising the answer service's
 concurrency to 64 does not change that: the backlog is CPU, not the limit.
 
 The answer path searches a knowledge base of 40 documents with 192 titles and headings (the two
 the questions are about and support articles on other topics, \`--documents\`). With only the
-two documents it hid two costs that grow with the knowledge base, both now gone: the offline
-query rewrite detected the language of every heading for every question (31 ms of CPU per
-question at 200 headings, 1 to 2 ms now that each heading is analysed once; \`npm run
-bench:query-rewrite\` measures it at 2, 20 and 200 headings), and the trigram search for
-misspellings, which compares every search word with every chunk of the tenant, ran with every
-search word for almost every question. It now runs only for the words that may be misspelt:
-the member's own words that no chunk contains (a look-up in the full-text index), or every
-word when the full text finds nothing or there are only a few. At 60 questions/s with 40
-documents the build before both changes answered 9 to 12 a second with a median of 32 to 43 s;
-it now answers 53 to 60 a second with a median of 0.35 to 1.1 s. What remains is that scan for
-a member's word that no chunk contains (three of the four benchmark questions have one: "find",
-"long", "window"), 16 to 46 ms a question under load; with the trigram search limited to
-questions the full text finds nothing for, the median was 20 to 24 ms, but a question with one
-misspelt word then got the passage its other words matched. A per-tenant vocabulary with a
-trigram index would make that scan a look-up.
+two documents it hid costs that grow with the knowledge base. The offline query rewrite
+detected the language of every heading for every question (31 ms of CPU per question at 200
+headings); each heading is now analysed once, and each distinct heading word is compared with
+the question once (0.4 to 0.5 ms at 200 headings; \`npm run bench:query-rewrite\` measures it
+at 2, 20 and 200 headings). The search for misspelt words compared each word with the whole
+text of every chunk of the tenant (36 ms for 154 chunks on an idle machine, 16 to 46 ms a
+question under load); it now looks the words up in the tenant's vocabulary (each chunk's
+distinct words, under one trigram index per tenant) in 0.3 to 0.5 ms plus up to 0.9 ms of
+planning, and only for the words that may be misspelt: the member's own words that no chunk
+contains, or every word when the full text finds nothing or there are only a few. Two details
+decide whether a knowledge base just uploaded is searched through that index: a GIN index
+queues new entries in a pending list that every search reads in full until a vacuum merges it
+(36 ms instead of 0.3), so the knowledge indexes take new entries at once; and until the tables
+are analyzed the planner takes a tenant's words for a handful of rows and compares every one
+(7 ms a word), so the indexer analyzes them after indexing. At 60 questions/s with 40
+documents, the build before these changes answered 9 to 12 a second with a median of 32 to
+43 s; it now answers all 60 with a median of 14 ms and a p99 of 78 to 126 ms (three runs with
+CPU steal under 0.3 %), keeps up with 100 a second (p50 43 to 103 ms, p99 0.3 to 0.8 s), and
+answers 126 a second when offered 150.
 
 ## Where the microservice design costs, and where it wins
 
@@ -233,13 +237,14 @@ collection, waiting for a core): when those delays come near the latency p99, th
 the two threads; when they stay far below it, it is in the hops between them (NATS, Postgres
 and the processes' turns on the cores).
 
-Where the CPU goes: sampling each process's CPU time (\`/proc/<pid>/stat\`) while the answer
-path ran at 100 msg/s for 40 s (98.5 replies/s, both cores saturated) gave answer 44 % of a
-core, NATS 33 %, Postgres about 35 % across its backends, egress 23 %, router 15 %, and
-metering, gateway and the benchmark itself (sandbox and driver) 12 % each: some 21 ms of CPU
-per question, NATS and Postgres included. In the answer service's V8 profile, a third of its
-time is spent writing to the Postgres and NATS sockets (five statements and four NATS messages
-per question), the rest in language detection, stemming, retrieval and the reply. 200 msg/s
+Where the CPU goes: sampling each process's CPU time (\`/proc/<pid>/stat\`) every 5 s while the
+answer path ran at 100 msg/s for 40 s with 40 documents (99.8 replies/s) gave answer 46 % of a
+core, Postgres 31 % across its backends, egress 25 %, NATS 21 %, router 14 %, metering 14 %,
+the benchmark itself (sandbox and driver) 14 % and gateway 10 %: some 18 ms of CPU per
+question, NATS and Postgres included. In the answer service's V8 profile, a quarter of its
+busy time is spent writing to the Postgres and NATS sockets (five or six statements and four
+NATS messages per question), the rest in language detection, stemming, retrieval and the
+reply; at 150 msg/s offered the path answers 126 a second, its ceiling on this machine. 200 msg/s
 with p99 in milliseconds takes about four such cores, or the stages spread over machines,
 which is what the design is for.
 
