@@ -182,6 +182,34 @@ describe('answer service with the offline engine', () => {
     expect(await search('waranty')).toEqual([]);
   });
 
+  it('indexes every document added the moment the one before it is indexed', async () => {
+    // The indexer still has work to do after a document shows as indexed (it analyzes the
+    // search tables, for tens of milliseconds once they hold a large document's words); a
+    // document added meanwhile must not wait for a later one to be indexed.
+    const tenant = 'tenant-one-after-another';
+    const sections = Array.from({ length: 200 }, (_, section) =>
+      [`## Part ${section}`, ...Array.from({ length: 60 }, (_, word) => `term${section}x${word}`)].join('\n'),
+    );
+    await harness.addDocument(tenant, 'Glossary', sections.join('\n\n'));
+    for (let n = 0; n < 10; n++) {
+      const { id } = await harness.client.requestJson<{ id: string }>(Rpc.knowledgeAdd.subject, {
+        tenantId: tenant,
+        title: `Article ${n}`,
+        content: `Article number ${n} explains one more thing about the shop.`,
+      });
+      await waitFor(
+        async () =>
+          (
+            await harness.client.requestJson<{ status: string }>(Rpc.knowledgeGet.subject, {
+              tenantId: tenant,
+              id,
+            })
+          ).status === 'indexed',
+        { timeoutMs: 3_000, intervalMs: 1, message: `article ${n} indexed` },
+      );
+    }
+  });
+
   it('answers from a document in a new language as soon as it is indexed', async () => {
     const tenant = 'tenant-languages';
     await harness.subscribe(tenant, 'pro');

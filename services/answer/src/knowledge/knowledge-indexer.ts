@@ -60,42 +60,72 @@ export class KnowledgeIndexer implements OnApplicationBootstrap, OnApplicationSh
   }
 
   private async drain(): Promise<void> {
-    let changed = false;
+    let indexedSinceAnalyze = false;
     let analyzedAt = performance.now();
-    for (let id = this.queue.shift(); id !== undefined; id = this.queue.shift()) {
-      try {
-        await this.index(id);
-        changed = true;
-        if (performance.now() - analyzedAt > STATISTICS_INTERVAL_MS) {
-          await this.refreshStatistics();
-          changed = false;
-          analyzedAt = performance.now();
-        }
-      } catch (error) {
-        indexingFailures.inc();
-        this.logger.error({ err: error, documentId: id }, 'knowledge indexing failed');
-        await this.dataSource
-          .query(`UPDATE documents SET status = 'failed', error = $2, updated_at = now() WHERE id = $1`, [
-            id,
-            error instanceof Error ? error.message : String(error),
-          ])
-          .catch(() => undefined);
+    for (;;) {
+      const id = this.queue.shift();
+      if (id !== undefined && (await this.indexOrRecordFailure(id))) {
+        indexedSinceAnalyze = true;
+        await this.mergePendingIndexEntries();
+      }
+      const due = id === undefined || performance.now() - analyzedAt > STATISTICS_INTERVAL_MS;
+      if (indexedSinceAnalyze && due) {
+        // Documents scheduled meanwhile are still in the queue: the loop goes on to them.
+        await this.refreshStatistics();
+        indexedSinceAnalyze = false;
+        analyzedAt = performance.now();
+      } else if (id === undefined) {
+        return;
       }
     }
-    if (changed) await this.refreshStatistics();
+  }
+
+  /** Indexes the document, or marks it failed; true when it was indexed. */
+  private async indexOrRecordFailure(documentId: string): Promise<boolean> {
+    try {
+      await this.index(documentId);
+      return true;
+    } catch (error) {
+      indexingFailures.inc();
+      this.logger.error({ err: error, documentId }, 'knowledge indexing failed');
+      await this.dataSource
+        .query(`UPDATE documents SET status = 'failed', error = $2, updated_at = now() WHERE id = $1`, [
+          documentId,
+          error instanceof Error ? error.message : String(error),
+        ])
+        .catch(() => undefined);
+      return false;
+    }
   }
 
   /**
-   * Brings the planner's statistics of the searched tables up to date. Until autovacuum
-   * analyzes them (a minute or more later), a tenant's new words look like a handful of rows,
-   * and the similar-word search then compares every one of them with the member's words
-   * instead of using the trigram index: 7 ms a word instead of 0.1 for 40 documents.
+   * Moves a document's new entries into the search's GIN indexes in bulk. A GIN index first
+   * queues them in a pending list, which every search reads in full until a vacuum merges it:
+   * 36 ms instead of 0.3 for the similar-word search of a fresh 40-document knowledge base.
+   * (Without the list, each word goes into the index on its own: four times slower.)
+   */
+  private async mergePendingIndexEntries(): Promise<void> {
+    try {
+      await this.dataSource.query(
+        `SELECT gin_clean_pending_list('chunk_words_tenant_word_idx'::regclass),
+                gin_clean_pending_list('chunks_search_vector_idx'::regclass)`,
+      );
+    } catch (error) {
+      this.logger.warn({ err: error }, "could not merge the knowledge indexes' new entries; autovacuum will");
+    }
+  }
+
+  /**
+   * Brings the planner's statistics of the vocabulary up to date. Until autovacuum analyzes it
+   * (a minute or more later), a tenant's new words look like a handful of rows, and the
+   * similar-word search then compares every one of them with the member's words instead of
+   * using the trigram index: 7 ms a word instead of 0.1 for 40 documents.
    */
   private async refreshStatistics(): Promise<void> {
     try {
-      await this.dataSource.query('ANALYZE chunks, chunk_words');
+      await this.dataSource.query('ANALYZE chunk_words');
     } catch (error) {
-      this.logger.warn({ err: error }, "could not refresh the knowledge tables' statistics; autovacuum will");
+      this.logger.warn({ err: error }, "could not refresh the vocabulary's statistics; autovacuum will");
     }
   }
 
