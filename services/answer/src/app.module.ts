@@ -11,6 +11,7 @@ import { Housekeeping } from './housekeeping.js';
 import { KnowledgeIndexer } from './knowledge/knowledge-indexer.js';
 import { KnowledgeController } from './knowledge/knowledge.controller.js';
 import { KnowledgeService } from './knowledge/knowledge.service.js';
+import { VocabularyBackfill } from './knowledge/vocabulary-backfill.js';
 import { ConversationMemory } from './memory/conversation-memory.js';
 import { ProactiveDueController } from './proactive/proactive-due.controller.js';
 import { ProactivePosts } from './proactive/proactive-posts.service.js';
@@ -32,6 +33,7 @@ export class AnswerModule {
         aiEngineProvider,
         KnowledgeService,
         KnowledgeIndexer,
+        VocabularyBackfill,
         KnowledgeRetriever,
         ConversationMemory,
         RequestClaims,

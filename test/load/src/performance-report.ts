@@ -156,7 +156,7 @@ ${targetsTable(results)}
 The interactions, metering and answer-path figures move by a factor of two from run to run on
 this shared machine (CPU steal shows in \`top\`); the load driver, NATS and the services share
 its two cores. The answer path in particular gave 89 to 100 replies/s at 100 msg/s offered in
-runs of 30 to 40 s on the same build. Near that rate its latency has two modes: sampled every
+runs of 20 to 40 s on the same build. Near that rate its latency has two modes: sampled every
 5 s at 100 msg/s, the processes together use 170 to 190 % of the two cores (answer 41 to 49 %,
 Postgres 22 to 41 %, egress 20 to 31 %, NATS 16 to 23 %, router 13 to 26 %, metering 11 to
 19 %, the benchmark 12 to 17 %, gateway 10 to 16 %). A run that gets all the CPU it asks for
@@ -174,15 +174,15 @@ the question once (0.4 to 0.5 ms at 200 headings; \`npm run bench:query-rewrite\
 at 2, 20 and 200 headings). The search for misspelt words compared each word with the whole
 text of every chunk of the tenant (36 ms for 154 chunks on an idle machine, 16 to 46 ms a
 question under load); it now looks the words up in the tenant's vocabulary (each chunk's
-distinct words, under one trigram index per tenant) in 0.3 to 0.5 ms plus up to 0.9 ms of
+distinct words, under a trigram index keyed by tenant) in 0.3 to 0.5 ms plus up to 0.9 ms of
 planning, and only for the words that may be misspelt: the member's own words that no chunk
 contains, or every word when the full text finds nothing or there are only a few. Two details
 decide whether a knowledge base just uploaded is searched through that index: a GIN index
 queues new entries in a pending list that every search reads in full until a vacuum merges it
 (36 ms instead of 0.3), so the indexer merges each document's entries as soon as it is stored;
 and until the vocabulary is analyzed the planner takes a tenant's words for a handful of rows
-and compares every one (7 ms a word), so the indexer analyzes it once the queue of documents is
-empty (and every 30 s while it is not). At 60 questions/s with 40
+and compares every one (7 ms a word), so the indexer analyzes it a second after an upload
+settles (at most every 10 s, at the latest 30 s after the first document). At 60 questions/s with 40
 documents, the build before these changes answered 9 to 12 a second with a median of 32 to
 43 s; it now answers all 60 with a median of 14 ms and a p99 of 78 to 126 ms (three runs with
 CPU steal under 0.3 %), keeps up with 100 a second (p50 43 to 103 ms, p99 0.3 to 0.8 s), and

@@ -7,25 +7,38 @@ import { chunkVocabulary } from '../retrieval/chunk-words.js';
 import { KnowledgeRetriever } from '../retrieval/knowledge-retriever.js';
 import { chunkMarkdown } from './chunking.js';
 import { indexedChunks, indexingFailures } from './metrics.js';
+import { statisticsDelay } from './statistics-schedule.js';
 
 /** Chunks inserted per statement; progress is reported after each batch. */
 const BATCH_SIZE = 50;
 /** How much of a document the language is detected from. */
 const LANGUAGE_SAMPLE_CHARS = 4_000;
-/** While many documents are being indexed, the search tables are analyzed at most this often. */
-const STATISTICS_INTERVAL_MS = 30_000;
+/**
+ * How long refreshing the vocabulary's statistics may wait for the table, which autovacuum
+ * holds while it works: less than Postgres's deadlock_timeout (1 s), after which a waiting
+ * ANALYZE would make Postgres cancel the autovacuum.
+ */
+const STATISTICS_LOCK_TIMEOUT_MS = 500;
+/** Postgres's error code for a lock not granted within lock_timeout. */
+const LOCK_NOT_AVAILABLE = '55P03';
 
 /**
  * Indexes documents in the background, one at a time: detects the language, chunks the text
- * and writes the chunks with their full-text vectors in one transaction, so a document is
- * either fully searchable or not at all. At start it picks up documents a crash left
- * `pending` or `indexing`; a session advisory lock keeps two replicas off the same document.
+ * and writes the chunks with their full-text vectors and their words (the tenant's vocabulary,
+ * for misspelt questions) in one transaction, so a document is either fully searchable or not
+ * at all. At start it picks up documents a crash left `pending` or `indexing`; a session
+ * advisory lock keeps two replicas off the same document.
  */
 @Injectable()
 export class KnowledgeIndexer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly queue: string[] = [];
   private running?: Promise<void>;
   private stopped = false;
+  private statisticsTimer?: NodeJS.Timeout;
+  private analyzing?: Promise<void>;
+  private analyzedAt = -Infinity;
+  /** When the first document indexed since the last refresh was. */
+  private statisticsWantedSince?: number;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -45,13 +58,23 @@ export class KnowledgeIndexer implements OnApplicationBootstrap, OnApplicationSh
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     this.queue.length = 0;
-    await this.running;
+    clearTimeout(this.statisticsTimer);
+    await Promise.all([this.running, this.analyzing]);
   }
 
   schedule(documentId: string): void {
     if (this.stopped || this.queue.includes(documentId)) return;
     this.queue.push(documentId);
-    this.running ??= this.drain().finally(() => (this.running = undefined));
+    this.drainSoon();
+  }
+
+  private drainSoon(): void {
+    if (this.running || this.stopped || this.queue.length === 0) return;
+    this.running = this.drain().finally(() => {
+      this.running = undefined;
+      // A document scheduled between the last look at the queue and now.
+      this.drainSoon();
+    });
   }
 
   /** Resolves once every scheduled document has been handled (tests, shutdown). */
@@ -60,22 +83,10 @@ export class KnowledgeIndexer implements OnApplicationBootstrap, OnApplicationSh
   }
 
   private async drain(): Promise<void> {
-    let indexedSinceAnalyze = false;
-    let analyzedAt = performance.now();
-    for (;;) {
-      const id = this.queue.shift();
-      if (id !== undefined && (await this.indexOrRecordFailure(id))) {
-        indexedSinceAnalyze = true;
+    for (let id = this.queue.shift(); id !== undefined; id = this.queue.shift()) {
+      if (await this.indexOrRecordFailure(id)) {
         await this.mergePendingIndexEntries();
-      }
-      const due = id === undefined || performance.now() - analyzedAt > STATISTICS_INTERVAL_MS;
-      if (indexedSinceAnalyze && due) {
-        // Documents scheduled meanwhile are still in the queue: the loop goes on to them.
-        await this.refreshStatistics();
-        indexedSinceAnalyze = false;
-        analyzedAt = performance.now();
-      } else if (id === undefined) {
-        return;
+        this.refreshStatisticsSoon();
       }
     }
   }
@@ -116,16 +127,51 @@ export class KnowledgeIndexer implements OnApplicationBootstrap, OnApplicationSh
   }
 
   /**
-   * Brings the planner's statistics of the vocabulary up to date. Until autovacuum analyzes it
-   * (a minute or more later), a tenant's new words look like a handful of rows, and the
-   * similar-word search then compares every one of them with the member's words instead of
-   * using the trigram index: 7 ms a word instead of 0.1 for 40 documents.
+   * Brings the planner's statistics of the vocabulary up to date (see `statisticsDelay` for
+   * when). Until autovacuum analyzes it (a minute or more later), a tenant's new words look
+   * like a handful of rows, and the similar-word search then compares every one of them with
+   * the member's words instead of using the trigram index: 7 ms a word instead of 0.1 for 40
+   * documents.
    */
-  private async refreshStatistics(): Promise<void> {
+  private refreshStatisticsSoon(): void {
+    if (this.stopped) return;
+    const now = performance.now();
+    this.statisticsWantedSince ??= now;
+    clearTimeout(this.statisticsTimer);
+    this.statisticsTimer = setTimeout(
+      () => {
+        this.statisticsTimer = undefined;
+        this.statisticsWantedSince = undefined;
+        this.analyzedAt = performance.now();
+        // After a refresh still running, not alongside it (the two would wait for each other).
+        const refresh: Promise<void> = (this.analyzing ?? Promise.resolve())
+          .then(() => this.analyze())
+          .finally(() => {
+            if (this.analyzing === refresh) this.analyzing = undefined;
+          });
+        this.analyzing = refresh;
+      },
+      statisticsDelay(now, this.statisticsWantedSince, this.analyzedAt),
+    );
+    this.statisticsTimer.unref();
+  }
+
+  private async analyze(): Promise<void> {
+    const runner = this.dataSource.createQueryRunner();
     try {
-      await this.dataSource.query('ANALYZE chunk_words');
+      await runner.connect();
+      await runner.startTransaction();
+      // Autovacuum may be working on the table: then it needs no help, and nothing waits.
+      await runner.query(`SET LOCAL lock_timeout = '${STATISTICS_LOCK_TIMEOUT_MS}ms'`);
+      await runner.query('ANALYZE chunk_words');
+      await runner.commitTransaction();
     } catch (error) {
-      this.logger.warn({ err: error }, "could not refresh the vocabulary's statistics; autovacuum will");
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      const busy = (error as { driverError?: { code?: string } }).driverError?.code === LOCK_NOT_AVAILABLE;
+      if (busy) this.logger.debug('autovacuum is analyzing the vocabulary itself');
+      else this.logger.warn({ err: error }, "could not refresh the vocabulary's statistics; autovacuum will");
+    } finally {
+      await runner.release();
     }
   }
 

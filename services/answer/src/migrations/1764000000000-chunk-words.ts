@@ -1,12 +1,11 @@
 import type { MigrationInterface, QueryRunner } from '@steward/db';
-import { chunkVocabulary } from '../retrieval/chunk-words.js';
-
-const BACKFILL_BATCH = 500;
 
 /**
- * The tenant's vocabulary: each chunk's distinct words, with a trigram index per tenant, so a
- * misspelt word is looked up among short words instead of compared with every chunk's whole
- * text. It replaces the trigram index on chunk contents.
+ * The tenant's vocabulary: each chunk's distinct words, under a trigram index keyed by tenant,
+ * so a misspelt word is looked up among short words instead of compared with every chunk's
+ * whole text. It replaces the trigram index on chunk contents. The words of chunks stored
+ * before are filled in by the service (`VocabularyBackfill`), so this runs in a moment
+ * whatever the size of the knowledge bases.
  */
 export class ChunkWords1764000000000 implements MigrationInterface {
   name = 'ChunkWords1764000000000';
@@ -21,27 +20,9 @@ export class ChunkWords1764000000000 implements MigrationInterface {
         word text NOT NULL,
         PRIMARY KEY (chunk_id, word)
       )`);
-    for (let after = '0'; ;) {
-      const chunks = (await runner.query(
-        'SELECT id::text, tenant_id AS "tenantId", content FROM chunks WHERE id > $1 ORDER BY id LIMIT $2',
-        [after, BACKFILL_BATCH],
-      )) as { id: string; tenantId: string; content: string }[];
-      if (chunks.length === 0) break;
-      const rows = chunks.flatMap((chunk) =>
-        chunkVocabulary(chunk.content).map((word) => [chunk.id, chunk.tenantId, word]),
-      );
-      await runner.query(
-        `INSERT INTO chunk_words (chunk_id, tenant_id, word)
-         SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[])`,
-        [rows.map((row) => row[0]), rows.map((row) => row[1]), rows.map((row) => row[2])],
-      );
-      after = chunks[chunks.length - 1]!.id;
-    }
-    // Built after the rows are in: one bulk build instead of an insert per word.
     await runner.query(
       'CREATE INDEX chunk_words_tenant_word_idx ON chunk_words USING gin (tenant_id, word public.gin_trgm_ops)',
     );
-    await runner.query('ANALYZE chunk_words');
     await runner.query('DROP INDEX chunks_content_trgm_idx');
   }
 

@@ -154,7 +154,7 @@ export class KnowledgeRetriever {
       ),
       this.wordsNotInKnowledge(
         tenantId,
-        similarityWords(options.question?.split(/\s+/) ?? []),
+        similarityWords(options.question ?? ''),
         knowledgeLanguages,
       ),
     ]);
@@ -164,7 +164,7 @@ export class KnowledgeRetriever {
     // member's own words that no chunk contains (a word the full text knows needs no guess).
     const similarWords =
       fullText.length === 0 || searchWords.length <= SHORT_QUERY_WORDS
-        ? similarityWords(searchWords)
+        ? similarityWords(terms.join(' '))
         : unknownWords;
     const similar = similarWords.length > 0 ? await this.similarWordSearch(tenantId, similarWords) : [];
 
