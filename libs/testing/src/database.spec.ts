@@ -18,17 +18,19 @@ describe('createTestDatabase', () => {
     await Promise.all(created.splice(0).map((database) => database.drop()));
   });
 
-  it('creates a fresh, uniquely named database with unaccent and pg_trgm', async () => {
+  it('creates a fresh, uniquely named database with unaccent, pg_trgm and btree_gin', async () => {
     const first = await createTestDatabase();
     const second = await createTestDatabase();
     created.push(first, second);
 
     expect(first.name).not.toEqual(second.name);
     expect(new URL(first.url).pathname).toBe(`/${first.name}`);
-    const [row] = await query<{ plain: string; similar: number }>(first.url, "SELECT unaccent('Rücksendungen à Crème') AS plain, similarity('refund', 'refunds') AS similar");
+    const [row] = await first.query<{ plain: string; similar: number }>("SELECT unaccent('Rücksendungen à Crème') AS plain, similarity('refund', 'refunds') AS similar");
     expect(row.plain).toBe('Rucksendungen a Creme');
     expect(row.similar).toBeGreaterThan(0.5);
-    expect(await query(first.url, "SELECT 1 FROM information_schema.tables WHERE table_schema = 'public'")).toEqual([]);
+    expect(await first.query("SELECT 1 FROM information_schema.tables WHERE table_schema = 'public'")).toEqual([]);
+    const extensions = await first.query<{ extname: string }>('SELECT extname FROM pg_extension ORDER BY extname');
+    expect(extensions.map((extension) => extension.extname)).toEqual(expect.arrayContaining(['btree_gin', 'pg_trgm', 'unaccent']));
   });
 
   it('drops the database even while a connection is open to it', async () => {

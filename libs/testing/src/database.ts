@@ -5,6 +5,8 @@ export interface TestDatabase {
   /** Connection URL of the new database. */
   url: string;
   name: string;
+  /** Runs one statement on a connection of its own (for what a test sets up or checks directly). */
+  query<R extends pg.QueryResultRow = Record<string, unknown>>(text: string, values?: unknown[]): Promise<R[]>;
   /** Drops the database, closing any connection still open to it. */
   drop(): Promise<void>;
 }
@@ -25,7 +27,12 @@ export async function createTestDatabase(serverUrl: string | undefined = process
     throw error;
   }
   let dropped: Promise<void> | undefined;
-  return { url, name, drop: () => (dropped ??= dropDatabase(serverUrl, name)) };
+  return {
+    url,
+    name,
+    query: (text, values) => withClient(url, async (client) => (await client.query(text, values)).rows),
+    drop: () => (dropped ??= dropDatabase(serverUrl, name)),
+  };
 }
 
 async function dropDatabase(serverUrl: string, name: string): Promise<void> {

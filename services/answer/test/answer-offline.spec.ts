@@ -181,7 +181,7 @@ describe('answer service with the offline engine', () => {
     await harness.client.requestJson(Rpc.knowledgeDelete.subject, { tenantId: tenant, id: warranty });
     expect(await search('waranty')).toEqual([]);
     // Its words went with it: none is left to match a later question.
-    const left = await harness.sql<{ words: number }>(
+    const left = await harness.database.query<{ words: number }>(
       'SELECT count(*)::int AS words FROM answer.chunk_words WHERE tenant_id = $1 AND word = $2',
       [tenant, 'warranty'],
     );

@@ -21,7 +21,6 @@ import {
 import { startService, type RunningService } from '@steward/runtime';
 import { createTestDatabase, resetJetStream, waitFor, type TestDatabase } from '@steward/testing';
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import pg from 'pg';
 import type { MeteringConfig } from '../../metering/src/config.js';
 import { meteringService } from '../../metering/src/service.js';
 import type { AnswerConfig } from '../src/config.js';
@@ -51,7 +50,8 @@ export class AnswerHarness {
     readonly service: RunningService<AnswerConfig>,
     public metering: RunningService<MeteringConfig> | undefined,
     readonly client: Bus,
-    private readonly database: TestDatabase,
+    /** The service's database, for what a test checks that no RPC shows. */
+    readonly database: TestDatabase,
   ) {}
 
   static async start(env: Record<string, string> = {}): Promise<AnswerHarness> {
@@ -94,17 +94,6 @@ export class AnswerHarness {
     await this.service.stop();
     await this.metering?.stop();
     await this.database.drop();
-  }
-
-  /** Reads the service's database directly, for what no RPC shows. */
-  async sql<R>(text: string, values: unknown[] = []): Promise<R[]> {
-    const client = new pg.Client({ connectionString: this.database.url });
-    await client.connect();
-    try {
-      return (await client.query(text, values)).rows as R[];
-    } finally {
-      await client.end();
-    }
   }
 
   /** Gives the tenant a plan in metering (answers are refused without one). */

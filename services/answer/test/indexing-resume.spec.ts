@@ -2,7 +2,6 @@ import { Bus } from '@steward/bus';
 import { Rpc, type RpcReply } from '@steward/contracts';
 import { startService } from '@steward/runtime';
 import { createTestDatabase, resetJetStream, waitFor, type TestDatabase } from '@steward/testing';
-import pg from 'pg';
 import { answerService } from '../src/service.js';
 
 describe('knowledge indexing after a crash', () => {
@@ -27,15 +26,12 @@ describe('knowledge indexing after a crash', () => {
     };
     // The first run only migrates the schema; the rows below are what a crash leaves behind.
     await (await startService(answerService, env)).stop();
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    const { rows } = await client.query<{ id: string }>(
+    const rows = await database.query<{ id: string }>(
       `INSERT INTO answer.documents (tenant_id, title, content, status)
        VALUES ('tenant-crash', 'Shipping', 'We ship worldwide within two days.', 'indexing'),
               ('tenant-crash', 'Returns', 'Returns are free for thirty days.', 'pending')
        RETURNING id`,
     );
-    await client.end();
 
     const service = await startService(answerService, env);
     const bus = await Bus.connect({ servers: process.env.NATS_URL!, name: 'indexing-resume-test' });

@@ -3,7 +3,6 @@ import { Rpc } from '@steward/contracts';
 import { migrate } from '@steward/db';
 import { startService, type RunningService } from '@steward/runtime';
 import { createTestDatabase, waitFor, type TestDatabase } from '@steward/testing';
-import pg from 'pg';
 import type { AnswerConfig } from '../src/config.js';
 import { database } from '../src/database.js';
 import { answerService } from '../src/service.js';
@@ -25,21 +24,15 @@ describe('chunks stored without their words', () => {
     const before = database.migrations.filter((migration) => migration.name !== 'ChunkWords1764000000000');
     expect(before).toHaveLength(database.migrations.length - 1);
     await migrate({ ...database, migrations: before }, { url: db.url });
-    const sql = new pg.Client({ connectionString: db.url });
-    await sql.connect();
-    try {
-      await sql.query(
-        `WITH document AS (
-           INSERT INTO answer.documents (tenant_id, title, content, language, status, progress, chunk_count)
-           VALUES ($1, 'Passwords', $2, 'en', 'indexed', 1, 1) RETURNING id
-         )
-         INSERT INTO answer.chunks (document_id, tenant_id, ordinal, heading, content, language, search_vector)
-         SELECT id, $1, 0, '', $2, 'en', to_tsvector('english', $2) FROM document`,
-        [TENANT, 'To reset your Password, open Settings and choose Forgot password.'],
-      );
-    } finally {
-      await sql.end();
-    }
+    await db.query(
+      `WITH document AS (
+         INSERT INTO answer.documents (tenant_id, title, content, language, status, progress, chunk_count)
+         VALUES ($1, 'Passwords', $2, 'en', 'indexed', 1, 1) RETURNING id
+       )
+       INSERT INTO answer.chunks (document_id, tenant_id, ordinal, heading, content, language, search_vector)
+       SELECT id, $1, 0, '', $2, 'en', to_tsvector('english', $2) FROM document`,
+      [TENANT, 'To reset your Password, open Settings and choose Forgot password.'],
+    );
   }, 30_000);
 
   afterAll(async () => {
