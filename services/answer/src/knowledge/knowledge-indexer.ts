@@ -7,7 +7,7 @@ import { chunkVocabulary } from '../retrieval/chunk-words.js';
 import { KnowledgeRetriever } from '../retrieval/knowledge-retriever.js';
 import { chunkMarkdown } from './chunking.js';
 import { indexedChunks, indexingFailures } from './metrics.js';
-import { statisticsDelay } from './statistics-schedule.js';
+import { StatisticsSchedule } from './statistics-schedule.js';
 
 /** Chunks inserted per statement; progress is reported after each batch. */
 const BATCH_SIZE = 50;
@@ -34,11 +34,7 @@ export class KnowledgeIndexer implements OnApplicationBootstrap, OnApplicationSh
   private readonly queue: string[] = [];
   private running?: Promise<void>;
   private stopped = false;
-  private statisticsTimer?: NodeJS.Timeout;
-  private analyzing?: Promise<void>;
-  private analyzedAt = -Infinity;
-  /** When the first document indexed since the last refresh was. */
-  private statisticsWantedSince?: number;
+  private readonly statistics = new StatisticsSchedule(() => this.analyze());
 
   constructor(
     private readonly dataSource: DataSource,
@@ -58,8 +54,7 @@ export class KnowledgeIndexer implements OnApplicationBootstrap, OnApplicationSh
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     this.queue.length = 0;
-    clearTimeout(this.statisticsTimer);
-    await Promise.all([this.running, this.analyzing]);
+    await Promise.all([this.running, this.statistics.stop()]);
   }
 
   schedule(documentId: string): void {
@@ -86,7 +81,7 @@ export class KnowledgeIndexer implements OnApplicationBootstrap, OnApplicationSh
     for (let id = this.queue.shift(); id !== undefined; id = this.queue.shift()) {
       if (await this.indexOrRecordFailure(id)) {
         await this.mergePendingIndexEntries();
-        this.refreshStatisticsSoon();
+        this.statistics.wanted();
       }
     }
   }
@@ -127,35 +122,12 @@ export class KnowledgeIndexer implements OnApplicationBootstrap, OnApplicationSh
   }
 
   /**
-   * Brings the planner's statistics of the vocabulary up to date (see `statisticsDelay` for
-   * when). Until autovacuum analyzes it (a minute or more later), a tenant's new words look
-   * like a handful of rows, and the similar-word search then compares every one of them with
-   * the member's words instead of using the trigram index: 7 ms a word instead of 0.1 for 40
+   * Brings the planner's statistics of the vocabulary up to date (`StatisticsSchedule` says
+   * when). Until autovacuum analyzes it (a minute or more later), a tenant's new words look like
+   * a handful of rows, and the similar-word search then compares every one of them with the
+   * member's words instead of using the trigram index: 7 ms a word instead of 0.1 for 40
    * documents.
    */
-  private refreshStatisticsSoon(): void {
-    if (this.stopped) return;
-    const now = performance.now();
-    this.statisticsWantedSince ??= now;
-    clearTimeout(this.statisticsTimer);
-    this.statisticsTimer = setTimeout(
-      () => {
-        this.statisticsTimer = undefined;
-        this.statisticsWantedSince = undefined;
-        this.analyzedAt = performance.now();
-        // After a refresh still running, not alongside it (the two would wait for each other).
-        const refresh: Promise<void> = (this.analyzing ?? Promise.resolve())
-          .then(() => this.analyze())
-          .finally(() => {
-            if (this.analyzing === refresh) this.analyzing = undefined;
-          });
-        this.analyzing = refresh;
-      },
-      statisticsDelay(now, this.statisticsWantedSince, this.analyzedAt),
-    );
-    this.statisticsTimer.unref();
-  }
-
   private async analyze(): Promise<void> {
     const runner = this.dataSource.createQueryRunner();
     try {

@@ -28,3 +28,48 @@ export function statisticsDelay(
   const deadline = wantedSince + timing.maxDelayMs - now;
   return Math.max(0, Math.min(settled, deadline));
 }
+
+/**
+ * Calls `refresh` after documents were indexed, when `statisticsDelay` says: one call for an
+ * upload of many, never two at once.
+ */
+export class StatisticsSchedule {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private refreshedAt = -Infinity;
+  /** When the first document indexed since the last refresh was. */
+  private wantedSince?: number;
+  private stopped = false;
+
+  constructor(private readonly refresh: () => Promise<void>) {}
+
+  /** A document was indexed. */
+  wanted(): void {
+    if (this.stopped) return;
+    const now = performance.now();
+    this.wantedSince ??= now;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.start(), statisticsDelay(now, this.wantedSince, this.refreshedAt));
+    this.timer.unref();
+  }
+
+  /** Cancels a refresh not started yet and waits for one under way. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private start(): void {
+    this.timer = undefined;
+    this.wantedSince = undefined;
+    this.refreshedAt = performance.now();
+    // After a refresh still under way, not alongside it (the two would wait for each other).
+    const refresh: Promise<void> = (this.running ?? Promise.resolve())
+      .then(() => this.refresh())
+      .finally(() => {
+        if (this.running === refresh) this.running = undefined;
+      });
+    this.running = refresh;
+  }
+}
