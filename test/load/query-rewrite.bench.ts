@@ -39,7 +39,8 @@ const engine = new OfflineEngine();
 const rows: Record<string, string | number> = { 'questions per size': flags.questions };
 // Largest first: its first question finds no heading analysed yet (the smaller knowledge bases'
 // headings are among its own, so theirs are all known).
-for (const size of [200, 20, 2]) {
+const SIZES = [200, 20, 2];
+for (const size of SIZES) {
   const headings = knowledgeHeadings(size);
   const ask = async (n: number) => {
     const [question, language] = QUESTIONS[n % QUESTIONS.length]!;
@@ -48,7 +49,8 @@ for (const size of [200, 20, 2]) {
     return performance.now() - started;
   };
   const first = await ask(0);
-  if (size === 200) rows[`${size} headings: first question, no heading analysed yet (ms)`] = first.toFixed(2);
+  if (size === SIZES[0])
+    rows[`${size} headings: first question, no heading analysed yet (ms)`] = first.toFixed(2);
   const samples: number[] = [];
   const started = performance.now();
   for (let n = 1; n <= flags.questions; n++) samples.push(await ask(n));

@@ -40,22 +40,20 @@ export class VocabularyBackfill implements OnApplicationBootstrap, OnApplication
     await this.running;
   }
 
-  /** Fills in the words of the chunks written since the last run (tests await it). */
-  run(): Promise<void> {
+  /** Fills in the words of the chunks written since the last run, unless a run is under way. */
+  private run(): void {
     this.running ??= this.fill()
       .catch((error: unknown) =>
         this.logger.warn({ err: error }, 'could not fill in the knowledge vocabulary; retrying'),
       )
       .finally(() => (this.running = undefined));
-    return this.running;
   }
 
   private async fill(): Promise<void> {
+    // Chunks written from now on are checked by the next run.
     const [{ last }] = (await this.dataSource.query(
       'SELECT COALESCE(max(id), 0)::text AS last FROM chunks',
-    )) as {
-      last: string;
-    }[];
+    )) as { last: string }[];
     let filled = 0;
     for (let after = this.checkedUpTo; !this.stopped;) {
       const chunks = (await this.dataSource.query(

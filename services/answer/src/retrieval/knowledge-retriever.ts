@@ -59,8 +59,9 @@ const TRIGRAM_SCORE_WEIGHT = 0.6;
  * Searches a tenant's indexed chunks: full text per language of the knowledge base (the
  * rewritten terms OR-ed, stemmed by each language's configuration, ranked by cover density
  * normalised into 0..1 as rank / (rank + 1)), plus trigram word similarity, against the
- * tenant's vocabulary of chunk words, for the words that may be misspelt: all of them when the full text finds nothing or there are only a few,
- * else the member's own words that no chunk contains. Everything is scoped by tenant.
+ * tenant's vocabulary of chunk words, for the words that may be misspelt: all of them when the
+ * full text finds nothing or there are only a few, else the member's own words that no chunk
+ * contains. Everything is scoped by tenant.
  */
 @Injectable()
 export class KnowledgeRetriever {
@@ -152,11 +153,7 @@ export class KnowledgeRetriever {
       Promise.all(knowledgeLanguages.map((language) => this.fullTextSearch(tenantId, terms, language))).then(
         (hits) => hits.flat(),
       ),
-      this.wordsNotInKnowledge(
-        tenantId,
-        similarityWords(options.question ?? ''),
-        knowledgeLanguages,
-      ),
+      this.wordsNotInKnowledge(tenantId, similarityWords(options.question ?? ''), knowledgeLanguages),
     ]);
     const searchWords = terms.flatMap((term) => term.split(/\s+/));
     // Similar words are guesses, so only the words that may be misspelt are searched that way:
