@@ -4,6 +4,8 @@ import { Bus, BusContext, DEAD_LETTER_STREAM, deadLetterSubject, JetStreamEventP
 import { stewardEnv } from '@steward/config';
 import { DataSource, type MigrationInterface, type QueryRunner } from '@steward/db';
 import { createTestDatabase, waitFor, type TestDatabase } from '@steward/testing';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { CONFIG, startService, type RunningService } from './index.js';
 
 const STREAM = { name: 'RUNTIME_TEST', subjects: ['runtime-test.>', 'runtime-fail.>'], retention: 'limits' as const };
@@ -61,16 +63,8 @@ describe('service runtime', () => {
   let database: TestDatabase;
   let service: RunningService<ReturnType<typeof stewardEnv.parse>> | undefined;
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await service?.stop();
-    await database.drop();
-  });
-
-  it('starts a service with its schema migrated, consumes from JetStream, serves HTTP and stops cleanly', async () => {
-    service = await startService(
+  const startEcho = () =>
+    startService(
       {
         name: 'echo',
         configSchema: stewardEnv,
@@ -87,6 +81,17 @@ describe('service runtime', () => {
         OPS_PORT: '0',
       },
     );
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await service?.stop();
+    await database.drop();
+  });
+
+  it('starts a service with its schema migrated, consumes from JetStream, serves HTTP and stops cleanly', async () => {
+    service = await startEcho();
 
     expect((await fetch(`${service.ops.url}/readyz`)).status).toBe(200);
     expect(await (await fetch(`${service.httpUrl}/level`)).json()).toEqual({ level: 'silent' });
@@ -136,6 +141,23 @@ describe('service runtime', () => {
     await service.stop();
     service = undefined;
     await expect(fetch(`${opsUrl}/healthz`)).rejects.toThrow();
+  });
+
+  it('stops without waiting for clients to drop the connections they keep open', async () => {
+    service = await startEcho();
+    // A keep-alive connection that served a request, and connections that never sent one (a
+    // browser's preconnect; a Prometheus scraper between scrapes): none of them may hold the stop.
+    expect((await fetch(`${service.httpUrl}/level`)).status).toBe(200);
+    const silent = [service.httpUrl!, service.ops.url].map((url) => {
+      const { hostname, port } = new URL(url);
+      return connect(Number(port), hostname);
+    });
+    await Promise.all(silent.map((socket) => once(socket, 'connect')));
+    const closedByServer = silent.map((socket) => once(socket, 'close'));
+
+    await service.stop();
+    service = undefined;
+    await Promise.all(closedByServer);
   });
 
   it('refuses to start with bad configuration, naming the variable', async () => {

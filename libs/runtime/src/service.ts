@@ -7,6 +7,7 @@ import { loadConfig, type StewardEnv, type z } from '@steward/config';
 import type { DataSource, ServiceDatabase } from '@steward/db';
 import {
   createLogger,
+  drainConnectionsOnShutdown,
   metricsRegistry,
   NestPinoLogger,
   startOpsServer,
@@ -103,6 +104,7 @@ export async function startService<C extends StewardEnv>(
   const transport = new JetStreamTransport({ bus });
   let app: INestApplication | INestMicroservice;
   let httpUrl: string | undefined;
+  let httpConnections: { drain(): void } | undefined;
   if (definition.httpPort) {
     const { FastifyAdapter } = await import('@nestjs/platform-fastify');
     const httpApp = await NestFactory.create<NestFastifyApplication>(
@@ -121,6 +123,7 @@ export async function startService<C extends StewardEnv>(
       .useGlobalFilters(new PassThroughRpcFilter());
     await definition.configureHttp?.(httpApp, config);
     await httpApp.startAllMicroservices();
+    httpConnections = drainConnectionsOnShutdown(httpApp.getHttpServer());
     await httpApp.listen(definition.httpPort(config), env.HTTP_HOST || '0.0.0.0');
     const address = httpApp.getHttpServer().address();
     httpUrl = typeof address === 'object' && address ? `http://127.0.0.1:${address.port}` : undefined;
@@ -140,6 +143,9 @@ export async function startService<C extends StewardEnv>(
   const stop = () =>
     (stopping ??= (async () => {
       logger.info('stopping: finishing in-flight work');
+      // Keep-alive connections end with the requests they carry, or Fastify's close would wait
+      // for the clients to drop them.
+      httpConnections?.drain();
       await app.close();
       await bus.drain();
       await dataSource?.destroy();

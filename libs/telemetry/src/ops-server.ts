@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { drainConnectionsOnShutdown } from './connection-drain.js';
 import type { Logger } from './logger.js';
 
 /** Each service's own Prometheus registry, with process metrics. */
@@ -52,6 +53,8 @@ export async function startOpsServer(options: { port: number; logger: Logger; ho
     }
   });
 
+  const connections = drainConnectionsOnShutdown(server);
+
   const host = options.host ?? (process.env.OPS_HOST || '0.0.0.0');
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -67,6 +70,10 @@ export async function startOpsServer(options: { port: number; logger: Logger; ho
       ready = true;
       options.logger.info({ opsPort: port, ...details }, 'service ready');
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        connections.drain();
+      }),
   };
 }
