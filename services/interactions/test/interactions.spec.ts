@@ -12,7 +12,7 @@ import {
   type AnswerRequested,
   type DiscordCommand,
 } from '@steward/contracts';
-import { startService, type RunningService } from '@steward/runtime';
+import { GuildConfigStore, startService, type RunningService } from '@steward/runtime';
 import { startDiscordSandbox, type ApplicationCredentials, type DiscordSandbox, type GuildSnapshot } from '@steward/sandbox';
 import { resetJetStream, waitFor } from '@steward/testing';
 import { interactionsService } from '../src/service.js';
@@ -163,6 +163,34 @@ describe('interactions service', () => {
     } finally {
       await (await bus.kv(Buckets.takeover.name)).delete(takeoverKey(conversationId));
     }
+  });
+
+  it('does not answer, nor bill a tenant, for a server linked to Steward through another bot', async () => {
+    // Tenant B linked this server with its own bot; the platform bot is a member too.
+    const linkedElsewhere = discord.createGuild({ name: 'Globex', applicationIds: [app.id] });
+    const askerId = discord.createMember({ guildId: linkedElsewhere.id, username: 'bob' }).user!.id;
+    await bus.putJson(Buckets.configGuilds.name, linkedElsewhere.id, {
+      guildId: linkedElsewhere.id,
+      tenantId: 'tenant-b',
+      applicationId: '999999999999999999',
+    });
+    const guilds = service.app.get(GuildConfigStore);
+    await waitFor(() => guilds.resolve(linkedElsewhere.id, app.id).kind === 'other_application');
+
+    const delivery = await discord.sendInteraction({
+      applicationId: app.id,
+      guildId: linkedElsewhere.id,
+      channelId: linkedElsewhere.generalChannelId,
+      userId: askerId,
+      commandName: 'ask',
+      options: { question: 'How do I reset my password?' },
+    });
+    expect(delivery.body).toEqual({
+      type: 4,
+      data: { content: expect.stringContaining('through another bot'), flags: 64, allowed_mentions: { parse: [] } },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(requested.some((r) => r.interaction?.interactionId === delivery.interactionId)).toBe(false);
   });
 
   it('answers PING with PONG, including Discord’s endpoint check', async () => {

@@ -44,9 +44,12 @@ export class InteractionHandler {
     const channelId = interaction.channel_id ?? interaction.channel?.id;
     if (!interaction.guild_id || !channelId || !user) return ephemeral(reply('guildOnly', locale));
 
-    const config = this.guilds.get(interaction.guild_id, interaction.application_id);
-    if (!config) return ephemeral(reply('notConnected', locale));
-    if (config.settings.channelOverrides[channelId] === 'off') return ephemeral(reply('channelOff', locale));
+    // The tenant whose bot this is: a guild linked through another bot (a tenant's own) is not
+    // answered, nor billed, through this one.
+    const owner = this.guilds.resolve(interaction.guild_id, interaction.application_id);
+    if (owner.kind === 'other_application') return ephemeral(reply('anotherBot', locale));
+    if (owner.kind !== 'tenant') return ephemeral(reply('notConnected', locale));
+    if (owner.settings.channelOverrides[channelId] === 'off') return ephemeral(reply('channelOff', locale));
 
     const question = String(interaction.data.options?.find((o) => o.name === 'question')?.value ?? '').trim();
     if (!question) return ephemeral(reply('emptyQuestion', locale));
@@ -61,7 +64,7 @@ export class InteractionHandler {
         Subjects.answerRequested,
         encode(AnswerRequestedSchema, {
           requestId,
-          tenantId: config.tenantId,
+          tenantId: owner.tenantId,
           applicationId: interaction.application_id,
           guildId: interaction.guild_id,
           channelId,

@@ -3,6 +3,7 @@ import { languageFromLocale, type Language } from '@steward/ai';
 type ReplyKey =
   | 'unknownCommand'
   | 'notConnected'
+  | 'anotherBot'
   | 'channelOff'
   | 'emptyQuestion'
   | 'guildOnly'
@@ -14,6 +15,7 @@ const REPLIES: Record<Language, Record<ReplyKey, string>> = {
   en: {
     unknownCommand: "I don't know that command. Try /ask.",
     notConnected: 'This server is not connected to Steward yet. An admin can connect it from the dashboard.',
+    anotherBot: 'In this server Steward answers through another bot. Use that bot’s /ask.',
     channelOff: 'Steward is switched off in this channel.',
     emptyQuestion: 'Please write your question after /ask.',
     guildOnly: '/ask works inside a server.',
@@ -23,6 +25,7 @@ const REPLIES: Record<Language, Record<ReplyKey, string>> = {
   ru: {
     unknownCommand: 'Я не знаю такой команды. Попробуйте /ask.',
     notConnected: 'Этот сервер ещё не подключён к Steward. Администратор может подключить его в панели управления.',
+    anotherBot: 'На этом сервере Steward отвечает через другого бота. Используйте /ask этого бота.',
     channelOff: 'В этом канале Steward выключен.',
     emptyQuestion: 'Напишите вопрос после /ask.',
     guildOnly: '/ask работает только на сервере.',
@@ -32,6 +35,7 @@ const REPLIES: Record<Language, Record<ReplyKey, string>> = {
   de: {
     unknownCommand: 'Diesen Befehl kenne ich nicht. Versuch es mit /ask.',
     notConnected: 'Dieser Server ist noch nicht mit Steward verbunden. Ein Admin kann ihn im Dashboard verbinden.',
+    anotherBot: 'Auf diesem Server antwortet Steward über einen anderen Bot. Nutz dessen /ask.',
     channelOff: 'Steward ist in diesem Kanal ausgeschaltet.',
     emptyQuestion: 'Schreib deine Frage hinter /ask.',
     guildOnly: '/ask funktioniert nur auf einem Server.',
@@ -41,6 +45,7 @@ const REPLIES: Record<Language, Record<ReplyKey, string>> = {
   fr: {
     unknownCommand: 'Je ne connais pas cette commande. Essayez /ask.',
     notConnected: "Ce serveur n'est pas encore relié à Steward. Un administrateur peut le relier depuis le tableau de bord.",
+    anotherBot: 'Sur ce serveur, Steward répond par un autre bot. Utilisez la commande /ask de ce bot.',
     channelOff: 'Steward est désactivé dans ce salon.',
     emptyQuestion: 'Écrivez votre question après /ask.',
     guildOnly: '/ask fonctionne uniquement sur un serveur.',
@@ -50,6 +55,7 @@ const REPLIES: Record<Language, Record<ReplyKey, string>> = {
   id: {
     unknownCommand: 'Saya tidak mengenal perintah itu. Coba /ask.',
     notConnected: 'Server ini belum terhubung ke Steward. Admin dapat menghubungkannya dari dasbor.',
+    anotherBot: 'Di server ini Steward menjawab melalui bot lain. Gunakan /ask milik bot tersebut.',
     channelOff: 'Steward dinonaktifkan di kanal ini.',
     emptyQuestion: 'Tulis pertanyaan Anda setelah /ask.',
     guildOnly: '/ask hanya berfungsi di dalam server.',
@@ -59,6 +65,7 @@ const REPLIES: Record<Language, Record<ReplyKey, string>> = {
   tr: {
     unknownCommand: 'Bu komutu tanımıyorum. /ask komutunu deneyin.',
     notConnected: 'Bu sunucu henüz Steward’a bağlı değil. Bir yönetici panelden bağlayabilir.',
+    anotherBot: 'Bu sunucuda Steward başka bir bot üzerinden yanıt veriyor. O botun /ask komutunu kullanın.',
     channelOff: 'Steward bu kanalda kapalı.',
     emptyQuestion: 'Lütfen sorunuzu /ask komutundan sonra yazın.',
     guildOnly: '/ask yalnızca bir sunucuda çalışır.',
