@@ -18,6 +18,8 @@ const REDACTED_PATHS = [
   '*.password',
   '*.apiKey',
   '*.authorization',
+  // A failed query's bind values (TypeORM's QueryFailedError): password hashes, addresses, text.
+  'err.parameters',
 ];
 
 export interface LoggerOptions {

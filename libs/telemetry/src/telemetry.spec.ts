@@ -30,6 +30,14 @@ describe('telemetry', () => {
     });
     expect(lines[0]).toMatchObject({ service: 'router', msg: 'handled', trace_id: traceId, level: 'info' });
     expect(JSON.stringify(lines[0])).not.toMatch(/MTIz|hunter2/);
+    // A failed query carries its bind values; the statement and the reason stay readable.
+    const failedQuery = Object.assign(new Error('duplicate key value violates unique constraint'), {
+      query: 'INSERT INTO users (email, password_hash) VALUES ($1, $2)',
+      parameters: ['agent@acme.example', 'scrypt$32768$8$1$salt$hash'],
+    });
+    logger.error({ err: failedQuery }, 'request failed');
+    expect(lines[1]).toMatchObject({ err: { message: 'duplicate key value violates unique constraint', query: expect.stringContaining('INSERT INTO users') } });
+    expect(JSON.stringify(lines[1])).not.toMatch(/scrypt|agent@acme/);
     await processor.forceFlush();
     expect(tracesRecorded()).toBe(true);
     expect(exporter.getFinishedSpans().map((s) => s.name)).toContain('handle');

@@ -193,6 +193,11 @@ describe('accounts, sessions and keys', () => {
       (await owner.post('/api/v1/team/agents', { email: 'agent@acme.example', password: 'agent password 1' }))
         .status,
     ).toBe(409);
+    // The same new address twice at once (a double click): one account, and a clear answer to each.
+    const twice = await Promise.all(
+      [1, 2].map(() => owner.post('/api/v1/team/agents', { email: 'twin@acme.example', password: 'agent password 3' })),
+    );
+    expect(twice.map((response) => response.status).sort()).toEqual([201, 409]);
 
     const agent = new Browser(api);
     const login = await agent.post('/api/v1/auth/login', {
@@ -220,6 +225,7 @@ describe('accounts, sessions and keys', () => {
     expect(team.body.members.map((m: { email: string; role: string }) => [m.email, m.role])).toEqual([
       ['boss@acme.example', 'owner'],
       ['agent@acme.example', 'agent'],
+      ['twin@acme.example', 'agent'],
     ]);
   });
 

@@ -63,11 +63,13 @@ export class AccountsService {
       );
       return { tenant, user };
     });
-    // Two sign-ups with one address at the same moment: the unique index decides.
-    return signUp.catch((error: unknown) => {
-      if ((error as { driverError?: { code?: string } }).driverError?.code === '23505') return null;
-      throw error;
-    });
+    return signUp.catch(nullWhenEmailTaken);
+  }
+
+  /** A new agent of the tenant; null when the email address is already taken. */
+  async addAgent(tenantId: string, input: { email: string; password: string }): Promise<User | null> {
+    if (await this.findUserByEmail(input.email)) return null;
+    return this.createUser({ tenantId, ...input, role: 'agent' }).catch(nullWhenEmailTaken);
   }
 
   findTenant(tenantId: string): Promise<Tenant | null> {
@@ -133,4 +135,10 @@ export class AccountsService {
 
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
+}
+
+/** Two requests with one address at the same moment: the unique index decides. */
+function nullWhenEmailTaken(error: unknown): null {
+  if ((error as { driverError?: { code?: string } }).driverError?.code === '23505') return null;
+  throw error;
 }

@@ -49,18 +49,13 @@ export class TeamController {
     @TenantId() tenantId: string,
     @Body({ schema: newAgentBody }) body: z.infer<typeof newAgentBody>,
   ): Promise<Member> {
-    if (await this.accounts.findUserByEmail(body.email))
+    const user = await this.accounts.addAgent(tenantId, { email: body.email, password: body.password });
+    if (!user)
       throw new ApiError(
         HttpStatus.CONFLICT,
         'email_taken',
         'An account with this email address already exists',
       );
-    const user = await this.accounts.createUser({
-      tenantId,
-      email: body.email,
-      password: body.password,
-      role: 'agent',
-    });
     return { id: user.id, email: user.email, role: user.role };
   }
 }
