@@ -157,6 +157,8 @@ describe.each([
         NODE_ENV: 'production',
         OPS_PORT: '9090',
         NATS_URL: expect.stringMatching(/^nats:\/\//),
+        // The ingress controller runs in the cluster, on a private address.
+        TRUST_PROXY: 'uniquelocal',
       }),
     );
     for (const service of defaultServices) {

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** A snowflake as Discord writes it: decimal digits. */
@@ -29,6 +30,43 @@ const flag = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', ''], { error: 'must be 1/0, true/false or yes/no' })
   .optional()
   .transform((value) => value === '1' || value === 'true' || value === 'yes');
+
+/** Address ranges a proxy list may name (as proxy-addr, which Fastify uses, knows them). */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** A proxy's address: an IP, a CIDR range, or one of the named ranges. */
+function isProxyAddress(value: string): boolean {
+  if (PROXY_RANGE_NAMES.has(value)) return true;
+  const [address = '', prefix, ...rest] = value.split('/');
+  const family = isIP(address);
+  if (!family || rest.length) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * The proxies an HTTP service believes about the client's address and protocol
+ * (X-Forwarded-For, X-Forwarded-Proto): none (`false`, the default), the listed ones (IPs,
+ * CIDR ranges, or `loopback`, `linklocal`, `uniquelocal` for the private ranges an in-cluster
+ * ingress comes from; comma-separated), or `true` for any peer. A header believed from anyone
+ * would let a client choose its own address, and with it escape the per-address login limit.
+ */
+const trustedProxies = z
+  .string()
+  .trim()
+  .transform((value, context): boolean | string[] => {
+    if (value === '' || value === 'false') return false;
+    if (value === 'true') return true;
+    const addresses = value.split(',').map((address) => address.trim());
+    if (addresses.every(isProxyAddress)) return addresses;
+    context.addIssue({
+      code: 'custom',
+      message:
+        'must be false, true, or the proxies\' addresses: IPs, CIDR ranges, loopback, linklocal or uniquelocal, comma-separated',
+    });
+    return z.NEVER;
+  })
+  .default(false);
 
 /**
  * Every variable Steward reads, with its default. Services pick what they need with `.pick()`
@@ -63,6 +101,7 @@ export const stewardEnv = z.object({
   INTERACTIONS_PORT: port.default(8081),
   OPS_PORT: port.default(0),
   STEWARD_LOCAL: flag,
+  TRUST_PROXY: trustedProxies,
 });
 
 export type StewardEnv = z.infer<typeof stewardEnv>;

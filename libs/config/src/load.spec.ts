@@ -14,6 +14,20 @@ describe('configuration', () => {
     expect(config.STEWARD_DATA_DIR).toBe('.data');
     expect(config.STEWARD_LOCAL).toBe(false);
     expect(config.DISCORD_BOT_TOKEN).toBeUndefined();
+    expect(config.TRUST_PROXY).toBe(false);
+  });
+
+  it('reads the trusted proxies as addresses, ranges or named private ranges, and refuses anything else', () => {
+    expect(loadConfig(stewardEnv, { TRUST_PROXY: 'uniquelocal, 10.0.0.0/8,::1, 192.0.2.7' }).TRUST_PROXY).toEqual([
+      'uniquelocal',
+      '10.0.0.0/8',
+      '::1',
+      '192.0.2.7',
+    ]);
+    expect(loadConfig(stewardEnv, { TRUST_PROXY: 'true' }).TRUST_PROXY).toBe(true);
+    expect(loadConfig(stewardEnv, { TRUST_PROXY: 'false' }).TRUST_PROXY).toBe(false);
+    for (const bad of ['1', '10.0.0.0/33', 'ingress.local', '10.0.0.1/8/2'])
+      expect(() => loadConfig(stewardEnv, { TRUST_PROXY: bad })).toThrow(/TRUST_PROXY must be false, true, or the proxies/);
   });
 
   it('names every bad variable on its own line', () => {

@@ -111,7 +111,7 @@ export async function startService<C extends StewardEnv>(
       ServiceRootModule,
       new FastifyAdapter({
         bodyLimit: definition.bodyLimit ?? 1024 * 1024,
-        trustProxy: true,
+        trustProxy: config.TRUST_PROXY,
         routerOptions: { ignoreTrailingSlash: true },
         frameworkErrors: frameworkErrorReply,
       }),

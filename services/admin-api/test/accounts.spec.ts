@@ -34,6 +34,8 @@ describe('accounts, sessions and keys', () => {
       STEWARD_LOCAL_TENANT_ID: localTenantId,
       STEWARD_LOCAL_ADMIN_EMAIL: 'admin@steward.local',
       STEWARD_LOCAL_ADMIN_PASSWORD: 'local-password',
+      // The tests stand for an ingress on this machine, telling each client's address.
+      TRUST_PROXY: 'loopback',
     });
   });
 
@@ -179,6 +181,23 @@ describe('accounts, sessions and keys', () => {
       expect((await login(`spray-${attempt}@acme.example`, 'password1', '10.9.9.9')).status).toBe(401);
     expect((await login('spray-21@acme.example', 'password1', '10.9.9.9')).status).toBe(429);
     expect((await login('spray-21@acme.example', 'password1', '10.9.9.10')).status).toBe(401);
+  });
+
+  it('believes a client address from a trusted proxy only: without one, X-Forwarded-For escapes no limit', async () => {
+    const ownDatabase = await createTestDatabase();
+    const direct = await startAdminApi(ownDatabase.url);
+    try {
+      const login = (attempt: number) =>
+        call(direct, '/api/v1/auth/login', {
+          body: { email: `spray-${attempt}@acme.example`, password: 'password1' },
+          headers: { 'x-forwarded-for': `203.0.113.${attempt}` },
+        });
+      for (let attempt = 1; attempt <= 20; attempt++) expect((await login(attempt)).status).toBe(401);
+      expect((await login(21)).status).toBe(429);
+    } finally {
+      await direct.stop();
+      await ownDatabase.drop();
+    }
   });
 
   it('keeps agents away from keys, team management and installing servers', async () => {
