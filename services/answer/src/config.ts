@@ -33,6 +33,11 @@ export const answerEnv = stewardEnv.extend({
    * question's delivery attempts (five of them: an outage up to five times this is survived).
    */
   ANSWER_METERING_WAIT_MS: z.coerce.number().int().min(0).default(120_000),
+  /**
+   * How often knowledge documents left `pending` or `indexing` by a replica that stopped or
+   * died (its queue is in memory) are looked for and indexed here.
+   */
+  ANSWER_INDEXING_SWEEP_INTERVAL_MS: z.coerce.number().int().min(50).default(60_000),
 });
 
 export type AnswerConfig = z.infer<typeof answerEnv>;

@@ -1,8 +1,9 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { detectLanguage, textSearchConfig } from '@steward/ai';
 import { DataSource } from '@steward/db';
-import { LOGGER } from '@steward/runtime';
+import { CONFIG, LOGGER } from '@steward/runtime';
 import type { Logger } from '@steward/telemetry';
+import type { AnswerConfig } from '../config.js';
 import { chunkVocabulary } from '../retrieval/chunk-words.js';
 import { KnowledgeRetriever } from '../retrieval/knowledge-retriever.js';
 import { chunkMarkdown } from './chunking.js';
@@ -21,40 +22,73 @@ const LANGUAGE_SAMPLE_CHARS = 4_000;
 const STATISTICS_LOCK_TIMEOUT_MS = 500;
 /** Postgres's error code for a lock not granted within lock_timeout. */
 const LOCK_NOT_AVAILABLE = '55P03';
+/**
+ * The sweep takes up documents unfinished this long after their last change. One being indexed
+ * changes with every batch, and one just added is most likely still in the queue of the replica
+ * that took it; the advisory lock keeps two replicas apart when that guess is wrong.
+ */
+const LEFT_BEHIND_AFTER_MS = 30_000;
 
 /**
  * Indexes documents in the background, one at a time: detects the language, chunks the text
  * and writes the chunks with their full-text vectors and their words (the tenant's vocabulary,
  * for misspelt questions) in one transaction, so a document is either fully searchable or not
- * at all. At start it picks up documents a crash left `pending` or `indexing`; a session
- * advisory lock keeps two replicas off the same document.
+ * at all. The queue lives in memory: a replica that stops drops it, one that dies leaves its
+ * document `indexing`. So at start, and then every ANSWER_INDEXING_SWEEP_INTERVAL_MS, it picks up
+ * documents left `pending` or `indexing` (in a rolling deploy the old pod stops after the new one
+ * started, so the start alone misses them); a session advisory lock keeps two replicas off the
+ * same document.
  */
 @Injectable()
 export class KnowledgeIndexer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly queue: string[] = [];
   private running?: Promise<void>;
+  private sweepTimer?: NodeJS.Timeout;
+  private sweeping?: Promise<void>;
   private stopped = false;
   private readonly statistics = new StatisticsSchedule(() => this.analyze());
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly retriever: KnowledgeRetriever,
+    @Inject(CONFIG) private readonly config: AnswerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const unfinished = (await this.dataSource.query(
-      `SELECT id FROM documents WHERE status IN ('pending', 'indexing') ORDER BY created_at`,
-    )) as { id: string }[];
-    if (unfinished.length > 0)
-      this.logger.info({ documents: unfinished.length }, 'resuming knowledge indexing');
-    for (const { id } of unfinished) this.schedule(id);
+    // Without the wait, so a restart resumes at once; the lock guards what another replica is on.
+    await this.resumeUnfinished(0);
+    this.sweepTimer = setInterval(() => this.sweep(), this.config.ANSWER_INDEXING_SWEEP_INTERVAL_MS);
+    this.sweepTimer.unref();
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.sweepTimer);
     this.queue.length = 0;
-    await Promise.all([this.running, this.statistics.stop()]);
+    await Promise.all([this.sweeping, this.running, this.statistics.stop()]);
+  }
+
+  /** Looks for documents other replicas left behind, unless a look is under way. */
+  private sweep(): void {
+    this.sweeping ??= this.resumeUnfinished(LEFT_BEHIND_AFTER_MS)
+      .catch((error: unknown) =>
+        this.logger.warn({ err: error }, 'could not look for unfinished knowledge documents; retrying'),
+      )
+      .finally(() => (this.sweeping = undefined));
+  }
+
+  /** Schedules the documents still `pending` or `indexing` whose last change is `idleMs` old or more. */
+  private async resumeUnfinished(idleMs: number): Promise<void> {
+    const unfinished = (await this.dataSource.query(
+      `SELECT id FROM documents
+       WHERE status IN ('pending', 'indexing') AND updated_at <= now() - make_interval(secs => $1)
+       ORDER BY created_at`,
+      [idleMs / 1000],
+    )) as { id: string }[];
+    const resumed = unfinished.filter(({ id }) => !this.queue.includes(id));
+    if (resumed.length > 0) this.logger.info({ documents: resumed.length }, 'resuming knowledge indexing');
+    for (const { id } of resumed) this.schedule(id);
   }
 
   schedule(documentId: string): void {
@@ -89,8 +123,7 @@ export class KnowledgeIndexer implements OnApplicationBootstrap, OnApplicationSh
   /** Indexes the document, or marks it failed; true when it was indexed. */
   private async indexOrRecordFailure(documentId: string): Promise<boolean> {
     try {
-      await this.index(documentId);
-      return true;
+      return await this.index(documentId);
     } catch (error) {
       indexingFailures.inc();
       this.logger.error({ err: error, documentId }, 'knowledge indexing failed');
@@ -147,16 +180,17 @@ export class KnowledgeIndexer implements OnApplicationBootstrap, OnApplicationSh
     }
   }
 
-  private async index(documentId: string): Promise<void> {
+  /** False when another replica holds the document, or it needs no indexing any more. */
+  private async index(documentId: string): Promise<boolean> {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
       const [lock] = (await runner.query('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [
         `answer:index:${documentId}`,
       ])) as { locked: boolean }[];
-      if (!lock?.locked) return; // another replica is indexing it
+      if (!lock?.locked) return false; // another replica is indexing it
       try {
-        await this.indexLocked(runner, documentId);
+        return await this.indexLocked(runner, documentId);
       } finally {
         await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [`answer:index:${documentId}`]);
       }
@@ -168,7 +202,7 @@ export class KnowledgeIndexer implements OnApplicationBootstrap, OnApplicationSh
   private async indexLocked(
     runner: ReturnType<DataSource['createQueryRunner']>,
     documentId: string,
-  ): Promise<void> {
+  ): Promise<boolean> {
     // TypeORM answers an UPDATE with [rows, affected count].
     const [[document]] = (await this.dataSource.query(
       `UPDATE documents SET status = 'indexing', progress = 0, error = NULL, updated_at = now()
@@ -176,7 +210,7 @@ export class KnowledgeIndexer implements OnApplicationBootstrap, OnApplicationSh
        RETURNING tenant_id AS "tenantId", title, content`,
       [documentId],
     )) as [{ tenantId: string; title: string; content: string }[], number];
-    if (!document) return; // already indexed (or gone)
+    if (!document) return false; // already indexed (or gone)
 
     const language = detectLanguage(`${document.title}\n${document.content.slice(0, LANGUAGE_SAMPLE_CHARS)}`);
     const chunks = chunkMarkdown(document.content);
@@ -231,5 +265,6 @@ export class KnowledgeIndexer implements OnApplicationBootstrap, OnApplicationSh
     this.retriever.forget(document.tenantId);
     indexedChunks.inc(chunks.length);
     this.logger.info({ documentId, language, chunks: chunks.length }, 'knowledge document indexed');
+    return true;
   }
 }
