@@ -9,6 +9,17 @@ export const responseModes = ['mention', 'all', 'ask'] as const;
 export const channelModes = ['off', 'mention', 'all', 'ask'] as const;
 export const proactiveFrequencies = ['2h', '4h', '6h', '12h', 'daily', '2d', 'weekly'] as const;
 
+/**
+ * A server has at most 250 roles and 500 channels, so no list of them is longer; the cap also
+ * keeps a guild's entry far inside NATS's message size.
+ */
+const MAX_ROLES = 250;
+const MAX_CHANNELS = 500;
+const roleIds = z.array(snowflake).max(MAX_ROLES, `must list at most ${MAX_ROLES} roles (a server has no more)`);
+const channelIds = z
+  .array(snowflake)
+  .max(MAX_CHANNELS, `must list at most ${MAX_CHANNELS} channels (a server has no more)`);
+
 export const moderationSettings = z.object({
   enabled: z.boolean().default(false),
   rules: z.string().max(10_000).default(''),
@@ -23,8 +34,8 @@ export const moderationSettings = z.object({
     })
     .default({ delete: true, warn: false, timeout: false, kick: false, ban: false }),
   timeoutMinutes: z.number().int().min(1).max(40_320).default(10),
-  exemptRoleIds: z.array(snowflake).default([]),
-  exemptChannelIds: z.array(snowflake).default([]),
+  exemptRoleIds: roleIds.default([]),
+  exemptChannelIds: channelIds.default([]),
   breaker: z
     .object({
       maxKicksAndBans: z.number().int().min(0).max(1000).default(5),
@@ -46,8 +57,13 @@ export const guildSettings = z.object({
   smartMode: z.boolean().default(true),
   channelContext: z.boolean().default(false),
   replyInThread: z.boolean().default(false),
-  channelOverrides: z.record(snowflake, z.enum(channelModes)).default({}),
-  staffRoleIds: z.array(snowflake).default([]),
+  channelOverrides: z
+    .record(snowflake, z.enum(channelModes))
+    .refine((overrides) => Object.keys(overrides).length <= MAX_CHANNELS, {
+      message: `must name at most ${MAX_CHANNELS} channels (a server has no more)`,
+    })
+    .default({}),
+  staffRoleIds: roleIds.default([]),
   moderation: moderationSettings.default(moderationSettings.parse({})),
   proactive: proactiveSettings.default(proactiveSettings.parse({})),
   notificationEmails: z.array(z.string().email()).max(20).default([]),

@@ -182,6 +182,14 @@ describe('install flow and guild settings', () => {
         { field: 'staffRoleIds.0', message: `${unknown} is not a role of this server` },
       ],
     });
+    // Longer lists than a server can have are refused before anything is stored or published.
+    const oversized = await owner.request('PATCH', path, {
+      body: { staffRoleIds: Array.from({ length: 251 }, () => unknown) },
+    });
+    expect(oversized.status).toBe(400);
+    expect(oversized.body.error.details).toEqual([
+      { field: 'staffRoleIds', message: 'must list at most 250 roles (a server has no more)' },
+    ]);
 
     const saved = await owner.request('PATCH', path, {
       body: {
@@ -250,6 +258,17 @@ describe('install flow and guild settings', () => {
     const before = await kvConfig(guild.id);
     await kv.delete(guild.id);
     await bus.putJson(Buckets.configGuilds.name, '999999999999999999', { guildId: '999999999999999999' });
+    // A guild whose stored settings no longer pass (saved before a limit existed), first in line:
+    // it is left out, and the guilds after it still get their copy.
+    const unpublishable = '000000000000000001';
+    const inserted = await database.query(
+      `INSERT INTO admin.guilds (guild_id, tenant_id, application_id, name, settings)
+       SELECT $1, tenant_id, application_id, 'Old', jsonb_build_object('staffRoleIds', to_jsonb(array_fill($2::text, ARRAY[251])))
+       FROM admin.guilds WHERE guild_id = $3
+       RETURNING guild_id`,
+      [unpublishable, '123456789012345678', guild.id],
+    );
+    expect(inserted).toHaveLength(1);
     await api.stop();
     api = await startAdminApi(database.url, {
       ...env,
@@ -260,5 +279,7 @@ describe('install flow and guild settings', () => {
     await api.app.get(GuildConfigPublisher).reconciled;
     expect(await kvConfig(guild.id)).toEqual(before);
     expect(await kvConfig('999999999999999999')).toBeUndefined();
+    expect(await kvConfig(unpublishable)).toBeUndefined();
+    await database.query('DELETE FROM admin.guilds WHERE guild_id = $1', [unpublishable]);
   });
 });

@@ -61,7 +61,7 @@ export class GuildConfigPublisher implements OnApplicationBootstrap, OnModuleDes
     const rows: Array<Guild & { plan: Plan }> = (
       await this.db.query(
         `SELECT g.guild_id, g.tenant_id, g.application_id, g.settings, g.updated_at, t.plan
-           FROM guilds g JOIN tenants t ON t.id = g.tenant_id`,
+           FROM guilds g JOIN tenants t ON t.id = g.tenant_id ORDER BY g.guild_id`,
       )
     ).map((row: Record<string, unknown>) => ({
       guildId: row.guild_id,
@@ -71,12 +71,21 @@ export class GuildConfigPublisher implements OnApplicationBootstrap, OnModuleDes
       updatedAt: row.updated_at,
       plan: row.plan,
     }));
-    for (const row of rows) await this.publish(row, row.plan);
+    // One guild that cannot be published must not keep the others from their copy.
+    let published = 0;
+    for (const row of rows) {
+      try {
+        await this.publish(row, row.plan);
+        published++;
+      } catch (error) {
+        this.logger.error({ err: error, guildId: row.guildId }, 'could not publish a guild configuration');
+      }
+    }
     const linked = new Set(rows.map((row) => row.guildId));
     const kv = await this.bus.kv(BUCKET);
     const stale: string[] = [];
     for await (const key of await kv.keys()) if (!linked.has(key)) stale.push(key);
     for (const key of stale) await kv.delete(key);
-    return { published: rows.length, removed: stale.length };
+    return { published, removed: stale.length };
   }
 }
