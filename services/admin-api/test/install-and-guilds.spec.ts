@@ -14,7 +14,7 @@ import { gatewayService } from '../../gateway/src/service.js';
 import { routerService } from '../../router/src/service.js';
 import { GuildConfigPublisher } from '../src/guilds/guild-config.publisher.js';
 import { Browser } from './browser.js';
-import { inProcessServiceEnv, startAdminApi, type AdminApi } from './support.js';
+import { call, inProcessServiceEnv, startAdminApi, type AdminApi } from './support.js';
 
 const PUBLIC_URL = 'http://dashboard.example';
 
@@ -83,6 +83,13 @@ describe('install flow and guild settings', () => {
     await bus?.drain();
     await discord?.close();
     await database?.drop();
+  });
+
+  it('makes install links for a signed-in owner only: a link made with an API key could link whoever opens it', async () => {
+    const created = await owner.post('/api/v1/api-keys', { name: 'automation' });
+    expect(created.status).toBe(201);
+    const refused = await call(api, '/api/v1/discord/install', { key: created.body.key });
+    expect(refused).toMatchObject({ status: 403, body: { error: { code: 'session_required' } } });
   });
 
   it('gives the authorize URL of the platform application with the scopes and permissions the features need', async () => {

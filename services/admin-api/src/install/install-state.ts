@@ -5,15 +5,15 @@ export const STATE_LIFETIME_MS = 15 * 60 * 1000;
 
 export interface InstallStateClaims {
   tenantId: string;
-  /** SHA-256 of the session the flow was started from, when it was; the callback must come with it. */
-  sessionHash?: string;
+  /** SHA-256 of the session the flow was started from; the callback must come with it. */
+  sessionHash: string;
 }
 
 export type StateCheck =
   { ok: true; claims: InstallStateClaims } | { ok: false; reason: 'invalid_state' | 'expired_state' };
 
 /**
- * The OAuth2 `state` of the install flow: the tenant (and session) it was issued for, an
+ * The OAuth2 `state` of the install flow: the tenant and session it was issued for, an
  * expiry and a nonce, signed with HMAC-SHA256 under a key derived from STEWARD_MASTER_KEY.
  * Nothing is stored: the signature is the proof.
  */
@@ -28,7 +28,7 @@ export class InstallStateSigner {
     const payload = Buffer.from(
       JSON.stringify({
         t: claims.tenantId,
-        ...(claims.sessionHash ? { s: claims.sessionHash } : {}),
+        s: claims.sessionHash,
         e: now + STATE_LIFETIME_MS,
         n: randomBytes(9).toString('base64url'),
       }),
@@ -49,12 +49,12 @@ export class InstallStateSigner {
     } catch {
       return { ok: false, reason: 'invalid_state' };
     }
-    if (typeof claims.t !== 'string' || typeof claims.e !== 'number')
+    if (typeof claims.t !== 'string' || typeof claims.s !== 'string' || typeof claims.e !== 'number')
       return { ok: false, reason: 'invalid_state' };
     if (claims.e < now) return { ok: false, reason: 'expired_state' };
     return {
       ok: true,
-      claims: { tenantId: claims.t, ...(typeof claims.s === 'string' ? { sessionHash: claims.s } : {}) },
+      claims: { tenantId: claims.t, sessionHash: claims.s },
     };
   }
 

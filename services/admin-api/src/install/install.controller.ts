@@ -77,7 +77,7 @@ export class InstallController {
     description: `Scopes \`${BOT_SCOPES.join(' ')}\`, permissions ${BOT_PERMISSIONS}; the link is valid for 15 minutes.`,
   })
   @ApiResponse({ status: 200, description: 'The link', standardSchema: installLink })
-  @ApiResponse({ status: 403, description: 'Only the owner adds servers' })
+  @ApiResponse({ status: 403, description: 'Only the owner adds servers, signed in to the dashboard (`session_required` with an API key)' })
   @ApiErrorResponses(401, 503)
   install(@CurrentAuth() auth: AuthContext): { url: string } {
     const missing = [
@@ -93,10 +93,15 @@ export class InstallController {
         'install_unavailable',
         `Adding servers is not configured on this installation: set ${missing.join(', ')}`,
       );
-    const state = this.signer.sign({
-      tenantId: auth.tenantId,
-      ...(auth.sessionId ? { sessionHash: sessionHash(auth.sessionId) } : {}),
-    });
+    // The server is linked to whoever completes the link, so it must end in the browser session
+    // that asked for it: a link made with an API key could be handed to another server's owner.
+    if (!auth.sessionId)
+      throw new ApiError(
+        HttpStatus.FORBIDDEN,
+        'session_required',
+        'Servers are added from the dashboard: sign in and use "Add to Discord"',
+      );
+    const state = this.signer.sign({ tenantId: auth.tenantId, sessionHash: sessionHash(auth.sessionId) });
     const url = new URL(`${discordOAuthUrl(this.config)}/oauth2/authorize`);
     url.search = new URLSearchParams({
       client_id: this.config.DISCORD_APPLICATION_ID,
@@ -137,13 +142,10 @@ export class InstallController {
     const checked = this.signer.verify(state);
     if (!checked.ok) return { error: checked.reason };
     const { tenantId, sessionHash: expectedSession } = checked.claims;
-    if (expectedSession) {
-      // Started from the dashboard: it must end in the same browser session.
-      const token = readCookie(request.headers.cookie, SESSION_COOKIE);
-      const session = token ? await this.sessions.find(token) : null;
-      if (!session || sessionHash(session.sessionId) !== expectedSession)
-        return { error: 'session_mismatch' };
-    }
+    // It must end in the browser session that started it.
+    const token = readCookie(request.headers.cookie, SESSION_COOKIE);
+    const session = token ? await this.sessions.find(token) : null;
+    if (!session || sessionHash(session.sessionId) !== expectedSession) return { error: 'session_mismatch' };
     if (!code) return { error: 'invalid_request' };
     const tenant = await this.accounts.findTenant(tenantId);
     if (!tenant) return { error: 'invalid_state' };
