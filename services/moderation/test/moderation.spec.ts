@@ -279,5 +279,9 @@ describe('moderation', () => {
     const other = await h.bus.requestJson<{ entries: unknown[] }>('rpc.moderation.log.list', { tenantId: 'someone-else' });
     expect(other.entries).toEqual([]);
     await expect(h.log({ limit: 0 })).rejects.toThrow(/limit must be 1-100/);
+    // A cursor it did not hand out is refused as such, not handed to Postgres.
+    const crafted = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    for (const cursor of ['abc', crafted(['1', '-'.repeat(36)]), crafted([all[0]!.createdAt, 'g'.repeat(36)])])
+      await expect(h.log({ cursor })).rejects.toThrow(/cursor is not one this service handed out/);
   });
 });

@@ -172,6 +172,9 @@ describe('conversations', () => {
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
     expect(seen).toEqual([...ids].reverse());
+    // A cursor it did not hand out is refused as such, not handed to Postgres.
+    const crafted = Buffer.from(JSON.stringify(['1', ids[0]])).toString('base64url');
+    await expect(call('list', { tenantId, limit: 2, cursor: crafted })).rejects.toThrow(/cursor is not one this API returned/);
   });
 });
 

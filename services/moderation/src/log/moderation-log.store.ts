@@ -152,6 +152,13 @@ export class ModerationLogStore {
 /** Thrown for a cursor this service did not hand out. */
 export class InvalidCursorError extends Error {}
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A time as `Date.toISOString()` writes it. */
+function isIsoTime(value: unknown): value is string {
+  return typeof value === 'string' && !Number.isNaN(Date.parse(value)) && new Date(value).toISOString() === value;
+}
+
 /** created_at holds whole milliseconds (see the migration), so the cursor's ISO time is exact. */
 function encodeCursor(row: DbRow): string {
   return Buffer.from(JSON.stringify([row.created_at.toISOString(), row.id])).toString('base64url');
@@ -160,7 +167,8 @@ function encodeCursor(row: DbRow): string {
 function decodeCursor(cursor: string): { createdAt: string; id: string } {
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    if (typeof createdAt !== 'string' || Number.isNaN(Date.parse(createdAt)) || !/^[0-9a-f-]{36}$/.test(id)) throw new Error();
+    // Exactly as encodeCursor wrote them: anything else would fail in Postgres's casts instead.
+    if (!isIsoTime(createdAt) || typeof id !== 'string' || !UUID.test(id)) throw new Error();
     return { createdAt, id };
   } catch {
     throw new InvalidCursorError('cursor is not one this service handed out');

@@ -231,7 +231,9 @@ function encodeCursor(row: ConversationRow): string {
 function decodeCursor(cursor: string): { at: string; id: string } {
   try {
     const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof at === 'string' && typeof id === 'string' && !Number.isNaN(Date.parse(at))) return { at, id };
+    // The time exactly as encodeCursor wrote it: anything else would fail in Postgres's cast instead.
+    if (typeof at === 'string' && typeof id === 'string' && !Number.isNaN(Date.parse(at)) && new Date(at).toISOString() === at)
+      return { at, id };
   } catch {
     // falls through to the error below
   }
