@@ -250,6 +250,13 @@ describe('knowledge formats', () => {
         /^The document's text is 1\.4 MiB; this server stores documents of up to 1\.0 MiB of text/,
       ),
     });
+    // Under the limit as characters, but not once its quotes are escaped for the message.
+    const quoted = await upload('quotes.txt', '"'.repeat(700_000), 'text/plain');
+    expect(quoted.status).toBe(413);
+    expect(quoted.body.error).toMatchObject({
+      code: 'document_too_large',
+      message: expect.stringMatching(/^The document's text is 1\.3 MiB/),
+    });
   });
 
   it('refuses URL imports that lead to private, loopback or link-local addresses, before connecting', async () => {
