@@ -23,8 +23,17 @@ export function retryDelayMs(firstRetryMs: number, attempts: number): number {
 }
 
 /**
- * Runs `sendDue` when kicked (an e-mail was queued) and from a periodic sweep (failed sends come
- * due again), never twice at the same time: a kick during a run schedules one more run.
+ * E-mails an outbox sends per transaction: one, so that a stop waits for one send at most, and
+ * a crash leaves at most the e-mail being sent to be sent again (a batch would roll back every
+ * e-mail it had already sent).
+ */
+export const EMAILS_PER_TRANSACTION = 1;
+
+/**
+ * Sends what is due when kicked (an e-mail was queued) and from a periodic sweep (failed sends
+ * come due again), never twice at the same time: a kick during a run schedules one more run.
+ * `sendBatch` sends up to EMAILS_PER_TRANSACTION due e-mails and says how many it took; the
+ * run goes on until none is due, or the drain stops.
  */
 export class OutboxDrain {
   private timer?: NodeJS.Timeout;
@@ -33,7 +42,7 @@ export class OutboxDrain {
   private closed = false;
 
   constructor(
-    private readonly sendDue: () => Promise<void>,
+    private readonly sendBatch: () => Promise<number>,
     private readonly onError: (error: unknown) => void,
   ) {}
 
@@ -60,7 +69,11 @@ export class OutboxDrain {
       });
   }
 
-  /** Stops the sweep and waits for a run in progress. */
+  private async sendDue(): Promise<void> {
+    while (!this.closed && (await this.sendBatch()) > 0);
+  }
+
+  /** Stops the sweep and waits for the e-mail being sent, if any. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.closed = true;

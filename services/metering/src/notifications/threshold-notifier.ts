@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from '@steward/db';
-import { CONFIG, LOGGER, OutboxDrain, retryDelayMs, smtpTransport } from '@steward/runtime';
+import { CONFIG, EMAILS_PER_TRANSACTION, LOGGER, OutboxDrain, retryDelayMs, smtpTransport } from '@steward/runtime';
 import type { Logger } from '@steward/telemetry';
 import type { Transporter } from 'nodemailer';
 import type { MeteringConfig } from '../config.js';
@@ -22,7 +22,6 @@ interface PendingNotification {
   notify_emails: string[] | null;
 }
 
-const BATCH = 20;
 
 /**
  * Sends the 80 % and 100 % e-mails recorded by reservations: at once when one is recorded,
@@ -33,7 +32,7 @@ const BATCH = 20;
 export class ThresholdNotifier implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly transport?: Transporter;
   private readonly drain = new OutboxDrain(
-    () => this.sendDue(),
+    () => this.sendBatch(),
     (error) => this.logger.error({ err: error }, 'sending quota e-mails failed'),
   );
 
@@ -60,10 +59,6 @@ export class ThresholdNotifier implements OnApplicationBootstrap, OnModuleDestro
     this.drain.kick();
   }
 
-  private async sendDue(): Promise<void> {
-    while ((await this.sendBatch()) === BATCH);
-  }
-
   private sendBatch(): Promise<number> {
     return transaction(this.db, async (sql) => {
       const { rows } = await sql<PendingNotification>(
@@ -71,7 +66,7 @@ export class ThresholdNotifier implements OnApplicationBootstrap, OnModuleDestro
                 n.attempts, s.notify_emails
          FROM threshold_notifications n LEFT JOIN subscriptions s USING (tenant_id)
          WHERE n.status = 'pending' AND n.next_attempt_at <= now()
-         ORDER BY n.next_attempt_at LIMIT ${BATCH}
+         ORDER BY n.next_attempt_at LIMIT ${EMAILS_PER_TRANSACTION}
          FOR UPDATE OF n SKIP LOCKED`,
       );
       for (const row of rows) {

@@ -7,7 +7,15 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import { Bus } from '@steward/bus';
 import { MeteringRpc } from '@steward/contracts';
 import { DataSource } from '@steward/db';
-import { CONFIG, GuildConfigStore, LOGGER, OutboxDrain, retryDelayMs, smtpTransport } from '@steward/runtime';
+import {
+  CONFIG,
+  EMAILS_PER_TRANSACTION,
+  GuildConfigStore,
+  LOGGER,
+  OutboxDrain,
+  retryDelayMs,
+  smtpTransport,
+} from '@steward/runtime';
 import type { Logger } from '@steward/telemetry';
 import type { Transporter } from 'nodemailer';
 import type { TakeoverConfig } from '../config.js';
@@ -27,13 +35,12 @@ interface PendingEmail {
   attempts: number;
 }
 
-const BATCH = 20;
 
 @Injectable()
 export class EscalationMailer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly transport?: Transporter;
   private readonly drain = new OutboxDrain(
-    () => this.sendDue(),
+    () => this.sendBatch(),
     (error) => this.logger.error({ err: error }, 'sending escalation e-mails failed'),
   );
 
@@ -64,16 +71,12 @@ export class EscalationMailer implements OnApplicationBootstrap, OnModuleDestroy
     this.drain.kick();
   }
 
-  private async sendDue(): Promise<void> {
-    while ((await this.sendBatch()) === BATCH);
-  }
-
   private sendBatch(): Promise<number> {
     return transaction(this.db, async (sql) => {
       const rows = await sql<PendingEmail>(
         `SELECT id::text, conversation_id, tenant_id, guild_id, author_name, question, escalated_at, attempts
          FROM escalation_emails WHERE status = 'pending' AND next_attempt_at <= now()
-         ORDER BY next_attempt_at LIMIT ${BATCH}
+         ORDER BY next_attempt_at LIMIT ${EMAILS_PER_TRANSACTION}
          FOR UPDATE SKIP LOCKED`,
       );
       for (const row of rows) {
