@@ -2,7 +2,7 @@ import { Counter, Histogram, metricsRegistry } from '@steward/telemetry';
 
 export const configEntriesTotal = new Counter({
   name: 'steward_scheduler_config_entries_total',
-  help: 'Guild configuration revisions the scheduler read, by result (applied, deleted, invalid).',
+  help: 'Guild configuration revisions the scheduler read, by result (applied, deleted, invalid; write_failed: the database refused it, tried again).',
   labelNames: ['result'],
   registers: [metricsRegistry],
 });

@@ -1,22 +1,33 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { Bus, type KV } from '@steward/bus';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Bus, mirrorKv, type MirroredEntry } from '@steward/bus';
 import { Buckets } from '@steward/contracts';
 import { LOGGER } from '@steward/runtime';
 import type { Logger } from '@steward/telemetry';
 import { CLOCK, type Clock } from '../clock.js';
 import { configEntriesTotal } from '../metrics.js';
-import { scheduleSettingsOf } from './schedule-settings.js';
+import { scheduleSettingsOf, type ParsedEntry } from './schedule-settings.js';
 import { ScheduleStore } from './schedule.store.js';
 
+/** Waits between attempts to write a guild's schedule while the database fails: doubling, capped. */
+const RETRY_FIRST_MS = 500;
+const RETRY_MAX_MS = 10_000;
+
 /**
- * Keeps the `schedules` table in step with KV `config-guilds`: a watcher for changes, then the
- * snapshot of every key, applied in any order (the revision decides). Invalid entries are
- * skipped with a warning; admin-api validates before publishing.
+ * Keeps the `schedules` table in step with KV `config-guilds` through `mirrorKv` (snapshot, then
+ * changes, each guild's in order). Invalid entries are skipped with a warning; admin-api
+ * validates before publishing. A write the database refuses is tried again until it succeeds:
+ * the watch never delivers that revision again, and a tenant who turned posts off must not
+ * keep getting them after a failover.
  */
 @Injectable()
-export class ScheduleMirror implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ScheduleMirror implements OnApplicationBootstrap, OnModuleDestroy {
   private stopWatching?: () => void;
-  private pending = new Set<Promise<void>>();
+  private readonly stopping = new AbortController();
+  /** Per guild, the newest entry not yet written. */
+  private readonly waiting = new Map<string, MirroredEntry>();
+  /** Per guild, the loop writing its entries: one at a time, so a retry never overtakes a newer entry. */
+  private readonly writers = new Map<string, Promise<void>>();
 
   constructor(
     private readonly bus: Bus,
@@ -27,48 +38,67 @@ export class ScheduleMirror implements OnApplicationBootstrap, OnApplicationShut
 
   async onApplicationBootstrap(): Promise<void> {
     const kv = await this.bus.kv(Buckets.configGuilds.name);
-    const watcher = await kv.watch({ include: 'updates' });
-    this.stopWatching = () => watcher.stop();
-    void (async () => {
-      for await (const entry of watcher) this.track(this.apply(entry.key, entry.revision, entry.operation, entry.value));
-    })();
-    await this.loadSnapshot(kv);
+    this.stopWatching = await mirrorKv(kv, (entry) => this.enqueue(entry), {
+      onInterrupted: (error) =>
+        this.logger.warn({ bucket: Buckets.configGuilds.name, err: error }, 'guild configuration watch ended; watching again'),
+    });
+    // The service starts with the snapshot written, as the table is what the ticks read.
+    await Promise.all(this.writers.values());
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  async onModuleDestroy(): Promise<void> {
     this.stopWatching?.();
-    await Promise.allSettled([...this.pending]);
+    this.stopping.abort();
+    await Promise.all(this.writers.values());
   }
 
-  private async loadSnapshot(kv: KV): Promise<void> {
-    const keys: string[] = [];
-    for await (const key of await kv.keys()) keys.push(key);
-    for (const key of keys) {
-      const entry = await kv.get(key);
-      if (entry) await this.apply(entry.key, entry.revision, entry.operation, entry.value);
+  private enqueue(entry: MirroredEntry): void {
+    if (this.stopping.signal.aborted) return;
+    this.waiting.set(entry.key, entry);
+    if (!this.writers.has(entry.key)) this.writers.set(entry.key, this.writeWaiting(entry.key));
+  }
+
+  private async writeWaiting(guildId: string): Promise<void> {
+    let failures = 0;
+    try {
+      for (let entry = this.waiting.get(guildId); entry && !this.stopping.signal.aborted; entry = this.waiting.get(guildId)) {
+        this.waiting.delete(guildId);
+        try {
+          await this.write(entry);
+          failures = 0;
+        } catch (error) {
+          configEntriesTotal.inc({ result: 'write_failed' });
+          // Written again later, unless a newer entry came meanwhile (it wins).
+          if (!this.waiting.has(guildId)) this.waiting.set(guildId, entry);
+          const delayMs = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** failures++);
+          this.logger.warn({ guildId, revision: entry.revision, err: error, retryInMs: delayMs }, 'could not write the guild schedule; trying again');
+          await sleep(delayMs, undefined, { signal: this.stopping.signal }).catch(() => undefined);
+        }
+      }
+    } finally {
+      // In the same synchronous step as the last look at `waiting`: no entry is left behind.
+      this.writers.delete(guildId);
     }
   }
 
-  private track(work: Promise<void>): void {
-    this.pending.add(work);
-    void work.finally(() => this.pending.delete(work));
-  }
-
-  private async apply(guildId: string, revision: number, operation: string, value: Uint8Array): Promise<void> {
+  /** Writes one entry; rejects only when the database fails. */
+  private async write({ key: guildId, revision, operation, value }: MirroredEntry): Promise<void> {
     const now = this.clock.now();
+    if (operation !== 'PUT') {
+      await this.schedules.disable(guildId, revision, now);
+      configEntriesTotal.inc({ result: 'deleted' });
+      return;
+    }
+    let parsed: ParsedEntry;
     try {
-      if (operation !== 'PUT') {
-        await this.schedules.disable(guildId, revision, now);
-        configEntriesTotal.inc({ result: 'deleted' });
-        return;
-      }
-      const { settings, warnings } = scheduleSettingsOf(JSON.parse(new TextDecoder().decode(value)));
-      for (const warning of warnings) this.logger.warn({ guildId }, warning);
-      await this.schedules.apply(settings, revision, now);
-      configEntriesTotal.inc({ result: 'applied' });
+      parsed = scheduleSettingsOf(JSON.parse(new TextDecoder().decode(value)));
     } catch (error) {
       configEntriesTotal.inc({ result: 'invalid' });
       this.logger.warn({ guildId, revision, err: (error as Error).message }, 'ignoring guild configuration the scheduler cannot use');
+      return;
     }
+    for (const warning of parsed.warnings) this.logger.warn({ guildId }, warning);
+    await this.schedules.apply(parsed.settings, revision, now);
+    configEntriesTotal.inc({ result: 'applied' });
   }
 }
