@@ -8,11 +8,12 @@ import { TRIGRAM_THRESHOLD } from './retrieval/knowledge-retriever.js';
 import { KnowledgeBase1760000000000 } from './migrations/1760000000000-knowledge-base.js';
 import { Answering1760000000001 } from './migrations/1760000000001-answering.js';
 import { ChunkWords1764000000000 } from './migrations/1764000000000-chunk-words.js';
+import { DecidedReplies1764100000000 } from './migrations/1764100000000-decided-replies.js';
 
 export const database: ServiceDatabase = {
   schema: 'answer',
   entities: [KnowledgeDocument, KnowledgeChunk, RememberedTurn, HandledRequest, UnansweredQuestion],
-  migrations: [KnowledgeBase1760000000000, Answering1760000000001, ChunkWords1764000000000],
+  migrations: [KnowledgeBase1760000000000, Answering1760000000001, ChunkWords1764000000000, DecidedReplies1764100000000],
   // The similar-word search's `%>` operator reads its threshold from the session.
   settings: { 'pg_trgm.word_similarity_threshold': String(TRIGRAM_THRESHOLD) },
 };

@@ -1,5 +1,5 @@
 import { startAnthropicSandbox, type AnthropicSandbox, type RecordedRequest } from '@steward/sandbox';
-import { AnswerOutcome } from '@steward/contracts';
+import { AnswerOutcome, Streams } from '@steward/contracts';
 import { waitFor } from '@steward/testing';
 import { AnswerHarness, contentOf } from './harness.js';
 
@@ -92,6 +92,42 @@ describe('answer service with the Anthropic engine', () => {
 
     const turn = await harness.turnFor(followUp.requestId);
     expect(turn).toMatchObject({ outcome: AnswerOutcome.ANSWERED, engine: 'anthropic' });
+  });
+
+  it('finishes the reply it decided when a step after posting it fails, without asking the model again', async () => {
+    const question = 'where do I change my password?';
+    scriptedAnswers.push('Settings, then Forgot password.', 'A different answer the member must never see.');
+    const modelCalls = () =>
+      sandbox.requests.filter(
+        (request) => toolOf(request) === 'submit_answer' && JSON.stringify(request.body.messages.at(-1)).includes(question),
+      );
+    const jsm = harness.client.jsm;
+    const { config: facts } = await jsm.streams.info(Streams.facts.name);
+    modelDelayMs = 300;
+    try {
+      const request = await harness.ask(TENANT, question, { conversationId: 'decided-once' });
+      // While the model thinks, the facts stream starts refusing messages this large: the reply
+      // is posted, then publishing the conversation turn fails and the question is retried.
+      await waitFor(() => modelCalls().length === 1);
+      await jsm.streams.update(Streams.facts.name, { ...facts, max_msg_size: 256 });
+      await waitFor(() => harness.commandsFor(request.requestId).some(({ command }) => command.commandId.startsWith('reply:')));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(harness.turns.some((turn) => turn.turnId === request.requestId)).toBe(false);
+      await jsm.streams.update(Streams.facts.name, facts);
+
+      const turn = await harness.turnFor(request.requestId, 15_000);
+      expect(turn.answer).toBe('Settings, then Forgot password.');
+      expect(modelCalls()).toHaveLength(1);
+      const replies = harness
+        .commandsFor(request.requestId)
+        .filter(({ command }) => command.commandId.startsWith('reply:'))
+        .map(({ command }) => contentOf(command));
+      expect(replies).toEqual(['Settings, then Forgot password.\n-# Sources: Account access']);
+    } finally {
+      modelDelayMs = 0;
+      scriptedAnswers.length = 0;
+      await jsm.streams.update(Streams.facts.name, facts);
+    }
   });
 
   it('shows "typing…" while a slow model answers, and before the reply', async () => {

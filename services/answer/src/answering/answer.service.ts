@@ -9,6 +9,7 @@ import {
   type Language,
 } from '@steward/ai';
 import { Bus, PermanentError, type BusMessage } from '@steward/bus';
+import { z } from '@steward/config';
 import {
   AnswerOutcome,
   commandSubject,
@@ -66,14 +67,16 @@ interface Retrieval {
   wholeKnowledgeBase: boolean;
 }
 
-interface Outcome {
-  outcome: AnswerOutcome;
-  text: string;
-  engine: string;
-  sources: { documentId: string; title: string; score: number }[];
+/** What is replied to a question; stored (see RequestClaims.decide) before it is posted. */
+const outcomeSchema = z.object({
+  outcome: z.enum(AnswerOutcome),
+  text: z.string(),
+  engine: z.string(),
+  sources: z.array(z.object({ documentId: z.string(), title: z.string(), score: z.number() })),
   /** Whether the turn is remembered for follow-up questions. */
-  remember: boolean;
-}
+  remember: z.boolean(),
+});
+type Outcome = z.infer<typeof outcomeSchema>;
 
 /**
  * Answers one AnswerRequested: claims it, shows the typing indicator, retrieves knowledge,
@@ -98,13 +101,14 @@ export class AnswerService {
   async handle(request: AnswerRequested, message: BusMessage): Promise<void> {
     assertValid(request);
     const claim = await this.claims.claim(request.requestId, request.tenantId, CLAIM_LEASE_MS);
-    if (claim === 'done') {
+    if (claim.kind === 'done') {
       redeliveriesSkipped.inc();
       this.logger.debug({ requestId: request.requestId }, 'answer request already handled');
       return;
     }
     // Another worker holds a live claim: retry later, by when it has finished (or died).
-    if (claim === 'busy') throw new Error(`answer request ${request.requestId} is being answered elsewhere`);
+    if (claim.kind === 'busy') throw new Error(`answer request ${request.requestId} is being answered elsewhere`);
+    const decided = this.decidedBefore(request, claim.decided);
 
     const heartbeat = setInterval(() => {
       message.working();
@@ -116,7 +120,7 @@ export class AnswerService {
       await withSpan(
         'answer generate',
         (span) =>
-          this.answer(request, message.stopping).then((outcome) => {
+          this.answer(request, message.stopping, decided).then((outcome) => {
             span.setAttributes({
               'steward.outcome': AnswerOutcome[outcome.outcome],
               'steward.engine': outcome.engine,
@@ -144,15 +148,33 @@ export class AnswerService {
     }
   }
 
-  private async answer(request: AnswerRequested, stopping?: AbortSignal): Promise<Outcome> {
+  /** The reply an earlier attempt decided and may have posted in part, if it got that far. */
+  private decidedBefore(request: AnswerRequested, stored: unknown): Outcome | undefined {
+    if (stored === null || stored === undefined) return undefined;
+    const parsed = outcomeSchema.safeParse(stored);
+    if (parsed.success) {
+      this.logger.info({ requestId: request.requestId }, 'finishing the reply an earlier attempt decided');
+      return parsed.data;
+    }
+    this.logger.warn({ requestId: request.requestId }, 'the stored reply is unreadable; answering afresh');
+    return undefined;
+  }
+
+  /**
+   * Generates the reply (unless an earlier attempt decided it), records it, then posts it and
+   * publishes what follows from it. Every step after the record is repeated as it was on a
+   * retry: the reply commands keep their ids, so none is posted twice.
+   */
+  private async answer(request: AnswerRequested, stopping?: AbortSignal, decided?: Outcome): Promise<Outcome> {
     const started = performance.now();
     const question = request.question.trim();
     const language = question
       ? detectLanguage(question, request.locale)
       : (languageFromLocale(request.locale) ?? 'en');
-    const outcome = question
-      ? await this.generate(request, question, language, stopping)
-      : await this.invite(request, language);
+    const outcome =
+      decided ??
+      (question ? await this.generate(request, question, language, stopping) : await this.invite(request, language));
+    if (!decided) await this.claims.decide(request.requestId, outcome);
 
     const replyCommands = this.replyCommands(request, outcome, language);
     for (const command of replyCommands) await this.publishCommand(command);

@@ -2,13 +2,18 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, preparedQuery } from '@steward/db';
 import type { RememberedTurn } from '../memory/conversation-memory.js';
 
-export type ClaimResult = 'claimed' | 'done' | 'busy';
+/**
+ * `claimed`, with what an earlier attempt decided to reply (null if none got that far);
+ * `done`: answered already; `busy`: another worker holds a live claim.
+ */
+export type ClaimResult = { kind: 'claimed'; decided: unknown } | { kind: 'done' } | { kind: 'busy' };
 
 /**
  * Makes answering idempotent per request id: a worker claims a request with a lease before
- * generating, renews it while it works and marks it done once the reply is published. A
- * redelivery of a done request is acked without generating again; one whose worker died is
- * taken over when the lease runs out.
+ * generating, records what it decided to reply before posting it, renews the lease while it
+ * works and marks the request done once everything is published. A redelivery of a done request
+ * is acked without generating again; one whose worker died or failed is taken over when the
+ * lease runs out (at once after a failure), and carries on with the reply already decided.
  */
 @Injectable()
 export class RequestClaims {
@@ -22,14 +27,22 @@ export class RequestClaims {
        VALUES ($1, $2, 'processing', now() + make_interval(secs => $3))
        ON CONFLICT (request_id) DO UPDATE SET lease_until = EXCLUDED.lease_until
          WHERE handled_requests.state = 'processing' AND handled_requests.lease_until < now()
-       RETURNING request_id`,
+       RETURNING decided`,
       [requestId, tenantId, leaseMs / 1000],
     );
-    if (claimed.length > 0) return 'claimed';
+    if (claimed.length > 0) return { kind: 'claimed', decided: claimed[0]!.decided ?? null };
     const [row] = (await this.dataSource.query('SELECT state FROM handled_requests WHERE request_id = $1', [
       requestId,
     ])) as { state: string }[];
-    return row?.state === 'done' ? 'done' : 'busy';
+    return { kind: row?.state === 'done' ? 'done' : 'busy' };
+  }
+
+  /** Records the reply decided for a claimed request, before any of it is posted. */
+  async decide(requestId: string, decided: unknown): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE handled_requests SET decided = $2 WHERE request_id = $1 AND state = 'processing'`,
+      [requestId, JSON.stringify(decided)],
+    );
   }
 
   async renew(requestId: string, leaseMs: number): Promise<void> {
@@ -74,10 +87,14 @@ export class RequestClaims {
     );
   }
 
-  /** Lets go of a claim whose work failed, so the redelivery can take it at once instead of after the lease. */
+  /**
+   * Lets go of a claim whose work failed, so the redelivery can take it at once instead of after
+   * the lease; what was decided stays for it.
+   */
   async abandon(requestId: string): Promise<void> {
     await this.dataSource.query(
-      "DELETE FROM handled_requests WHERE request_id = $1 AND state = 'processing'",
+      `UPDATE handled_requests SET lease_until = now() - interval '1 second'
+       WHERE request_id = $1 AND state = 'processing'`,
       [requestId],
     );
   }
