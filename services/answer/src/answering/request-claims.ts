@@ -39,7 +39,9 @@ export class RequestClaims {
 
   /** Records the reply decided for a claimed request, before any of it is posted. */
   async decide(requestId: string, decided: unknown): Promise<void> {
-    await this.dataSource.query(
+    await preparedQuery(
+      this.dataSource,
+      'answer_decide',
       `UPDATE handled_requests SET decided = $2 WHERE request_id = $1 AND state = 'processing'`,
       [requestId, JSON.stringify(decided)],
     );
