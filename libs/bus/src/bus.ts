@@ -76,6 +76,8 @@ const DEFAULT_DEAD_LETTER_MAX_AGE_MS = 14 * 24 * 60 * 60 * 1000;
 /** How long a publish waits for JetStream's acknowledgement unless told otherwise (as nats.js). */
 const DEFAULT_PUBLISH_TIMEOUT_MS = 5_000;
 const SERVER_DEFAULT_DUPLICATE_WINDOW_MS = 2 * 60 * 1000;
+/** nats-server's default max_payload, for the moment before the server has said its own. */
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 
 /** JetStream's default window, shortened to the stream's max age (it may not be longer). */
 function defaultDuplicateWindowMs(maxAgeMs: number | undefined): number {
@@ -259,6 +261,8 @@ export class Bus {
         logger: this.logger,
         metrics: this.metrics,
         deadLetter: (record) => this.publishDeadLetter(record),
+        // The server says at connect (and again after a reconnect, maybe to another server).
+        maxPayload: () => this.connection.info?.max_payload ?? DEFAULT_MAX_PAYLOAD,
       },
       resolved,
       handler,

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createHash, randomBytes } from 'node:crypto';
 import { Bus } from './bus.js';
 import { DEAD_LETTER_STREAM, deadLetterSubject, type DeadLetterRecord } from './consumer.js';
 import { PermanentError } from './errors.js';
-import { eventually, sleep } from '../test/eventually.js';
-import { uniqueName, useNatsServer, type NatsTestServer } from '../test/nats-server.js';
+import type { BusLogger } from './logger.js';
+import { deferred, eventually, sleep } from '../test/eventually.js';
+import { startNatsServer, uniqueName, useNatsServer, type NatsTestServer } from '../test/nats-server.js';
 
 let server: NatsTestServer;
 let bus: Bus;
@@ -25,8 +27,12 @@ async function freshStream(): Promise<{ stream: string; prefix: string }> {
   return { stream, prefix };
 }
 
-async function deadLetterFor(stream: string, durable: string): Promise<DeadLetterRecord | undefined> {
-  const stored = await bus.jsm.streams.getMessage(DEAD_LETTER_STREAM, {
+async function deadLetterFor(
+  stream: string,
+  durable: string,
+  on: Bus = bus,
+): Promise<DeadLetterRecord | undefined> {
+  const stored = await on.jsm.streams.getMessage(DEAD_LETTER_STREAM, {
     last_by_subj: deadLetterSubject(stream, durable),
   });
   return stored?.json<DeadLetterRecord>();
@@ -151,4 +157,203 @@ describe('failing handlers', () => {
     await second.stop();
     expect(redelivered).toEqual([2]);
   });
+});
+
+describe('oversized payloads', () => {
+  const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
+
+  it('dead-letters a payload too large to carry whole: truncated, with its size and hash, and not redelivered', async () => {
+    const { stream, prefix } = await freshStream();
+    // Fits a message (1 MiB max_payload) but not base64-encoded inside a dead-letter record.
+    const payload = randomBytes(1_000_000);
+    const attempts: number[] = [];
+    const consumer = await bus.consume(
+      { stream, durable: 'huge', maxDeliver: 2, ackWaitMs: 2_000, backoffMs: [50] },
+      (message) => {
+        attempts.push(message.deliveryCount);
+        throw new Error('cannot digest this');
+      },
+    );
+    const ack = await bus.publish(`${prefix}.blob`, payload);
+
+    const record = await eventually(() => deadLetterFor(stream, 'huge'), { what: 'the dead-letter record' });
+    expect(record).toMatchObject({
+      streamSequence: ack.seq,
+      reason: 'max_deliver',
+      deliveryCount: 2,
+      dataTruncated: true,
+      dataSize: payload.length,
+      dataSha256: sha256(payload),
+    });
+    const kept = Buffer.from(record.data, 'base64');
+    expect(kept.length).toBeGreaterThan(500_000);
+    expect(kept.length).toBeLessThan(payload.length);
+    expect(kept.equals(payload.subarray(0, kept.length))).toBe(true);
+
+    // Terminated: well past the backoff and the ack wait, no further attempt.
+    await sleep(2_500);
+    expect(attempts).toEqual([1, 2]);
+    const info = await bus.jsm.consumers.info(stream, 'huge');
+    expect(info.num_ack_pending).toBe(0);
+    expect(info.num_pending).toBe(0);
+    await consumer.stop();
+  }, 30_000);
+
+  it('keeps the whole payload, with its size and hash, when it fits', async () => {
+    const { stream, prefix } = await freshStream();
+    const consumer = await bus.consume({ stream, durable: 'small', backoffMs: [50] }, () => {
+      throw new PermanentError('bad input');
+    });
+    await bus.publish(`${prefix}.evt`, 'small payload');
+    const record = await eventually(() => deadLetterFor(stream, 'small'), { what: 'the dead-letter record' });
+    expect(record).toMatchObject({
+      dataTruncated: false,
+      dataSize: 13,
+      dataSha256: sha256(Buffer.from('small payload')),
+    });
+    expect(Buffer.from(record.data, 'base64').toString()).toBe('small payload');
+    await consumer.stop();
+  });
+
+  it('records the message without its data when even the truncated record is refused', async () => {
+    // A server of its own: the test shrinks the DEAD_LETTER stream's message size limit.
+    const own = await startNatsServer();
+    const ownBus = await Bus.connect({ servers: own.url, name: 'consumer-spec-own' });
+    try {
+      const stream = uniqueName('S');
+      const prefix = stream.toLowerCase();
+      await ownBus.ensureStreams([{ name: stream, subjects: [`${prefix}.>`], retention: 'limits' }]);
+      const attempts: number[] = [];
+      const consumer = await ownBus.consume({ stream, durable: 'limited', backoffMs: [50] }, (message) => {
+        attempts.push(message.deliveryCount);
+        throw new PermanentError('unusable');
+      });
+      await ownBus.jsm.streams.update(DEAD_LETTER_STREAM, { max_msg_size: 64 * 1024 });
+      const payload = randomBytes(200_000);
+      await ownBus.publish(`${prefix}.blob`, payload);
+
+      const record = await eventually(() => deadLetterFor(stream, 'limited', ownBus), {
+        what: 'the dead-letter record',
+      });
+      expect(record).toMatchObject({
+        reason: 'permanent',
+        data: '',
+        dataTruncated: true,
+        dataSize: payload.length,
+        dataSha256: sha256(payload),
+      });
+      await sleep(300);
+      expect(attempts).toEqual([1]);
+      await consumer.stop();
+    } finally {
+      await ownBus.drain();
+      await own.stop();
+    }
+  });
+});
+
+describe('a consumer whose durable or stream is deleted while it runs', () => {
+  function recordingLogger(): BusLogger & { warnings: string[] } {
+    const warnings: string[] = [];
+    const ignore = (): void => {};
+    return {
+      warnings,
+      debug: ignore,
+      info: ignore,
+      error: ignore,
+      warn: (_fields, message) => warnings.push(message ?? ''),
+    };
+  }
+
+  it('re-creates its durable and receives again', async () => {
+    const logger = recordingLogger();
+    const service = await Bus.connect({ servers: server.url, name: 'consumer-spec-recreate', logger });
+    try {
+      const { stream, prefix } = await freshStream();
+      const received: string[] = [];
+      const consumer = await service.consume({ stream, durable: 'reset', backoffMs: [50] }, (message) => {
+        received.push(message.string());
+      });
+      await bus.publish(`${prefix}.evt`, 'before');
+      await eventually(() => received.includes('before'), { what: 'the first message' });
+
+      // What `nats consumer rm` does to reset a stuck consumer.
+      await bus.jsm.consumers.delete(stream, 'reset');
+      await bus.publish(`${prefix}.evt`, 'after');
+
+      await eventually(() => received.includes('after'), {
+        what: 'the message published after the deletion',
+        timeoutMs: 15_000,
+      });
+      expect((await bus.jsm.consumers.info(stream, 'reset')).config.durable_name).toBe('reset');
+      expect(logger.warnings.filter((message) => message === 'consumer re-created')).toHaveLength(1);
+      await consumer.stop();
+    } finally {
+      await service.drain();
+    }
+  }, 30_000);
+
+  it('re-creates its durable deleted while its handler was busy (no pull waiting)', async () => {
+    const logger = recordingLogger();
+    const service = await Bus.connect({ servers: server.url, name: 'consumer-spec-stuck', logger });
+    try {
+      const { stream, prefix } = await freshStream();
+      const received: string[] = [];
+      const unstuck = deferred();
+      const consumer = await service.consume(
+        { stream, durable: 'stuck', backoffMs: [50] },
+        async (message) => {
+          received.push(message.string());
+          if (message.string() === 'before') await unstuck.promise;
+        },
+      );
+      await bus.publish(`${prefix}.evt`, 'before');
+      await eventually(() => received.includes('before'), { what: 'the first message' });
+
+      // The handler holds the only slot, so no pull waits at the server to be told.
+      await bus.jsm.consumers.delete(stream, 'stuck');
+      await bus.publish(`${prefix}.evt`, 'after');
+      unstuck.resolve();
+
+      // Nothing tells the new pull it reaches no consumer: two missed idle heartbeats (5 s apart
+      // at the bus's 10 s fetch expiry) end it, hence the long wait.
+      await eventually(() => received.includes('after'), {
+        what: 'the message published after the deletion',
+        timeoutMs: 25_000,
+      });
+      expect(logger.warnings.filter((message) => message === 'consumer re-created')).toHaveLength(1);
+      await consumer.stop();
+    } finally {
+      await service.drain();
+    }
+  }, 40_000);
+
+  it('re-creates its durable once the stream is declared again', async () => {
+    const logger = recordingLogger();
+    const service = await Bus.connect({ servers: server.url, name: 'consumer-spec-restream', logger });
+    try {
+      const { stream, prefix } = await freshStream();
+      const received: string[] = [];
+      const consumer = await service.consume({ stream, durable: 'restream', backoffMs: [50] }, (message) => {
+        received.push(message.string());
+      });
+      await bus.publish(`${prefix}.evt`, 'before');
+      await eventually(() => received.includes('before'), { what: 'the first message' });
+
+      // What an operator does to change a stream's retention: delete it and declare it again.
+      await bus.jsm.streams.delete(stream);
+      await sleep(1_500);
+      await bus.ensureStreams([{ name: stream, subjects: [`${prefix}.>`], retention: 'limits' }]);
+      await bus.publish(`${prefix}.evt`, 'after');
+
+      await eventually(() => received.includes('after'), {
+        what: 'the message published to the new stream',
+        timeoutMs: 15_000,
+      });
+      expect(logger.warnings.filter((message) => message === 'consumer re-created')).toHaveLength(1);
+      await consumer.stop();
+    } finally {
+      await service.drain();
+    }
+  }, 30_000);
 });

@@ -1,9 +1,12 @@
 // Durable pull consumers with explicit acks: ack after the handler resolves, nak with backoff
 // when it throws, dead-letter once retrying is pointless. A message is never dropped silently.
+import { createHash } from 'node:crypto';
 import {
   AckPolicy,
   JetStreamApiCodes,
   JetStreamApiError,
+  JetStreamError,
+  type Consumer,
   type ConsumerConfig,
   type ConsumerInfo,
   type ConsumerMessages,
@@ -11,7 +14,7 @@ import {
   type JetStreamManager,
   type JsMsg,
 } from '@nats-io/jetstream';
-import { nanos } from '@nats-io/transport-node';
+import { InvalidArgumentError, nanos } from '@nats-io/transport-node';
 import { describeError, PermanentError } from './errors.js';
 import { toHeaderRecord, type HeaderRecord } from './headers.js';
 import type { BusLogger } from './logger.js';
@@ -42,8 +45,18 @@ export interface DeadLetterRecord {
   /** Subject the message was originally published on. */
   subject: string;
   headers: HeaderRecord;
-  /** The original payload, base64-encoded. */
+  /**
+   * The original payload, base64-encoded; only its beginning when `dataTruncated` (the record
+   * must fit the server's max_payload), or nothing when even that did not fit. The whole
+   * message stays readable at `streamSequence` in its stream while the stream keeps it.
+   */
   data: string;
+  /** Size of the original payload in bytes. */
+  dataSize: number;
+  /** True when `data` holds less than the whole payload. */
+  dataTruncated: boolean;
+  /** SHA-256 (hex) of the whole original payload. */
+  dataSha256: string;
   streamSequence: number;
   deliveryCount: number;
   /** `permanent`: the handler threw PermanentError; `max_deliver`: attempts ran out. */
@@ -58,18 +71,25 @@ export interface ConsumerDependencies {
   logger: BusLogger;
   metrics: BusMetrics;
   deadLetter(record: DeadLetterRecord): Promise<void>;
+  /** The largest message (headers and payload) the server accepts: its `max_payload`. */
+  maxPayload(): number;
 }
 
 /** How long one pull request waits at the server for messages before the next one. */
 const FETCH_EXPIRES_MS = 10_000;
 /** Pause before fetching again after a fetch failed (server restart, consumer recreated). */
 const FETCH_RETRY_MS = 1_000;
+/** Failed fetches in a row after which the consumer is ensured again, whatever the error. */
+const FAILED_FETCHES_BEFORE_ENSURE = 3;
 
-/** Creates the durable consumer, or brings an existing one in line with `options`. */
+/**
+ * Creates the durable consumer, or brings an existing one in line with `options`.
+ * `created` tells whether it had to be created.
+ */
 export async function ensureConsumer(
   jsm: JetStreamManager,
   options: ResolvedConsumeOptions,
-): Promise<ConsumerInfo> {
+): Promise<{ info: ConsumerInfo; created: boolean }> {
   const { stream, durable, filterSubjects = [] } = options;
   const config: Partial<ConsumerConfig> = {
     durable_name: durable,
@@ -84,7 +104,9 @@ export async function ensureConsumer(
   try {
     current = await jsm.consumers.info(stream, durable);
   } catch (error) {
-    if (isApiError(error, JetStreamApiCodes.ConsumerNotFound)) return jsm.consumers.add(stream, config);
+    if (isApiError(error, JetStreamApiCodes.ConsumerNotFound)) {
+      return { info: await jsm.consumers.add(stream, config), created: true };
+    }
     if (isApiError(error, JetStreamApiCodes.StreamNotFound)) {
       throw new Error(
         `Cannot consume from stream ${stream}: it does not exist (declare it with ensureStreams)`,
@@ -102,12 +124,13 @@ export async function ensureConsumer(
     current.config.ack_wait === config.ack_wait &&
     current.config.max_deliver === config.max_deliver &&
     sameSet(currentFilters, filterSubjects);
-  if (unchanged) return current;
-  return jsm.consumers.update(stream, durable, {
+  if (unchanged) return { info: current, created: false };
+  const updated = await jsm.consumers.update(stream, durable, {
     ack_wait: config.ack_wait,
     max_deliver: config.max_deliver,
     ...filterUpdate(filterSubjects),
   });
+  return { info: updated, created: false };
 }
 
 // A single filter uses `filter_subject`, which every JetStream server understands;
@@ -132,20 +155,61 @@ export function isApiError(error: unknown, code: number): boolean {
   return error instanceof JetStreamApiError && error.code === code;
 }
 
+/**
+ * Whether a fetch failed in a way that says the consumer (or its stream) may be gone. The
+ * server ends a waiting pull with 409 "consumer deleted" (or "stream deleted"); a pull sent
+ * after the deletion reaches nobody, which surfaces as 503 "no responders" or, when the
+ * JetStream API swallows it, as missed idle heartbeats. The statuses reach `fetch` as a
+ * JetStreamStatusError (a JetStreamError with the status code), the heartbeats as a
+ * JetStreamError "heartbeats missed".
+ */
+function mayBeConsumerGone(error: unknown): boolean {
+  if (
+    isApiError(error, JetStreamApiCodes.ConsumerNotFound) ||
+    isApiError(error, JetStreamApiCodes.StreamNotFound)
+  ) {
+    return true;
+  }
+  if (!(error instanceof JetStreamError)) return false;
+  if (error.message === 'heartbeats missed') return true;
+  const { code } = error as JetStreamError & { code?: unknown };
+  return code === 503 || (code === 409 && /^(consumer|stream) deleted$/i.test(error.message));
+}
+
 export async function startConsumer(
   deps: ConsumerDependencies,
   options: ResolvedConsumeOptions,
   handler: MessageHandler,
 ): Promise<ConsumerHandle> {
   await ensureConsumer(deps.jsm, options);
-  const consumer = await deps.js.consumers.get(options.stream, options.durable);
+  let consumer: Consumer = await deps.js.consumers.get(options.stream, options.durable);
   const logger = deps.logger;
   const { stream, durable, concurrency } = options;
   const inFlight = new Set<Promise<void>>();
   let stopping = false;
   const stopSignal = new AbortController();
+  const stopped = new Promise<void>((resolve) =>
+    stopSignal.signal.addEventListener('abort', () => resolve()),
+  );
   let currentBatch: ConsumerMessages | undefined;
   let wakeRetry: (() => void) | undefined;
+  let failedFetches = 0;
+  let ensureAgain = false;
+
+  const pauseBeforeRetry = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      wakeRetry = resolve;
+      setTimeout(resolve, FETCH_RETRY_MS);
+    });
+
+  // The durable (or its stream) was deleted under the running service, say by an operator
+  // resetting it: create it again as at start, and fetch through a fresh handle.
+  const ensureConsumerAgain = async (): Promise<Consumer> => {
+    const { created } = await ensureConsumer(deps.jsm, options);
+    const fresh = await deps.js.consumers.get(stream, durable);
+    if (created) logger.warn({ stream, durable }, 'consumer re-created');
+    return fresh;
+  };
 
   const dispatch = (msg: JsMsg): void => {
     const task = processMessage(deps, options, handler, msg, stopSignal.signal).finally(() => inFlight.delete(task));
@@ -158,6 +222,25 @@ export async function startConsumer(
     while (!stopping) {
       while (inFlight.size >= concurrency) await Promise.race(inFlight);
       if (stopping) break;
+      if (ensureAgain) {
+        try {
+          const ensuring = ensureConsumerAgain();
+          ensuring.catch(() => {}); // still running when stop() wins the race below
+          // stop() does not wait for JetStream API calls that may run into their timeout.
+          const fresh = await Promise.race([ensuring, stopped]);
+          if (!fresh) break;
+          consumer = fresh;
+          ensureAgain = false;
+        } catch (error) {
+          if (stopping) break;
+          logger.warn(
+            { stream, durable, err: describeError(error) },
+            'cannot check or re-create consumer, retrying',
+          );
+          await pauseBeforeRetry();
+          continue;
+        }
+      }
       try {
         currentBatch = await consumer.fetch({
           max_messages: concurrency - inFlight.size,
@@ -173,13 +256,15 @@ export async function startConsumer(
             deps.metrics.naked.inc({ stream, durable, reason: 'stopping' });
           } else dispatch(msg);
         }
+        failedFetches = 0;
       } catch (error) {
         if (stopping) break;
+        failedFetches += 1;
+        // A deletion is repaired at once, anything failing for longer gets the same check
+        // (ensuring a consumer that exists only reads its info).
+        ensureAgain = mayBeConsumerGone(error) || failedFetches >= FAILED_FETCHES_BEFORE_ENSURE;
         logger.warn({ stream, durable, err: describeError(error) }, 'fetch failed, retrying');
-        await new Promise<void>((resolve) => {
-          wakeRetry = resolve;
-          setTimeout(resolve, FETCH_RETRY_MS);
-        });
+        await pauseBeforeRetry();
       } finally {
         currentBatch = undefined;
       }
@@ -279,20 +364,36 @@ async function deadLetterAndTerminate(
   error: unknown,
 ): Promise<void> {
   const labels = { stream: options.stream, durable: options.durable };
-  const record: DeadLetterRecord = {
-    stream: options.stream,
-    durable: options.durable,
-    subject: msg.subject,
-    headers: toHeaderRecord(msg.headers),
-    data: Buffer.from(msg.data).toString('base64'),
-    streamSequence: msg.seq,
-    deliveryCount: msg.info.deliveryCount,
-    reason,
-    error: describeError(error),
-    deadAt: new Date().toISOString(),
-  };
+  let record = deadLetterRecord(options, msg, reason, error, deps.maxPayload());
+  if (record.dataTruncated) {
+    deps.logger.warn(
+      {
+        stream: options.stream,
+        durable: options.durable,
+        streamSequence: msg.seq,
+        dataSize: record.dataSize,
+      },
+      'payload too large for the dead-letter record, keeping only its beginning',
+    );
+  }
   try {
-    await deps.deadLetter(record);
+    try {
+      await deps.deadLetter(record);
+    } catch (publishError) {
+      if (!isPayloadTooLarge(publishError) || record.data === '') throw publishError;
+      // Still too large (a stream limit below max_payload, or unusually large headers).
+      deps.logger.warn(
+        {
+          stream: options.stream,
+          durable: options.durable,
+          streamSequence: msg.seq,
+          err: describeError(publishError),
+        },
+        'dead-letter record refused as too large, recording it without the payload',
+      );
+      record = { ...record, data: '', dataTruncated: true };
+      await deps.deadLetter(record);
+    }
   } catch (publishError) {
     // Without a dead-letter record the message must stay in its stream: retry later.
     const delay = options.backoffMs[options.backoffMs.length - 1]!;
@@ -324,4 +425,55 @@ async function deadLetterAndTerminate(
     },
     'message dead-lettered',
   );
+}
+
+/** Room kept in a dead-letter message for the headers the bus adds (content type, message id, trace context). */
+const DEAD_LETTER_HEADER_ALLOWANCE = 2_048;
+
+/**
+ * The dead-letter record of `msg`, small enough for a message of at most `maxPayload` bytes:
+ * when the base64 payload would not fit, `data` keeps only as much of its beginning as does.
+ */
+function deadLetterRecord(
+  options: ResolvedConsumeOptions,
+  msg: JsMsg,
+  reason: DeadLetterRecord['reason'],
+  error: unknown,
+  maxPayload: number,
+): DeadLetterRecord {
+  const payload = msg.data;
+  const record: DeadLetterRecord = {
+    stream: options.stream,
+    durable: options.durable,
+    subject: msg.subject,
+    headers: toHeaderRecord(msg.headers),
+    data: '',
+    dataSize: payload.length,
+    dataTruncated: false,
+    dataSha256: createHash('sha256').update(payload).digest('hex'),
+    streamSequence: msg.seq,
+    deliveryCount: msg.info.deliveryCount,
+    reason,
+    error: describeError(error),
+    deadAt: new Date().toISOString(),
+  };
+  // base64 needs no escaping in JSON: each 3 bytes kept cost 4 characters of the record.
+  const room = maxPayload - DEAD_LETTER_HEADER_ALLOWANCE - Buffer.byteLength(JSON.stringify(record));
+  const fits = Math.max(0, Math.floor(room / 4) * 3);
+  if (payload.length <= fits) return { ...record, data: Buffer.from(payload).toString('base64') };
+  return {
+    ...record,
+    data: Buffer.from(payload.subarray(0, fits)).toString('base64'),
+    dataTruncated: true,
+  };
+}
+
+/** JetStream's error code for a message above a stream's max_msg_size. */
+const MESSAGE_TOO_LARGE_API_CODE = 10054;
+
+/** Whether a publish failed only because the message is too large. */
+function isPayloadTooLarge(error: unknown): boolean {
+  // The client refuses a message above the server's max_payload before sending it.
+  if (error instanceof InvalidArgumentError && error.message.includes('max_payload')) return true;
+  return isApiError(error, MESSAGE_TOO_LARGE_API_CODE);
 }
