@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Injectable, Module } from '@nestjs/common';
+import { Controller, Get, Inject, Injectable, Module, type OnModuleDestroy } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { Bus, BusContext, DEAD_LETTER_STREAM, deadLetterSubject, JetStreamEventPattern, type DeadLetterRecord } from '@steward/bus';
 import { stewardEnv } from '@steward/config';
@@ -58,6 +58,36 @@ class EchoController {
 
 @Module({ controllers: [EchoController], providers: [SeenStore] })
 class EchoModule {}
+
+const SLOW_STREAM = { name: 'RUNTIME_SLOW', subjects: ['runtime-slow.>'], retention: 'limits' as const };
+
+/** Something a module closes at shutdown (a KV watcher, a client), used by a bus handler. */
+@Injectable()
+class SettingsWatcher implements OnModuleDestroy {
+  open = true;
+  onModuleDestroy() {
+    this.open = false;
+  }
+}
+
+/** What the slow handler saw when it finished: was the watcher it relies on still open? */
+const slowHandler = { markStarted: () => {}, sawOpen: [] as boolean[] };
+const slowHandlerStarted = new Promise<void>((resolve) => (slowHandler.markStarted = resolve));
+
+@Controller()
+class SlowController {
+  constructor(private readonly watcher: SettingsWatcher) {}
+
+  @JetStreamEventPattern('runtime-slow.>', { stream: SLOW_STREAM.name, durable: 'runtime-slow', ackWaitMs: 5000 })
+  async onEvent() {
+    slowHandler.markStarted();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    slowHandler.sawOpen.push(this.watcher.open);
+  }
+}
+
+@Module({ controllers: [SlowController], providers: [SettingsWatcher] })
+class SlowModule {}
 
 describe('service runtime', () => {
   let database: TestDatabase;
@@ -158,6 +188,25 @@ describe('service runtime', () => {
     await service.stop();
     service = undefined;
     await Promise.all(closedByServer);
+  });
+
+  it('lets bus handlers in flight finish while the modules they use still run, also beside HTTP', async () => {
+    service = await startService(
+      {
+        name: 'slow',
+        configSchema: stewardEnv,
+        module: () => SlowModule,
+        streams: [SLOW_STREAM],
+        httpPort: () => 0,
+      },
+      { NATS_URL: process.env.NATS_URL, LOG_LEVEL: 'silent', OPS_PORT: '0' },
+    );
+    await service.bus.publishJson('runtime-slow.one', {}, { msgId: 'slow-1' });
+    await slowHandlerStarted;
+
+    await service.stop();
+    service = undefined;
+    expect(slowHandler.sawOpen).toEqual([true]);
   });
 
   it('refuses to start with bad configuration, naming the variable', async () => {

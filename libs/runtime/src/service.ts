@@ -146,6 +146,9 @@ export async function startService<C extends StewardEnv>(
       // Keep-alive connections end with the requests they carry, or Fastify's close would wait
       // for the clients to drop them.
       httpConnections?.drain();
+      // Bus handlers stop taking messages and finish those in flight while the modules they
+      // use still run: beside HTTP, Nest would run the modules' shutdown hooks first.
+      await transport.close();
       await app.close();
       await bus.drain();
       await dataSource?.destroy();
