@@ -1,8 +1,9 @@
 import type { ServiceDatabase } from '@steward/db';
 import { CreateTakeover1767600000000 } from './migrations/1767600000000-CreateTakeover.js';
+import { ConversationTenantSince1767700000000 } from './migrations/1767700000000-ConversationTenantSince.js';
 
 export const database: ServiceDatabase = {
   schema: 'takeover',
   entities: [],
-  migrations: [CreateTakeover1767600000000],
+  migrations: [CreateTakeover1767600000000, ConversationTenantSince1767700000000],
 };

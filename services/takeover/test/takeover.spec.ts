@@ -150,6 +150,30 @@ describe('conversations', () => {
     );
   });
 
+  it("hands a conversation to the tenant its server is linked to next, without the previous tenant's turns", async () => {
+    const dora = place('acme', 'dora');
+    const id = conversationIdOf(dora);
+    await publishTurn(bus, dora, {
+      messageId: snowflake(),
+      question: 'What is the staff discount code?',
+      answer: 'It is ACME-STAFF-42.',
+      sources: ['Internal handbook'],
+    });
+    await waitFor(async () => (await call('get', { tenantId: 'acme', conversationId: id }).catch(() => undefined))?.turns.length === 2);
+
+    // The server is released by acme and linked by initech; the same member writes again, after
+    // acme's last answer (a turn is dated from its question, 420 ms before the answer here).
+    await sleep(500);
+    await publishTurn(bus, { ...dora, tenantId: 'initech' }, { messageId: snowflake(), question: 'Hello?', answer: 'Hi, how can I help?' });
+    const handedOver = await waitFor(async () => {
+      const detail = await call('get', { tenantId: 'initech', conversationId: id }).catch(() => undefined);
+      return detail?.turns.length ? detail : undefined;
+    });
+    expect(handedOver.turns.map((turn) => turn.content)).toEqual(['Hello?', 'Hi, how can I help?']);
+    expect(handedOver).toMatchObject({ state: 'ai', lastQuestion: 'Hello?' });
+    expect((await rpcErrorOf(call('get', { tenantId: 'acme', conversationId: id }))).code).toBe('not_found');
+  });
+
   it('pages through conversations, most recent first', async () => {
     const tenantId = 'globex';
     const ids: string[] = [];

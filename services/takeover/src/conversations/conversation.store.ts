@@ -58,6 +58,9 @@ export interface NewTurn {
   at: Date;
 }
 
+/** In an upsert: the stored conversation belongs to another tenant than the turn arriving. */
+const HANDED_OVER = 'conversations.tenant_id <> EXCLUDED.tenant_id';
+
 /** Millisecond precision everywhere: timestamps round-trip through ISO strings (cursors) unchanged. */
 export const NOW_MS = `date_trunc('milliseconds', now())`;
 
@@ -65,7 +68,11 @@ export const NOW_MS = `date_trunc('milliseconds', now())`;
 export class ConversationStore {
   constructor(private readonly db: DataSource) {}
 
-  /** Creates the conversation or brings its origin and last activity up to date. */
+  /**
+   * Creates the conversation or brings its origin and last activity up to date. A turn of
+   * another tenant (the server was linked to it since) hands the conversation over: it starts
+   * afresh for that tenant, in the AI's hands, and shows only the turns from then on.
+   */
   async upsert(
     sql: Sql,
     origin: ConversationOrigin,
@@ -80,10 +87,17 @@ export class ConversationStore {
          tenant_id = EXCLUDED.tenant_id,
          application_id = COALESCE(EXCLUDED.application_id, conversations.application_id),
          author_name = CASE WHEN EXCLUDED.author_name <> '' THEN EXCLUDED.author_name ELSE conversations.author_name END,
-         last_question = CASE WHEN EXCLUDED.last_message_at >= conversations.last_message_at
+         last_question = CASE WHEN ${HANDED_OVER} THEN EXCLUDED.last_question
+                              WHEN EXCLUDED.last_message_at >= conversations.last_message_at
                               THEN COALESCE(EXCLUDED.last_question, conversations.last_question)
                               ELSE conversations.last_question END,
-         last_message_at = GREATEST(conversations.last_message_at, EXCLUDED.last_message_at),
+         last_message_at = CASE WHEN ${HANDED_OVER} THEN EXCLUDED.last_message_at
+                                ELSE GREATEST(conversations.last_message_at, EXCLUDED.last_message_at) END,
+         tenant_since = CASE WHEN ${HANDED_OVER} THEN EXCLUDED.last_message_at ELSE conversations.tenant_since END,
+         state = CASE WHEN ${HANDED_OVER} THEN 'ai' ELSE conversations.state END,
+         ${['assigned_agent_id', 'assigned_agent_name', 'taken_over_at', 'last_agent_activity_at', 'escalated_at', 'last_escalation_email_at']
+           .map((column) => `${column} = CASE WHEN ${HANDED_OVER} THEN NULL ELSE conversations.${column} END,`)
+           .join('\n         ')}
          updated_at = now()
        RETURNING *`,
       [
@@ -179,14 +193,17 @@ export class ConversationStore {
   }
 
   /** The transcript, oldest turn first. */
-  async transcript(conversationId: string, limit = 500): Promise<TranscriptTurn[]> {
+  /** The tenant's turns of the conversation (none once it was handed to another tenant). */
+  async transcript(conversationId: string, tenantId: string, limit = 500): Promise<TranscriptTurn[]> {
     const rows = await query<TurnRow>(
       this.db,
       `SELECT * FROM (
-         SELECT role, author_name, content, sources, at, id FROM turns WHERE conversation_id = $1
-         ORDER BY at DESC, id DESC LIMIT $2
+         SELECT t.role, t.author_name, t.content, t.sources, t.at, t.id
+         FROM turns t JOIN conversations c ON c.id = t.conversation_id
+         WHERE t.conversation_id = $1 AND c.tenant_id = $2 AND t.at >= COALESCE(c.tenant_since, '-infinity')
+         ORDER BY t.at DESC, t.id DESC LIMIT $3
        ) recent ORDER BY at, id`,
-      [conversationId, limit],
+      [conversationId, tenantId, limit],
     );
     return rows.map((row) => ({
       role: row.role,

@@ -138,7 +138,10 @@ export class EscalationMailer implements OnApplicationBootstrap, OnModuleDestroy
 
   /** The guild's notification addresses, else the tenant's (its subscription's) quota addresses. */
   private async recipients(row: PendingEmail): Promise<string[]> {
-    const guildAddresses = this.guilds.get(row.guild_id)?.settings.notificationEmails ?? [];
+    // The guild's addresses while it is still this tenant's: a server linked to another tenant
+    // since must not receive the previous one's conversation.
+    const guild = this.guilds.get(row.guild_id);
+    const guildAddresses = guild?.tenantId === row.tenant_id ? guild.settings.notificationEmails : [];
     if (guildAddresses.length > 0) return guildAddresses;
     // Throws when metering does not answer: the e-mail is retried rather than dropped.
     const reply = MeteringRpc.subscriptionGet.reply.parse(
@@ -152,7 +155,7 @@ export class EscalationMailer implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   private async send(row: PendingEmail, recipients: string[]): Promise<void> {
-    const transcript = await this.conversations.transcript(row.conversation_id);
+    const transcript = await this.conversations.transcript(row.conversation_id, row.tenant_id);
     const { subject, text } = composeEscalationEmail({
       conversationId: row.conversation_id,
       authorName: row.author_name,

@@ -34,7 +34,7 @@ export class TakeoverController {
       const row = await this.conversations.find(conversationId);
       if (!row || row.tenant_id !== tenantId)
         throw new RpcError(RpcErrorCode.NotFound, `no conversation ${conversationId}`);
-      return { ...this.takeovers.summary(row), turns: await this.conversations.transcript(row.id) };
+      return { ...this.takeovers.summary(row), turns: await this.conversations.transcript(row.id, tenantId) };
     });
   }
 
