@@ -137,18 +137,19 @@ export class ChatService {
         message: `The ${plan} plan includes no messages; upgrade the plan to use the chat API`,
       };
     }
-    const renewal = nextDay(usage.period.end);
+    // A period's end is the first day of the next one: the day the messages renew.
+    const renewal = usage.period.end;
     return {
       kind: 'quota_exceeded',
-      message: `The ${usage.quota} messages of the ${plan} plan for ${usage.period.start} to ${usage.period.end} are used up; they renew on ${renewal}, or at once with a plan upgrade`,
+      message: `The ${usage.quota} messages of the ${plan} plan for ${usage.period.start} to ${dayBefore(renewal)} are used up; they renew on ${renewal}, or at once with a plan upgrade`,
       retryAfterSeconds: Math.max(1, Math.ceil((Date.parse(`${renewal}T00:00:00Z`) - Date.now()) / 1000)),
     };
   }
 }
 
-/** The day after a YYYY-MM-DD date. */
-function nextDay(date: string): string {
+/** The day before a YYYY-MM-DD date. */
+function dayBefore(date: string): string {
   const day = new Date(`${date}T00:00:00Z`);
-  day.setUTCDate(day.getUTCDate() + 1);
+  day.setUTCDate(day.getUTCDate() - 1);
   return day.toISOString().slice(0, 10);
 }
