@@ -1,6 +1,8 @@
-import { AnswerOrigin, AnswerOutcome, create, InteractionTargetSchema, Streams } from '@steward/contracts';
+import { AnswerOrigin, AnswerOutcome, Buckets, create, InteractionTargetSchema, Streams, takeoverKey } from '@steward/contracts';
 import { startAnthropicSandbox, type AnthropicSandbox, type RecordedRequest } from '@steward/sandbox';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { waitFor } from '@steward/testing';
+import { ConversationsInHumanHands } from '../src/answering/conversations-in-human-hands.js';
 import { AnswerHarness, APPLICATION_ID, contentOf, GUILD_ID } from './harness.js';
 
 const PRO = 'tenant-pro';
@@ -100,6 +102,44 @@ describe('answer service quota', () => {
       byChannel: { discord: 1, api: 0, widget: 0 },
       byGuild: [{ guildId: GUILD_ID, used: 1 }],
     });
+  });
+
+  it('leaves a question routed just before a person took the conversation over to that person: no reply, no model call, nothing counted', async () => {
+    const conversationId = `${GUILD_ID}:950000000000000100:950000000000000101`;
+    const usedBefore = (await harness.usage(PRO)).used;
+    const modelCalls = anthropic.requestCount;
+    // The agent takes over (the takeover service writes KV `takeover`) while the question waits.
+    await harness.client.ensureBuckets([Buckets.takeover]);
+    const now = Date.now();
+    await harness.client.putJson(Buckets.takeover.name, takeoverKey(conversationId), {
+      conversationId,
+      tenantId: PRO,
+      by: 'agent',
+      agentName: 'Dana',
+      atMs: now,
+      untilMs: now + 60_000,
+    });
+    try {
+      const inHumanHands = harness.service.app.get(ConversationsInHumanHands);
+      await waitFor(() => inHumanHands.holds(conversationId));
+      const mention = await harness.ask(PRO, 'is anyone there?', { conversationId });
+      expect(await harness.turnFor(mention.requestId)).toMatchObject({ outcome: AnswerOutcome.SKIPPED, answer: '' });
+      const slash = await harness.ask(PRO, 'is anyone there?', {
+        conversationId,
+        origin: AnswerOrigin.SLASH_COMMAND,
+        messageId: '',
+        interaction: create(InteractionTargetSchema, { interactionId: '950000000000000102', token: 'taken-over-token' }),
+      });
+      // /ask's deferred response must be completed: it says who answers.
+      const [reply] = await harness.replyFor(slash.requestId);
+      expect(contentOf(reply!.command)).toBe('A member of the team is looking after your conversation here and will answer you.');
+      await sleep(300);
+      expect(harness.commandsFor(mention.requestId)).toEqual([]);
+      expect(anthropic.requestCount).toBe(modelCalls);
+      expect((await harness.usage(PRO)).used).toBe(usedBefore);
+    } finally {
+      await (await harness.client.kv(Buckets.takeover.name)).delete(takeoverKey(conversationId));
+    }
   });
 
   it('gives a Free tenant no answer on Discord: no typing, no reply, no model call; the turn says so', async () => {

@@ -35,7 +35,8 @@ import {
   retrievalSeconds,
 } from './metrics.js';
 import { AnswerQuota, MeteringUnavailableError } from './answer-quota.js';
-import { ANSWERS_PAUSED, ASK_INVITATION } from './phrases.js';
+import { ConversationsInHumanHands } from './conversations-in-human-hands.js';
+import { ANSWERS_PAUSED, ASK_INVITATION, PERSON_IN_CHARGE } from './phrases.js';
 import {
   interactionReplyCommand,
   messageReplyCommands,
@@ -89,6 +90,7 @@ export class AnswerService {
   constructor(
     private readonly bus: Bus,
     private readonly claims: RequestClaims,
+    private readonly humanHands: ConversationsInHumanHands,
     private readonly retriever: KnowledgeRetriever,
     private readonly memory: ConversationMemory,
     private readonly unanswered: UnansweredQuestions,
@@ -173,7 +175,11 @@ export class AnswerService {
       : (languageFromLocale(request.locale) ?? 'en');
     const outcome =
       decided ??
-      (question ? await this.generate(request, question, language, stopping) : await this.invite(request, language));
+      (this.humanHands.holds(request.conversationId)
+        ? this.leftToPerson(request, language)
+        : question
+          ? await this.generate(request, question, language, stopping)
+          : await this.invite(request, language));
     if (!decided) await this.claims.decide(request.requestId, outcome);
 
     const replyCommands = this.replyCommands(request, outcome, language);
@@ -216,6 +222,24 @@ export class AnswerService {
       'question handled',
     );
     return outcome;
+  }
+
+  /**
+   * A person took the conversation over after the question was routed: the bot stays out of
+   * it and spends nothing (a /ask gets a word, as its deferred response must be completed).
+   */
+  private leftToPerson(request: AnswerRequested, language: Language): Outcome {
+    this.logger.info(
+      { requestId: request.requestId, conversationId: request.conversationId },
+      'a person has taken this conversation over: not answering',
+    );
+    return {
+      outcome: AnswerOutcome.SKIPPED,
+      text: repliesToInteraction(request) ? PERSON_IN_CHARGE[language] : '',
+      engine: 'none',
+      sources: [],
+      remember: false,
+    };
   }
 
   /** A bare mention costs nothing: it is answered with an invitation to ask. */

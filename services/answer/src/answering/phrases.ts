@@ -23,3 +23,16 @@ export const ANSWERS_PAUSED: Record<Language, string> = {
   id: 'Saya tidak dapat menjawab pertanyaan di sini untuk saat ini.',
   tr: 'Şu anda burada soruları yanıtlayamıyorum.',
 };
+
+/**
+ * The reply to /ask when a person took the conversation over while the question waited: the
+ * deferred response must be completed. Other questions then get no reply from the bot.
+ */
+export const PERSON_IN_CHARGE: Record<Language, string> = {
+  en: 'A member of the team is looking after your conversation here and will answer you.',
+  ru: 'Вашим разговором здесь занимается сотрудник команды, он вам ответит.',
+  de: 'Ein Teammitglied kümmert sich hier um dein Gespräch und antwortet dir.',
+  fr: "Un membre de l'équipe s'occupe de votre conversation ici et vous répondra.",
+  id: 'Anggota tim sedang menangani percakapan Anda di sini dan akan menjawab Anda.',
+  tr: 'Buradaki konuşmanızla ekipten biri ilgileniyor ve size yanıt verecek.',
+};
