@@ -68,6 +68,8 @@ export class ModerationHarness {
   moderation!: RunningService<ModerationConfig>;
   /** The model's verdict for messages containing a key; everything else is clean. */
   readonly verdicts = new Map<string, ScriptedVerdict | 'down'>();
+  /** How long the model takes over messages containing a key; no delay otherwise. */
+  readonly delaysMs = new Map<string, number>();
   readonly checked: MessageChecked[] = [];
   private readonly services: RunningService<StewardEnv>[] = [];
   private metering!: RunningService<StewardEnv>;
@@ -82,13 +84,14 @@ export class ModerationHarness {
     this.anthropic = await startAnthropicSandbox({ apiKey: 'sk-ant-test' });
     this.anthropic.respondWith((request) => {
       const message = judgedMessage(request);
+      const delayMs = [...this.delaysMs].find(([key]) => message.includes(key))?.[1];
       // The most specific key wins.
       for (const [key, verdict] of [...this.verdicts].sort(([a], [b]) => b.length - a.length)) {
         if (!message.includes(key)) continue;
-        if (verdict === 'down') return { error: { status: 529, type: 'overloaded_error', message: 'Overloaded' } };
-        return { toolUse: { name: 'submit_moderation_verdict', input: { ...verdict } } };
+        if (verdict === 'down') return { error: { status: 529, type: 'overloaded_error', message: 'Overloaded' }, delayMs };
+        return { toolUse: { name: 'submit_moderation_verdict', input: { ...verdict } }, delayMs };
       }
-      return { toolUse: { name: 'submit_moderation_verdict', input: { ...CLEAN } } };
+      return { toolUse: { name: 'submit_moderation_verdict', input: { ...CLEAN } }, delayMs };
     });
     this.app = this.discord.createApplication({ name: 'Steward' });
     prepare(this.discord, this.app);

@@ -19,6 +19,7 @@ describe('moderation', () => {
   let acme: GuildSnapshot;
   let raid: GuildSnapshot;
   let noBans: GuildSnapshot;
+  let edits: GuildSnapshot;
   let offTopic: string;
   let trusted: string;
   const members: Record<string, string> = {};
@@ -43,8 +44,10 @@ describe('moderation', () => {
         permissions: DEFAULT_BOT_PERMISSIONS & ~Permission.BanMembers,
       });
       members.carol = discord.createMember({ guildId: noBans.id, username: 'carol' }).user.id;
+      edits = discord.createGuild({ name: 'Edits', applicationIds: [app.id] });
+      for (const name of ['walter', 'victor', 'sybil']) members[name] = discord.createMember({ guildId: edits.id, username: name }).user.id;
     });
-    for (const guild of [acme, raid, noBans]) await h.directoryReady(guild.id);
+    for (const guild of [acme, raid, noBans, edits]) await h.directoryReady(guild.id);
   }, 60_000);
 
   afterAll(() => h.stop(), 30_000);
@@ -52,6 +55,17 @@ describe('moderation', () => {
   const post = (guild: GuildSnapshot, author: string, content: string, channelId = guild.generalChannelId) =>
     h.discord.postMessage({ guildId: guild.id, channelId, authorId: author, content });
   const exists = (channelId: string, messageId: string) => h.discord.messages(channelId).some((m) => m.id === messageId);
+  /** The message's log entries once none is pending any more. */
+  const settledEntries = (messageId: string) =>
+    waitFor(
+      async () => {
+        const entries = (await h.log({ limit: 100 })).entries.filter((entry) => entry.messageId === messageId);
+        return entries.length > 0 && entries.every((entry) => entry.outcome !== 'pending') ? entries : undefined;
+      },
+      { timeoutMs: 10_000, message: `the moderation log entries of message ${messageId} to settle` },
+    );
+  const warningsFor = (channelId: string, messageId: string) =>
+    h.discord.messages(channelId).filter((m) => m.author.id === h.app.botUserId && m.message_reference?.message_id === messageId);
 
   it('deletes an invite link when only delete is enabled, and logs the action completely', async () => {
     await h.configure(acme.id, { rules: RULES, actions: { delete: true } });
@@ -161,6 +175,60 @@ describe('moderation', () => {
     expect(entry).toMatchObject({ action: 'delete', outcome: 'done', content: 'hello everyone, join discord.gg/edited' });
     expect(entry.messageVersion).not.toBe('create');
     expect(exists(acme.generalChannelId, message.id)).toBe(false);
+  });
+
+  it('warns once for a message, though the warned member edits it and it still breaks the rules', async () => {
+    await h.configure(edits.id, { rules: RULES, actions: { delete: false, warn: true } });
+    h.verdicts.set('buy followers', { ...INVITE, rule: 'No spam.', severity: 'low', recommended_action: 'warn' });
+    const usedBefore = await h.moderationMessagesUsed();
+    const message = post(edits, members.walter!, 'buy followers cheep in my shop');
+    expect(await h.entryFor(message.id)).toMatchObject({ action: 'warn', outcome: 'done' });
+
+    // The typo fixed: the message breaks the same rule, and was already warned about.
+    h.discord.editMessage({ messageId: message.id, content: 'buy followers cheap in my shop' });
+    const edit = await h.whenChecked(message.id, 2);
+    const entries = await settledEntries(message.id);
+    expect(warningsFor(edits.generalChannelId, message.id)).toHaveLength(1);
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ messageVersion: 'create', action: 'warn', outcome: 'done' });
+    expect(await h.moderationMessagesUsed()).toBe(usedBefore + 1);
+    expect(h.anthropic.requests.filter((request) => judgedMessage(request).includes('buy followers'))).toHaveLength(1);
+    expect(edit).toMatchObject({ event: 'update', result: 'skipped_already_handled' });
+  });
+
+  it('acts once on a message edited while its first version is still being judged', async () => {
+    await h.configure(edits.id, { rules: RULES, actions: { delete: false, warn: true } });
+    h.verdicts.set('cheap gold', { ...INVITE, rule: 'No spam.', severity: 'low', recommended_action: 'warn' });
+    // Both versions are with the model at once: each passed the check for an earlier action before the other was logged.
+    h.delaysMs.set('cheap gold', 1_500);
+    const message = post(edits, members.sybil!, 'cheap gold, DM me');
+    h.discord.editMessage({ messageId: message.id, content: 'cheap gold, DM me now' });
+
+    await h.whenChecked(message.id, 2);
+    h.delaysMs.delete('cheap gold');
+    const entries = await settledEntries(message.id);
+    expect(warningsFor(edits.generalChannelId, message.id)).toHaveLength(1);
+    expect(entries).toHaveLength(1);
+    expect(h.checked.filter((c) => c.messageId === message.id).map((c) => c.result).sort()).toEqual(['logged', 'skipped_already_handled']);
+  });
+
+  it('never carries out a ban the circuit breaker flagged for review, though the member edits the message after the window', async () => {
+    await h.configure(edits.id, { rules: RULES, actions: { delete: false, ban: true }, breaker: { maxKicksAndBans: 0, windowMinutes: 10 } });
+    h.verdicts.set('send me your password', { ...INVITE, rule: 'No phishing.', severity: 'critical', recommended_action: 'ban' });
+    const started = Date.now();
+    const message = post(edits, members.victor!, 'send me your password or else');
+    expect(await h.entryFor(message.id)).toMatchObject({ action: 'ban', outcome: 'flagged' });
+
+    // The breaker has room again, as once its window has passed; the edit still breaks the rule.
+    await h.configure(edits.id, { rules: RULES, actions: { delete: false, ban: true }, breaker: { maxKicksAndBans: 5, windowMinutes: 10 } });
+    h.discord.editMessage({ messageId: message.id, content: 'send me your password, please' });
+    const edit = await h.whenChecked(message.id, 2);
+    const entries = await settledEntries(message.id);
+    expect(h.moderationCalls(started).filter((call) => call.route === '/guilds/:guildId/bans/:userId')).toEqual([]);
+    expect(h.discord.guild(edits.id).members.some((member) => member.user.id === members.victor)).toBe(true);
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ messageVersion: 'create', action: 'ban', outcome: 'flagged' });
+    expect(edit).toMatchObject({ event: 'update', result: 'skipped_already_handled' });
   });
 
   it('kicks or bans at most the circuit breaker’s limit, whatever a confused model says', async () => {

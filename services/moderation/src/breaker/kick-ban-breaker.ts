@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from '@steward/db';
+import { DataSource, type EntityManager } from '@steward/db';
 
 export interface BreakerLimits {
   maxKicksAndBans: number;
@@ -15,9 +15,13 @@ export interface BreakerLimits {
 export class KickBanBreaker {
   constructor(private readonly db: DataSource) {}
 
-  /** Takes a slot for this decision; false when the guild has used up its window. */
-  async tryTake(guildId: string, slotKey: string, limits: BreakerLimits): Promise<boolean> {
-    return this.db.transaction(async (manager) => {
+  /**
+   * Takes a slot for this decision; false when the guild has used up its window. Within the
+   * caller's transaction when given one: no second connection while the caller holds its locks,
+   * and the slot commits with the caller's log entry.
+   */
+  async tryTake(guildId: string, slotKey: string, limits: BreakerLimits, transaction?: EntityManager): Promise<boolean> {
+    const take = async (manager: EntityManager) => {
       // One decision per guild at a time, whichever replica makes it.
       await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`moderation-breaker:${guildId}`]);
       const mine = await manager.query('SELECT 1 FROM breaker_slots WHERE slot_key = $1', [slotKey]);
@@ -30,6 +34,7 @@ export class KickBanBreaker {
       if (taken >= limits.maxKicksAndBans) return false;
       await manager.query('INSERT INTO breaker_slots (slot_key, guild_id) VALUES ($1, $2)', [slotKey, guildId]);
       return true;
-    });
+    };
+    return transaction ? take(transaction) : this.db.transaction(take);
   }
 }

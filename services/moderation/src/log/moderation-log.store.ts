@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { ModerationLogEntry, ModerationLogListRequest, ModerationOutcomeName } from '@steward/contracts';
-import { DataSource } from '@steward/db';
+import { DataSource, type EntityManager } from '@steward/db';
 
 /** A decision about to be logged. */
 export interface NewLogEntry {
@@ -67,14 +67,24 @@ export function isFinal(outcome: ModerationOutcomeName): boolean {
   return FINAL_OUTCOMES.has(outcome);
 }
 
+const HANDLED_OUTCOMES: ReadonlySet<ModerationOutcomeName> = new Set(['pending', 'done', 'flagged']);
+
+/** The entry's message was acted on, is being acted on, or waits for review: it is not acted on again. */
+export function isHandled(outcome: ModerationOutcomeName): boolean {
+  return HANDLED_OUTCOMES.has(outcome);
+}
+
+/** The data source, or a transaction's entity manager. */
+type Queryable = Pick<EntityManager, 'query'>;
+
 /** The moderation log in Postgres: one entry per message version, settled by egress results. */
 @Injectable()
 export class ModerationLogStore {
   constructor(private readonly db: DataSource) {}
 
   /** Logs a decision once per message version; a second call returns the entry logged first. */
-  async insertOnce(entry: NewLogEntry): Promise<{ row: LogRow; created: boolean }> {
-    const inserted: DbRow[] = await this.db.query(
+  async insertOnce(entry: NewLogEntry, db: Queryable = this.db): Promise<{ row: LogRow; created: boolean }> {
+    const inserted: DbRow[] = await db.query(
       `INSERT INTO moderation_log (tenant_id, application_id, guild_id, channel_id, channel_name, message_id,
          message_version, author_id, author_name, content, attachment_urls, action, outcome, block_reason, detail,
          rule, reason, severity, confidence, engine, fallback, command_id)
@@ -89,17 +99,34 @@ export class ModerationLogStore {
       ],
     );
     if (inserted[0]) return { row: toRow(inserted[0]), created: true };
-    const existing = await this.findByMessage(entry.messageId, entry.messageVersion);
+    const existing = await this.findByMessage(entry.messageId, entry.messageVersion, db);
     if (!existing) throw new Error(`moderation log entry for message ${entry.messageId} vanished`);
     return { row: existing, created: false };
   }
 
-  async findByMessage(messageId: string, messageVersion: string): Promise<LogRow | undefined> {
-    const rows: DbRow[] = await this.db.query('SELECT * FROM moderation_log WHERE message_id = $1 AND message_version = $2', [
+  async findByMessage(messageId: string, messageVersion: string, db: Queryable = this.db): Promise<LogRow | undefined> {
+    const rows: DbRow[] = await db.query('SELECT * FROM moderation_log WHERE message_id = $1 AND message_version = $2', [
       messageId,
       messageVersion,
     ]);
     return rows[0] ? toRow(rows[0]) : undefined;
+  }
+
+  /** The message's entries, one per version judged to an action (few: edits are rarely judged twice). */
+  async findVersions(messageId: string, db: Queryable = this.db): Promise<LogRow[]> {
+    const rows: DbRow[] = await db.query('SELECT * FROM moderation_log WHERE message_id = $1 ORDER BY created_at', [messageId]);
+    return rows.map(toRow);
+  }
+
+  /**
+   * Runs `work` in a transaction that holds the message's lock: versions of one message (its
+   * create and its edits come through separate consumers) are decided and logged one at a time.
+   */
+  async withMessageLock<T>(messageId: string, work: (transaction: EntityManager) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (transaction) => {
+      await transaction.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`moderation-message:${messageId}`]);
+      return work(transaction);
+    });
   }
 
   /**

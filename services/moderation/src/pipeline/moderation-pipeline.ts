@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { detectLanguage, type ModerationAction, type ModerationJudge, type ModerationVerdict } from '@steward/ai';
 import { Bus } from '@steward/bus';
 import { commandSubject, DiscordCommandSchema, encode, type GuildConfig } from '@steward/contracts';
+import type { EntityManager } from '@steward/db';
 import { CONFIG, GuildConfigStore, LOGGER } from '@steward/runtime';
 import type { Logger } from '@steward/telemetry';
 import { commandIdFor, moderationCommand } from '../acting/moderation-commands.js';
@@ -12,7 +13,7 @@ import { GuildDirectoryClient } from '../directory/guild-directory.client.js';
 import { MEMBER_MESSAGE_TYPES, type DiscordMessage } from '../events/discord-message.js';
 import { RecentMessages } from '../events/recent-messages.js';
 import { ActionedFacts } from '../facts/actioned-facts.js';
-import { ModerationLogStore, type LogRow, type NewLogEntry } from '../log/moderation-log.store.js';
+import { isHandled, ModerationLogStore, type LogRow, type NewLogEntry } from '../log/moderation-log.store.js';
 import { breakerTripsTotal, decisionSeconds, decisionsTotal, llmTokens, messagesTotal } from '../metrics.js';
 import { BotCapabilities, type ActionBlock } from '../permissions/bot-capabilities.js';
 import { chooseAction } from '../policy/action-policy.js';
@@ -26,7 +27,7 @@ export type MessageEventKind = 'create' | 'update';
 export interface MessageChecked {
   messageId: string;
   event: MessageEventKind;
-  /** `skipped_<why>`, `quota_denied`, `no_action`, `logged` or `resumed`. */
+  /** `skipped_<why>` (e.g. `skipped_already_handled`), `quota_denied`, `no_action`, `logged` or `resumed`. */
   result: string;
   action: ModerationAction | null;
   /** Time spent on the message in this service. */
@@ -38,6 +39,8 @@ export interface MessageChecked {
 export class ModerationEvents extends EventEmitter<{ checked: [MessageChecked] }> {}
 
 type Settings = GuildConfig['settings']['moderation'];
+/** What became of a decided action: the part of its log entry that outcomeOf decides. */
+type Outcome = Pick<NewLogEntry, 'outcome' | 'blockReason' | 'detail' | 'commandId'>;
 
 /**
  * Metering did not answer for a finished check. Thrown after the check (and at most a delete)
@@ -52,7 +55,8 @@ export class CheckNotMeteredError extends Error {
  * One message through moderation: who is exempt, quota, the judge, the policy, permission and
  * hierarchy checks, the circuit breaker, the log entry, and the egress command. Every step is
  * idempotent per message version (`create`, or the edit's timestamp), so a redelivered event
- * acts once, logs once and counts once.
+ * acts once, logs once and counts once; and a message whose version was acted on (or flagged
+ * for review) is not judged again when edited, so an edit neither acts twice nor gets round the breaker.
  */
 @Injectable()
 export class ModerationPipeline {
@@ -126,13 +130,19 @@ export class ModerationPipeline {
 
     const messageVersion = event === 'update' ? message.edited_timestamp! : 'create';
     const reservation = { tenantId: owner.tenantId, guildId, operationId: `moderation:${message.id}:${messageVersion}` };
-    const already = await this.log.findByMessage(message.id, messageVersion);
+    const logged = await this.log.findVersions(message.id);
+    // One action per message, not per version: judging an edit again would warn or time out twice,
+    // or carry out a ban the breaker held for review. (A version judged to no action left no entry.)
+    const handledAsAnotherVersion = (entries: LogRow[]) =>
+      entries.some((entry) => entry.messageVersion !== messageVersion && isHandled(entry.outcome));
+    const already = logged.find((entry) => entry.messageVersion === messageVersion);
     if (already) {
       await this.carryOut(already);
       // An earlier delivery may have acted while metering was away: count it now (once: same operation id).
       this.requireMetered(await this.quota.reserve(reservation), message.id);
       return { result: 'resumed', action: already.action };
     }
+    if (handledAsAnotherVersion(logged)) return skip('already_handled');
 
     const quota = await this.quota.reserve(reservation);
     if (quota.kind === 'denied') return { result: 'quota_denied', action: null };
@@ -172,7 +182,7 @@ export class ModerationPipeline {
     }
 
     const action = decision.action;
-    const entry: NewLogEntry = {
+    const entry: Omit<NewLogEntry, keyof Outcome> = {
       tenantId: owner.tenantId,
       applicationId,
       guildId,
@@ -191,9 +201,16 @@ export class ModerationPipeline {
       confidence: verdict.confidence,
       engine: verdict.engine,
       fallback: verdict.fallback === true,
-      ...(await this.outcomeOf(action, settings, bot, place, { messageId: message.id, messageVersion }, guildId)),
     };
-    const { row, created } = await this.log.insertOnce(entry);
+    const inserted = await this.log.withMessageLock(message.id, async (transaction) => {
+      // Again under the lock: the create and an edit come through separate consumers and may be judged at once.
+      if (handledAsAnotherVersion(await this.log.findVersions(message.id, transaction))) return undefined;
+      const version = { messageId: message.id, messageVersion };
+      const outcome = await this.outcomeOf(action, settings, bot, place, version, guildId, transaction);
+      return this.log.insertOnce({ ...entry, ...outcome }, transaction);
+    });
+    if (!inserted) return skip('already_handled');
+    const { row, created } = inserted;
     if (created) {
       decisionsTotal.inc({ action: row.action, outcome: row.outcome });
       this.logDecision(row, verdict);
@@ -218,7 +235,8 @@ export class ModerationPipeline {
     place: { channelId: string; authorId: string; memberRoleIds: string[] },
     version: { messageId: string; messageVersion: string },
     guildId: string,
-  ): Promise<Pick<NewLogEntry, 'outcome' | 'blockReason' | 'detail' | 'commandId'>> {
+    transaction: EntityManager,
+  ): Promise<Outcome> {
     const block: ActionBlock | undefined = bot?.blockFor(action, place);
     if (settings.shadowMode) {
       return {
@@ -230,7 +248,7 @@ export class ModerationPipeline {
     }
     if (block) return { outcome: 'blocked', blockReason: block.blockReason, detail: block.detail, commandId: null };
     const slotKey = `${version.messageId}:${version.messageVersion}`;
-    if ((action === 'kick' || action === 'ban') && !(await this.breaker.tryTake(guildId, slotKey, settings.breaker))) {
+    if ((action === 'kick' || action === 'ban') && !(await this.breaker.tryTake(guildId, slotKey, settings.breaker, transaction))) {
       breakerTripsTotal.inc();
       return {
         outcome: 'flagged',
