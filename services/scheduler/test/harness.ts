@@ -36,13 +36,23 @@ export class ManualClock implements Clock {
   }
 }
 
+/** The services every scheduler test runs with, in start order. */
+const SHARED_SERVICES = {
+  metering: meteringService,
+  router: routerService,
+  egress: egressService,
+  answer: answerService,
+  gateway: gatewayService,
+};
+type SharedService = keyof typeof SHARED_SERVICES;
+
 export class ProactiveHarness {
   discord!: DiscordSandbox;
   app!: ApplicationCredentials;
   bus!: Bus;
   readonly clock = new ManualClock(Date.parse('2030-03-04T09:00:00Z'));
   readonly schedulers = new Set<RunningService<SchedulerConfig>>();
-  private readonly services: RunningService<StewardEnv>[] = [];
+  private readonly services = new Map<SharedService, RunningService<StewardEnv>>();
   private database!: TestDatabase;
   private common!: Record<string, string | undefined>;
 
@@ -64,9 +74,7 @@ export class ProactiveHarness {
       DISCORD_BOT_TOKEN: this.app.token,
     };
     this.bus = await Bus.connect({ servers: process.env.NATS_URL!, name: 'scheduler-test' });
-    for (const definition of [meteringService, routerService, egressService, answerService, gatewayService]) {
-      this.services.push((await startService(definition as never, this.common)) as RunningService<StewardEnv>);
-    }
+    for (const name of Object.keys(SHARED_SERVICES) as SharedService[]) await this.startShared(name);
     await this.bus.requestJson(MeteringRpc.subscriptionSet.subject, { tenantId: TENANT, plan: 'pro' }, { timeoutMs: 10_000 });
   }
 
@@ -83,6 +91,19 @@ export class ProactiveHarness {
     return scheduler;
   }
 
+  /** Starts one of the shared services (again, after `stopShared`); one that runs is left alone. */
+  async startShared(name: SharedService): Promise<void> {
+    if (this.services.has(name)) return;
+    this.services.set(name, (await startService(SHARED_SERVICES[name] as never, this.common)) as RunningService<StewardEnv>);
+  }
+
+  /** Stops one of the shared services; its durable consumers keep what arrives until it is back. */
+  async stopShared(name: SharedService): Promise<void> {
+    const service = this.services.get(name);
+    this.services.delete(name);
+    await service?.stop();
+  }
+
   async stopScheduler(scheduler: RunningService<SchedulerConfig>): Promise<void> {
     this.schedulers.delete(scheduler);
     await scheduler.stop();
@@ -90,7 +111,7 @@ export class ProactiveHarness {
 
   async stop(): Promise<void> {
     for (const scheduler of [...this.schedulers]) await this.stopScheduler(scheduler).catch(() => undefined);
-    for (const service of this.services.reverse()) await service.stop().catch(() => undefined);
+    for (const service of [...this.services.values()].reverse()) await service.stop().catch(() => undefined);
     await this.bus?.drain().catch(() => undefined);
     await this.discord?.close();
     await this.database?.drop();

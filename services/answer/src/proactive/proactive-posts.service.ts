@@ -28,7 +28,9 @@ const PASSAGES = 5;
  * Writes the text of a due proactive post: the knowledge passages for its topic, the recent posts
  * of the channel as "do not repeat", a similarity check that asks for a second draft when the
  * first is too close to a recent post. The text goes back to the scheduler as a fact whose id is
- * the run's, so a repeated request is stored once and posted once.
+ * the run's and the request's attempt: a redelivered request is stored once, while the text of a
+ * later attempt (the scheduler asked again) is not dropped as a duplicate of the first. The
+ * scheduler posts only one text per run.
  */
 @Injectable()
 export class ProactivePosts {
@@ -106,7 +108,7 @@ export class ProactivePosts {
         regenerated,
         atMs: BigInt(Date.now()),
       }),
-      { msgId: `proactive-written:${due.runId}` },
+      { msgId: `proactive-written:${due.runId}:${due.attempt}` },
     );
   }
 }

@@ -89,4 +89,39 @@ describe('proactive post writing (answer service, Claude through the sandbox)', 
     expect(fact.similarityToRecent).toBeLessThan(0.5);
     expect(anthropic.requests).toHaveLength(2);
   }, 30_000);
+
+  it('sends the text again when the scheduler asks again for the same run (a later attempt)', async () => {
+    const runId = '910000000000000002-1900000000000';
+    const drafts = ['Pin the channels you use most with a right click.', 'The search bar understands filters such as from:@name.'];
+    let request = 0;
+    anthropic.respondWith(() => ({
+      toolUse: { name: 'submit_proactive_post', input: { post: drafts[Math.min(request++, 1)]!, source_document_ids: [] } },
+    }));
+    const ofRun = () => written.filter((fact) => fact.runId === runId);
+    const due = (attempt: number) =>
+      client.publish(
+        PROACTIVE_DUE_SUBJECT,
+        encode(ProactiveDueSchema, {
+          scheduleId: '910000000000000002',
+          runId,
+          tenantId: 'tenant-writer',
+          guildId: '910000000000000002',
+          applicationId: '900000000000000001',
+          channelId: '920000000000000002',
+          channelName: 'general',
+          topic: 'tips for new users',
+          recentPosts: [],
+          dueAtMs: 1_900_000_000_000n,
+          attempt,
+        }),
+        { msgId: `proactive-due:${runId}:${attempt}` },
+      );
+
+    await due(1);
+    await waitFor(() => ofRun()[0], { timeoutMs: 10_000, message: 'the text of the first request' });
+    // The scheduler did not get to use that text (its write timeout passed) and asks again.
+    await due(2);
+    await waitFor(() => ofRun()[1], { timeoutMs: 10_000, message: 'the text of the second request' });
+    expect(ofRun().map((fact) => fact.text)).toEqual(drafts);
+  }, 30_000);
 });

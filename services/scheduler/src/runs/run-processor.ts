@@ -27,6 +27,7 @@ const POSTABLE_CHANNEL_TYPES = new Set([0, 5]);
 /** Discord codes that mean the bot cannot post in the channel (Missing Permissions, Missing Access). */
 const UNWRITABLE_CODES = new Set([50013, 50001]);
 const UNKNOWN_CHANNEL = 10003;
+const TURNED_OFF_WHILE_WRITING = 'proactive messages were turned off while the post was being written; nothing was posted';
 
 /**
  * Moves runs along: resolve the channel, reserve the message, ask the answer service for the
@@ -148,7 +149,7 @@ export class RunProcessor {
     );
   }
 
-  /** The text arrived: post it (once, whoever received the fact). */
+  /** The text arrived: post it (once, whoever received the fact), if posts are still on. */
   async onWritten(fact: ProactivePostWritten): Promise<void> {
     const now = this.clock.now();
     const run = await this.runs.written(
@@ -163,11 +164,44 @@ export class RunProcessor {
       now,
       this.leaseUntil(now),
     );
-    if (!run) {
-      this.logger.debug({ runId: fact.runId }, 'written post already handled');
+    if (run) {
+      await this.publishPost(run);
       return;
     }
-    await this.publishPost(run);
+    // Not moved on to posting: handled before, or the tenant turned posts off while it was written.
+    const skipped = await this.runs.skipTurnedOff(fact.runId, TURNED_OFF_WHILE_WRITING, now);
+    if (skipped) {
+      runsFinishedTotal.inc({ outcome: 'skipped' });
+      this.logger.info({ runId: skipped.runId, guildId: skipped.guildId, outcome: 'skipped' }, TURNED_OFF_WHILE_WRITING);
+      return;
+    }
+    this.logger.debug({ runId: fact.runId }, 'written post already handled');
+  }
+
+  /**
+   * Gives back the messages reserved by runs that ended without a post. Metering releases an
+   * operation once, so a release repeated by another replica or after a lost reply is harmless;
+   * one that fails stays marked and is tried again on the next tick.
+   */
+  async releaseUnusedReservations(limit: number): Promise<void> {
+    const pending = await this.runs.reservationsToRelease(limit);
+    await Promise.all(
+      pending.map(async ({ runId, tenantId }) => {
+        try {
+          const reply = MeteringRpc.release.reply.parse(
+            await this.bus.requestJson(
+              MeteringRpc.release.subject,
+              { tenantId, operationId: runId },
+              { timeoutMs: this.config.SCHEDULER_RPC_TIMEOUT_MS },
+            ),
+          );
+          await this.runs.reservationReleased(runId);
+          this.logger.info({ runId, tenantId, released: reply.released }, 'gave back the message of a run that posted nothing');
+        } catch (error) {
+          this.logger.warn({ err: error, runId, tenantId }, 'could not give back the message of a run that posted nothing; trying again');
+        }
+      }),
+    );
   }
 
   /** Egress's outcome of a post command; other commands are not ours. */

@@ -41,12 +41,13 @@ export class RunScheduler implements OnApplicationBootstrap, OnApplicationShutdo
     await this.loop;
   }
 
-  /** One pass: claim, then advance everything claimed. */
+  /** One pass: claim, then advance everything claimed, then give back what unposted runs reserved. */
   async tick(): Promise<void> {
     const stopTimer = tickSeconds.startTimer();
     try {
       const claimed = await this.claim();
       await Promise.all(claimed.map((run) => this.processor.advance(run, this.replicaId)));
+      await this.processor.releaseUnusedReservations(BATCH);
     } finally {
       stopTimer();
     }

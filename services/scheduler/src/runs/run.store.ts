@@ -48,6 +48,9 @@ const RUN_COLUMNS = `run_id AS "runId", guild_id AS "guildId", tenant_id AS "ten
   post_attempts AS "postAttempts", lease_owner AS "leaseOwner", lease_until AS "leaseUntil", created_at AS "createdAt",
   updated_at AS "updatedAt", finished_at AS "finishedAt"`;
 
+/** The run's schedule is still on: checked when its text arrives, in the same statement. */
+const SCHEDULE_ENABLED = `EXISTS (SELECT 1 FROM schedules WHERE schedules.guild_id = runs.guild_id AND schedules.enabled)`;
+
 export interface StartedRuns {
   started: RunRow[];
   /** Slots that came while an earlier post of the guild was still on its way. */
@@ -196,18 +199,25 @@ export class RunStore {
     );
   }
 
-  /** The owner ends the run without a post. */
+  /**
+   * The owner ends the run without a post. A run that asked for its text had its reservation
+   * granted (writing follows the grant), so its message is to be given back.
+   */
   async finish(run: RunRow, owner: string, outcome: RunOutcome, error: string | null, now: Date) {
     return this.ownerUpdate(
       run,
       owner,
-      `state = 'done', outcome = $4, error = $5, finished_at = $1, lease_owner = NULL, lease_until = NULL`,
+      `state = 'done', outcome = $4, error = $5, finished_at = $1, lease_owner = NULL, lease_until = NULL,
+       release_reservation = write_attempts > 0`,
       [outcome, error],
       now,
     );
   }
 
-  /** The answer service wrote the text: the run moves on to posting (once, whoever receives the fact). */
+  /**
+   * The answer service wrote the text: the run moves on to posting (once, whoever receives the
+   * fact), unless proactive posts were turned off meanwhile.
+   */
   async written(
     runId: string,
     post: { text: string; language: string; engine: string; similarity: number; regenerated: boolean },
@@ -217,9 +227,23 @@ export class RunStore {
     return this.first(
       `UPDATE runs SET state = 'posting', text = $3, language = $4, engine = $5, similarity = $6, regenerated = $7,
          post_attempts = post_attempts + 1, lease_until = $8, updated_at = $2
-       WHERE run_id = $1 AND state = 'writing'
+       WHERE run_id = $1 AND state = 'writing' AND ${SCHEDULE_ENABLED}
        RETURNING ${RUN_COLUMNS}`,
       [runId, now, post.text, post.language, post.engine, post.similarity, post.regenerated, leaseUntil],
+    );
+  }
+
+  /**
+   * The text arrived after proactive posts were turned off (or the schedule was removed): the
+   * run ends without a post and its message is to be given back.
+   */
+  async skipTurnedOff(runId: string, error: string, now: Date): Promise<RunRow | undefined> {
+    return this.first(
+      `UPDATE runs SET state = 'done', outcome = 'skipped', error = $3, finished_at = $2, lease_owner = NULL,
+         lease_until = NULL, release_reservation = true, updated_at = $2
+       WHERE run_id = $1 AND state = 'writing' AND NOT ${SCHEDULE_ENABLED}
+       RETURNING ${RUN_COLUMNS}`,
+      [runId, now, error],
     );
   }
 
@@ -234,7 +258,10 @@ export class RunStore {
     );
   }
 
-  /** Egress could not post attempt `attempt`; a blocked run is retried at `retryAt`, a failed one ends. */
+  /**
+   * Egress could not post attempt `attempt`; a blocked run is retried at `retryAt`, a failed one
+   * ends and its message is to be given back.
+   */
   async postRefused(
     runId: string,
     attempt: number,
@@ -246,11 +273,26 @@ export class RunStore {
     return this.first(
       `UPDATE runs SET state = CASE WHEN $6::timestamptz IS NULL THEN 'done' ELSE 'blocked' END,
          outcome = $4, error = $5, lease_owner = NULL, lease_until = $6,
-         finished_at = CASE WHEN $6::timestamptz IS NULL THEN $2::timestamptz END, updated_at = $2
+         finished_at = CASE WHEN $6::timestamptz IS NULL THEN $2::timestamptz END,
+         release_reservation = $6::timestamptz IS NULL, updated_at = $2
        WHERE run_id = $1 AND state = 'posting' AND post_attempts = $3
        RETURNING ${RUN_COLUMNS}`,
       [runId, now, attempt, outcome, error, retryAt],
     );
+  }
+
+  /** Runs that ended without a post and still hold a message of the tenant's quota, oldest first. */
+  async reservationsToRelease(limit: number): Promise<{ runId: string; tenantId: string }[]> {
+    return (await this.dataSource.query(
+      `SELECT run_id AS "runId", tenant_id AS "tenantId" FROM runs WHERE release_reservation
+       ORDER BY finished_at LIMIT $1`,
+      [limit],
+    )) as { runId: string; tenantId: string }[];
+  }
+
+  /** Metering gave the run's message back (or had nothing to give back). */
+  async reservationReleased(runId: string): Promise<void> {
+    await this.dataSource.query(`UPDATE runs SET release_reservation = false WHERE run_id = $1`, [runId]);
   }
 
   /** The texts last posted in the channel by the guild's schedule, newest first. */

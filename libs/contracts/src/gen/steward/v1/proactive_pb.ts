@@ -100,7 +100,7 @@ export const ProactiveDueSchema: GenMessage<ProactiveDue> = /*@__PURE__*/
 
 /**
  * Subject: steward.proactive.written — the text of a due post; the scheduler posts it through egress.
- * Nats-Msg-Id: "proactive-written:<run id>".
+ * Nats-Msg-Id: "proactive-written:<run id>:<attempt>" (a later attempt's text is not a duplicate).
  *
  * @generated from message steward.v1.ProactivePostWritten
  */
