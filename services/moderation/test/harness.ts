@@ -54,6 +54,16 @@ export const CLEAN: ScriptedVerdict = {
   reason: 'An ordinary message.',
 };
 
+/** The model's verdict on an invite link to another server. */
+export const INVITE: ScriptedVerdict = {
+  violation: true,
+  rule: 'No invite links to other servers.',
+  severity: 'medium',
+  recommended_action: 'delete',
+  confidence: 0.96,
+  reason: 'The message advertises another Discord server.',
+};
+
 /** The text of the message under judgement, as the judge's prompt carries it. */
 export function judgedMessage(request: RecordedRequest): string {
   const text = request.body.messages.map((m) => (typeof m.content === 'string' ? m.content : '')).join('\n');

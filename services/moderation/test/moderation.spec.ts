@@ -1,18 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEFAULT_BOT_PERMISSIONS, Permission, type GuildSnapshot } from '@steward/sandbox';
 import { waitFor } from '@steward/testing';
-import { ModerationHarness, judgedMessage, type ScriptedVerdict } from './harness.js';
+import { INVITE, ModerationHarness, judgedMessage } from './harness.js';
 
 const RULES = 'No invite links to other servers.\nNo slurs.\nNo selling accounts.';
 
-const INVITE: ScriptedVerdict = {
-  violation: true,
-  rule: 'No invite links to other servers.',
-  severity: 'medium',
-  recommended_action: 'delete',
-  confidence: 0.96,
-  reason: 'The message advertises another Discord server.',
-};
 
 describe('moderation', () => {
   const h = new ModerationHarness();

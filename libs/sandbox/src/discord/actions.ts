@@ -16,6 +16,8 @@ export interface AllowedMentions {
 }
 
 export interface NewMessage {
+  /** Set for a forum post's first message: Discord gives it the thread's id. */
+  id?: string;
   channelId: string;
   authorId: string;
   content: string;
@@ -94,7 +96,7 @@ export class GuildActions {
     }
     const mentions = this.resolveMentions(guild, content, input, referenced);
     const message: SandboxMessage = {
-      id: this.state.ids.next(),
+      id: input.id ?? this.state.ids.next(),
       channelId: channel.id,
       guildId: guild.id,
       authorId: input.authorId,
@@ -186,6 +188,26 @@ export class GuildActions {
       newly_created: true,
     }));
     return thread;
+  }
+
+  /** A post in a forum channel: the thread (THREAD_CREATE), then its first message, which has the thread's id. */
+  createForumPost(
+    forum: SandboxChannel,
+    authorId: string,
+    name: string,
+    content: string,
+  ): { thread: SandboxChannel; message: SandboxMessage } {
+    if (forum.type !== ChannelType.GuildForum) {
+      throw new DiscordApiError(400, 50024, 'Cannot execute action on this channel type');
+    }
+    this.validateContent(content, true);
+    const id = this.state.ids.next();
+    const thread = this.state.createThread(forum, id, name, authorId);
+    this.gateway.dispatchToGuild(this.guildOf(forum), 'THREAD_CREATE', () => ({
+      ...apiChannel(thread),
+      newly_created: true,
+    }));
+    return { thread, message: this.createMessage({ id, channelId: thread.id, authorId, content }) };
   }
 
   typing(channel: SandboxChannel, userId: string): void {

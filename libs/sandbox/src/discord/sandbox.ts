@@ -8,6 +8,7 @@ import type {
   APIGuildMember,
   APIMessage,
   APIRole,
+  APIThreadChannel,
   GuildChannelType,
 } from 'discord-api-types/v10';
 import { GuildActions, type MessageEvent } from './actions.js';
@@ -336,6 +337,37 @@ export class DiscordSandbox extends EventEmitter {
       mentionUserIds: input.mentionUserIds,
     });
     return apiMessage(this.state, message) as unknown as APIMessage;
+  }
+
+  /** A member starts a thread from a message in a text channel; the guild's bots get THREAD_CREATE. */
+  startThread(input: { messageId: string; authorId: string; name: string }): APIThreadChannel {
+    const message = this.state.messages.get(input.messageId);
+    if (!message) throw unknownMessage();
+    const parent = this.state.requireChannel(message.channelId);
+    const guild = this.state.requireGuild(parent.guildId);
+    const member = this.state.requireMember(guild.id, input.authorId);
+    const permissions = channelPermissions(guild, member, parent);
+    if (!has(permissions, Permission.ViewChannel | Permission.CreatePublicThreads)) throw missingPermissions();
+    const thread = this.actions.startThread(parent, message, input.name, member.userId);
+    return apiChannel(thread) as unknown as APIThreadChannel;
+  }
+
+  /** A member opens a post in a forum channel: THREAD_CREATE, then MESSAGE_CREATE of its first message. */
+  createForumPost(input: { channelId: string; authorId: string; name: string; content: string }): {
+    thread: APIThreadChannel;
+    message: APIMessage;
+  } {
+    const forum = this.state.channels.get(input.channelId);
+    if (!forum) throw unknownChannel();
+    const guild = this.state.requireGuild(forum.guildId);
+    const member = this.state.requireMember(guild.id, input.authorId);
+    const permissions = channelPermissions(guild, member, forum);
+    if (!has(permissions, Permission.ViewChannel | Permission.SendMessages)) throw missingPermissions();
+    const { thread, message } = this.actions.createForumPost(forum, member.userId, input.name, input.content);
+    return {
+      thread: apiChannel(thread) as unknown as APIThreadChannel,
+      message: apiMessage(this.state, message) as unknown as APIMessage,
+    };
   }
 
   editMessage(input: { messageId: string; content: string }): APIMessage {

@@ -25,6 +25,9 @@ const { $schema: _drop, ...settingsJsonSchema } = z.toJSONSchema(guildSettings, 
   unknown
 >;
 
+/** Discord's thread channel types: announcement, public and private threads. */
+const THREAD_TYPES: ReadonlySet<number> = new Set([10, 11, 12]);
+
 /** The tenant's Discord servers and their settings. */
 @ApiTags('guilds')
 @ApiBearerAuth()
@@ -68,7 +71,11 @@ export class GuildsController {
     return {
       ...summary(guild, gateways.get(guildId), directory),
       name: directory?.guild.name ?? guild.name,
-      channels: (directory?.channels ?? []).map(({ id, name, type }) => ({ id, name, type })),
+      // The directory keeps active threads too (moderation follows them to their parent); the
+      // dashboard lists the server's channels.
+      channels: (directory?.channels ?? [])
+        .filter(({ type }) => !THREAD_TYPES.has(type))
+        .map(({ id, name, type }) => ({ id, name, type })),
       roles: (directory?.roles ?? []).map(({ id, name, position }) => ({ id, name, position })),
     };
   }

@@ -21,12 +21,14 @@ export class GuildDirectoryClient {
     @Inject(CONFIG) private readonly config: ModerationConfig,
   ) {}
 
-  get(guildId: string, applicationId: string): Promise<GuildDirectory | null> {
+  /** The guild's directory, cached; `maxAgeMs` asks for one read at most that long ago. */
+  get(guildId: string, applicationId: string, { maxAgeMs = CACHE_TTL_MS } = {}): Promise<GuildDirectory | null> {
     const key = `${applicationId}:${guildId}`;
     const cached = this.cache.get(key);
-    if (cached && cached.expiresAt > Date.now()) return cached.value;
+    const now = Date.now();
+    if (cached && cached.expiresAt > now && cached.expiresAt - CACHE_TTL_MS + maxAgeMs > now) return cached.value;
     const value = this.fetch(guildId, applicationId);
-    this.cache.set(key, { expiresAt: Date.now() + CACHE_TTL_MS, value });
+    this.cache.set(key, { expiresAt: now + CACHE_TTL_MS, value });
     value.catch(() => this.cache.delete(key));
     if (this.cache.size > 10_000) this.cache.delete(this.cache.keys().next().value!);
     return value;

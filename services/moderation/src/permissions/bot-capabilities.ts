@@ -1,4 +1,4 @@
-import { PermissionFlagsBits } from 'discord-api-types/v10';
+import { ChannelType, PermissionFlagsBits } from 'discord-api-types/v10';
 import type { ModerationAction } from '@steward/ai';
 import type { GuildDirectory } from '../directory/guild-directory.js';
 
@@ -9,6 +9,12 @@ export interface ActionBlock {
 }
 
 const ALL = Object.values(PermissionFlagsBits).reduce((all, bit) => all | bit, 0n);
+
+const THREAD_TYPES: ReadonlySet<number> = new Set([
+  ChannelType.AnnouncementThread,
+  ChannelType.PublicThread,
+  ChannelType.PrivateThread,
+]);
 
 /** The permissions each action needs, named as Discord's role settings name them. */
 const REQUIRED: Record<ModerationAction, { bits: bigint; name: string; where: 'channel' | 'guild' }[]> = {
@@ -58,7 +64,7 @@ export class BotCapabilities {
   /** The bot's permissions in a channel: guild permissions with the channel's (or its parent's) overwrites. */
   channelPermissions(channelId: string): bigint {
     if ((this.guildPermissions & PermissionFlagsBits.Administrator) !== 0n) return ALL;
-    const channel = this.directory.channels.find((candidate) => candidate.id === channelId);
+    const channel = this.overwritesSource(channelId);
     if (!channel) return this.guildPermissions;
     const guildId = this.directory.guild.id;
     let permissions = this.guildPermissions;
@@ -76,6 +82,13 @@ export class BotCapabilities {
     const own = channel.permissionOverwrites.find((o) => o.type === 1 && this.botUserIds.has(o.id));
     if (own) permissions = (permissions & ~BigInt(own.deny)) | BigInt(own.allow);
     return permissions;
+  }
+
+  /** The channel whose overwrites apply: a thread has none of its own, Discord applies its parent's. */
+  private overwritesSource(channelId: string): GuildDirectory['channels'][number] | undefined {
+    const find = (id: string) => this.directory.channels.find((candidate) => candidate.id === id);
+    const channel = find(channelId);
+    return channel && THREAD_TYPES.has(channel.type) && channel.parentId ? find(channel.parentId) : channel;
   }
 
   /** Position of the member's highest role (0: only @everyone). */

@@ -1,4 +1,4 @@
-/** Applies the gateway's guild, channel, role and member dispatches to the guild directory. */
+/** Applies the gateway's guild, channel, thread, role and member dispatches to the guild directory. */
 import { Inject, Injectable } from '@nestjs/common';
 import { LOGGER } from '@steward/runtime';
 import type { Logger } from '@steward/telemetry';
@@ -12,6 +12,8 @@ import {
   readyDispatch,
   roleDeleteDispatch,
   roleModifyDispatch,
+  threadDeleteDispatch,
+  threadListSyncDispatch,
 } from '../dispatch/discord-payloads.js';
 import { BotIdentities } from './bot-identities.js';
 import { DirectoryStore } from './directory.store.js';
@@ -25,6 +27,10 @@ export const DIRECTORY_EVENT_TYPES = [
   'CHANNEL_CREATE',
   'CHANNEL_UPDATE',
   'CHANNEL_DELETE',
+  'THREAD_CREATE',
+  'THREAD_UPDATE',
+  'THREAD_DELETE',
+  'THREAD_LIST_SYNC',
   'GUILD_ROLE_CREATE',
   'GUILD_ROLE_UPDATE',
   'GUILD_ROLE_DELETE',
@@ -74,6 +80,23 @@ export class DirectoryEvents {
         if (type === 'CHANNEL_DELETE') return this.store.deleteChannel(changed.id);
         return this.store.upsertChannel(changed.guild_id, changed);
       }
+      // Threads are kept as channels with their parent's id: moderation exempts a thread of an
+      // exempt channel, and a thread has its parent's permission overwrites.
+      // THREAD_CREATE and THREAD_UPDATE carry the thread as a channel object.
+      case 'THREAD_CREATE':
+      case 'THREAD_UPDATE': {
+        const thread = parseDispatch(channel, data, type);
+        if (!thread.guild_id) return;
+        return this.store.upsertChannel(thread.guild_id, thread);
+      }
+      case 'THREAD_DELETE':
+        return this.store.deleteChannel(parseDispatch(threadDeleteDispatch, data, type).id);
+      case 'THREAD_LIST_SYNC': {
+        // Threads the list leaves out are archived or out of sight; their parent is unchanged,
+        // so they stay until THREAD_DELETE or the next GUILD_CREATE.
+        const { guild_id, threads } = parseDispatch(threadListSyncDispatch, data, type);
+        return this.store.upsertChannels(guild_id, threads);
+      }
       case 'GUILD_ROLE_CREATE':
       case 'GUILD_ROLE_UPDATE': {
         const { guild_id, role } = parseDispatch(roleModifyDispatch, data, type);
@@ -110,13 +133,20 @@ export class DirectoryEvents {
     const botMember = guild.members.find((member) => member.user.id === botUserId);
     await this.store.replaceGuild(applicationId, {
       guild: { id: guild.id, name: guild.name, ownerId: guild.owner_id },
-      channels: guild.channels,
+      // The active threads; archived ones come back with THREAD_UPDATE when they are reopened.
+      channels: [...guild.channels, ...guild.threads],
       roles: guild.roles,
       botMember: botMember ? { userId: botUserId, roleIds: botMember.roles } : undefined,
     });
     this.bots.forgetGuild(guild.id);
     this.logger.debug(
-      { applicationId, guildId: guild.id, channels: guild.channels.length, roles: guild.roles.length },
+      {
+        applicationId,
+        guildId: guild.id,
+        channels: guild.channels.length,
+        threads: guild.threads.length,
+        roles: guild.roles.length,
+      },
       'guild directory replaced',
     );
   }

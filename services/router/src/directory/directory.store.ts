@@ -18,6 +18,7 @@ export interface GuildFacts {
 
 export interface GuildSnapshot {
   guild: GuildFacts;
+  /** The guild's channels and its active threads (kept as channels with their parent's id). */
   channels: DiscordChannel[];
   roles: DiscordRole[];
   /** The bot's own member, when the bot user is known and GUILD_CREATE listed it. */
@@ -26,6 +27,11 @@ export interface GuildSnapshot {
 
 /** Channels a bot can post in, preferred when several channels share a name. */
 const TEXT_CHANNEL_TYPES: readonly number[] = [ChannelType.GuildText, ChannelType.GuildAnnouncement];
+const THREAD_TYPES: readonly number[] = [
+  ChannelType.AnnouncementThread,
+  ChannelType.PublicThread,
+  ChannelType.PrivateThread,
+];
 
 @Injectable()
 export class DirectoryStore {
@@ -91,7 +97,11 @@ export class DirectoryStore {
   }
 
   async upsertChannel(guildId: string, channel: DiscordChannel): Promise<void> {
-    await this.upsertChannelRows(this.db.manager, guildId, [channel]);
+    await this.upsertChannels(guildId, [channel]);
+  }
+
+  async upsertChannels(guildId: string, channels: DiscordChannel[]): Promise<void> {
+    await this.upsertChannelRows(this.db.manager, guildId, channels);
   }
 
   async deleteChannel(channelId: string): Promise<void> {
@@ -164,6 +174,8 @@ export class DirectoryStore {
       .getRepository(ChannelRow)
       .createQueryBuilder('channel')
       .where('channel.guild_id = :guildId AND lower(channel.name) = :wanted', { guildId, wanted })
+      // A name names a channel: a thread called the same must not stand in for it.
+      .andWhere('channel.type NOT IN (:...threadTypes)', { threadTypes: THREAD_TYPES })
       .getMany();
     const rank = (row: ChannelRow) => (TEXT_CHANNEL_TYPES.includes(row.type) ? 0 : 1);
     rows.sort(

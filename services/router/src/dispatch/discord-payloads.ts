@@ -15,6 +15,10 @@ import type {
   GatewayGuildUpdateDispatchData,
   GatewayMessageCreateDispatchData,
   GatewayReadyDispatchData,
+  GatewayThreadCreateDispatchData,
+  GatewayThreadDeleteDispatchData,
+  GatewayThreadListSyncDispatchData,
+  GatewayThreadUpdateDispatchData,
 } from 'discord-api-types/v10';
 
 const snowflake = z.string().regex(/^\d{1,25}$/, 'must be a Discord id');
@@ -72,6 +76,8 @@ export const guildCreateDispatch = z.union([
     ...guildFields,
     unavailable: z.literal(false).optional(),
     channels: z.array(channel),
+    /** Active threads; Discord always sends the field, older fixtures may not. */
+    threads: z.array(channel).default([]),
     roles: z.array(role),
     members: z.array(z.object({ user: z.object({ id: snowflake }), roles: z.array(snowflake) })),
   }),
@@ -79,6 +85,11 @@ export const guildCreateDispatch = z.union([
 ]);
 
 export const guildUpdateDispatch = z.object(guildFields);
+
+export const threadDeleteDispatch = z.object({ id: snowflake, guild_id: snowflake });
+
+/** Sent when the bot gains access to channels: their active threads. */
+export const threadListSyncDispatch = z.object({ guild_id: snowflake, threads: z.array(channel) });
 
 export const guildDeleteDispatch = z.object({ id: snowflake, unavailable: z.boolean().optional() });
 
@@ -155,4 +166,8 @@ export type DiscordPayloadConformance = [
   Accepts<typeof memberUpdateDispatch, GatewayGuildMemberUpdateDispatchData>,
   Accepts<typeof messageCreateDispatch, GatewayMessageCreateDispatchData>,
   Accepts<typeof guildCreateDispatch, GatewayGuildCreateDispatchData & { unavailable?: false }>,
+  Accepts<typeof channel, GatewayThreadCreateDispatchData>,
+  Accepts<typeof channel, GatewayThreadUpdateDispatchData>,
+  Accepts<typeof threadDeleteDispatch, GatewayThreadDeleteDispatchData>,
+  Accepts<typeof threadListSyncDispatch, GatewayThreadListSyncDispatchData>,
 ];
