@@ -162,12 +162,24 @@ describe('dashboard in the browser', () => {
 
     const reply = 'Hi alice, an agent here: I have sent you a reset link.';
     await page.getByLabel('Your reply').fill(reply);
+    // The first send reaches the server, but its answer is lost on the way back: the dashboard
+    // shows an error and keeps the draft, and the agent sends it again.
+    const messagesRoute = '**/api/v1/conversations/*/messages';
+    await page.route(messagesRoute, async (route) => {
+      await route.fetch();
+      await route.fulfill({ status: 502, contentType: 'application/json', body: '{"error":{"code":"upstream_failed","message":"lost"}}' });
+    }, { times: 1 });
     await page.getByRole('button', { name: 'Send reply' }).click();
     await waitFor(() => stack.botMessages().some((message) => message.content.includes(reply)), {
       timeoutMs: 15_000,
       message: "the agent's reply in the Discord channel",
     });
+    await page.unroute(messagesRoute);
+    await page.getByRole('button', { name: 'Send reply' }).click();
     await transcript.getByText(reply).waitFor();
+    await waitFor(async () => (await page.getByLabel('Your reply').inputValue()) === '', { message: 'the draft cleared once sent' });
+    // Posted once in Discord, whatever the dashboard saw.
+    expect(stack.botMessages().filter((message) => message.content.includes(reply))).toHaveLength(1);
     await screenshot(page, 'live');
   });
 

@@ -49,11 +49,11 @@ export function requestHeaders(method: string, json: boolean): Record<string, st
   return headers;
 }
 
-export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+export async function api<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
   const response = await fetch(`${API_BASE}${path}`, {
     method,
     credentials: 'same-origin',
-    headers: requestHeaders(method, body !== undefined),
+    headers: { ...requestHeaders(method, body !== undefined), ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return readResponse<T>(response.status, await response.text());
@@ -72,7 +72,16 @@ export function readResponse<T>(status: number, text: string): T {
 }
 
 export const get = <T>(path: string) => api<T>('GET', path);
-export const post = <T>(path: string, body?: unknown) => api<T>('POST', path, body ?? {});
+export const post = <T>(path: string, body?: unknown, headers?: Record<string, string>) =>
+  api<T>('POST', path, body ?? {}, headers);
+
+/**
+ * A fresh `Idempotency-Key`: the same key on a repeated request makes the server act once. From
+ * getRandomValues, which (unlike randomUUID) works on a dashboard served over plain http too.
+ */
+export function idempotencyKey(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
 export const put = <T>(path: string, body: unknown) => api<T>('PUT', path, body);
 export const patch = <T>(path: string, body: unknown) => api<T>('PATCH', path, body);
 export const remove = <T = void>(path: string) => api<T>('DELETE', path);

@@ -2,7 +2,7 @@ import { Alert, Badge, Button, Card, Grid, Group, Paper, ScrollArea, SegmentedCo
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { get, post } from '../api/client';
+import { get, idempotencyKey, post } from '../api/client';
 import type { Conversation, ConversationDetail, ConversationState } from '../api/types';
 import { useLiveFeed, type LiveEvent } from '../api/useLiveFeed';
 import { useFormat } from '../format';
@@ -112,6 +112,13 @@ function ConversationPanel({ id, resumedAt }: { id: string; resumedAt?: number }
   const format = useFormat();
   const queryClient = useQueryClient();
   const [reply, setReply] = useState('');
+  // One key per draft: sending it again after an error (the message may have gone out) posts it
+  // once; an edited draft is a new message.
+  const [replyKey, setReplyKey] = useState(idempotencyKey);
+  const editReply = (text: string) => {
+    setReply(text);
+    setReplyKey(idempotencyKey());
+  };
   const conversation = useQuery({
     queryKey: ['conversation', id],
     queryFn: () => get<ConversationDetail>(`/conversations/${id}`),
@@ -123,9 +130,9 @@ function ConversationPanel({ id, resumedAt }: { id: string; resumedAt?: number }
   };
   const action = useMutation({ mutationFn: (verb: 'takeover' | 'release') => post(`/conversations/${id}/${verb}`), onSuccess: refresh });
   const send = useMutation({
-    mutationFn: () => post(`/conversations/${id}/messages`, { content: reply.trim() }),
+    mutationFn: () => post(`/conversations/${id}/messages`, { content: reply.trim() }, { 'Idempotency-Key': replyKey }),
     onSuccess: () => {
-      setReply('');
+      editReply('');
       refresh();
     },
   });
@@ -190,7 +197,7 @@ function ConversationPanel({ id, resumedAt }: { id: string; resumedAt?: number }
           {detail.state === 'human' ? (
             <form onSubmit={submit}>
               <Stack mt="md">
-                <Textarea label={t('live.reply')} description={t('live.replyHelp')} value={reply} onChange={(e) => setReply(e.currentTarget.value)} autosize minRows={2} />
+                <Textarea label={t('live.reply')} description={t('live.replyHelp')} value={reply} onChange={(e) => editReply(e.currentTarget.value)} autosize minRows={2} />
                 <Group justify="space-between">
                   <Button variant="default" onClick={() => action.mutate('release')} loading={action.isPending}>
                     {t('live.release')}
