@@ -184,9 +184,10 @@ and until the vocabulary is analyzed the planner takes a tenant's words for a ha
 and compares every one (7 ms a word), so the indexer analyzes it a second after an upload
 settles (at most every 10 s, at the latest 30 s after the first document). At 60 questions/s with 40
 documents, the build before these changes answered 9 to 12 a second with a median of 32 to
-43 s; it now answers all 60 with a median of 14 ms and a p99 of 78 to 126 ms (three runs with
-CPU steal under 0.3 %), keeps up with 100 a second (p50 43 to 103 ms, p99 0.3 to 0.8 s), and
-answers 126 a second when offered 150.
+43 s; it now answers all 60 with a median of 14 to 16 ms and a p99 of 78 to 129 ms (five runs
+with CPU steal under 1.1 %). At 100 a second it sits at the knee: some runs keep up (p50 43 to
+103 ms, p99 0.3 to 0.8 s), others fall behind (89 to 97 replies/s, p50 1.1 to 1.6 s); offered
+150, it answers 126 a second.
 
 ## Where the microservice design costs, and where it wins
 
