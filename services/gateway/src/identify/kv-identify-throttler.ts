@@ -3,6 +3,10 @@ import type { IIdentifyThrottler } from '@discordjs/ws';
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 
+/** Pauses before asking KV again after it failed: doubling from the first, at most the last. */
+const KV_RETRY_FIRST_MS = 100;
+const KV_RETRY_MAX_MS = 2_000;
+
 /** Expired identify records are meaningless; the bucket keeps them a minute. */
 export const identifyBucket = { name: 'gateway-identify', history: 1, ttlMs: 60_000 } as const;
 
@@ -35,9 +39,22 @@ export class KvIdentifyThrottler implements IIdentifyThrottler {
   async waitForIdentify(shardId: number, signal: AbortSignal): Promise<void> {
     const { kv, applicationId, maxConcurrency, intervalMs } = this.options;
     const key = `${applicationId}.${shardId % maxConcurrency}`;
+    let kvFailures = 0;
+    // KV failing (a NATS hiccup) is waited out: thrown, it would make @discordjs/ws reconnect and
+    // then IDENTIFY without asking the throttle at all.
+    const afterKvFailure = (error: unknown) => {
+      if (signal.aborted) throw error;
+      return sleep(Math.min(KV_RETRY_MAX_MS, KV_RETRY_FIRST_MS * 2 ** kvFailures++), undefined, { signal });
+    };
     for (;;) {
       signal.throwIfAborted();
-      const entry = await kv.get(key);
+      let entry: Awaited<ReturnType<KV['get']>>;
+      try {
+        entry = await kv.get(key);
+      } catch (error) {
+        await afterKvFailure(error);
+        continue;
+      }
       const last = entry && entry.operation === 'PUT' ? Number(entry.string()) : 0;
       const wait = (Number.isFinite(last) ? last : 0) + intervalMs + this.safetyMs - Date.now();
       if (wait > 0) {
@@ -53,8 +70,9 @@ export class KvIdentifyThrottler implements IIdentifyThrottler {
         return;
       } catch (error) {
         if (signal.aborted) throw error;
-        if (!isRevisionConflict(error)) throw error;
-        // Another shard identified first: read its time and wait for the next slot.
+        // Another shard identified first: read its time and wait for the next slot. Any other
+        // failure may have written our time all the same: read it again too, after a pause.
+        if (!isRevisionConflict(error)) await afterKvFailure(error);
       }
     }
   }
