@@ -11,11 +11,11 @@ import {
 } from '@steward/contracts';
 import { startService, type RunningService } from '@steward/runtime';
 import { metricsRegistry } from '@steward/telemetry';
-import { createTestDatabase, resetJetStream, waitFor, type TestDatabase } from '@steward/testing';
+import { createTestDatabase, resetJetStream, type TestDatabase } from '@steward/testing';
 import { MessageType } from 'discord-api-types/v10';
 import type { RouterConfig } from '../src/config.js';
-import { DISPATCH_CONSUMER } from '../src/dispatch/dispatch.controller.js';
 import { routerService } from '../src/service.js';
+import { routerIdle } from './support.js';
 
 const APP = '130000000000000001';
 const BOT = '130000000000000002';
@@ -135,18 +135,10 @@ describe('router response modes', () => {
     return requests;
   }
 
-  const routerIdle = () =>
-    waitFor(
-      async () => {
-        const info = await publisher.jsm.consumers.info(Streams.discordEvents.name, DISPATCH_CONSUMER);
-        return info.num_pending === 0 && info.num_ack_pending === 0;
-      },
-      { timeoutMs: 5_000, message: 'the router to settle its dispatches' },
-    );
 
   /** The answer requests for the given messages, once the router has decided all of them. */
   async function requestsFor(messages: Array<{ id: string }>): Promise<Map<string, AnswerRequested>> {
-    await routerIdle();
+    await routerIdle(publisher);
     const wanted = new Set(messages.map((message) => message.id));
     const requests = await storedAnswerRequests();
     return new Map(requests.filter((r) => wanted.has(r.messageId)).map((r) => [r.messageId, r]));
@@ -208,7 +200,7 @@ describe('router response modes', () => {
       },
       { msgId: 'ready-1' },
     );
-    await routerIdle();
+    await routerIdle(publisher);
   });
 
   afterAll(async () => {

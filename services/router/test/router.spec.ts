@@ -13,8 +13,9 @@ import { startService, type RunningService } from '@steward/runtime';
 import { createTestDatabase, resetJetStream, waitFor, type TestDatabase } from '@steward/testing';
 import { ChannelType, MessageType } from 'discord-api-types/v10';
 import type { RouterConfig } from '../src/config.js';
-import { DISPATCH_CONSUMER } from '../src/dispatch/dispatch.controller.js';
 import { routerService } from '../src/service.js';
+import { routerIdle } from './support.js';
+import { DISPATCH_CONSUMER } from '../src/dispatch/dispatch.controller.js';
 
 // A bot whose user id differs from its application id, so READY must really be learnt.
 const APP = '110000000000000001';
@@ -180,14 +181,6 @@ describe('router', () => {
     });
 
   /** Waits until the router has settled every dispatch published so far. */
-  const routerIdle = () =>
-    waitFor(
-      async () => {
-        const info = await publisher.jsm.consumers.info(Streams.discordEvents.name, DISPATCH_CONSUMER);
-        return info.num_pending === 0 && info.num_ack_pending === 0;
-      },
-      { timeoutMs: 5_000, message: 'the router to settle its dispatches' },
-    );
 
   beforeAll(async () => {
     await resetJetStream();
@@ -251,7 +244,7 @@ describe('router', () => {
     await dispatch(GUILD, 'MESSAGE_CREATE', message, 'first-delivery');
     await dispatch(GUILD, 'MESSAGE_CREATE', message, 'replayed-delivery');
     await requestFor(message.id);
-    await routerIdle();
+    await routerIdle(publisher);
 
     const requests = (await storedAnswerRequests()).filter((request) => request.messageId === message.id);
     expect(requests).toHaveLength(1);
@@ -296,7 +289,7 @@ describe('router', () => {
       messageCreate({ content: `<@${BOT}>` }),
     ];
     for (const message of ignored) await dispatch(GUILD, 'MESSAGE_CREATE', message);
-    await routerIdle();
+    await routerIdle(publisher);
     expect(await storedAnswerRequests()).toHaveLength(before);
   });
 
@@ -363,7 +356,7 @@ describe('router', () => {
       roles: [BOT_ROLE, MOD_ROLE],
       joined_at: null,
     });
-    await routerIdle();
+    await routerIdle(publisher);
 
     expect(
       await publisher.requestJson('rpc.router.directory.channel-by-name', {
@@ -389,13 +382,13 @@ describe('router', () => {
 
   it('forgets a guild the bot left, and says so clearly', async () => {
     await dispatch(LATE_GUILD, 'GUILD_CREATE', { ...guildCreate(LATE_GUILD), channels: [], name: 'Late' });
-    await routerIdle();
+    await routerIdle(publisher);
     expect(await publisher.requestJson('rpc.router.directory.guild', { guildId: LATE_GUILD })).toMatchObject({
       guild: { name: 'Late' },
     });
 
     await dispatch(LATE_GUILD, 'GUILD_DELETE', { id: LATE_GUILD });
-    await routerIdle();
+    await routerIdle(publisher);
     await expect(
       publisher.requestJson('rpc.router.directory.guild', { guildId: LATE_GUILD }),
     ).rejects.toMatchObject({

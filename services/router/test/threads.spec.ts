@@ -4,13 +4,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Bus } from '@steward/bus';
-import { discordEventSubject, Streams } from '@steward/contracts';
+import { discordEventSubject } from '@steward/contracts';
 import { startService, type RunningService } from '@steward/runtime';
-import { createTestDatabase, resetJetStream, waitFor, type TestDatabase } from '@steward/testing';
+import { createTestDatabase, resetJetStream, type TestDatabase } from '@steward/testing';
 import { ChannelType } from 'discord-api-types/v10';
 import type { RouterConfig } from '../src/config.js';
-import { DISPATCH_CONSUMER } from '../src/dispatch/dispatch.controller.js';
 import { routerService } from '../src/service.js';
+import { routerIdle } from './support.js';
 
 const APP = '120000000000000001';
 const BOT = '120000000000000002';
@@ -73,14 +73,6 @@ describe('router: threads in the guild directory', () => {
   const dispatch = (type: string, data: unknown) =>
     publisher.publishJson(discordEventSubject(APP, GUILD, type), data, { msgId: `${APP}:threads:${++sequence}` });
 
-  const routerIdle = () =>
-    waitFor(
-      async () => {
-        const info = await publisher.jsm.consumers.info(Streams.discordEvents.name, DISPATCH_CONSUMER);
-        return info.num_pending === 0 && info.num_ack_pending === 0;
-      },
-      { timeoutMs: 5_000, message: 'the router to settle its dispatches' },
-    );
 
   const channels = async () =>
     (await publisher.requestJson<{ channels: { id: string }[] }>('rpc.router.directory.guild', { guildId: GUILD })).channels;
@@ -106,7 +98,7 @@ describe('router: threads in the guild directory', () => {
 
   it("keeps GUILD_CREATE's active threads as channels with their parent", async () => {
     await dispatch('GUILD_CREATE', guildCreate([thread(THREAD, GENERAL, 'release notes')]));
-    await routerIdle();
+    await routerIdle(publisher);
 
     expect((await channels()).find((channel) => channel.id === THREAD)).toEqual({
       id: THREAD,
@@ -127,7 +119,7 @@ describe('router: threads in the guild directory', () => {
       threads: [thread(SYNCED_THREAD, GENERAL, 'synced')],
       members: [],
     });
-    await routerIdle();
+    await routerIdle(publisher);
     expect(await channels()).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ id: FORUM_POST, parentId: FORUM, name: 'my build' }),
@@ -137,19 +129,19 @@ describe('router: threads in the guild directory', () => {
     );
 
     await dispatch('THREAD_DELETE', { id: FORUM_POST, guild_id: GUILD, parent_id: FORUM, type: ChannelType.PublicThread });
-    await routerIdle();
+    await routerIdle(publisher);
     expect(await channelIds()).toEqual([GENERAL, FORUM, THREAD, SYNCED_THREAD].sort());
   });
 
   it('drops threads a later GUILD_CREATE no longer lists', async () => {
     await dispatch('GUILD_CREATE', guildCreate([thread(THREAD, GENERAL, 'release notes v2')]));
-    await routerIdle();
+    await routerIdle(publisher);
     expect(await channelIds()).toEqual([GENERAL, FORUM, THREAD].sort());
   });
 
   it('never answers a channel name with a thread', async () => {
     await dispatch('THREAD_CREATE', thread(SYNCED_THREAD, GENERAL, 'announcements'));
-    await routerIdle();
+    await routerIdle(publisher);
     expect(await publisher.requestJson('rpc.router.directory.channel-by-name', { guildId: GUILD, name: 'announcements' })).toEqual({
       channel: null,
     });
