@@ -17,16 +17,20 @@ describe('knowledge indexing after a crash', () => {
     await database?.drop();
   });
 
-  it('indexes at start the documents a crash left pending or half-indexed', async () => {
-    const env = {
+  /** The answer service on this test's database, with any settings of the test's own. */
+  const startAnswer = (settings: Record<string, string> = {}) =>
+    startService(answerService, {
       NATS_URL: process.env.NATS_URL,
       DATABASE_URL: database.url,
       STEWARD_LOCAL: '1',
       LOG_LEVEL: 'silent',
       OPS_PORT: '0',
-    };
+      ...settings,
+    });
+
+  it('indexes at start the documents a crash left pending or half-indexed', async () => {
     // The first run only migrates the schema; the rows below are what a crash leaves behind.
-    await (await startService(answerService, env)).stop();
+    await (await startAnswer()).stop();
     const rows = await database.query<{ id: string }>(
       `INSERT INTO answer.documents (tenant_id, title, content, status)
        VALUES ('tenant-crash', 'Shipping', 'We ship worldwide within two days.', 'indexing'),
@@ -34,7 +38,7 @@ describe('knowledge indexing after a crash', () => {
        RETURNING id`,
     );
 
-    const service = await startService(answerService, env);
+    const service = await startAnswer();
     const bus = await Bus.connect({ servers: process.env.NATS_URL!, name: 'indexing-resume-test' });
     try {
       const views = await waitFor(
@@ -64,14 +68,7 @@ describe('knowledge indexing after a crash', () => {
    */
   it('indexes, while running, the documents a replica that went away left pending or half-indexed', async () => {
     const tenantId = 'tenant-rolled';
-    const service = await startService(answerService, {
-      NATS_URL: process.env.NATS_URL,
-      DATABASE_URL: database.url,
-      STEWARD_LOCAL: '1',
-      LOG_LEVEL: 'silent',
-      OPS_PORT: '0',
-      ANSWER_INDEXING_SWEEP_INTERVAL_MS: '100',
-    });
+    const service = await startAnswer({ ANSWER_INDEXING_SWEEP_INTERVAL_MS: '100' });
     const bus = await Bus.connect({ servers: process.env.NATS_URL!, name: 'indexing-sweep-test' });
     // The other replica: it is indexing "Shipping" (holding the document's lock) when it is killed.
     const replica = new pg.Client({ connectionString: database.url });
