@@ -1,6 +1,8 @@
-import { mirrorKv, type Bus, type MirroredEntry } from '@steward/bus';
+import type { FactoryProvider, OnModuleDestroy } from '@nestjs/common';
+import { Bus, mirrorKv, type MirroredEntry } from '@steward/bus';
 import { Buckets, DEFAULT_TAKEOVER_WINDOW_MS, takeoverEntry, takeoverKey } from '@steward/contracts';
 import type { Logger } from '@steward/telemetry';
+import { LOGGER } from './tokens.js';
 
 const SWEEP_INTERVAL_MS = 60_000;
 const FOLLOW_RETRY_MS = 1_000;
@@ -11,7 +13,7 @@ const FOLLOW_RETRY_MS = 1_000;
  * instead of a NATS round trip. A key ends at its entry's `untilMs`; the bucket's max age
  * removes keys without telling watchers, so expiry is checked here too.
  */
-export class TakeoverMirror {
+export class TakeoverMirror implements OnModuleDestroy {
   /** When the AI may answer again, by bucket key. */
   private readonly until = new Map<string, number>();
   private stopWatching?: () => void;
@@ -67,6 +69,10 @@ export class TakeoverMirror {
     this.stopWatching?.();
   }
 
+  onModuleDestroy(): void {
+    this.close();
+  }
+
   private async start(bus: Bus, logger?: Pick<Logger, 'warn'>): Promise<void> {
     const kv = await bus.kv(Buckets.takeover.name);
     const stop = await mirrorKv(kv, (entry) => this.applyEntry(entry), {
@@ -101,3 +107,13 @@ function untilOf(value: unknown): number {
   const parsed = takeoverEntry.safeParse(value);
   return parsed.success ? parsed.data.untilMs : Date.now() + DEFAULT_TAKEOVER_WINDOW_MS;
 }
+
+/**
+ * The mirror for a service that reads KV `takeover` but does not declare it (interactions,
+ * answer): it follows the bucket, and closes with the module.
+ */
+export const takeoverMirrorProvider: FactoryProvider<TakeoverMirror> = {
+  provide: TakeoverMirror,
+  inject: [Bus, LOGGER],
+  useFactory: (bus: Bus, logger: Logger) => TakeoverMirror.follow(bus, logger),
+};

@@ -1,9 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { takeoverMirrorProvider } from '@steward/runtime';
 import { aiEngineProvider } from './ai-engine.provider.js';
 import { AnswerQuota } from './answering/answer-quota.js';
 import { answerRequestsController } from './answering/answer-requests.controller.js';
 import { AnswerService } from './answering/answer.service.js';
-import { ConversationsInHumanHands } from './answering/conversations-in-human-hands.js';
 import { RequestClaims } from './answering/request-claims.js';
 import { UnansweredController } from './answering/unanswered.controller.js';
 import { UnansweredQuestions } from './answering/unanswered-questions.js';
@@ -40,7 +40,7 @@ export class AnswerModule {
         RequestClaims,
         UnansweredQuestions,
         AnswerQuota,
-        ConversationsInHumanHands,
+        takeoverMirrorProvider,
         AnswerService,
         Housekeeping,
         proactiveWriterProvider,

@@ -1,8 +1,8 @@
 import { AnswerOrigin, AnswerOutcome, Buckets, create, InteractionTargetSchema, Streams, takeoverKey } from '@steward/contracts';
 import { startAnthropicSandbox, type AnthropicSandbox, type RecordedRequest } from '@steward/sandbox';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { TakeoverMirror } from '@steward/runtime';
 import { waitFor } from '@steward/testing';
-import { ConversationsInHumanHands } from '../src/answering/conversations-in-human-hands.js';
 import { AnswerHarness, APPLICATION_ID, contentOf, GUILD_ID } from './harness.js';
 
 const PRO = 'tenant-pro';
@@ -120,8 +120,8 @@ describe('answer service quota', () => {
       untilMs: now + 60_000,
     });
     try {
-      const inHumanHands = harness.service.app.get(ConversationsInHumanHands);
-      await waitFor(() => inHumanHands.holds(conversationId));
+      const takeovers = harness.service.app.get(TakeoverMirror);
+      await waitFor(() => takeovers.holds(conversationId));
       const mention = await harness.ask(PRO, 'is anyone there?', { conversationId });
       expect(await harness.turnFor(mention.requestId)).toMatchObject({ outcome: AnswerOutcome.SKIPPED, answer: '' });
       const slash = await harness.ask(PRO, 'is anyone there?', {

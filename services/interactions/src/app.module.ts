@@ -1,6 +1,6 @@
 import { Inject, Module, type OnModuleDestroy } from '@nestjs/common';
 import { Bus } from '@steward/bus';
-import { CONFIG, guildConfigStoreProvider, LOGGER, TakeoverMirror } from '@steward/runtime';
+import { CONFIG, guildConfigStoreProvider, LOGGER, takeoverMirrorProvider } from '@steward/runtime';
 import type { Logger } from '@steward/telemetry';
 import { BotApplications, SecretBox } from '@steward/secrets';
 import { CommandRegistration, TenantCommandRegistration } from './commands/command-registration.js';
@@ -11,13 +11,9 @@ import { ApplicationKeys } from './webhook/application-keys.js';
 import { WebhookController } from './webhook/webhook.controller.js';
 
 class ConfigWatchersLifecycle implements OnModuleDestroy {
-  constructor(
-    @Inject(BotApplications) private readonly tenantBots: BotApplications,
-    @Inject(TakeoverMirror) private readonly takeovers: TakeoverMirror,
-  ) {}
+  constructor(@Inject(BotApplications) private readonly tenantBots: BotApplications) {}
   onModuleDestroy() {
     this.tenantBots.close();
-    this.takeovers.close();
   }
 }
 
@@ -39,12 +35,7 @@ class ConfigWatchersLifecycle implements OnModuleDestroy {
           onChange: (applicationId, application) => registration.applicationChanged(applicationId, application),
         }),
     },
-    {
-      // KV `takeover` belongs to the router and takeover services (with their window).
-      provide: TakeoverMirror,
-      inject: [Bus, LOGGER],
-      useFactory: (bus: Bus, logger: Logger) => TakeoverMirror.follow(bus, logger),
-    },
+    takeoverMirrorProvider,
     guildConfigStoreProvider,
   ],
 })

@@ -21,7 +21,7 @@ import {
   type AnswerRequested,
   type DiscordCommand,
 } from '@steward/contracts';
-import { CONFIG, LOGGER } from '@steward/runtime';
+import { CONFIG, LOGGER, TakeoverMirror } from '@steward/runtime';
 import { withSpan, type Logger } from '@steward/telemetry';
 import { AI_ENGINE } from '../ai-engine.provider.js';
 import type { AnswerConfig } from '../config.js';
@@ -35,7 +35,6 @@ import {
   retrievalSeconds,
 } from './metrics.js';
 import { AnswerQuota, MeteringUnavailableError } from './answer-quota.js';
-import { ConversationsInHumanHands } from './conversations-in-human-hands.js';
 import { ANSWERS_PAUSED, ASK_INVITATION, PERSON_IN_CHARGE } from './phrases.js';
 import {
   interactionReplyCommand,
@@ -90,7 +89,8 @@ export class AnswerService {
   constructor(
     private readonly bus: Bus,
     private readonly claims: RequestClaims,
-    private readonly humanHands: ConversationsInHumanHands,
+    /** KV `takeover`: a person may take a conversation over while its question waits here. */
+    private readonly takeovers: TakeoverMirror,
     private readonly retriever: KnowledgeRetriever,
     private readonly memory: ConversationMemory,
     private readonly unanswered: UnansweredQuestions,
@@ -175,7 +175,7 @@ export class AnswerService {
       : (languageFromLocale(request.locale) ?? 'en');
     const outcome =
       decided ??
-      (this.humanHands.holds(request.conversationId)
+      (this.takeovers.holds(request.conversationId)
         ? this.leftToPerson(request, language)
         : question
           ? await this.generate(request, question, language, stopping)
