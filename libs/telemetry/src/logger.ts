@@ -18,8 +18,12 @@ const REDACTED_PATHS = [
   '*.password',
   '*.apiKey',
   '*.authorization',
-  // A failed query's bind values (TypeORM's QueryFailedError): password hashes, addresses, text.
+  // A failed query's values (TypeORM's QueryFailedError, which also copies the driver error's
+  // fields): its bind parameters, and Postgres's detail ("Key (email)=(…)", "Failing row contains
+  // (…)"), which hold password hashes, addresses, text.
   'err.parameters',
+  'err.detail',
+  'err.driverError.detail',
 ];
 
 export interface LoggerOptions {

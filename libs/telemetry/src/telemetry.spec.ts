@@ -30,10 +30,18 @@ describe('telemetry', () => {
     });
     expect(lines[0]).toMatchObject({ service: 'router', msg: 'handled', trace_id: traceId, level: 'info' });
     expect(JSON.stringify(lines[0])).not.toMatch(/MTIz|hunter2/);
-    // A failed query carries its bind values; the statement and the reason stay readable.
-    const failedQuery = Object.assign(new Error('duplicate key value violates unique constraint'), {
+    // A failed query carries its values, as TypeORM's QueryFailedError does (the driver error's
+    // fields copied onto it, and kept as driverError); the statement and the reason stay readable.
+    const driverError = Object.assign(new Error('duplicate key value violates unique constraint'), {
+      code: '23505',
+      detail: 'Key (email)=(agent@acme.example) already exists.',
+    });
+    const failedQuery = Object.assign(new Error(driverError.message), {
       query: 'INSERT INTO users (email, password_hash) VALUES ($1, $2)',
       parameters: ['agent@acme.example', 'scrypt$32768$8$1$salt$hash'],
+      driverError,
+      code: driverError.code,
+      detail: driverError.detail,
     });
     logger.error({ err: failedQuery }, 'request failed');
     expect(lines[1]).toMatchObject({ err: { message: 'duplicate key value violates unique constraint', query: expect.stringContaining('INSERT INTO users') } });
