@@ -164,21 +164,25 @@ describe('dashboard in the browser', () => {
     await page.getByLabel('Your reply').fill(reply);
     // The first send reaches the server, but its answer is lost on the way back: the dashboard
     // shows an error and keeps the draft, and the agent sends it again.
-    const messagesRoute = '**/api/v1/conversations/*/messages';
-    await page.route(messagesRoute, async (route) => {
-      await route.fetch();
+    let firstSend: { commandId: string } | undefined;
+    await page.route('**/api/v1/conversations/*/messages', async (route) => {
+      firstSend = await (await route.fetch()).json();
       await route.fulfill({ status: 502, contentType: 'application/json', body: '{"error":{"code":"upstream_failed","message":"lost"}}' });
     }, { times: 1 });
+    const sent = () => page.waitForResponse((response) => response.url().endsWith('/messages') && response.request().method() === 'POST');
+    const lost = sent();
     await page.getByRole('button', { name: 'Send reply' }).click();
+    expect((await lost).status()).toBe(502);
     await waitFor(() => stack.botMessages().some((message) => message.content.includes(reply)), {
       timeoutMs: 15_000,
       message: "the agent's reply in the Discord channel",
     });
-    await page.unroute(messagesRoute);
+    const again = sent();
     await page.getByRole('button', { name: 'Send reply' }).click();
+    // The same Discord command as the first send (egress performs a command once), not a new one.
+    expect(((await (await again).json()) as { commandId: string }).commandId).toBe(firstSend!.commandId);
     await transcript.getByText(reply).waitFor();
     await waitFor(async () => (await page.getByLabel('Your reply').inputValue()) === '', { message: 'the draft cleared once sent' });
-    // Posted once in Discord, whatever the dashboard saw.
     expect(stack.botMessages().filter((message) => message.content.includes(reply))).toHaveLength(1);
     await screenshot(page, 'live');
   });

@@ -1,6 +1,6 @@
 import { Alert, Badge, Button, Card, Grid, Group, Paper, ScrollArea, SegmentedControl, Stack, Text, Textarea, Title, UnstyledButton } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useMemo, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { get, idempotencyKey, post } from '../api/client';
 import type { Conversation, ConversationDetail, ConversationState } from '../api/types';
@@ -114,11 +114,7 @@ function ConversationPanel({ id, resumedAt }: { id: string; resumedAt?: number }
   const [reply, setReply] = useState('');
   // One key per draft: sending it again after an error (the message may have gone out) posts it
   // once; an edited draft is a new message.
-  const [replyKey, setReplyKey] = useState(idempotencyKey);
-  const editReply = (text: string) => {
-    setReply(text);
-    setReplyKey(idempotencyKey());
-  };
+  const replyKey = useMemo(() => idempotencyKey(), [reply]);
   const conversation = useQuery({
     queryKey: ['conversation', id],
     queryFn: () => get<ConversationDetail>(`/conversations/${id}`),
@@ -132,7 +128,7 @@ function ConversationPanel({ id, resumedAt }: { id: string; resumedAt?: number }
   const send = useMutation({
     mutationFn: () => post(`/conversations/${id}/messages`, { content: reply.trim() }, { 'Idempotency-Key': replyKey }),
     onSuccess: () => {
-      editReply('');
+      setReply('');
       refresh();
     },
   });
@@ -197,7 +193,7 @@ function ConversationPanel({ id, resumedAt }: { id: string; resumedAt?: number }
           {detail.state === 'human' ? (
             <form onSubmit={submit}>
               <Stack mt="md">
-                <Textarea label={t('live.reply')} description={t('live.replyHelp')} value={reply} onChange={(e) => editReply(e.currentTarget.value)} autosize minRows={2} />
+                <Textarea label={t('live.reply')} description={t('live.replyHelp')} value={reply} onChange={(e) => setReply(e.currentTarget.value)} autosize minRows={2} />
                 <Group justify="space-between">
                   <Button variant="default" onClick={() => action.mutate('release')} loading={action.isPending}>
                     {t('live.release')}
