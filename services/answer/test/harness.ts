@@ -58,14 +58,7 @@ export class AnswerHarness {
     await resetJetStream();
     const database = await createTestDatabase();
     const metering = await startMetering(database.url);
-    const service = await startService(answerService, {
-      NATS_URL: process.env.NATS_URL,
-      DATABASE_URL: database.url,
-      STEWARD_LOCAL: '1',
-      LOG_LEVEL: 'silent',
-      OPS_PORT: '0',
-      ...env,
-    });
+    const service = await startAnswerService(database.url, env);
     const client = await Bus.connect({ servers: process.env.NATS_URL!, name: 'answer-test-client' });
     const harness = new AnswerHarness(service, metering, client, database);
     harness.consumers.push(
@@ -193,6 +186,21 @@ export class AnswerHarness {
       return replies.length > 0 ? replies : undefined;
     });
   }
+}
+
+/** The answer service in this process on a test database, with any settings of the test's own. */
+export function startAnswerService(
+  databaseUrl: string,
+  settings: Record<string, string> = {},
+): Promise<RunningService<AnswerConfig>> {
+  return startService(answerService, {
+    NATS_URL: process.env.NATS_URL,
+    DATABASE_URL: databaseUrl,
+    STEWARD_LOCAL: '1',
+    LOG_LEVEL: 'silent',
+    OPS_PORT: '0',
+    ...settings,
+  });
 }
 
 function startMetering(databaseUrl: string): Promise<RunningService<MeteringConfig>> {

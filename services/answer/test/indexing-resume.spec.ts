@@ -1,9 +1,8 @@
 import pg from 'pg';
 import { Bus } from '@steward/bus';
 import { Rpc, type RpcReply } from '@steward/contracts';
-import { startService } from '@steward/runtime';
 import { createTestDatabase, resetJetStream, waitFor, type TestDatabase } from '@steward/testing';
-import { answerService } from '../src/service.js';
+import { startAnswerService } from './harness.js';
 
 describe('knowledge indexing after a crash', () => {
   let database: TestDatabase;
@@ -17,16 +16,7 @@ describe('knowledge indexing after a crash', () => {
     await database?.drop();
   });
 
-  /** The answer service on this test's database, with any settings of the test's own. */
-  const startAnswer = (settings: Record<string, string> = {}) =>
-    startService(answerService, {
-      NATS_URL: process.env.NATS_URL,
-      DATABASE_URL: database.url,
-      STEWARD_LOCAL: '1',
-      LOG_LEVEL: 'silent',
-      OPS_PORT: '0',
-      ...settings,
-    });
+  const startAnswer = (settings: Record<string, string> = {}) => startAnswerService(database.url, settings);
 
   it('indexes at start the documents a crash left pending or half-indexed', async () => {
     // The first run only migrates the schema; the rows below are what a crash leaves behind.

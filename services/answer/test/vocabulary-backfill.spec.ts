@@ -1,11 +1,11 @@
 import { Bus } from '@steward/bus';
 import { Rpc } from '@steward/contracts';
 import { migrate } from '@steward/db';
-import { startService, type RunningService } from '@steward/runtime';
+import type { RunningService } from '@steward/runtime';
 import { createTestDatabase, waitFor, type TestDatabase } from '@steward/testing';
 import type { AnswerConfig } from '../src/config.js';
 import { database } from '../src/database.js';
-import { answerService } from '../src/service.js';
+import { startAnswerService } from './harness.js';
 
 const TENANT = 'tenant-upgraded';
 
@@ -42,13 +42,7 @@ describe('chunks stored without their words', () => {
   });
 
   it('are found by a misspelt word once the service has started', async () => {
-    service = await startService(answerService, {
-      NATS_URL: process.env.NATS_URL,
-      DATABASE_URL: db.url,
-      STEWARD_LOCAL: '1',
-      LOG_LEVEL: 'silent',
-      OPS_PORT: '0',
-    });
+    service = await startAnswerService(db.url);
     client = await Bus.connect({ servers: process.env.NATS_URL!, name: 'vocabulary-backfill-test' });
     const search = async () =>
       (

@@ -78,6 +78,19 @@ const outcomeSchema = z.object({
 });
 type Outcome = z.infer<typeof outcomeSchema>;
 
+/** An outcome without generation: no sources, nothing remembered. */
+function plainOutcome(outcome: AnswerOutcome, text: string, engine = 'none'): Outcome {
+  return { outcome, text, engine, sources: [], remember: false };
+}
+
+/**
+ * The phrase in the member's language for /ask, whose deferred response must be completed;
+ * other questions get no reply at all.
+ */
+function wordForAsk(request: AnswerRequested, phrases: Record<Language, string>, language: Language): string {
+  return repliesToInteraction(request) ? phrases[language] : '';
+}
+
 /**
  * Answers one AnswerRequested: claims it, shows the typing indicator, retrieves knowledge,
  * generates with the engine, publishes the reply commands for egress (ids derived from the
@@ -173,13 +186,7 @@ export class AnswerService {
     const language = question
       ? detectLanguage(question, request.locale)
       : (languageFromLocale(request.locale) ?? 'en');
-    const outcome =
-      decided ??
-      (this.takeovers.holds(request.conversationId)
-        ? this.leftToPerson(request, language)
-        : question
-          ? await this.generate(request, question, language, stopping)
-          : await this.invite(request, language));
+    const outcome = decided ?? (await this.freshOutcome(request, question, language, stopping));
     if (!decided) await this.claims.decide(request.requestId, outcome);
 
     const replyCommands = this.replyCommands(request, outcome, language);
@@ -224,33 +231,25 @@ export class AnswerService {
     return outcome;
   }
 
-  /**
-   * A person took the conversation over after the question was routed: the bot stays out of
-   * it and spends nothing (a /ask gets a word, as its deferred response must be completed).
-   */
-  private leftToPerson(request: AnswerRequested, language: Language): Outcome {
-    this.logger.info(
-      { requestId: request.requestId, conversationId: request.conversationId },
-      'a person has taken this conversation over: not answering',
-    );
-    return {
-      outcome: AnswerOutcome.SKIPPED,
-      text: repliesToInteraction(request) ? PERSON_IN_CHARGE[language] : '',
-      engine: 'none',
-      sources: [],
-      remember: false,
-    };
-  }
-
-  /** A bare mention costs nothing: it is answered with an invitation to ask. */
-  private async invite(request: AnswerRequested, language: Language): Promise<Outcome> {
-    return {
-      outcome: AnswerOutcome.ANSWERED,
-      text: ASK_INVITATION[language],
-      engine: 'none',
-      sources: [],
-      remember: false,
-    };
+  /** What to reply to a question no earlier attempt decided. */
+  private async freshOutcome(
+    request: AnswerRequested,
+    question: string,
+    language: Language,
+    stopping?: AbortSignal,
+  ): Promise<Outcome> {
+    // A person took the conversation over after the question was routed: the bot stays out of
+    // it and spends nothing.
+    if (this.takeovers.holds(request.conversationId)) {
+      this.logger.info(
+        { requestId: request.requestId, conversationId: request.conversationId },
+        'a person has taken this conversation over: not answering',
+      );
+      return plainOutcome(AnswerOutcome.SKIPPED, wordForAsk(request, PERSON_IN_CHARGE, language));
+    }
+    // A bare mention costs nothing: it is answered with an invitation to ask.
+    if (!question) return plainOutcome(AnswerOutcome.ANSWERED, ASK_INVITATION[language]);
+    return this.generate(request, question, language, stopping);
   }
 
   /**
@@ -301,13 +300,7 @@ export class AnswerService {
       });
       if (!decision.reply) {
         this.logger.debug({ requestId: request.requestId, reason: decision.reason }, 'triage: not answering');
-        return {
-          outcome: AnswerOutcome.SKIPPED,
-          text: '',
-          engine: decision.engine,
-          sources: [],
-          remember: false,
-        };
+        return plainOutcome(AnswerOutcome.SKIPPED, '', decision.engine);
       }
       const refused = await this.reserve(request, language, stopping);
       if (refused) return refused;
@@ -345,13 +338,7 @@ export class AnswerService {
   ): Promise<Outcome | undefined> {
     const decision = await this.quota.reserve(request, stopping);
     if (decision.granted) return undefined;
-    return {
-      outcome: AnswerOutcome.QUOTA_EXCEEDED,
-      text: repliesToInteraction(request) ? ANSWERS_PAUSED[language] : '',
-      engine: 'none',
-      sources: [],
-      remember: false,
-    };
+    return plainOutcome(AnswerOutcome.QUOTA_EXCEEDED, wordForAsk(request, ANSWERS_PAUSED, language));
   }
 
   /** An answer that was never produced is not counted: its message is given back before the retry. */

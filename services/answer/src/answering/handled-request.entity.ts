@@ -2,7 +2,8 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /**
  * An AnswerRequested being or having been answered. `processing` with a lease while one
- * worker generates; `done` once the reply is published, so a redelivery is acked at once.
+ * worker generates, and with the reply it decided once it has (`decided`, for a retry to
+ * finish); `done` once the reply is published, so a redelivery is acked at once.
  */
 @Entity({ name: 'handled_requests' })
 export class HandledRequest {
@@ -20,6 +21,9 @@ export class HandledRequest {
 
   @Column({ type: 'text', nullable: true })
   outcome!: string | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  decided!: unknown;
 
   @Column({ name: 'reply_command_ids', type: 'text', array: true })
   replyCommandIds!: string[];

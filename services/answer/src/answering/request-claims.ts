@@ -58,7 +58,8 @@ export class RequestClaims {
   /**
    * Marks the request done and, when given, remembers its conversation turn, in one statement:
    * a request is done exactly when its turn is remembered, and a redelivery after a crash
-   * before this point answers and remembers it again (once).
+   * before this point finishes the reply decided and remembers it (once). The decided reply is
+   * not needed any more once done.
    */
   async complete(
     requestId: string,
@@ -75,7 +76,8 @@ export class RequestClaims {
          SELECT $1, $4, $5, $6, $7 WHERE $5::text IS NOT NULL
          ON CONFLICT (request_id) DO NOTHING
        )
-       UPDATE handled_requests SET state = 'done', outcome = $2, reply_command_ids = $3, completed_at = now()
+       UPDATE handled_requests
+       SET state = 'done', outcome = $2, reply_command_ids = $3, completed_at = now(), decided = NULL
        WHERE request_id = $1`,
       [
         requestId,
@@ -101,10 +103,13 @@ export class RequestClaims {
     );
   }
 
-  /** Forgets requests older than the streams keep messages (nothing can redeliver them). */
+  /**
+   * Forgets requests older than the streams keep messages (nothing can redeliver them), done
+   * or not: one whose deliveries ran out stays `processing`.
+   */
   async forgetOlderThan(ageMs: number): Promise<void> {
     await this.dataSource.query(
-      `DELETE FROM handled_requests WHERE state = 'done' AND created_at < now() - make_interval(secs => $1)`,
+      `DELETE FROM handled_requests WHERE created_at < now() - make_interval(secs => $1)`,
       [ageMs / 1000],
     );
   }

@@ -86,15 +86,16 @@ export class KnowledgeIndexer implements OnApplicationBootstrap, OnApplicationSh
        ORDER BY created_at`,
       [idleMs / 1000],
     )) as { id: string }[];
-    const resumed = unfinished.filter(({ id }) => !this.queue.includes(id));
-    if (resumed.length > 0) this.logger.info({ documents: resumed.length }, 'resuming knowledge indexing');
-    for (const { id } of resumed) this.schedule(id);
+    const resumed = unfinished.filter(({ id }) => this.schedule(id)).length;
+    if (resumed > 0) this.logger.info({ documents: resumed }, 'resuming knowledge indexing');
   }
 
-  schedule(documentId: string): void {
-    if (this.stopped || this.queue.includes(documentId)) return;
+  /** Queues the document for indexing; false when it is queued already (or the indexer stopped). */
+  schedule(documentId: string): boolean {
+    if (this.stopped || this.queue.includes(documentId)) return false;
     this.queue.push(documentId);
     this.drainSoon();
+    return true;
   }
 
   private drainSoon(): void {
@@ -104,11 +105,6 @@ export class KnowledgeIndexer implements OnApplicationBootstrap, OnApplicationSh
       // A document scheduled between the last look at the queue and now.
       this.drainSoon();
     });
-  }
-
-  /** Resolves once every scheduled document has been handled (tests, shutdown). */
-  async idle(): Promise<void> {
-    while (this.running) await this.running;
   }
 
   private async drain(): Promise<void> {

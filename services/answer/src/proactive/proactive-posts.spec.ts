@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Bus, type ConsumerHandle } from '@steward/bus';
 import { decode, encode, ProactiveDueSchema, ProactivePostWrittenSchema, Streams, type ProactivePostWritten } from '@steward/contracts';
-import { startService, type RunningService } from '@steward/runtime';
+import type { RunningService } from '@steward/runtime';
 import { startAnthropicSandbox, type AnthropicSandbox } from '@steward/sandbox';
 import { createTestDatabase, resetJetStream, waitFor, type TestDatabase } from '@steward/testing';
 import type { AnswerConfig } from '../config.js';
-import { answerService } from '../service.js';
 import { PROACTIVE_DUE_SUBJECT } from './proactive-due.controller.js';
 import { PROACTIVE_WRITTEN_SUBJECT } from './proactive-posts.service.js';
+import { startAnswerService } from '../../test/harness.js';
 
 const RECENT = 'Exports include attachments up to 2 GB, and the download link stays valid for seven days.';
 
@@ -23,12 +23,7 @@ describe('proactive post writing (answer service, Claude through the sandbox)', 
     await resetJetStream();
     database = await createTestDatabase();
     anthropic = await startAnthropicSandbox({ apiKey: 'sk-ant-test' });
-    service = await startService(answerService, {
-      NATS_URL: process.env.NATS_URL,
-      DATABASE_URL: database.url,
-      STEWARD_LOCAL: '1',
-      LOG_LEVEL: 'silent',
-      OPS_PORT: '0',
+    service = await startAnswerService(database.url, {
       ANTHROPIC_API_KEY: 'sk-ant-test',
       ANTHROPIC_BASE_URL: anthropic.url,
     });
