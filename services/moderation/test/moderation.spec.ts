@@ -5,7 +5,6 @@ import { INVITE, ModerationHarness, judgedMessage } from './harness.js';
 
 const RULES = 'No invite links to other servers.\nNo slurs.\nNo selling accounts.';
 
-
 describe('moderation', () => {
   const h = new ModerationHarness();
   let acme: GuildSnapshot;

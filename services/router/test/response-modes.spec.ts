@@ -135,7 +135,6 @@ describe('router response modes', () => {
     return requests;
   }
 
-
   /** The answer requests for the given messages, once the router has decided all of them. */
   async function requestsFor(messages: Array<{ id: string }>): Promise<Map<string, AnswerRequested>> {
     await routerIdle(publisher);

@@ -180,8 +180,6 @@ describe('router', () => {
       message: `an answer request for message ${messageId}`,
     });
 
-  /** Waits until the router has settled every dispatch published so far. */
-
   beforeAll(async () => {
     await resetJetStream();
     database = await createTestDatabase();

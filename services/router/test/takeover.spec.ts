@@ -13,11 +13,11 @@ import {
   takeoverKey,
 } from '@steward/contracts';
 import { startService, type RunningService } from '@steward/runtime';
-import { createTestDatabase, resetJetStream, waitFor, type TestDatabase } from '@steward/testing';
+import { createTestDatabase, resetJetStream, type TestDatabase } from '@steward/testing';
 import { MessageType } from 'discord-api-types/v10';
 import type { RouterConfig } from '../src/config.js';
-import { DISPATCH_CONSUMER } from '../src/dispatch/dispatch.controller.js';
 import { routerService } from '../src/service.js';
+import { routerIdle } from './support.js';
 
 const APP = '131000000000000001';
 const BOT = '131000000000000002';
@@ -69,13 +69,7 @@ describe('router and human takeover', () => {
 
   /** The ids of the given messages the router asked an answer for, once it has decided all of them. */
   async function answered(messages: Array<{ id: string }>): Promise<string[]> {
-    await waitFor(
-      async () => {
-        const info = await publisher.jsm.consumers.info(Streams.discordEvents.name, DISPATCH_CONSUMER);
-        return info.num_pending === 0 && info.num_ack_pending === 0;
-      },
-      { message: 'the router to settle its dispatches' },
-    );
+    await routerIdle(publisher);
     const wanted = new Set(messages.map((message) => message.id));
     const { state } = await publisher.jsm.streams.info(Streams.facts.name);
     const ids: string[] = [];

@@ -73,7 +73,6 @@ describe('router: threads in the guild directory', () => {
   const dispatch = (type: string, data: unknown) =>
     publisher.publishJson(discordEventSubject(APP, GUILD, type), data, { msgId: `${APP}:threads:${++sequence}` });
 
-
   const channels = async () =>
     (await publisher.requestJson<{ channels: { id: string }[] }>('rpc.router.directory.guild', { guildId: GUILD })).channels;
   const channelIds = async () => (await channels()).map((channel) => channel.id).sort();
