@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from '@steward/db';
+import type { EntityManager } from '@steward/db';
 
 export interface BreakerLimits {
   maxKicksAndBans: number;
@@ -13,28 +13,23 @@ export interface BreakerLimits {
  */
 @Injectable()
 export class KickBanBreaker {
-  constructor(private readonly db: DataSource) {}
-
   /**
-   * Takes a slot for this decision; false when the guild has used up its window. Within the
-   * caller's transaction when given one: no second connection while the caller holds its locks,
-   * and the slot commits with the caller's log entry.
+   * Takes a slot for this decision within the caller's transaction (the slot commits with its
+   * log entry, on the connection that holds the message's lock); false when the guild has
+   * used up its window.
    */
-  async tryTake(guildId: string, slotKey: string, limits: BreakerLimits, transaction?: EntityManager): Promise<boolean> {
-    const take = async (manager: EntityManager) => {
-      // One decision per guild at a time, whichever replica makes it.
-      await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`moderation-breaker:${guildId}`]);
-      const mine = await manager.query('SELECT 1 FROM breaker_slots WHERE slot_key = $1', [slotKey]);
-      if (mine.length > 0) return true;
-      await manager.query(`DELETE FROM breaker_slots WHERE guild_id = $1 AND taken_at < now() - interval '1 day'`, [guildId]);
-      const [{ taken }] = await manager.query(
-        `SELECT count(*)::int AS taken FROM breaker_slots WHERE guild_id = $1 AND taken_at > now() - make_interval(mins => $2)`,
-        [guildId, limits.windowMinutes],
-      );
-      if (taken >= limits.maxKicksAndBans) return false;
-      await manager.query('INSERT INTO breaker_slots (slot_key, guild_id) VALUES ($1, $2)', [slotKey, guildId]);
-      return true;
-    };
-    return transaction ? take(transaction) : this.db.transaction(take);
+  async tryTake(guildId: string, slotKey: string, limits: BreakerLimits, manager: EntityManager): Promise<boolean> {
+    // One decision per guild at a time, whichever replica makes it.
+    await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`moderation-breaker:${guildId}`]);
+    const mine = await manager.query('SELECT 1 FROM breaker_slots WHERE slot_key = $1', [slotKey]);
+    if (mine.length > 0) return true;
+    await manager.query(`DELETE FROM breaker_slots WHERE guild_id = $1 AND taken_at < now() - interval '1 day'`, [guildId]);
+    const [{ taken }] = await manager.query(
+      `SELECT count(*)::int AS taken FROM breaker_slots WHERE guild_id = $1 AND taken_at > now() - make_interval(mins => $2)`,
+      [guildId, limits.windowMinutes],
+    );
+    if (taken >= limits.maxKicksAndBans) return false;
+    await manager.query('INSERT INTO breaker_slots (slot_key, guild_id) VALUES ($1, $2)', [slotKey, guildId]);
+    return true;
   }
 }

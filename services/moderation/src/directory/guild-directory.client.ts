@@ -4,7 +4,10 @@ import { CONFIG } from '@steward/runtime';
 import type { ModerationConfig } from '../config.js';
 import { DIRECTORY_NOT_FOUND, GUILD_DIRECTORY_SUBJECT, guildDirectory, type GuildDirectory } from './guild-directory.js';
 
-/** Roles and overwrites change rarely; a short cache keeps one request per guild per window. */
+/**
+ * Roles and overwrites change rarely; a short cache keeps one request per guild per window
+ * (and one more for each channel it turns out not to know).
+ */
 const CACHE_TTL_MS = 15_000;
 
 /**
@@ -15,20 +18,42 @@ const CACHE_TTL_MS = 15_000;
 @Injectable()
 export class GuildDirectoryClient {
   private readonly cache = new Map<string, { expiresAt: number; value: Promise<GuildDirectory | null> }>();
+  /** When a channel the cached directory did not know last had it read again. */
+  private readonly rereadAt = new Map<string, number>();
 
   constructor(
     private readonly bus: Bus,
     @Inject(CONFIG) private readonly config: ModerationConfig,
   ) {}
 
-  /** The guild's directory, cached; `maxAgeMs` asks for one read at most that long ago. */
-  get(guildId: string, applicationId: string, { maxAgeMs = CACHE_TTL_MS } = {}): Promise<GuildDirectory | null> {
+  /**
+   * The guild's directory and the message's channel in it. A channel the cached copy does not
+   * know (most likely a thread or forum post opened since, whose parent decides its exemption)
+   * has the directory read again, once per channel per cache window.
+   */
+  async withChannel(
+    guildId: string,
+    applicationId: string,
+    channelId: string,
+  ): Promise<{ directory: GuildDirectory | null; channel: GuildDirectory['channels'][number] | undefined }> {
+    const find = (directory: GuildDirectory | null) => directory?.channels.find((channel) => channel.id === channelId);
+    const directory = await this.get(guildId, applicationId);
+    const channel = find(directory);
+    const rereadKey = `${applicationId}:${guildId}:${channelId}`;
+    if (!directory || channel || (this.rereadAt.get(rereadKey) ?? 0) > Date.now() - CACHE_TTL_MS) return { directory, channel };
+    this.rereadAt.set(rereadKey, Date.now());
+    if (this.rereadAt.size > 10_000) this.rereadAt.delete(this.rereadAt.keys().next().value!);
+    this.cache.delete(`${applicationId}:${guildId}`);
+    const reread = await this.get(guildId, applicationId);
+    return { directory: reread, channel: find(reread) };
+  }
+
+  private get(guildId: string, applicationId: string): Promise<GuildDirectory | null> {
     const key = `${applicationId}:${guildId}`;
     const cached = this.cache.get(key);
-    const now = Date.now();
-    if (cached && cached.expiresAt > now && cached.expiresAt - CACHE_TTL_MS + maxAgeMs > now) return cached.value;
+    if (cached && cached.expiresAt > Date.now()) return cached.value;
     const value = this.fetch(guildId, applicationId);
-    this.cache.set(key, { expiresAt: now + CACHE_TTL_MS, value });
+    this.cache.set(key, { expiresAt: Date.now() + CACHE_TTL_MS, value });
     value.catch(() => this.cache.delete(key));
     if (this.cache.size > 10_000) this.cache.delete(this.cache.keys().next().value!);
     return value;

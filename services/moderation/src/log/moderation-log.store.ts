@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { ModerationLogEntry, ModerationLogListRequest, ModerationOutcomeName } from '@steward/contracts';
-import { DataSource, type EntityManager } from '@steward/db';
+import { DataSource, preparedQuery, type EntityManager } from '@steward/db';
 
 /** A decision about to be logged. */
 export interface NewLogEntry {
@@ -104,7 +104,7 @@ export class ModerationLogStore {
     return { row: existing, created: false };
   }
 
-  async findByMessage(messageId: string, messageVersion: string, db: Queryable = this.db): Promise<LogRow | undefined> {
+  private async findByMessage(messageId: string, messageVersion: string, db: Queryable): Promise<LogRow | undefined> {
     const rows: DbRow[] = await db.query('SELECT * FROM moderation_log WHERE message_id = $1 AND message_version = $2', [
       messageId,
       messageVersion,
@@ -113,10 +113,15 @@ export class ModerationLogStore {
   }
 
   /** The message's entries, one per version judged to an action (few: edits are rarely judged twice). */
-  async findVersions(messageId: string, db: Queryable = this.db): Promise<LogRow[]> {
-    const rows: DbRow[] = await db.query('SELECT * FROM moderation_log WHERE message_id = $1 ORDER BY created_at', [messageId]);
+  async findVersions(messageId: string, transaction?: EntityManager): Promise<LogRow[]> {
+    const sql = 'SELECT * FROM moderation_log WHERE message_id = $1 ORDER BY created_at';
+    // Every judged message asks, so outside a transaction it is a prepared statement.
+    const rows: DbRow[] = transaction
+      ? await transaction.query(sql, [messageId])
+      : (await preparedQuery<DbRow>(this.db, 'moderation_log_versions', sql, [messageId])).rows;
     return rows.map(toRow);
   }
+
 
   /**
    * Runs `work` in a transaction that holds the message's lock: versions of one message (its

@@ -120,15 +120,7 @@ export class ModerationPipeline {
     if (settings.exemptChannelIds.includes(message.channel_id)) return skip('exempt_channel');
     if (memberRoleIds.some((roleId) => settings.exemptRoleIds.includes(roleId))) return skip('exempt_role');
 
-    let directory = await this.directory.get(guildId, applicationId);
-    let channel = directory?.channels.find((candidate) => candidate.id === message.channel_id);
-    if (directory && !channel) {
-      // A channel the cached directory does not know: most likely a thread or forum post opened
-      // since, whose parent decides whether it is exempt. Read the directory again (the router
-      // keeps every channel and thread it sees, so this happens once per new thread).
-      directory = await this.directory.get(guildId, applicationId, { maxAgeMs: 0 });
-      channel = directory?.channels.find((candidate) => candidate.id === message.channel_id);
-    }
+    const { directory, channel } = await this.directory.withChannel(guildId, applicationId, message.channel_id);
     if (channel?.parentId && settings.exemptChannelIds.includes(channel.parentId)) return skip('exempt_channel');
     const bot = directory ? new BotCapabilities(directory) : undefined;
     const place = { channelId: message.channel_id, authorId: author.id, memberRoleIds };
