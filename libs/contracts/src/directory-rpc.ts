@@ -19,6 +19,16 @@ export const channelView = z.object({
 });
 export type ChannelView = z.infer<typeof channelView>;
 
+/**
+ * Discord's thread channel types (announcement, public and private threads). The directory
+ * keeps a guild's active threads among its `channels`, with their parent channel's id.
+ */
+export const THREAD_CHANNEL_TYPES: readonly number[] = [10, 11, 12];
+
+export function isThreadChannel(type: number): boolean {
+  return THREAD_CHANNEL_TYPES.includes(type);
+}
+
 export const roleView = z.object({
   id: z.string(),
   name: z.string(),
@@ -41,6 +51,7 @@ export const DirectoryRpc = {
     }),
     reply: z.object({
       guild: z.object({ id: z.string(), name: z.string(), ownerId: z.string(), applicationId: z.string() }),
+      /** Its channels and active threads (see THREAD_CHANNEL_TYPES). */
       channels: z.array(channelView),
       /** Highest position first, as Discord lists the hierarchy. */
       roles: z.array(roleView),

@@ -1,6 +1,6 @@
 import { Bus } from '@steward/bus';
 import type { StewardEnv } from '@steward/config';
-import { Buckets, DEFAULT_GUILD_SETTINGS } from '@steward/contracts';
+import { Buckets, DEFAULT_GUILD_SETTINGS, DirectoryRpc, type GuildDirectoryReply } from '@steward/contracts';
 import { startService, type RunningService } from '@steward/runtime';
 import {
   startDiscordSandbox,
@@ -153,6 +153,22 @@ describe('install flow and guild settings', () => {
     );
     expect(detail!.body.channels).toContainEqual({ id: guild.generalChannelId, name: 'general', type: 0 });
     expect(detail!.body.roles.map((role: { id: string }) => role.id)).toContain(guild.id);
+
+    // The directory keeps threads too (moderation follows them to their parent); the server's
+    // channel list leaves them out.
+    const member = discord.createMember({ guildId: guild.id, username: 'thread-starter' }).user!.id;
+    const starter = discord.postMessage({ channelId: guild.generalChannelId, authorId: member, content: 'discuss here' });
+    const thread = discord.startThread({ messageId: starter.id, authorId: member, name: 'a thread' }).id;
+    await waitFor(
+      async () =>
+        (await bus.requestJson<GuildDirectoryReply>(DirectoryRpc.guild.subject, { guildId: guild.id })).channels.some(
+          (channel) => channel.id === thread,
+        ),
+      { timeoutMs: 10_000, message: "the router's directory to keep the thread" },
+    );
+    const channels = (await owner.get(`/api/v1/guilds/${guild.id}`)).body.channels.map((channel: { id: string }) => channel.id);
+    expect(channels).toContain(guild.generalChannelId);
+    expect(channels).not.toContain(thread);
   });
 
   it('refuses settings that cannot work, naming each field, and publishes the ones that can', async () => {

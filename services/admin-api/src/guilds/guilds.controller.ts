@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiCookieAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from '@steward/config';
-import { guildSettings, type GuildDirectoryReply, type GuildSettings } from '@steward/contracts';
+import { guildSettings, isThreadChannel, type GuildDirectoryReply, type GuildSettings } from '@steward/contracts';
 import { OwnerOnly } from '../auth/roles.decorator.js';
 import { TenantId } from '../auth/tenant-id.decorator.js';
 import { ApiErrorResponses } from '../http/api-error-responses.decorator.js';
@@ -24,9 +24,6 @@ const { $schema: _drop, ...settingsJsonSchema } = z.toJSONSchema(guildSettings, 
   string,
   unknown
 >;
-
-/** Discord's thread channel types: announcement, public and private threads. */
-const THREAD_TYPES: ReadonlySet<number> = new Set([10, 11, 12]);
 
 /** The tenant's Discord servers and their settings. */
 @ApiTags('guilds')
@@ -74,7 +71,7 @@ export class GuildsController {
       // The directory keeps active threads too (moderation follows them to their parent); the
       // dashboard lists the server's channels.
       channels: (directory?.channels ?? [])
-        .filter(({ type }) => !THREAD_TYPES.has(type))
+        .filter(({ type }) => !isThreadChannel(type))
         .map(({ id, name, type }) => ({ id, name, type })),
       roles: (directory?.roles ?? []).map(({ id, name, position }) => ({ id, name, position })),
     };

@@ -1,5 +1,6 @@
-import { ChannelType, PermissionFlagsBits } from 'discord-api-types/v10';
+import { PermissionFlagsBits } from 'discord-api-types/v10';
 import type { ModerationAction } from '@steward/ai';
+import { isThreadChannel } from '@steward/contracts';
 import type { GuildDirectory } from '../directory/guild-directory.js';
 
 /** Why the bot cannot take an action; `detail` is the exact sentence the moderation log shows. */
@@ -9,12 +10,6 @@ export interface ActionBlock {
 }
 
 const ALL = Object.values(PermissionFlagsBits).reduce((all, bit) => all | bit, 0n);
-
-const THREAD_TYPES: ReadonlySet<number> = new Set([
-  ChannelType.AnnouncementThread,
-  ChannelType.PublicThread,
-  ChannelType.PrivateThread,
-]);
 
 /** The permissions each action needs, named as Discord's role settings name them. */
 const REQUIRED: Record<ModerationAction, { bits: bigint; name: string; where: 'channel' | 'guild' }[]> = {
@@ -88,7 +83,7 @@ export class BotCapabilities {
   private overwritesSource(channelId: string): GuildDirectory['channels'][number] | undefined {
     const find = (id: string) => this.directory.channels.find((candidate) => candidate.id === id);
     const channel = find(channelId);
-    return channel && THREAD_TYPES.has(channel.type) && channel.parentId ? find(channel.parentId) : channel;
+    return channel && isThreadChannel(channel.type) && channel.parentId ? find(channel.parentId) : channel;
   }
 
   /** Position of the member's highest role (0: only @everyone). */

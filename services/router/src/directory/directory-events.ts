@@ -72,22 +72,18 @@ export class DirectoryEvents {
         this.bots.forgetGuild(guild.id);
         return this.store.removeBotFromGuild(applicationId, guild.id);
       }
+      // Threads are kept as channels with their parent's id: moderation exempts a thread of an
+      // exempt channel, and a thread has its parent's permission overwrites. THREAD_CREATE and
+      // THREAD_UPDATE carry the thread as a channel object.
       case 'CHANNEL_CREATE':
       case 'CHANNEL_UPDATE':
-      case 'CHANNEL_DELETE': {
+      case 'CHANNEL_DELETE':
+      case 'THREAD_CREATE':
+      case 'THREAD_UPDATE': {
         const changed = parseDispatch(channel, data, type);
         if (!changed.guild_id) return; // a DM channel: not part of any guild
         if (type === 'CHANNEL_DELETE') return this.store.deleteChannel(changed.id);
         return this.store.upsertChannel(changed.guild_id, changed);
-      }
-      // Threads are kept as channels with their parent's id: moderation exempts a thread of an
-      // exempt channel, and a thread has its parent's permission overwrites.
-      // THREAD_CREATE and THREAD_UPDATE carry the thread as a channel object.
-      case 'THREAD_CREATE':
-      case 'THREAD_UPDATE': {
-        const thread = parseDispatch(channel, data, type);
-        if (!thread.guild_id) return;
-        return this.store.upsertChannel(thread.guild_id, thread);
       }
       case 'THREAD_DELETE':
         return this.store.deleteChannel(parseDispatch(threadDeleteDispatch, data, type).id);

@@ -6,7 +6,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from '@steward/db';
 import { ChannelType } from 'discord-api-types/v10';
 import type { DiscordChannel, DiscordRole } from '../dispatch/discord-payloads.js';
-import type { ChannelView, GuildDirectoryReply, RoleView } from '@steward/contracts';
+import { THREAD_CHANNEL_TYPES, type ChannelView, type GuildDirectoryReply, type RoleView } from '@steward/contracts';
 import { ChannelMessageRow } from '../history/channel-message.entity.js';
 import { ApplicationRow, BotMemberRow, ChannelRow, GuildRow, RoleRow } from './directory.entities.js';
 
@@ -27,11 +27,6 @@ export interface GuildSnapshot {
 
 /** Channels a bot can post in, preferred when several channels share a name. */
 const TEXT_CHANNEL_TYPES: readonly number[] = [ChannelType.GuildText, ChannelType.GuildAnnouncement];
-const THREAD_TYPES: readonly number[] = [
-  ChannelType.AnnouncementThread,
-  ChannelType.PublicThread,
-  ChannelType.PrivateThread,
-];
 
 @Injectable()
 export class DirectoryStore {
@@ -175,7 +170,7 @@ export class DirectoryStore {
       .createQueryBuilder('channel')
       .where('channel.guild_id = :guildId AND lower(channel.name) = :wanted', { guildId, wanted })
       // A name names a channel: a thread called the same must not stand in for it.
-      .andWhere('channel.type NOT IN (:...threadTypes)', { threadTypes: THREAD_TYPES })
+      .andWhere('channel.type NOT IN (:...threadTypes)', { threadTypes: THREAD_CHANNEL_TYPES })
       .getMany();
     const rank = (row: ChannelRow) => (TEXT_CHANNEL_TYPES.includes(row.type) ? 0 : 1);
     rows.sort(
