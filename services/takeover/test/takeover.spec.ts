@@ -160,6 +160,8 @@ describe('conversations', () => {
       sources: ['Internal handbook'],
     });
     await waitFor(async () => (await call('get', { tenantId: 'acme', conversationId: id }).catch(() => undefined))?.turns.length === 2);
+    // An acme agent has it when the server changes hands.
+    expect(await call('takeover', { tenantId: 'acme', conversationId: id, agent })).toMatchObject({ state: 'human' });
 
     // The server is released by acme and linked by initech; the same member writes again, after
     // acme's last answer (a turn is dated from its question, 420 ms before the answer here).
@@ -170,7 +172,7 @@ describe('conversations', () => {
       return detail?.turns.length ? detail : undefined;
     });
     expect(handedOver.turns.map((turn) => turn.content)).toEqual(['Hello?', 'Hi, how can I help?']);
-    expect(handedOver).toMatchObject({ state: 'ai', lastQuestion: 'Hello?' });
+    expect(handedOver).toMatchObject({ state: 'ai', assignedAgent: null, lastQuestion: 'Hello?' });
     expect((await rpcErrorOf(call('get', { tenantId: 'acme', conversationId: id }))).code).toBe('not_found');
   });
 

@@ -192,8 +192,7 @@ export class ConversationStore {
     };
   }
 
-  /** The transcript, oldest turn first. */
-  /** The tenant's turns of the conversation (none once it was handed to another tenant). */
+  /** The tenant's turns of the conversation, oldest first (none once it was handed to another tenant). */
   async transcript(conversationId: string, tenantId: string, limit = 500): Promise<TranscriptTurn[]> {
     const rows = await query<TurnRow>(
       this.db,
