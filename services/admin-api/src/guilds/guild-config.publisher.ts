@@ -40,14 +40,7 @@ export class GuildConfigPublisher implements OnApplicationBootstrap, OnModuleDes
   }
 
   async publish(guild: Guild, plan: Plan): Promise<GuildConfig> {
-    const config = guildConfig.parse({
-      guildId: guild.guildId,
-      tenantId: guild.tenantId,
-      applicationId: guild.applicationId,
-      plan,
-      settings: guild.settings,
-      updatedAt: guild.updatedAt.toISOString(),
-    });
+    const config = guildConfig.parse(configInput(guild, plan));
     await this.bus.putJson(BUCKET, guild.guildId, config);
     return config;
   }
@@ -71,15 +64,20 @@ export class GuildConfigPublisher implements OnApplicationBootstrap, OnModuleDes
       updatedAt: row.updated_at,
       plan: row.plan,
     }));
-    // One guild that cannot be published must not keep the others from their copy.
+    // A guild whose stored settings no longer pass (saved before a limit existed) is left out,
+    // not allowed to keep the others from their copy; a NATS failure still fails the run.
     let published = 0;
     for (const row of rows) {
-      try {
-        await this.publish(row, row.plan);
-        published++;
-      } catch (error) {
-        this.logger.error({ err: error, guildId: row.guildId }, 'could not publish a guild configuration');
+      const config = guildConfig.safeParse(configInput(row, row.plan));
+      if (!config.success) {
+        this.logger.error(
+          { guildId: row.guildId, problem: config.error.message },
+          'a stored guild configuration is invalid: not published',
+        );
+        continue;
       }
+      await this.bus.putJson(BUCKET, row.guildId, config.data);
+      published++;
     }
     const linked = new Set(rows.map((row) => row.guildId));
     const kv = await this.bus.kv(BUCKET);
@@ -88,4 +86,16 @@ export class GuildConfigPublisher implements OnApplicationBootstrap, OnModuleDes
     for (const key of stale) await kv.delete(key);
     return { published, removed: stale.length };
   }
+}
+
+/** A guild row as its `config-guilds` entry, before validation. */
+function configInput(guild: Guild, plan: Plan) {
+  return {
+    guildId: guild.guildId,
+    tenantId: guild.tenantId,
+    applicationId: guild.applicationId,
+    plan,
+    settings: guild.settings,
+    updatedAt: guild.updatedAt.toISOString(),
+  };
 }
