@@ -109,6 +109,14 @@ export class Bus {
     this.publisher = new AckedPublisher(connection, logger);
   }
 
+  /**
+   * The largest message, headers included, the server accepts: what it said at connect (again
+   * after a reconnect, maybe to another server), or nats-server's default before it has.
+   */
+  get maxPayload(): number {
+    return this.connection.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
+  }
+
   static async connect(options: BusConnectOptions): Promise<Bus> {
     const { servers, name, deadLetterMaxAgeMs } = validate(
       connectOptionsSchema,
@@ -261,8 +269,7 @@ export class Bus {
         logger: this.logger,
         metrics: this.metrics,
         deadLetter: (record) => this.publishDeadLetter(record),
-        // The server says at connect (and again after a reconnect, maybe to another server).
-        maxPayload: () => this.connection.info?.max_payload ?? DEFAULT_MAX_PAYLOAD,
+        maxPayload: () => this.maxPayload,
       },
       resolved,
       handler,

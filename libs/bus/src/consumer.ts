@@ -89,7 +89,7 @@ const FAILED_FETCHES_BEFORE_ENSURE = 3;
 export async function ensureConsumer(
   jsm: JetStreamManager,
   options: ResolvedConsumeOptions,
-): Promise<{ info: ConsumerInfo; created: boolean }> {
+): Promise<{ created: boolean }> {
   const { stream, durable, filterSubjects = [] } = options;
   const config: Partial<ConsumerConfig> = {
     durable_name: durable,
@@ -105,7 +105,8 @@ export async function ensureConsumer(
     current = await jsm.consumers.info(stream, durable);
   } catch (error) {
     if (isApiError(error, JetStreamApiCodes.ConsumerNotFound)) {
-      return { info: await jsm.consumers.add(stream, config), created: true };
+      await jsm.consumers.add(stream, config);
+      return { created: true };
     }
     if (isApiError(error, JetStreamApiCodes.StreamNotFound)) {
       throw new Error(
@@ -124,13 +125,13 @@ export async function ensureConsumer(
     current.config.ack_wait === config.ack_wait &&
     current.config.max_deliver === config.max_deliver &&
     sameSet(currentFilters, filterSubjects);
-  if (unchanged) return { info: current, created: false };
-  const updated = await jsm.consumers.update(stream, durable, {
+  if (unchanged) return { created: false };
+  await jsm.consumers.update(stream, durable, {
     ack_wait: config.ack_wait,
     max_deliver: config.max_deliver,
     ...filterUpdate(filterSubjects),
   });
-  return { info: updated, created: false };
+  return { created: false };
 }
 
 // A single filter uses `filter_subject`, which every JetStream server understands;
@@ -181,10 +182,14 @@ export async function startConsumer(
   options: ResolvedConsumeOptions,
   handler: MessageHandler,
 ): Promise<ConsumerHandle> {
-  await ensureConsumer(deps.jsm, options);
-  let consumer: Consumer = await deps.js.consumers.get(options.stream, options.durable);
-  const logger = deps.logger;
   const { stream, durable, concurrency } = options;
+  const logger = deps.logger;
+  /** Creates the durable (or brings it in line with the options) and gets a handle on it. */
+  const openConsumer = async () => {
+    const { created } = await ensureConsumer(deps.jsm, options);
+    return { consumer: await deps.js.consumers.get(stream, durable), created };
+  };
+  let { consumer } = await openConsumer();
   const inFlight = new Set<Promise<void>>();
   let stopping = false;
   const stopSignal = new AbortController();
@@ -205,8 +210,7 @@ export async function startConsumer(
   // The durable (or its stream) was deleted under the running service, say by an operator
   // resetting it: create it again as at start, and fetch through a fresh handle.
   const ensureConsumerAgain = async (): Promise<Consumer> => {
-    const { created } = await ensureConsumer(deps.jsm, options);
-    const fresh = await deps.js.consumers.get(stream, durable);
+    const { consumer: fresh, created } = await openConsumer();
     if (created) logger.warn({ stream, durable }, 'consumer re-created');
     return fresh;
   };
@@ -364,48 +368,20 @@ async function deadLetterAndTerminate(
   error: unknown,
 ): Promise<void> {
   const labels = { stream: options.stream, durable: options.durable };
-  let record = deadLetterRecord(options, msg, reason, error, deps.maxPayload());
+  const where = { ...labels, streamSequence: msg.seq };
+  const record = deadLetterRecord(options, msg, reason, error, deps.maxPayload());
   if (record.dataTruncated) {
     deps.logger.warn(
-      {
-        stream: options.stream,
-        durable: options.durable,
-        streamSequence: msg.seq,
-        dataSize: record.dataSize,
-      },
+      { ...where, dataSize: record.dataSize },
       'payload too large for the dead-letter record, keeping only its beginning',
     );
   }
   try {
-    try {
-      await deps.deadLetter(record);
-    } catch (publishError) {
-      if (!isPayloadTooLarge(publishError) || record.data === '') throw publishError;
-      // Still too large (a stream limit below max_payload, or unusually large headers).
-      deps.logger.warn(
-        {
-          stream: options.stream,
-          durable: options.durable,
-          streamSequence: msg.seq,
-          err: describeError(publishError),
-        },
-        'dead-letter record refused as too large, recording it without the payload',
-      );
-      record = { ...record, data: '', dataTruncated: true };
-      await deps.deadLetter(record);
-    }
+    await publishDeadLetter(deps, record, where);
   } catch (publishError) {
     // Without a dead-letter record the message must stay in its stream: retry later.
     const delay = options.backoffMs[options.backoffMs.length - 1]!;
-    deps.logger.error(
-      {
-        stream: options.stream,
-        durable: options.durable,
-        streamSequence: msg.seq,
-        err: describeError(publishError),
-      },
-      'cannot dead-letter message, will retry',
-    );
+    deps.logger.error({ ...where, err: describeError(publishError) }, 'cannot dead-letter message, will retry');
     msg.nak(delay);
     deps.metrics.naked.inc({ ...labels, reason: 'dead_letter_failed' });
     return;
@@ -425,6 +401,27 @@ async function deadLetterAndTerminate(
     },
     'message dead-lettered',
   );
+}
+
+/**
+ * Publishes the record; one still refused as too large (a stream limit below max_payload, or
+ * unusually large headers) is published again without the payload.
+ */
+async function publishDeadLetter(
+  deps: ConsumerDependencies,
+  record: DeadLetterRecord,
+  where: Record<string, unknown>,
+): Promise<void> {
+  try {
+    await deps.deadLetter(record);
+  } catch (publishError) {
+    if (!isPayloadTooLarge(publishError) || record.data === '') throw publishError;
+    deps.logger.warn(
+      { ...where, err: describeError(publishError) },
+      'dead-letter record refused as too large, recording it without the payload',
+    );
+    await deps.deadLetter({ ...record, data: '', dataTruncated: true });
+  }
 }
 
 /** Room kept in a dead-letter message for the headers the bus adds (content type, message id, trace context). */

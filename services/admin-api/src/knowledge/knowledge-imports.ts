@@ -74,7 +74,7 @@ export class KnowledgeImports {
     // The text travels to the answer service in one NATS message, whose size the server caps.
     // It goes as JSON, where quotes, backslashes and control characters take more room.
     const request = { tenantId, title: title.slice(0, MAX_TITLE), content };
-    const maxPayload = this.bus.connection.info?.max_payload ?? 1024 * 1024;
+    const maxPayload = this.bus.maxPayload;
     const size = Buffer.byteLength(JSON.stringify(request), 'utf8');
     if (size > maxPayload - MESSAGE_HEADROOM_BYTES)
       throw new ApiError(
