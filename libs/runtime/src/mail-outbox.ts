@@ -17,9 +17,9 @@ export function smtpTransport(smtpUrl: string | undefined): Transporter | undefi
 
 const MAX_RETRY_DELAY_MS = 60 * 60 * 1000;
 
-/** The wait before the next attempt at an e-mail that failed `attempts` times: doubling, at most an hour. */
-export function retryDelayMs(firstRetryMs: number, attempts: number): number {
-  return Math.min(MAX_RETRY_DELAY_MS, firstRetryMs * 2 ** attempts);
+/** The wait before the next attempt after `attempts` failures: doubling, at most `maxMs` (an hour). */
+export function retryDelayMs(firstRetryMs: number, attempts: number, maxMs = MAX_RETRY_DELAY_MS): number {
+  return Math.min(maxMs, firstRetryMs * 2 ** attempts);
 }
 
 /**

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { IIdentifyThrottler } from '@discordjs/ws';
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
+import { retryDelayMs } from '@steward/runtime';
 
 /** Pauses before asking KV again after it failed: doubling from the first, at most the last. */
 const KV_RETRY_FIRST_MS = 100;
@@ -44,7 +45,7 @@ export class KvIdentifyThrottler implements IIdentifyThrottler {
     // then IDENTIFY without asking the throttle at all.
     const afterKvFailure = (error: unknown) => {
       if (signal.aborted) throw error;
-      return sleep(Math.min(KV_RETRY_MAX_MS, KV_RETRY_FIRST_MS * 2 ** kvFailures++), undefined, { signal });
+      return sleep(retryDelayMs(KV_RETRY_FIRST_MS, kvFailures++, KV_RETRY_MAX_MS), undefined, { signal });
     };
     for (;;) {
       signal.throwIfAborted();

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { Bus, mirrorKv, type MirroredEntry } from '@steward/bus';
 import { Buckets } from '@steward/contracts';
-import { LOGGER } from '@steward/runtime';
+import { LOGGER, retryDelayMs } from '@steward/runtime';
 import type { Logger } from '@steward/telemetry';
 import { CLOCK, type Clock } from '../clock.js';
 import { configEntriesTotal } from '../metrics.js';
@@ -70,7 +70,7 @@ export class ScheduleMirror implements OnApplicationBootstrap, OnModuleDestroy {
           configEntriesTotal.inc({ result: 'write_failed' });
           // Written again later, unless a newer entry came meanwhile (it wins).
           if (!this.waiting.has(guildId)) this.waiting.set(guildId, entry);
-          const delayMs = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** failures++);
+          const delayMs = retryDelayMs(RETRY_FIRST_MS, failures++, RETRY_MAX_MS);
           this.logger.warn({ guildId, revision: entry.revision, err: error, retryInMs: delayMs }, 'could not write the guild schedule; trying again');
           await sleep(delayMs, undefined, { signal: this.stopping.signal }).catch(() => undefined);
         }
