@@ -16,13 +16,7 @@ async function serve(handler: RequestListener) {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   const accepted = new Promise<void>((resolve) => server.once('connection', () => resolve()));
-  /** Stops listening and drains; resolves once the last connection is gone. */
-  const shutdown = () =>
-    new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      connections.drain();
-    });
-  return { server, port, accepted, shutdown, drain: () => connections.drain() };
+  return { server, port, accepted, shutdown: connections.close, drain: connections.drain };
 }
 
 /** A keep-alive client, as browsers and fetch are: it would hold its connection for a minute. */

@@ -19,7 +19,12 @@ const LATE_CONNECTION_GRACE_MS = 1_000;
  * `Connection: close`). A connection opened meanwhile gets a second to send its request. The
  * server itself is closed by its owner (Fastify, or the caller's `server.close()`).
  */
-export function drainConnectionsOnShutdown(server: Server): { drain(): void } {
+export function drainConnectionsOnShutdown(server: Server): {
+  /** Starts ending connections; the server's owner closes it. */
+  drain(): void;
+  /** Closes the server and drains its connections; resolves once the last one is gone. */
+  close(): Promise<void>;
+} {
   const responsesInProgress = new Map<Socket, Set<ServerResponse>>();
   let draining = false;
 
@@ -50,14 +55,20 @@ export function drainConnectionsOnShutdown(server: Server): { drain(): void } {
     });
   });
 
+  const drain = () => {
+    if (draining) return;
+    draining = true;
+    for (const [socket, responses] of responsesInProgress) {
+      responses.forEach(sayClose);
+      closeIfIdle(socket);
+    }
+  };
   return {
-    drain() {
-      if (draining) return;
-      draining = true;
-      for (const [socket, responses] of responsesInProgress) {
-        responses.forEach(sayClose);
-        closeIfIdle(socket);
-      }
-    },
+    drain,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        drain();
+      }),
   };
 }

@@ -70,10 +70,6 @@ export async function startOpsServer(options: { port: number; logger: Logger; ho
       ready = true;
       options.logger.info({ opsPort: port, ...details }, 'service ready');
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        connections.drain();
-      }),
+    close: () => connections.close(),
   };
 }
