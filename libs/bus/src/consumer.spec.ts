@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Bus } from './bus.js';
 import { DEAD_LETTER_STREAM, deadLetterSubject, type DeadLetterRecord } from './consumer.js';
 import { PermanentError } from './errors.js';
-import type { BusLogger } from './logger.js';
+import { silentLogger, type BusLogger } from './logger.js';
 import { deferred, eventually, sleep } from '../test/eventually.js';
 import { startNatsServer, uniqueName, useNatsServer, type NatsTestServer } from '../test/nats-server.js';
 
@@ -255,14 +255,7 @@ describe('oversized payloads', () => {
 describe('a consumer whose durable or stream is deleted while it runs', () => {
   function recordingLogger(): BusLogger & { warnings: string[] } {
     const warnings: string[] = [];
-    const ignore = (): void => {};
-    return {
-      warnings,
-      debug: ignore,
-      info: ignore,
-      error: ignore,
-      warn: (_fields, message) => warnings.push(message ?? ''),
-    };
+    return { ...silentLogger, warnings, warn: (_fields, message) => warnings.push(message ?? '') };
   }
 
   it('re-creates its durable and receives again', async () => {

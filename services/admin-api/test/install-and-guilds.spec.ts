@@ -206,13 +206,23 @@ describe('install flow and guild settings', () => {
       ],
     });
     // Longer lists than a server can have are refused before anything is stored or published.
+    const channelIds = Array.from({ length: 501 }, (_, n) => String(100000000000000000n + BigInt(n)));
     const oversized = await owner.request('PATCH', path, {
-      body: { staffRoleIds: Array.from({ length: 251 }, () => unknown) },
+      body: {
+        staffRoleIds: Array.from({ length: 251 }, () => unknown),
+        channelOverrides: Object.fromEntries(channelIds.map((id) => [id, 'off'])),
+        moderation: { exemptChannelIds: channelIds },
+      },
     });
     expect(oversized.status).toBe(400);
-    expect(oversized.body.error.details).toEqual([
-      { field: 'staffRoleIds', message: 'must list at most 250 roles (a server has no more)' },
-    ]);
+    expect(oversized.body.error.details).toEqual(
+      expect.arrayContaining([
+        { field: 'staffRoleIds', message: 'must list at most 250 roles (a server has no more)' },
+        { field: 'channelOverrides', message: 'must name at most 500 channels (a server has no more)' },
+        { field: 'moderation.exemptChannelIds', message: 'must list at most 500 channels (a server has no more)' },
+      ]),
+    );
+    expect(oversized.body.error.details).toHaveLength(3);
 
     const saved = await owner.request('PATCH', path, {
       body: {
