@@ -208,6 +208,11 @@ export class ModerationHarness {
     return usage.byKind.moderation ?? 0;
   }
 
+  /** Whether the message is still in its channel on Discord. */
+  exists(channelId: string, messageId: string): boolean {
+    return this.discord.messages(channelId).some((message) => message.id === messageId);
+  }
+
   /** REST calls moderation may cause, after a point in time. */
   moderationCalls(since: number) {
     return this.discord.restLog.filter(

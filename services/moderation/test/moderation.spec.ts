@@ -45,7 +45,6 @@ describe('moderation', () => {
 
   const post = (guild: GuildSnapshot, author: string, content: string, channelId = guild.generalChannelId) =>
     h.discord.postMessage({ guildId: guild.id, channelId, authorId: author, content });
-  const exists = (channelId: string, messageId: string) => h.discord.messages(channelId).some((m) => m.id === messageId);
   /** The message's log entries once none is pending any more. */
   const settledEntries = (messageId: string) =>
     waitFor(
@@ -86,7 +85,7 @@ describe('moderation', () => {
       fallback: false,
     });
     expect(Date.parse(entry.createdAt)).toBeGreaterThanOrEqual(started - 1000);
-    expect(exists(acme.generalChannelId, message.id)).toBe(false);
+    expect(h.exists(acme.generalChannelId, message.id)).toBe(false);
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
@@ -95,7 +94,7 @@ describe('moderation', () => {
     const message = post(acme, members.eve!, 'come to discord.gg/otherplace');
 
     expect(await h.entryFor(message.id)).toMatchObject({ action: 'warn', outcome: 'done' });
-    expect(exists(acme.generalChannelId, message.id)).toBe(true);
+    expect(h.exists(acme.generalChannelId, message.id)).toBe(true);
     const warning = h.discord.messages(acme.generalChannelId).find((m) => m.message_reference?.message_id === message.id)!;
     expect(warning.author.id).toBe(h.app.botUserId);
     expect(warning.content).toContain(`<@${members.eve}>`);
@@ -128,7 +127,7 @@ describe('moderation', () => {
       detail: "bot role is below the member's top role",
     });
     expect(h.moderationCalls(started)).toEqual([]);
-    expect(exists(acme.generalChannelId, message.id)).toBe(true);
+    expect(h.exists(acme.generalChannelId, message.id)).toBe(true);
   });
 
   it('logs a ban the bot has no permission for as blocked: missing permission', async () => {
@@ -153,7 +152,7 @@ describe('moderation', () => {
 
     expect(await h.entryFor(message.id)).toMatchObject({ action: 'delete', outcome: 'shadow' });
     expect(h.moderationCalls(started)).toEqual([]);
-    expect(exists(acme.generalChannelId, message.id)).toBe(true);
+    expect(h.exists(acme.generalChannelId, message.id)).toBe(true);
   });
 
   it('acts on an edit that adds a violation', async () => {
@@ -165,7 +164,7 @@ describe('moderation', () => {
     const entry = await h.entryFor(message.id);
     expect(entry).toMatchObject({ action: 'delete', outcome: 'done', content: 'hello everyone, join discord.gg/edited' });
     expect(entry.messageVersion).not.toBe('create');
-    expect(exists(acme.generalChannelId, message.id)).toBe(false);
+    expect(h.exists(acme.generalChannelId, message.id)).toBe(false);
   });
 
   it('warns once for a message, though the warned member edits it and it still breaks the rules', async () => {
@@ -253,7 +252,7 @@ describe('moderation', () => {
     expect(await h.whenChecked(byExemptRole.id)).toMatchObject({ result: 'skipped_exempt_role' });
     expect(h.anthropic.requestCount).toBe(requestsBefore);
     expect(await h.moderationMessagesUsed()).toBe(usedBefore);
-    expect(exists(offTopic, inExemptChannel.id) && exists(acme.generalChannelId, byExemptRole.id)).toBe(true);
+    expect(h.exists(offTopic, inExemptChannel.id) && h.exists(acme.generalChannelId, byExemptRole.id)).toBe(true);
   });
 
   it("leaves a guild linked to the tenant's own bot to that bot, though the platform bot is still in it", async () => {
@@ -299,7 +298,7 @@ describe('moderation', () => {
     const usedBefore = await h.moderationMessagesUsed();
     const startMetering = await h.stopMetering();
     const message = post(acme, members.eve!, 'unmetered? discord.gg/unmetered');
-    await waitFor(() => !exists(acme.generalChannelId, message.id), { timeoutMs: 15_000, message: 'the invite to be deleted without metering' });
+    await waitFor(() => !h.exists(acme.generalChannelId, message.id), { timeoutMs: 15_000, message: 'the invite to be deleted without metering' });
 
     await startMetering();
     await waitFor(async () => (await h.moderationMessagesUsed()) === usedBefore + 1, { timeoutMs: 20_000, message: 'the check to be counted' });
@@ -315,7 +314,7 @@ describe('moderation', () => {
     const message = post(acme, members.peggy!, 'discord.gg/down discord.gg/down');
 
     expect(await h.entryFor(message.id)).toMatchObject({ action: 'delete', outcome: 'done', engine: 'offline', fallback: true });
-    expect(exists(acme.generalChannelId, message.id)).toBe(false);
+    expect(h.exists(acme.generalChannelId, message.id)).toBe(false);
   });
 
   it('lists the log newest first, filtered and page by page, for the tenant only', async () => {

@@ -71,7 +71,6 @@ describe('moderation in threads and forum posts', () => {
 
   const post = (channelId: string, author = member, content = INVITE_TEXT) =>
     h.discord.postMessage({ channelId, authorId: author, content });
-  const exists = (channelId: string, messageId: string) => h.discord.messages(channelId).some((m) => m.id === messageId);
 
   beforeAll(async () => {
     await h.start((discord, app) => {
@@ -106,9 +105,9 @@ describe('moderation in threads and forum posts', () => {
     expect((await h.whenChecked(inForumPost.id)).result).toBe('skipped_exempt_channel');
     expect(await h.entryFor(inGeneralThread.id)).toMatchObject({ channelId: generalThread, action: 'delete', outcome: 'done' });
 
-    expect(exists(exemptThread, inExemptThread.id)).toBe(true);
-    expect(exists(forumPost, inForumPost.id)).toBe(true);
-    expect(exists(generalThread, inGeneralThread.id)).toBe(false);
+    expect(h.exists(exemptThread, inExemptThread.id)).toBe(true);
+    expect(h.exists(forumPost, inForumPost.id)).toBe(true);
+    expect(h.exists(generalThread, inGeneralThread.id)).toBe(false);
     expect(h.moderationCalls(started).map((call) => call.path)).toEqual([
       expect.stringContaining(`/channels/${generalThread}/messages/${inGeneralThread.id}`),
     ]);
@@ -125,7 +124,7 @@ describe('moderation in threads and forum posts', () => {
       blockReason: 'missing_permission',
       detail: 'missing Manage Messages permission',
     });
-    expect(exists(noManageThread, message.id)).toBe(true);
+    expect(h.exists(noManageThread, message.id)).toBe(true);
     expect(h.moderationCalls(started)).toEqual([]);
   });
 
@@ -142,7 +141,7 @@ describe('moderation in threads and forum posts', () => {
     const started = Date.now();
     const message = post(thread, memberB);
     expect((await h.whenChecked(message.id)).result).toBe('skipped_exempt_channel');
-    expect(exists(thread, message.id)).toBe(true);
+    expect(h.exists(thread, message.id)).toBe(true);
     expect(h.moderationCalls(started)).toEqual([]);
   });
 });
