@@ -23,17 +23,19 @@ describe('takeover mirror', () => {
     await bus.putJson(Buckets.takeover.name, takeoverKey(CONVERSATION), entry(CONVERSATION, Date.now() + 60_000));
     const mirror = await TakeoverMirror.open(bus);
     try {
-      expect(mirror.holds(CONVERSATION)).toBe(true);
-      expect(mirror.holds(other)).toBe(false);
+      expect(mirror.holds(CONVERSATION, 'acme')).toBe(true);
+      expect(mirror.holds(other, 'acme')).toBe(false);
+      // Another tenant's people (the server was linked to acme before) do not silence this one.
+      expect(mirror.holds(CONVERSATION, 'initech')).toBe(false);
       // The window ends at untilMs even though the key is still in the bucket.
-      expect(mirror.holds(CONVERSATION, Date.now() + 61_000)).toBe(false);
+      expect(mirror.holds(CONVERSATION, 'acme', Date.now() + 61_000)).toBe(false);
 
       await bus.putJson(Buckets.takeover.name, takeoverKey(other), entry(other, Date.now() + 60_000));
-      await waitFor(() => mirror.holds(other));
+      await waitFor(() => mirror.holds(other, 'acme'));
 
       await (await bus.kv(Buckets.takeover.name)).delete(takeoverKey(CONVERSATION));
-      await waitFor(() => !mirror.holds(CONVERSATION));
-      expect(mirror.holds(other)).toBe(true);
+      await waitFor(() => !mirror.holds(CONVERSATION, 'acme'));
+      expect(mirror.holds(other, 'acme')).toBe(true);
     } finally {
       mirror.close();
     }
@@ -47,10 +49,11 @@ describe('takeover mirror', () => {
       const kv = await bus.kv(Buckets.takeover.name);
       await kv.put(takeoverKey(own.conversationId), JSON.stringify(own));
       mirror.record(own.conversationId, own);
-      expect(mirror.holds(own.conversationId)).toBe(true);
+      expect(mirror.holds(own.conversationId, 'acme')).toBe(true);
 
       await kv.put(takeoverKey('4:5:6'), 'not json');
-      await waitFor(() => mirror.holds('4:5:6'));
+      await waitFor(() => mirror.holds('4:5:6', 'acme'));
+      expect(mirror.holds('4:5:6', 'initech')).toBe(true);
     } finally {
       mirror.close();
     }
@@ -60,10 +63,10 @@ describe('takeover mirror', () => {
     await resetJetStream(process.env.NATS_URL!);
     const mirror = TakeoverMirror.follow(bus);
     try {
-      expect(mirror.holds(CONVERSATION)).toBe(false);
+      expect(mirror.holds(CONVERSATION, 'acme')).toBe(false);
       await bus.ensureBuckets([{ ...Buckets.takeover, ttlMs: 60_000 }]);
       await bus.putJson(Buckets.takeover.name, takeoverKey(CONVERSATION), entry(CONVERSATION, Date.now() + 60_000));
-      await waitFor(() => mirror.holds(CONVERSATION), { timeoutMs: 15_000 });
+      await waitFor(() => mirror.holds(CONVERSATION, 'acme'), { timeoutMs: 15_000 });
     } finally {
       mirror.close();
     }

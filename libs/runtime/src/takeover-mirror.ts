@@ -7,6 +7,12 @@ import { LOGGER } from './tokens.js';
 const SWEEP_INTERVAL_MS = 60_000;
 const FOLLOW_RETRY_MS = 1_000;
 
+/** Who holds a conversation and until when; no tenant when the entry could not be read. */
+interface Hold {
+  untilMs: number;
+  tenantId?: string;
+}
+
 /**
  * The conversations a person is in charge of (KV `takeover`), mirrored in memory: the router
  * asks for every member message and interactions for every /ask, so the answer is a map read
@@ -14,8 +20,8 @@ const FOLLOW_RETRY_MS = 1_000;
  * removes keys without telling watchers, so expiry is checked here too.
  */
 export class TakeoverMirror implements OnModuleDestroy {
-  /** When the AI may answer again, by bucket key. */
-  private readonly until = new Map<string, number>();
+  /** Who holds each conversation, by bucket key. */
+  private readonly holders = new Map<string, Hold>();
   private stopWatching?: () => void;
   private retryTimer?: NodeJS.Timeout;
   private readonly sweepTimer: NodeJS.Timeout;
@@ -52,14 +58,20 @@ export class TakeoverMirror implements OnModuleDestroy {
     return mirror;
   }
 
-  /** Whether a person is in charge of the conversation at `nowMs`. */
-  holds(conversationId: string, nowMs = Date.now()): boolean {
-    return (this.until.get(takeoverKey(conversationId)) ?? 0) > nowMs;
+  /**
+   * Whether one of the tenant's people is in charge of the conversation at `nowMs`. A hold of
+   * the tenant the server was linked to before does not silence the AI for the new one (the
+   * key stays until its window ends).
+   */
+  holds(conversationId: string, tenantId: string, nowMs = Date.now()): boolean {
+    const hold = this.holders.get(takeoverKey(conversationId));
+    if (!hold || hold.untilMs <= nowMs) return false;
+    return hold.tenantId === undefined || hold.tenantId === tenantId;
   }
 
   /** A put this process made: in effect here at once, before the watcher brings it back. */
   record(conversationId: string, value: unknown): void {
-    this.until.set(takeoverKey(conversationId), untilOf(value));
+    this.holders.set(takeoverKey(conversationId), holdOf(value));
   }
 
   close(): void {
@@ -84,7 +96,7 @@ export class TakeoverMirror implements OnModuleDestroy {
 
   private applyEntry(entry: MirroredEntry): void {
     if (entry.operation !== 'PUT') {
-      this.until.delete(entry.key);
+      this.holders.delete(entry.key);
       return;
     }
     let value: unknown;
@@ -93,19 +105,21 @@ export class TakeoverMirror implements OnModuleDestroy {
     } catch {
       value = undefined;
     }
-    this.until.set(entry.key, untilOf(value));
+    this.holders.set(entry.key, holdOf(value));
   }
 
   private sweep(): void {
     const now = Date.now();
-    for (const [key, untilMs] of this.until) if (untilMs <= now) this.until.delete(key);
+    for (const [key, hold] of this.holders) if (hold.untilMs <= now) this.holders.delete(key);
   }
 }
 
-/** When the AI may answer again; an unreadable entry still means someone took over, for a default window. */
-function untilOf(value: unknown): number {
+/** An unreadable entry still means someone took over: for a default window, whatever the tenant. */
+function holdOf(value: unknown): Hold {
   const parsed = takeoverEntry.safeParse(value);
-  return parsed.success ? parsed.data.untilMs : Date.now() + DEFAULT_TAKEOVER_WINDOW_MS;
+  return parsed.success
+    ? { untilMs: parsed.data.untilMs, tenantId: parsed.data.tenantId }
+    : { untilMs: Date.now() + DEFAULT_TAKEOVER_WINDOW_MS };
 }
 
 /**

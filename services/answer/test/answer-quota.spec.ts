@@ -121,7 +121,7 @@ describe('answer service quota', () => {
     });
     try {
       const takeovers = harness.service.app.get(TakeoverMirror);
-      await waitFor(() => takeovers.holds(conversationId));
+      await waitFor(() => takeovers.holds(conversationId, PRO));
       const mention = await harness.ask(PRO, 'is anyone there?', { conversationId });
       expect(await harness.turnFor(mention.requestId)).toMatchObject({ outcome: AnswerOutcome.SKIPPED, answer: '' });
       const slash = await harness.ask(PRO, 'is anyone there?', {

@@ -87,6 +87,18 @@ describe('router and human takeover', () => {
     return entry?.operation === 'PUT' ? entry.json<Record<string, unknown>>() : undefined;
   };
 
+  /** What the takeover service puts when an agent of `tenantId` takes Ana's conversation in the channel. */
+  const agentTakesOver = (channelId: string, tenantId: string, atMs: number) =>
+    publisher.putJson(Buckets.takeover.name, takeoverKey(`${GUILD}:${channelId}:${ANA}`), {
+      conversationId: `${GUILD}:${channelId}:${ANA}`,
+      tenantId,
+      by: 'agent',
+      agentId: 'user-1',
+      agentName: 'Dana',
+      atMs,
+      untilMs: atMs + WINDOW_MS,
+    });
+
   beforeAll(async () => {
     await resetJetStream();
     database = await createTestDatabase();
@@ -131,31 +143,23 @@ describe('router and human takeover', () => {
 
   it('asks no answer in a conversation an agent has taken over, and answers the others', async () => {
     const channelId = newChannel();
-    const now = Date.now();
-    await publisher.putJson(Buckets.takeover.name, takeoverKey(`${GUILD}:${channelId}:${ANA}`), {
-      conversationId: `${GUILD}:${channelId}:${ANA}`,
-      tenantId: 'acme',
-      by: 'agent',
-      agentId: 'user-1',
-      agentName: 'Dana',
-      atMs: now,
-      untilMs: now + WINDOW_MS,
-    });
+    await agentTakesOver(channelId, 'acme', Date.now());
     const silenced = await say({ channelId, authorId: ANA, content: `<@${BOT}> are you there?` });
     const other = await say({ channelId, authorId: BEN, content: `<@${BOT}> how do refunds work?` });
     expect(await answered([silenced, other])).toEqual([other.id]);
   });
 
+  it("answers in a conversation the server's previous tenant had taken over", async () => {
+    const channelId = newChannel();
+    // initech's agent held it until the server was linked to acme; the key outlives that.
+    await agentTakesOver(channelId, 'initech', Date.now());
+    const question = await say({ channelId, authorId: ANA, content: `<@${BOT}> hello, anyone?` });
+    expect(await answered([question])).toEqual([question.id]);
+  });
+
   it('answers again once the takeover window has passed, even before the key is swept', async () => {
     const channelId = newChannel();
-    const past = Date.now() - WINDOW_MS - 1_000;
-    await publisher.putJson(Buckets.takeover.name, takeoverKey(`${GUILD}:${channelId}:${ANA}`), {
-      conversationId: `${GUILD}:${channelId}:${ANA}`,
-      tenantId: 'acme',
-      by: 'agent',
-      atMs: past,
-      untilMs: past + WINDOW_MS,
-    });
+    await agentTakesOver(channelId, 'acme', Date.now() - WINDOW_MS - 1_000);
     const question = await say({ channelId, authorId: ANA, content: `<@${BOT}> still there?` });
     expect(await answered([question])).toEqual([question.id]);
   });

@@ -240,7 +240,7 @@ export class AnswerService {
   ): Promise<Outcome> {
     // A person took the conversation over after the question was routed: the bot stays out of
     // it and spends nothing.
-    if (this.takeovers.holds(request.conversationId)) {
+    if (this.takeovers.holds(request.conversationId, request.tenantId)) {
       this.logger.info(
         { requestId: request.requestId, conversationId: request.conversationId },
         'a person has taken this conversation over: not answering',

@@ -56,7 +56,7 @@ export class InteractionHandler {
 
     const conversationId = `${interaction.guild_id}:${channelId}:${user.id}`;
     // An agent or a staff member is answering this member here: the bot stays out of it.
-    if (this.takeovers.holds(conversationId)) return ephemeral(reply('personInCharge', locale));
+    if (this.takeovers.holds(conversationId, owner.tenantId)) return ephemeral(reply('personInCharge', locale));
 
     const requestId = `ia:${interaction.id}`;
     try {

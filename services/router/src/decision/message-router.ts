@@ -146,7 +146,7 @@ export class MessageRouter {
 
     // A person is in charge of this conversation (an agent's takeover or a staff reply).
     const conversationId = conversationIdOf(guildId, message.channel_id, message.author.id);
-    if (this.takeover.isHeld(conversationId)) {
+    if (this.takeover.isHeld(conversationId, tenant.tenantId)) {
       this.logger.info(
         { conversationId, messageId: message.id },
         'a person is in charge of the conversation: no AI answer',

@@ -54,9 +54,9 @@ export class TakeoverState implements OnModuleInit, OnModuleDestroy {
     this.mirror?.close();
   }
 
-  /** Whether a person is in charge of the conversation right now (a read of the in-memory mirror). */
-  isHeld(conversationId: string, nowMs = Date.now()): boolean {
-    return this.mirror!.holds(conversationId, nowMs);
+  /** Whether one of the tenant's people is in charge of the conversation right now (a read of the in-memory mirror). */
+  isHeld(conversationId: string, tenantId: string, nowMs = Date.now()): boolean {
+    return this.mirror!.holds(conversationId, tenantId, nowMs);
   }
 
   /** A staff member answered these members: the AI keeps out of their conversations for a window. */
