@@ -1,5 +1,10 @@
 import { AnswerOrigin, AnswerOutcome, Buckets, create, InteractionTargetSchema, Streams, takeoverKey } from '@steward/contracts';
-import { startAnthropicSandbox, type AnthropicSandbox, type RecordedRequest } from '@steward/sandbox';
+import {
+  startAnthropicSandbox,
+  type AnthropicSandbox,
+  type RecordedRequest,
+  type ScriptedReply,
+} from '@steward/sandbox';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TakeoverMirror } from '@steward/runtime';
 import { waitFor } from '@steward/testing';
@@ -29,37 +34,61 @@ const VIA_CHAT_API = {
   conversationId: 'api:session-1',
 };
 
-/** Every answer costs one message of the tenant's quota, reserved through the real metering service. */
-describe('answer service quota', () => {
-  let anthropic: AnthropicSandbox;
-  let harness: AnswerHarness;
+/** Triage replies to questions only; answers are scripted. */
+function scriptedReply(request: RecordedRequest): ScriptedReply | undefined {
+  const tool = toolOf(request);
+  if (tool === 'decide_reply') {
+    const message = /<member_message>([\s\S]*)<\/member_message>/.exec(JSON.stringify(request.body.messages));
+    const reply = message?.[1]?.includes('?') ?? false;
+    return { toolUse: { name: tool, input: { reply, reason: reply ? 'a question' : 'chatter' } } };
+  }
+  if (tool === 'submit_answer') {
+    return {
+      toolUse: {
+        name: tool,
+        input: {
+          outcome: 'answered',
+          answer: 'Open Settings and choose Forgot password.',
+          source_document_ids: [],
+          language: 'en',
+        },
+      },
+    };
+  }
+  return undefined;
+}
 
+/**
+ * An agent of the tenant takes the conversation over (the takeover service writes KV
+ * `takeover`) and the answer service has seen it; the returned function hands it back.
+ */
+async function agentTakesOver(tenantId: string, conversationId: string): Promise<() => Promise<void>> {
+  await harness.client.ensureBuckets([Buckets.takeover]);
+  const now = Date.now();
+  await harness.client.putJson(Buckets.takeover.name, takeoverKey(conversationId), {
+    conversationId,
+    tenantId,
+    by: 'agent',
+    agentName: 'Dana',
+    atMs: now,
+    untilMs: now + 60_000,
+  });
+  const takeovers = harness.service.app.get(TakeoverMirror);
+  await waitFor(() => takeovers.holds(conversationId, tenantId));
+  return async () => (await harness.client.kv(Buckets.takeover.name)).delete(takeoverKey(conversationId));
+}
+
+/** Every answer costs one message of the tenant's quota, reserved through the real metering service. */
+let anthropic: AnthropicSandbox;
+let harness: AnswerHarness;
+
+describe('answer service quota', () => {
   beforeAll(async () => {
     anthropic = await startAnthropicSandbox();
-    // Triage replies to questions only; answers are scripted.
     anthropic.respondWith((request) => {
-      const tool = toolOf(request);
-      if (tool === 'decide_reply') {
-        const message = /<member_message>([\s\S]*)<\/member_message>/.exec(
-          JSON.stringify(request.body.messages),
-        );
-        const reply = message?.[1]?.includes('?') ?? false;
-        return { toolUse: { name: tool, input: { reply, reason: reply ? 'a question' : 'chatter' } } };
-      }
-      if (tool === 'submit_answer') {
-        return {
-          toolUse: {
-            name: tool,
-            input: {
-              outcome: 'answered',
-              answer: 'Open Settings and choose Forgot password.',
-              source_document_ids: [],
-              language: 'en',
-            },
-          },
-        };
-      }
-      return undefined;
+      const reply = scriptedReply(request);
+      // A member who writes "slowly" gets a model that takes its time, for a person to take over meanwhile.
+      return reply && JSON.stringify(request.body.messages).includes('slowly') ? { ...reply, delayMs: 1_000 } : reply;
     });
     harness = await AnswerHarness.start({
       ANTHROPIC_API_KEY: 'sk-ant-test-key',
@@ -108,20 +137,9 @@ describe('answer service quota', () => {
     const conversationId = `${GUILD_ID}:950000000000000100:950000000000000101`;
     const usedBefore = (await harness.usage(PRO)).used;
     const modelCalls = anthropic.requestCount;
-    // The agent takes over (the takeover service writes KV `takeover`) while the question waits.
-    await harness.client.ensureBuckets([Buckets.takeover]);
-    const now = Date.now();
-    await harness.client.putJson(Buckets.takeover.name, takeoverKey(conversationId), {
-      conversationId,
-      tenantId: PRO,
-      by: 'agent',
-      agentName: 'Dana',
-      atMs: now,
-      untilMs: now + 60_000,
-    });
+    // The agent takes over while the question waits.
+    const handBack = await agentTakesOver(PRO, conversationId);
     try {
-      const takeovers = harness.service.app.get(TakeoverMirror);
-      await waitFor(() => takeovers.holds(conversationId, PRO));
       const mention = await harness.ask(PRO, 'is anyone there?', { conversationId });
       expect(await harness.turnFor(mention.requestId)).toMatchObject({ outcome: AnswerOutcome.SKIPPED, answer: '' });
       const slash = await harness.ask(PRO, 'is anyone there?', {
@@ -138,7 +156,43 @@ describe('answer service quota', () => {
       expect(anthropic.requestCount).toBe(modelCalls);
       expect((await harness.usage(PRO)).used).toBe(usedBefore);
     } finally {
-      await (await harness.client.kv(Buckets.takeover.name)).delete(takeoverKey(conversationId));
+      await handBack();
+    }
+  });
+
+  it('posts nothing over a person who takes the conversation over while the model writes the answer', async () => {
+    const conversationId = `${GUILD_ID}:950000000000000110:950000000000000111`;
+    const usedBefore = (await harness.usage(PRO)).used;
+    const modelCalls = anthropic.requestCount;
+    const question = await harness.ask(PRO, 'slowly: how do I reset my password?', { conversationId });
+    await waitFor(() => anthropic.requestCount > modelCalls);
+    const handBack = await agentTakesOver(PRO, conversationId);
+    try {
+      expect(await harness.turnFor(question.requestId)).toMatchObject({ outcome: AnswerOutcome.SKIPPED, answer: '' });
+      await sleep(300);
+      expect(harness.commandsFor(question.requestId).filter(({ command }) => command.commandId.startsWith('reply:'))).toEqual([]);
+      // The model wrote an answer: that message is spent, once.
+      expect((await harness.usage(PRO)).used).toBe(usedBefore + 1);
+    } finally {
+      await handBack();
+    }
+  });
+
+  it('gives the message back when a person takes over while triage decides, and asks the model for no answer', async () => {
+    const conversationId = `${GUILD_ID}:950000000000000120:950000000000000121`;
+    const usedBefore = (await harness.usage(TRIAGED)).used;
+    const modelCalls = anthropic.requestCount;
+    const question = await harness.ask(TRIAGED, 'slowly: how do I reset my password?', { conversationId, triage: true });
+    await waitFor(() => anthropic.requestCount > modelCalls);
+    const handBack = await agentTakesOver(TRIAGED, conversationId);
+    try {
+      expect(await harness.turnFor(question.requestId)).toMatchObject({ outcome: AnswerOutcome.SKIPPED, answer: '' });
+      await sleep(300);
+      expect(harness.commandsFor(question.requestId)).toEqual([]);
+      expect(anthropic.requests.slice(modelCalls).map(toolOf)).toEqual(['decide_reply']);
+      expect((await harness.usage(TRIAGED)).used).toBe(usedBefore);
+    } finally {
+      await handBack();
     }
   });
 
@@ -196,6 +250,7 @@ describe('answer service quota', () => {
   });
 
   it('waits for metering when it does not answer, and answers (counted) once it is back', async () => {
+    const answersBefore = (await harness.usage(PRO)).byKind.answer;
     await harness.stopMetering();
     try {
       const modelCalls = anthropic.requestCount;
@@ -210,7 +265,7 @@ describe('answer service quota', () => {
 
       await harness.restartMetering();
       expect((await harness.turnFor(request.requestId, 15_000)).outcome).toBe(AnswerOutcome.ANSWERED);
-      expect((await harness.usage(PRO)).byKind.answer).toBe(2);
+      expect((await harness.usage(PRO)).byKind.answer).toBe(answersBefore + 1);
     } finally {
       await harness.restartMetering();
     }

@@ -240,13 +240,8 @@ export class AnswerService {
   ): Promise<Outcome> {
     // A person took the conversation over after the question was routed: the bot stays out of
     // it and spends nothing.
-    if (this.takeovers.holds(request.conversationId, request.tenantId)) {
-      this.logger.info(
-        { requestId: request.requestId, conversationId: request.conversationId },
-        'a person has taken this conversation over: not answering',
-      );
-      return plainOutcome(AnswerOutcome.SKIPPED, wordForAsk(request, PERSON_IN_CHARGE, language));
-    }
+    const leftToPerson = this.leftToPersonInCharge(request, language);
+    if (leftToPerson) return leftToPerson;
     // A bare mention costs nothing: it is answered with an invitation to ask.
     if (!question) return plainOutcome(AnswerOutcome.ANSWERED, ASK_INVITATION[language]);
     return this.generate(request, question, language, stopping);
@@ -307,6 +302,14 @@ export class AnswerService {
       typingStarted(this.typingUnlessQuick(request));
     }
 
+    // The reservation may have waited for metering, and triage for the model: a person who
+    // took over meanwhile gets the conversation, and the reserved message is given back.
+    const takenOverMeanwhile = this.leftToPersonInCharge(request, language);
+    if (takenOverMeanwhile) {
+      await this.quota.release(request);
+      return takenOverMeanwhile;
+    }
+
     const result = await this.releasingOnFailure(request, async () =>
       this.engine.answer({
         question,
@@ -318,6 +321,10 @@ export class AnswerService {
       }),
     );
     countTokens(result);
+    // Taken over while the model wrote: the answer is not posted over the person's (the model
+    // was used, so the message stays counted).
+    const takenOverWhileWriting = this.leftToPersonInCharge(request, language);
+    if (takenOverWhileWriting) return { ...takenOverWhileWriting, engine: result.engine };
     return {
       outcome: OUTCOMES[result.kind],
       text: result.text,
@@ -325,6 +332,16 @@ export class AnswerService {
       sources: sourcesOf(result, retrieval.passages),
       remember: true,
     };
+  }
+
+  /** When one of the tenant's people is in charge of the conversation: the outcome that leaves it to them. */
+  private leftToPersonInCharge(request: AnswerRequested, language: Language): Outcome | undefined {
+    if (!this.takeovers.holds(request.conversationId, request.tenantId)) return undefined;
+    this.logger.info(
+      { requestId: request.requestId, conversationId: request.conversationId },
+      'a person has taken this conversation over: not answering',
+    );
+    return plainOutcome(AnswerOutcome.SKIPPED, wordForAsk(request, PERSON_IN_CHARGE, language));
   }
 
   /**
