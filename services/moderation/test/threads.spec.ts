@@ -18,6 +18,8 @@ interface Places {
   exempt: string;
   forum: string;
   noManage: string;
+  /** A text channel in an exempt category. */
+  inExemptCategory: string;
 }
 
 describe('moderation in threads and forum posts', () => {
@@ -32,12 +34,16 @@ describe('moderation in threads and forum posts', () => {
   let noManageThread: string;
   /** A guild whose threads are started while moderation runs (THREAD_CREATE). */
   let live: Places;
+  const exemptCategories = new Map<string, string>();
 
   function places(discord: DiscordSandbox, app: ApplicationCredentials, name: string): Places {
     const guild = discord.createGuild({ name, applicationIds: [app.id] });
     const botRole = guild.botRoleIds[app.botUserId]!;
+    const category = discord.createChannel({ guildId: guild.id, name: 'Staff only', type: ChannelType.GuildCategory }).id;
+    exemptCategories.set(guild.id, category);
     return {
       guild,
+      inExemptCategory: discord.createChannel({ guildId: guild.id, name: 'staff-chat', parentId: category }).id,
       exempt: discord.createChannel({ guildId: guild.id, name: 'announcements' }).id,
       forum: discord.createChannel({ guildId: guild.id, name: 'showcase', type: ChannelType.GuildForum }).id,
       noManage: discord.createChannel({
@@ -89,7 +95,8 @@ describe('moderation in threads and forum posts', () => {
     for (const { guild } of [atConnect, live]) await h.directoryReady(guild.id);
     h.verdicts.set('discord.gg/', INVITE);
     for (const { guild, exempt, forum } of [atConnect, live]) {
-      await h.configure(guild.id, { rules: RULES, exemptChannelIds: [exempt, forum], actions: { delete: true } });
+      const exemptChannelIds = [exempt, forum, exemptCategories.get(guild.id)!];
+      await h.configure(guild.id, { rules: RULES, exemptChannelIds, actions: { delete: true } });
     }
   }, 60_000);
 
@@ -137,6 +144,18 @@ describe('moderation in threads and forum posts', () => {
     expect((await h.whenChecked(starter)).result).toBe('skipped_exempt_channel');
     await untilDirectoryHas(live.guild.id, [thread]);
     expect((await directoryChannels(live.guild.id)).find((channel) => channel.id === thread)).toMatchObject({ parentId: live.exempt });
+
+    const started = Date.now();
+    const message = post(thread, memberB);
+    expect((await h.whenChecked(message.id)).result).toBe('skipped_exempt_channel');
+    expect(h.exists(thread, message.id)).toBe(true);
+    expect(h.moderationCalls(started)).toEqual([]);
+  });
+
+  it('leaves a channel of an exempt category alone, and the threads started in it', async () => {
+    const { starter, thread } = threadFrom(live.inExemptCategory, memberB, 'rota');
+    expect((await h.whenChecked(starter)).result).toBe('skipped_exempt_channel');
+    await untilDirectoryHas(live.guild.id, [thread]);
 
     const started = Date.now();
     const message = post(thread, memberB);

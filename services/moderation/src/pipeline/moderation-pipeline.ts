@@ -10,6 +10,7 @@ import { commandIdFor, moderationCommand } from '../acting/moderation-commands.j
 import { KickBanBreaker } from '../breaker/kick-ban-breaker.js';
 import type { ModerationConfig } from '../config.js';
 import { GuildDirectoryClient } from '../directory/guild-directory.client.js';
+import { channelAndParents } from '../directory/guild-directory.js';
 import { MEMBER_MESSAGE_TYPES, type DiscordMessage } from '../events/discord-message.js';
 import { RecentMessages } from '../events/recent-messages.js';
 import { ActionedFacts } from '../facts/actioned-facts.js';
@@ -121,7 +122,10 @@ export class ModerationPipeline {
     if (memberRoleIds.some((roleId) => settings.exemptRoleIds.includes(roleId))) return skip('exempt_role');
 
     const { directory, channel } = await this.directory.withChannel(guildId, applicationId, message.channel_id);
-    if (channel?.parentId && settings.exemptChannelIds.includes(channel.parentId)) return skip('exempt_channel');
+    // A thread of an exempt channel, or a channel (or its thread) in an exempt category.
+    if (channel && channelAndParents(directory, channel).some((id) => settings.exemptChannelIds.includes(id))) {
+      return skip('exempt_channel');
+    }
     const bot = directory ? new BotCapabilities(directory) : undefined;
     const place = { channelId: message.channel_id, authorId: author.id, memberRoleIds };
     // Not worth a check (nor a message of quota) when nothing enabled could touch this member.
