@@ -7,10 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Permission, type ApplicationCredentials, type DiscordSandbox, type GuildSnapshot } from '@steward/sandbox';
 import { waitFor } from '@steward/testing';
 import { ChannelType } from 'discord-api-types/v10';
-import { INVITE, ModerationHarness } from './harness.js';
+import { INVITE, ModerationHarness, type ScriptedVerdict } from './harness.js';
 
 const RULES = 'No invite links to other servers.';
 const INVITE_TEXT = 'join my server discord.gg/raidhub for free stuff';
+/** A mild violation: worth a warning. */
+const RUDE: ScriptedVerdict = { ...INVITE, rule: 'Be kind.', severity: 'low', recommended_action: 'warn', reason: 'A mild insult.' };
 
 interface Places {
   guild: GuildSnapshot;
@@ -20,6 +22,8 @@ interface Places {
   noManage: string;
   /** A text channel in an exempt category. */
   inExemptCategory: string;
+  /** A text channel whose overwrites deny the bot Send Messages in Threads. */
+  noThreadReplies: string;
 }
 
 describe('moderation in threads and forum posts', () => {
@@ -44,6 +48,11 @@ describe('moderation in threads and forum posts', () => {
     return {
       guild,
       inExemptCategory: discord.createChannel({ guildId: guild.id, name: 'staff-chat', parentId: category }).id,
+      noThreadReplies: discord.createChannel({
+        guildId: guild.id,
+        name: 'no-thread-replies',
+        permissionOverwrites: [{ id: botRole, type: 0, deny: Permission.SendMessagesInThreads }],
+      }).id,
       exempt: discord.createChannel({ guildId: guild.id, name: 'announcements' }).id,
       forum: discord.createChannel({ guildId: guild.id, name: 'showcase', type: ChannelType.GuildForum }).id,
       noManage: discord.createChannel({
@@ -94,9 +103,10 @@ describe('moderation in threads and forum posts', () => {
     // The threads come in the same GUILD_CREATE as the guild.
     for (const { guild } of [atConnect, live]) await h.directoryReady(guild.id);
     h.verdicts.set('discord.gg/', INVITE);
+    h.verdicts.set('you all', RUDE);
     for (const { guild, exempt, forum } of [atConnect, live]) {
       const exemptChannelIds = [exempt, forum, exemptCategories.get(guild.id)!];
-      await h.configure(guild.id, { rules: RULES, exemptChannelIds, actions: { delete: true } });
+      await h.configure(guild.id, { rules: RULES, exemptChannelIds, actions: { warn: true, delete: true } });
     }
   }, 60_000);
 
@@ -161,6 +171,21 @@ describe('moderation in threads and forum posts', () => {
     const message = post(thread, memberB);
     expect((await h.whenChecked(message.id)).result).toBe('skipped_exempt_channel');
     expect(h.exists(thread, message.id)).toBe(true);
+    expect(h.moderationCalls(started)).toEqual([]);
+  });
+
+  it('does not warn in a thread of a channel where the bot may not send messages in threads', async () => {
+    const { thread } = threadFrom(live.noThreadReplies, memberB, 'complaints');
+    await untilDirectoryHas(live.guild.id, [thread]);
+    const started = Date.now();
+    const message = post(thread, memberB, 'you all are clowns');
+    expect(await h.entryFor(message.id)).toMatchObject({
+      channelId: thread,
+      action: 'warn',
+      outcome: 'blocked',
+      blockReason: 'missing_permission',
+      detail: 'missing Send Messages in Threads permission',
+    });
     expect(h.moderationCalls(started)).toEqual([]);
   });
 });

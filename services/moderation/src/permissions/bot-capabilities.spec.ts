@@ -66,4 +66,19 @@ describe('BotCapabilities', () => {
     expect(bot.blockFor('kick', { ...member, memberRoleIds: [BOT_ROLE] })?.blockReason).toBe('hierarchy');
     expect(bot.blockFor('delete', { ...member, memberRoleIds: [MOD_ROLE] })).toBeUndefined();
   });
+
+  it('asks for Send Messages in Threads, not Send Messages, to warn in a thread', () => {
+    const withThread = (overwrites: GuildDirectory['channels'][number]['permissionOverwrites']): GuildDirectory => {
+      const base = directory(P.SendMessagesInThreads, overwrites);
+      const thread = { id: 't1', name: 'a thread', type: 11, parentId: 'c1', position: 0, permissionOverwrites: [] };
+      return { ...base, channels: [...base.channels, thread] };
+    };
+    const inThread = { ...member, channelId: 't1' };
+    const noThreadReplies = new BotCapabilities(withThread([{ id: BOT_ROLE, type: 0, allow: '0', deny: String(P.SendMessagesInThreads) }]));
+    expect(noThreadReplies.blockFor('warn', inThread)?.detail).toBe('missing Send Messages in Threads permission');
+    expect(noThreadReplies.blockFor('warn', member)).toBeUndefined();
+    const threadRepliesOnly = new BotCapabilities(withThread([{ id: GUILD, type: 0, allow: '0', deny: String(P.SendMessages) }]));
+    expect(threadRepliesOnly.blockFor('warn', inThread)).toBeUndefined();
+    expect(threadRepliesOnly.blockFor('warn', member)?.detail).toBe('missing Send Messages permission');
+  });
 });

@@ -26,6 +26,13 @@ const REQUIRED: Record<ModerationAction, { bits: bigint; name: string; where: 'c
   ban: [{ bits: PermissionFlagsBits.BanMembers, name: 'Ban Members', where: 'guild' }],
 };
 
+/** In a thread Discord asks for this instead of Send Messages. */
+const SEND_IN_THREADS = {
+  bits: PermissionFlagsBits.SendMessagesInThreads,
+  name: 'Send Messages in Threads',
+  where: 'channel',
+} as const;
+
 /** Actions against the member rather than the message: the role hierarchy applies to them. */
 const MEMBER_ACTIONS: ReadonlySet<ModerationAction> = new Set(['timeout', 'kick', 'ban']);
 
@@ -81,9 +88,12 @@ export class BotCapabilities {
 
   /** The channel whose overwrites apply: a thread has none of its own, Discord applies its parent's. */
   private overwritesSource(channelId: string): GuildDirectory['channels'][number] | undefined {
-    const find = (id: string) => this.directory.channels.find((candidate) => candidate.id === id);
-    const channel = find(channelId);
-    return channel && isThreadChannel(channel.type) && channel.parentId ? find(channel.parentId) : channel;
+    const channel = this.channel(channelId);
+    return channel && isThreadChannel(channel.type) && channel.parentId ? this.channel(channel.parentId) : channel;
+  }
+
+  private channel(channelId: string): GuildDirectory['channels'][number] | undefined {
+    return this.directory.channels.find((candidate) => candidate.id === channelId);
   }
 
   /** Position of the member's highest role (0: only @everyone). */
@@ -103,7 +113,11 @@ export class BotCapabilities {
   /** Why the bot cannot take this action on this message, or undefined when it can. */
   blockFor(action: ModerationAction, place: MessagePlace): ActionBlock | undefined {
     const channel = this.channelPermissions(place.channelId);
-    for (const requirement of REQUIRED[action]) {
+    const inThread = isThreadChannel(this.channel(place.channelId)?.type ?? -1);
+    const requirements = REQUIRED[action].map((requirement) =>
+      inThread && requirement.bits === PermissionFlagsBits.SendMessages ? SEND_IN_THREADS : requirement,
+    );
+    for (const requirement of requirements) {
       const held = requirement.where === 'channel' ? channel : this.guildPermissions;
       if ((held & requirement.bits) !== requirement.bits) {
         return { blockReason: 'missing_permission', detail: `missing ${requirement.name} permission` };
