@@ -268,6 +268,41 @@ describe('egress', () => {
     expect(messagePosts(channelId).map((entry) => entry.status)).toEqual([500, 500, 200, 502, 502, 502, 200]);
   });
 
+  it("counts a delete or a kick as done when the client's own retry finds it done by the try whose answer was lost", async () => {
+    const channelId = newChannel('lost-answers');
+    const spam = sandbox.postMessage({ channelId, authorId: alice, content: 'buy followers' });
+    const eve = sandbox.createMember({ guildId: guild.id, username: 'eve' }).user.id;
+    // Discord acts, but the answer is lost on its way back (a proxy's 502): the client tries again.
+    sandbox.failNext({
+      method: 'DELETE',
+      route: '/channels/:channelId/messages/:messageId',
+      status: 502,
+      afterPerforming: true,
+    });
+    sandbox.failNext({
+      method: 'DELETE',
+      route: '/guilds/:guildId/members/:userId',
+      status: 502,
+      afterPerforming: true,
+    });
+    const removal = command({
+      case: 'deleteMessage',
+      value: { channelId, messageId: spam.id, reason: 'spam' },
+    });
+    const kick = command({ case: 'kickMember', value: { userId: eve, reason: 'spam' } });
+    await publish(removal);
+    await publish(kick);
+
+    expect(await resultOf(removal)).toMatchObject({ ok: true, verb: 'delete', attempts: 1 });
+    expect(await resultOf(kick)).toMatchObject({ ok: true, verb: 'kick', attempts: 1 });
+    expect(sandbox.messages(channelId)).toEqual([]);
+    expect(
+      sandbox.restLog
+        .filter((entry) => entry.method === 'DELETE' && entry.path.includes(spam.id))
+        .map((entry) => entry.status),
+    ).toEqual([502, 404]);
+  });
+
   it('defers an interaction and then edits @original through the webhook route', async () => {
     const channelId = newChannel('ask');
     const interaction = await sandbox.sendInteraction({

@@ -81,6 +81,11 @@ export interface FailureFault extends RouteMatcher {
   /** Discord error code in the body; 0 when omitted. */
   code?: number;
   message?: string;
+  /**
+   * Carry the request out, then answer with the failure anyway: a response lost on its way
+   * back (a proxy's 502 after Discord acted), so the client cannot tell it was done.
+   */
+  afterPerforming?: boolean;
 }
 
 type Fault = ({ kind: 'rateLimit' } & RateLimitFault) | ({ kind: 'fail' } & FailureFault);

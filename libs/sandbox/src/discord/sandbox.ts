@@ -574,6 +574,8 @@ export class DiscordSandbox extends EventEmitter {
         body: { message: 'You are being rate limited.', retry_after: retryAfter, global },
       };
     } else if (fault?.kind === 'fail') {
+      // Whatever the request did (or refused) is lost with its response.
+      if (fault.afterPerforming) await (async () => matched.route.handler(request, this.restContext))().catch(() => undefined);
       result = {
         status: fault.status,
         body: { message: fault.message ?? `${fault.status}: Injected failure`, code: fault.code ?? 0 },

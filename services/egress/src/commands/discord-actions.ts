@@ -20,6 +20,7 @@ import {
   type RESTPostAPIInteractionCallbackWithResponseResult,
   type RESTPutAPIGuildBanJSONBody,
 } from 'discord-api-types/v10';
+import { withAttemptCount } from '../discord/request-attempts.js';
 import { DISCORD_LIMITS } from './command-validation.js';
 
 /** What Discord answered to a command that succeeded. */
@@ -66,14 +67,16 @@ export async function performCommand(
     if (!clients.bot) throw new Error(`no bot client for application ${command.applicationId}`);
     return clients.bot;
   };
+  // An earlier delivery, or the client's own retry within this one (after a 5xx or a timeout),
+  // may have been carried out with its answer lost.
   const alreadyDone = async (codes: number[], request: () => Promise<PerformedCommand>) => {
-    try {
-      return await request();
-    } catch (error) {
-      if (previouslyAttempted && error instanceof DiscordAPIError && codes.includes(Number(error.code)))
-        return { httpStatus: error.status };
-      throw error;
-    }
+    const outcome = await withAttemptCount(request);
+    if (outcome.ok) return outcome.value;
+    const { error } = outcome;
+    const triedBefore = previouslyAttempted || outcome.attempts > 1;
+    if (triedBefore && error instanceof DiscordAPIError && codes.includes(Number(error.code)))
+      return { httpStatus: error.status };
+    throw error;
   };
 
   switch (action.case) {

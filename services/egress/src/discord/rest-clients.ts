@@ -4,6 +4,7 @@ import { CONFIG } from '@steward/runtime';
 import type { EgressConfig } from '../config.js';
 import { BOT_CREDENTIALS, type BotCredentials } from '../credentials/bot-credentials.js';
 import { rateLimitedTotal, rateLimitWaitsTotal, restResponsesTotal } from '../metrics.js';
+import { countingMakeRequest } from './request-attempts.js';
 import { tracedMakeRequest } from './rest-tracing.js';
 
 /**
@@ -63,7 +64,7 @@ export class DiscordRestClients implements OnModuleDestroy {
       retries: this.config.EGRESS_REST_RETRIES,
       timeout: this.config.EGRESS_REST_TIMEOUT_MS,
       globalRequestsPerSecond: this.config.EGRESS_GLOBAL_REQUESTS_PER_SECOND,
-      makeRequest: tracedMakeRequest(),
+      makeRequest: countingMakeRequest(tracedMakeRequest()),
     });
     rest.on(RESTEvents.Response, (_request, response: ResponseLike) => {
       restResponsesTotal.inc({ status: String(response.status) });
