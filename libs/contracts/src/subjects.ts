@@ -84,6 +84,11 @@ export const Buckets = {
   /** Each gateway replica's shards, refreshed while it runs (see gateway-status.ts). */
   gatewayStatus: { name: 'gateway-status', history: 1, ttlMs: 90_000 },
   takeover: { name: 'takeover', history: 1, ttlMs: 180_000 },
+  /**
+   * A key per running egress replica, refreshed while it runs: the replicas split each bot's
+   * global REST limit between them (see egress's global-limit-share.ts).
+   */
+  egressReplicas: { name: 'egress-replicas', history: 1, ttlMs: 30_000 },
   /** Outcome of every Discord command egress performed, for exactly-once delivery (24 h). */
   egressCommands: { name: 'egress-commands', history: 1, ttlMs: 24 * 60 * 60 * 1000 },
 } satisfies Record<string, BucketDeclaration>;

@@ -8,6 +8,7 @@ import { CommandProcessor } from './commands/command-processor.js';
 import { CommandsController } from './commands/commands.controller.js';
 import type { EgressConfig } from './config.js';
 import { BOT_CREDENTIALS, PlatformBotCredentials, TenantBotCredentials } from './credentials/bot-credentials.js';
+import { GlobalLimitShare } from './discord/global-limit-share.js';
 import { DiscordRestClients } from './discord/rest-clients.js';
 
 /** Stops watching KV `config-apps` when the service stops. */
@@ -39,6 +40,7 @@ export class AppModule {
             new TenantBotCredentials(PlatformBotCredentials.fromConfig(config), tenantBots),
         },
         DiscordRestClients,
+        GlobalLimitShare,
         CommandOutcomes,
         CommandProcessor,
       ],

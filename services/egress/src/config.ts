@@ -10,9 +10,12 @@ export const egressEnv = stewardEnv.extend({
   EGRESS_REST_TIMEOUT_MS: positiveInt('a number of milliseconds').min(100).max(120_000).default(15_000),
   /**
    * Requests per second each bot may make across all routes: Discord's global limit, 50 unless
-   * Discord raised it for the bot. Requests beyond it wait in egress instead of drawing 429s.
+   * Discord raised it for the bot. The running replicas split it evenly; requests beyond a
+   * replica's share wait in egress instead of drawing 429s.
    */
   EGRESS_GLOBAL_REQUESTS_PER_SECOND: positiveInt('a number of requests per second').min(1).max(100_000).default(50),
+  /** How often a replica says it is running and counts the others (KV `egress-replicas`, 30 s max age). */
+  EGRESS_REPLICA_HEARTBEAT_MS: positiveInt('a number of milliseconds').min(100).max(10_000).default(5_000),
   ...masterKeyRotationEnv,
 });
 

@@ -1,4 +1,4 @@
-import { Counter, Histogram, metricsRegistry } from '@steward/telemetry';
+import { Counter, Gauge, Histogram, metricsRegistry } from '@steward/telemetry';
 
 // Process-wide metrics on the service's registry (served at /metrics on OPS_PORT).
 
@@ -40,5 +40,12 @@ export const rateLimitWaitsTotal = new Counter({
   name: 'steward_egress_rate_limit_waits_total',
   help: 'Discord REST requests delayed to respect a known rate limit',
   labelNames: ['scope'] as const,
+  registers: [metricsRegistry],
+});
+
+/** This replica's share of each bot's global REST limit (EGRESS_GLOBAL_REQUESTS_PER_SECOND / replicas). */
+export const globalLimitShare = new Gauge({
+  name: 'steward_egress_global_limit_share',
+  help: "Requests per second this replica lets each bot make: its share of the bot's global REST limit",
   registers: [metricsRegistry],
 });

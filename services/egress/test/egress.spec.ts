@@ -3,6 +3,7 @@ import { create, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
 import type { ConsumerMessages } from '@nats-io/jetstream';
 import { Bus } from '@steward/bus';
 import {
+  Buckets,
   commandSubject,
   decode,
   DiscordCommandResultSchema,
@@ -51,6 +52,8 @@ describe('egress', () => {
       DISCORD_BOT_TOKEN: app.token,
       EGRESS_REST_RETRIES: '2',
       EGRESS_REST_TIMEOUT_MS: '5000',
+      EGRESS_GLOBAL_REQUESTS_PER_SECOND: '10',
+      EGRESS_REPLICA_HEARTBEAT_MS: '200',
       LOG_LEVEL: 'silent',
       OPS_PORT: '0',
     });
@@ -301,6 +304,34 @@ describe('egress', () => {
         .filter((entry) => entry.method === 'DELETE' && entry.path.includes(spam.id))
         .map((entry) => entry.status),
     ).toEqual([502, 404]);
+  });
+
+  it("paces a bot to this replica's share of its global limit, half of it while another replica runs", async () => {
+    expect(await metric('steward_egress_global_limit_share')).toBe(10);
+    const replicas = await bus.kv(Buckets.egressReplicas.name);
+    // Another replica starts: it keeps a key in KV egress-replicas while it runs.
+    await replicas.put('another-replica', JSON.stringify({ atMs: Date.now() }));
+    try {
+      await waitFor(async () => (await metric('steward_egress_global_limit_share')) === 5, {
+        message: 'egress to count the other replica',
+      });
+      // One message to each of 20 channels: no per-channel limit holds them back, only the global one.
+      const channels = Array.from({ length: 20 }, (_, n) => newChannel(`paced-${n}`));
+      const sends = channels.map((channelId, n) => sendTo(channelId, `paced ${n}`));
+      for (const send of sends) await publish(send);
+      for (const send of sends) expect(await resultOf(send)).toMatchObject({ ok: true });
+
+      // Five a second: the 20 requests span three seconds at least (ten a second would take one).
+      const times = channels.flatMap((channelId) => messagePosts(channelId).map((entry) => entry.at));
+      expect(times).toHaveLength(20);
+      expect(Math.max(...times) - Math.min(...times)).toBeGreaterThanOrEqual(2_800);
+    } finally {
+      await replicas.delete('another-replica');
+    }
+    // The other replica stopped: this one takes the whole limit again.
+    await waitFor(async () => (await metric('steward_egress_global_limit_share')) === 10, {
+      message: 'egress to take the whole limit back',
+    });
   });
 
   it('defers an interaction and then edits @original through the webhook route', async () => {

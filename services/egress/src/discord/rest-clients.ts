@@ -16,11 +16,27 @@ import { tracedMakeRequest } from './rest-tracing.js';
 export class DiscordRestClients implements OnModuleDestroy {
   private readonly bots = new Map<string, { token: string; rest: REST }>();
   private interactionClient?: REST;
+  /** This replica's share of each bot's global limit (see GlobalLimitShare). */
+  private globalRequestsPerSecond: number;
 
   constructor(
     @Inject(CONFIG) private readonly config: EgressConfig,
     @Inject(BOT_CREDENTIALS) private readonly credentials: BotCredentials,
-  ) {}
+  ) {
+    this.globalRequestsPerSecond = config.EGRESS_GLOBAL_REQUESTS_PER_SECOND;
+  }
+
+  /** Paces every bot to this many requests a second from now on. */
+  setGlobalRequestsPerSecond(perSecond: number): void {
+    this.globalRequestsPerSecond = perSecond;
+    for (const { rest } of this.bots.values()) {
+      const previous = rest.options.globalRequestsPerSecond;
+      // @discordjs/rest reads the option each time its one-second global window starts again;
+      // a smaller share holds for the rest of the current window too.
+      rest.options.globalRequestsPerSecond = perSecond;
+      if (perSecond < previous) rest.globalRemaining -= previous - perSecond;
+    }
+  }
 
   /** The client for an application's bot; undefined when Steward holds no token for it. */
   async forBot(applicationId: string): Promise<REST | undefined> {
@@ -30,14 +46,17 @@ export class DiscordRestClients implements OnModuleDestroy {
     if (current?.token === token) return current.rest;
     // A new or rotated token: start afresh (the old client's buckets belonged to the old token).
     if (current) this.dispose(current.rest);
-    const rest = this.create().setToken(token);
+    const rest = this.create(this.globalRequestsPerSecond).setToken(token);
     this.bots.set(applicationId, { token, rest });
     return rest;
   }
 
-  /** The client for interaction callbacks and webhook edits (no bot token). */
+  /**
+   * The client for interaction callbacks and webhook edits (no bot token). Discord does not
+   * count interaction endpoints towards a bot's global limit, so it paces them to none.
+   */
   forInteractions(): REST {
-    return (this.interactionClient ??= this.create());
+    return (this.interactionClient ??= this.create(Number.POSITIVE_INFINITY));
   }
 
   /**
@@ -57,13 +76,13 @@ export class DiscordRestClients implements OnModuleDestroy {
     if (this.interactionClient) this.dispose(this.interactionClient);
   }
 
-  private create(): REST {
+  private create(globalRequestsPerSecond: number): REST {
     const rest = new REST({
       api: this.config.DISCORD_API_URL,
       version: '10',
       retries: this.config.EGRESS_REST_RETRIES,
       timeout: this.config.EGRESS_REST_TIMEOUT_MS,
-      globalRequestsPerSecond: this.config.EGRESS_GLOBAL_REQUESTS_PER_SECOND,
+      globalRequestsPerSecond,
       makeRequest: countingMakeRequest(tracedMakeRequest()),
     });
     rest.on(RESTEvents.Response, (_request, response: ResponseLike) => {
