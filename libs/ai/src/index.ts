@@ -29,10 +29,10 @@ export {
   AnthropicEngine,
   DEFAULT_ANSWER_MODEL,
   DEFAULT_FAST_MODEL,
-  DEFAULT_MAX_RETRIES,
   DEFAULT_TIMEOUT_MS,
   type AnthropicEngineOptions,
 } from './anthropic/anthropic-engine.js';
+export { DEFAULT_MAX_RETRIES, type AnthropicConnection } from './anthropic/anthropic-client.js';
 export { ResilientEngine, type ResilientEngineOptions } from './resilient/resilient-engine.js';
 export {
   CircuitBreaker,

@@ -18,25 +18,19 @@ import {
   TRIAGE_SYSTEM,
   triageMessages,
 } from './prompts.js';
+import { connectAnthropic, type AnthropicConnection } from './anthropic-client.js';
 import { callForcedTool, usageOf } from './forced-tool-call.js';
 import { DECIDE_REPLY, SEARCH_TERMS, SUBMIT_ANSWER, type ToolDefinition } from './tools.js';
 
 export const DEFAULT_ANSWER_MODEL = 'claude-sonnet-5-5';
 export const DEFAULT_FAST_MODEL = 'claude-haiku-5-5';
 export const DEFAULT_TIMEOUT_MS = 30_000;
-export const DEFAULT_MAX_RETRIES = 2;
 
-export interface AnthropicEngineOptions {
-  apiKey: string;
-  baseUrl?: string;
+export interface AnthropicEngineOptions extends AnthropicConnection {
   /** The model for answers. */
   answerModel?: string;
   /** The model for triage and query rewriting. */
   fastModel?: string;
-  /** The time one engine call may take, retries included. */
-  timeoutMs?: number;
-  /** Retries of a failed request (429, 5xx, connection errors), with the SDK's backoff. */
-  maxRetries?: number;
 }
 
 const MAX_TOKENS = { answer: 1024, triage: 200, rewrite: 300 } as const;
@@ -50,15 +44,7 @@ export class AnthropicEngine implements AiEngine {
   private readonly timeoutMs: number;
 
   constructor(options: AnthropicEngineOptions) {
-    if (!options.apiKey.trim()) throw new Error('AnthropicEngine needs a non-empty API key');
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    if (!(this.timeoutMs > 0)) throw new Error(`timeoutMs must be positive, got ${options.timeoutMs}`);
-    this.client = new Anthropic({
-      apiKey: options.apiKey,
-      baseURL: options.baseUrl,
-      maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
-      timeout: this.timeoutMs,
-    });
+    ({ client: this.client, timeoutMs: this.timeoutMs } = connectAnthropic(options, DEFAULT_TIMEOUT_MS, 'AnthropicEngine'));
     this.answerModel = options.answerModel ?? DEFAULT_ANSWER_MODEL;
     this.fastModel = options.fastModel ?? DEFAULT_FAST_MODEL;
   }

@@ -1,6 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
-import { DEFAULT_FAST_MODEL, DEFAULT_MAX_RETRIES } from '../anthropic/anthropic-engine.js';
+import { connectAnthropic, type AnthropicConnection } from '../anthropic/anthropic-client.js';
+import { DEFAULT_FAST_MODEL } from '../anthropic/anthropic-engine.js';
 import { callForcedTool, usageOf } from '../anthropic/forced-tool-call.js';
 import type { ToolDefinition } from '../anthropic/tools.js';
 import type { Language } from '../language/languages.js';
@@ -20,13 +21,9 @@ const MAX_TOKENS = 300;
 /** Context beyond this many messages adds cost, not judgement. */
 const MAX_CONTEXT_MESSAGES = 10;
 
-export interface AnthropicModerationJudgeOptions {
-  apiKey: string;
-  baseUrl?: string;
+export interface AnthropicModerationJudgeOptions extends AnthropicConnection {
   /** The fast model (moderation runs on every message). */
   model?: string;
-  timeoutMs?: number;
-  maxRetries?: number;
 }
 
 const verdictInput = z.strictObject({
@@ -124,15 +121,11 @@ export class AnthropicModerationJudge implements ModerationJudge {
   private readonly timeoutMs: number;
 
   constructor(options: AnthropicModerationJudgeOptions) {
-    if (!options.apiKey.trim()) throw new Error('AnthropicModerationJudge needs a non-empty API key');
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_MODERATION_TIMEOUT_MS;
-    if (!(this.timeoutMs > 0)) throw new Error(`timeoutMs must be positive, got ${options.timeoutMs}`);
-    this.client = new Anthropic({
-      apiKey: options.apiKey,
-      baseURL: options.baseUrl,
-      maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
-      timeout: this.timeoutMs,
-    });
+    ({ client: this.client, timeoutMs: this.timeoutMs } = connectAnthropic(
+      options,
+      DEFAULT_MODERATION_TIMEOUT_MS,
+      'AnthropicModerationJudge',
+    ));
     this.model = options.model ?? DEFAULT_FAST_MODEL;
   }
 

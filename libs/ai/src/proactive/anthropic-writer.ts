@@ -1,6 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { z } from 'zod';
-import { DEFAULT_ANSWER_MODEL, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_MS } from '../anthropic/anthropic-engine.js';
+import { connectAnthropic, type AnthropicConnection } from '../anthropic/anthropic-client.js';
+import { DEFAULT_ANSWER_MODEL, DEFAULT_TIMEOUT_MS } from '../anthropic/anthropic-engine.js';
 import { callForcedTool, usageOf } from '../anthropic/forced-tool-call.js';
 import type { ToolDefinition } from '../anthropic/tools.js';
 import type { Language } from '../language/languages.js';
@@ -12,13 +13,9 @@ import {
   type ProactiveWriter,
 } from './proactive.js';
 
-export interface AnthropicProactiveWriterOptions {
-  apiKey: string;
-  baseUrl?: string;
+export interface AnthropicProactiveWriterOptions extends AnthropicConnection {
   /** The model that writes posts (the answer model: posts are few and public). */
   model?: string;
-  timeoutMs?: number;
-  maxRetries?: number;
 }
 
 const MAX_TOKENS = 800;
@@ -105,15 +102,11 @@ export class AnthropicProactiveWriter implements ProactiveWriter {
   private readonly timeoutMs: number;
 
   constructor(options: AnthropicProactiveWriterOptions) {
-    if (!options.apiKey.trim()) throw new Error('AnthropicProactiveWriter needs a non-empty API key');
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    if (!(this.timeoutMs > 0)) throw new Error(`timeoutMs must be positive, got ${options.timeoutMs}`);
-    this.client = new Anthropic({
-      apiKey: options.apiKey,
-      baseURL: options.baseUrl,
-      maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
-      timeout: this.timeoutMs,
-    });
+    ({ client: this.client, timeoutMs: this.timeoutMs } = connectAnthropic(
+      options,
+      DEFAULT_TIMEOUT_MS,
+      'AnthropicProactiveWriter',
+    ));
     this.model = options.model ?? DEFAULT_ANSWER_MODEL;
   }
 
