@@ -304,6 +304,19 @@ describe('egress', () => {
         .filter((entry) => entry.method === 'DELETE' && entry.path.includes(spam.id))
         .map((entry) => entry.status),
     ).toEqual([502, 404]);
+
+    // A 429 is a refusal, not a try that may have been carried out: a message someone else
+    // deleted meanwhile is reported as not deleted by the bot.
+    const gone = sandbox.postMessage({ channelId, authorId: alice, content: 'deleted by its author' });
+    sandbox.deleteMessage({ messageId: gone.id });
+    sandbox.rateLimitNext({
+      method: 'DELETE',
+      route: '/channels/:channelId/messages/:messageId',
+      retryAfterSeconds: 0.2,
+    });
+    const late = command({ case: 'deleteMessage', value: { channelId, messageId: gone.id, reason: 'spam' } });
+    await publish(late);
+    expect(await resultOf(late)).toMatchObject({ ok: false, verb: 'delete', discordCode: 10008 });
   });
 
   it("paces a bot to this replica's share of its global limit, half of it while another replica runs", async () => {

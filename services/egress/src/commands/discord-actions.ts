@@ -20,7 +20,7 @@ import {
   type RESTPostAPIInteractionCallbackWithResponseResult,
   type RESTPutAPIGuildBanJSONBody,
 } from 'discord-api-types/v10';
-import { withAttemptCount } from '../discord/request-attempts.js';
+import { withUncertainTries } from '../discord/request-attempts.js';
 import { DISCORD_LIMITS } from './command-validation.js';
 
 /** What Discord answered to a command that succeeded. */
@@ -67,13 +67,13 @@ export async function performCommand(
     if (!clients.bot) throw new Error(`no bot client for application ${command.applicationId}`);
     return clients.bot;
   };
-  // An earlier delivery, or the client's own retry within this one (after a 5xx or a timeout),
-  // may have been carried out with its answer lost.
+  // An earlier delivery, or a try of this one that failed or drew a 5xx (the client then tries
+  // again by itself), may have been carried out with its answer lost.
   const alreadyDone = async (codes: number[], request: () => Promise<PerformedCommand>) => {
-    const outcome = await withAttemptCount(request);
+    const outcome = await withUncertainTries(request);
     if (outcome.ok) return outcome.value;
     const { error } = outcome;
-    const triedBefore = previouslyAttempted || outcome.attempts > 1;
+    const triedBefore = previouslyAttempted || outcome.uncertain > 0;
     if (triedBefore && error instanceof DiscordAPIError && codes.includes(Number(error.code)))
       return { httpStatus: error.status };
     throw error;

@@ -4,29 +4,36 @@ import { DefaultRestOptions, type RESTOptions } from '@discordjs/rest';
 type MakeRequest = RESTOptions['makeRequest'];
 
 /**
- * How many HTTP requests @discordjs/rest made for one call: it repeats a call on a 5xx or a
- * timeout by itself, and an earlier try may have been carried out although its answer was lost.
+ * The tries of one REST call whose outcome is unknown: @discordjs/rest repeats a call by itself
+ * after a 5xx or a timeout, and such a try may have been carried out with its answer lost. (A
+ * 429 is a refusal: Discord did nothing.)
  */
-const attempts = new AsyncLocalStorage<{ count: number }>();
+const uncertainTries = new AsyncLocalStorage<{ count: number }>();
 
-/** Counts each HTTP request towards the call it is made for (see `withAttemptCount`). */
+/** Counts each try that failed or drew a 5xx towards the call it was made for (see `withUncertainTries`). */
 export function countingMakeRequest(makeRequest: MakeRequest = DefaultRestOptions.makeRequest): MakeRequest {
-  return (url, init) => {
-    const current = attempts.getStore();
-    if (current) current.count += 1;
-    return makeRequest(url, init);
+  return async (url, init) => {
+    const current = uncertainTries.getStore();
+    try {
+      const response = await makeRequest(url, init);
+      if (current && response.status >= 500) current.count += 1;
+      return response;
+    } catch (error) {
+      if (current) current.count += 1;
+      throw error;
+    }
   };
 }
 
-/** Runs a REST call and says how many HTTP requests it took, whether it succeeded or not. */
-export async function withAttemptCount<T>(
+/** Runs a REST call and says how many of its tries may have been carried out unseen, whether it succeeded or not. */
+export async function withUncertainTries<T>(
   call: () => Promise<T>,
-): Promise<{ ok: true; value: T; attempts: number } | { ok: false; error: unknown; attempts: number }> {
+): Promise<{ ok: true; value: T; uncertain: number } | { ok: false; error: unknown; uncertain: number }> {
   const counter = { count: 0 };
   try {
-    const value = await attempts.run(counter, call);
-    return { ok: true, value, attempts: counter.count };
+    const value = await uncertainTries.run(counter, call);
+    return { ok: true, value, uncertain: counter.count };
   } catch (error) {
-    return { ok: false, error, attempts: counter.count };
+    return { ok: false, error, uncertain: counter.count };
   }
 }
