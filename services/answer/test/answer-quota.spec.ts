@@ -81,14 +81,23 @@ async function agentTakesOver(tenantId: string, conversationId: string): Promise
 /** Every answer costs one message of the tenant's quota, reserved through the real metering service. */
 let anthropic: AnthropicSandbox;
 let harness: AnswerHarness;
+/** What a model call about a "slowly" question waits for. */
+let modelHeld: Promise<void> = Promise.resolve();
+
+/** Holds the model's answers to "slowly" questions until the returned function is called. */
+function holdModel(): () => void {
+  let release!: () => void;
+  modelHeld = new Promise((resolve) => (release = resolve));
+  return release;
+}
 
 describe('answer service quota', () => {
   beforeAll(async () => {
     anthropic = await startAnthropicSandbox();
-    anthropic.respondWith((request) => {
-      const reply = scriptedReply(request);
-      // A member who writes "slowly" gets a model that takes its time, for a person to take over meanwhile.
-      return reply && JSON.stringify(request.body.messages).includes('slowly') ? { ...reply, delayMs: 1_000 } : reply;
+    anthropic.respondWith(async (request) => {
+      // A member who writes "slowly" gets a model that waits until the test lets it answer.
+      if (JSON.stringify(request.body.messages).includes('slowly')) await modelHeld;
+      return scriptedReply(request);
     });
     harness = await AnswerHarness.start({
       ANTHROPIC_API_KEY: 'sk-ant-test-key',
@@ -164,9 +173,11 @@ describe('answer service quota', () => {
     const conversationId = `${GUILD_ID}:950000000000000110:950000000000000111`;
     const usedBefore = (await harness.usage(PRO)).used;
     const modelCalls = anthropic.requestCount;
+    const letModelAnswer = holdModel();
     const question = await harness.ask(PRO, 'slowly: how do I reset my password?', { conversationId });
     await waitFor(() => anthropic.requestCount > modelCalls);
     const handBack = await agentTakesOver(PRO, conversationId);
+    letModelAnswer();
     try {
       expect(await harness.turnFor(question.requestId)).toMatchObject({ outcome: AnswerOutcome.SKIPPED, answer: '' });
       await sleep(300);
@@ -182,9 +193,11 @@ describe('answer service quota', () => {
     const conversationId = `${GUILD_ID}:950000000000000120:950000000000000121`;
     const usedBefore = (await harness.usage(TRIAGED)).used;
     const modelCalls = anthropic.requestCount;
+    const letModelAnswer = holdModel();
     const question = await harness.ask(TRIAGED, 'slowly: how do I reset my password?', { conversationId, triage: true });
     await waitFor(() => anthropic.requestCount > modelCalls);
     const handBack = await agentTakesOver(TRIAGED, conversationId);
+    letModelAnswer();
     try {
       expect(await harness.turnFor(question.requestId)).toMatchObject({ outcome: AnswerOutcome.SKIPPED, answer: '' });
       await sleep(300);

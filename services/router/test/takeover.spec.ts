@@ -13,10 +13,11 @@ import {
   takeoverKey,
 } from '@steward/contracts';
 import { startService, type RunningService } from '@steward/runtime';
-import { createTestDatabase, resetJetStream, type TestDatabase } from '@steward/testing';
+import { createTestDatabase, resetJetStream, waitFor, type TestDatabase } from '@steward/testing';
 import { MessageType } from 'discord-api-types/v10';
 import type { RouterConfig } from '../src/config.js';
 import { routerService } from '../src/service.js';
+import { TakeoverState } from '../src/takeover/takeover-state.js';
 import { routerIdle } from './support.js';
 
 const APP = '131000000000000001';
@@ -153,6 +154,10 @@ describe('router and human takeover', () => {
     const channelId = newChannel();
     // initech's agent held it until the server was linked to acme; the key outlives that.
     await agentTakesOver(channelId, 'initech', Date.now());
+    const state = service.app.get(TakeoverState);
+    await waitFor(() => state.isHeld(`${GUILD}:${channelId}:${ANA}`, 'initech'), {
+      message: "the router to see initech's key",
+    });
     const question = await say({ channelId, authorId: ANA, content: `<@${BOT}> hello, anyone?` });
     expect(await answered([question])).toEqual([question.id]);
   });
