@@ -15,6 +15,7 @@ import {
 import { GuildConfigStore, startService, type RunningService } from '@steward/runtime';
 import { startDiscordSandbox, type ApplicationCredentials, type DiscordSandbox, type GuildSnapshot } from '@steward/sandbox';
 import { resetJetStream, waitFor } from '@steward/testing';
+import { ChannelType } from 'discord-api-types/v10';
 import { interactionsService } from '../src/service.js';
 import type { InteractionsConfig } from '../src/config.js';
 
@@ -191,6 +192,45 @@ describe('interactions service', () => {
     });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(requested.some((r) => r.interaction?.interactionId === delivery.interactionId)).toBe(false);
+  });
+
+  it('tells a member /ask is off in a channel switched off, in its threads and in the channels of a category switched off', async () => {
+    const quiet = discord.createGuild({ name: 'Quiet corners', applicationIds: [app.id] });
+    const askerId = discord.createMember({ guildId: quiet.id, username: 'carol' }).user!.id;
+    const offChannel = discord.createChannel({ guildId: quiet.id, name: 'announcements' }).id;
+    const offCategory = discord.createChannel({ guildId: quiet.id, name: 'Staff', type: ChannelType.GuildCategory }).id;
+    const inOffCategory = discord.createChannel({ guildId: quiet.id, name: 'staff-chat', parentId: offCategory }).id;
+    const starter = discord.postMessage({ channelId: offChannel, authorId: askerId, content: 'release notes' });
+    const threadOfOffChannel = discord.startThread({ messageId: starter.id, authorId: askerId, name: 'questions' }).id;
+    await bus.putJson(Buckets.configGuilds.name, quiet.id, {
+      guildId: quiet.id,
+      tenantId: TENANT,
+      applicationId: app.id,
+      settings: { channelOverrides: { [offChannel]: 'off', [offCategory]: 'off' } },
+    });
+    const guilds = service.app.get(GuildConfigStore);
+    await waitFor(() => {
+      const owner = guilds.resolve(quiet.id, app.id);
+      return owner.kind === 'tenant' && owner.settings.channelOverrides[offChannel] === 'off';
+    });
+
+    const ask = (channelId: string) =>
+      discord.sendInteraction({
+        applicationId: app.id,
+        guildId: quiet.id,
+        channelId,
+        userId: askerId,
+        commandName: 'ask',
+        options: { question: 'How do I reset my password?' },
+      });
+    const switchedOff = { type: 4, data: { content: 'Steward is switched off in this channel.', flags: 64, allowed_mentions: { parse: [] } } };
+    const refused = [await ask(offChannel), await ask(threadOfOffChannel), await ask(inOffCategory)];
+    for (const delivery of refused) expect(delivery.body).toEqual(switchedOff);
+    // Elsewhere in the same server /ask is answered.
+    expect((await ask(quiet.generalChannelId)).body).toEqual({ type: 5 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const refusedIds = new Set(refused.map((delivery) => delivery.interactionId));
+    expect(requested.some((r) => refusedIds.has(r.interaction?.interactionId ?? ''))).toBe(false);
   });
 
   it('answers PING with PONG, including Discord’s endpoint check', async () => {

@@ -3,6 +3,7 @@ import { guildConfigStoreProvider } from '@steward/runtime';
 import { MemberCooldowns } from './cooldown/member-cooldowns.js';
 import { MessageRouter } from './decision/message-router.js';
 import { BotIdentities } from './directory/bot-identities.js';
+import { ChannelPlaces } from './directory/channel-places.js';
 import { DirectoryController } from './directory/directory.controller.js';
 import { DirectoryEvents } from './directory/directory-events.js';
 import { DirectoryStore } from './directory/directory.store.js';
@@ -14,6 +15,7 @@ import { TakeoverState } from './takeover/takeover-state.js';
   controllers: [DispatchController, DirectoryController],
   providers: [
     DirectoryStore,
+    ChannelPlaces,
     BotIdentities,
     DirectoryEvents,
     guildConfigStoreProvider,

@@ -12,7 +12,7 @@ import {
 import { startService, type RunningService } from '@steward/runtime';
 import { metricsRegistry } from '@steward/telemetry';
 import { createTestDatabase, resetJetStream, type TestDatabase } from '@steward/testing';
-import { MessageType } from 'discord-api-types/v10';
+import { ChannelType, MessageType } from 'discord-api-types/v10';
 import type { RouterConfig } from '../src/config.js';
 import { routerService } from '../src/service.js';
 import { routerIdle } from './support.js';
@@ -27,6 +27,9 @@ const EVERY_GUILD = '240000000000000002';
 /** /ask only, with one channel in all-messages mode. */
 const ASK_GUILD = '240000000000000003';
 const MENTION_ONLY_CHANNEL = '450000000000000099';
+/** A category of the smart guild where the bot stays quiet, and a channel in it. */
+const QUIET_CATEGORY = '450000000000000097';
+const CHANNEL_IN_QUIET_CATEGORY = '450000000000000096';
 const ALL_CHANNEL_IN_ASK_GUILD = '450000000000000098';
 const STAFF_ROLE = '560000000000000001';
 const ANA = '340000000000000001';
@@ -166,7 +169,7 @@ describe('router response modes', () => {
       channelContext: true,
       replyInThread: true,
       staffRoleIds: [STAFF_ROLE],
-      channelOverrides: { [MENTION_ONLY_CHANNEL]: 'mention' },
+      channelOverrides: { [MENTION_ONLY_CHANNEL]: 'mention', [QUIET_CATEGORY]: 'off' },
     });
     await link(EVERY_GUILD, { responseMode: 'all', smartMode: false });
     await link(ASK_GUILD, { responseMode: 'ask', channelOverrides: { [ALL_CHANNEL_IN_ASK_GUILD]: 'all' } });
@@ -366,5 +369,64 @@ describe('router response modes', () => {
       triage: true,
     });
     expect(requests.get(mentionInMentionChannel.id)).toMatchObject({ origin: AnswerOrigin.MENTION });
+  });
+
+  it("a thread keeps its channel's mode and a channel its category's; an answer in a thread is not asked for another thread", async () => {
+    const smartChannel = newChannel();
+    const threadInSmartChannel = newChannel();
+    const threadInAllChannel = newChannel();
+    const channelCreate = (guildId: string, id: string, type: ChannelType, parentId: string | null) =>
+      publisher.publishJson(
+        discordEventSubject(
+          APP,
+          guildId,
+          type === ChannelType.PublicThread ? 'THREAD_CREATE' : 'CHANNEL_CREATE',
+        ),
+        {
+          id,
+          type,
+          guild_id: guildId,
+          name: `channel-${id.slice(-3)}`,
+          position: 0,
+          parent_id: parentId,
+          permission_overwrites: [],
+        },
+        { msgId: `${APP}:session:${++sequence}` },
+      );
+    await channelCreate(SMART_GUILD, QUIET_CATEGORY, ChannelType.GuildCategory, null);
+    await channelCreate(SMART_GUILD, CHANNEL_IN_QUIET_CATEGORY, ChannelType.GuildText, QUIET_CATEGORY);
+    await channelCreate(SMART_GUILD, smartChannel, ChannelType.GuildText, null);
+    await channelCreate(SMART_GUILD, threadInSmartChannel, ChannelType.PublicThread, smartChannel);
+    await channelCreate(ASK_GUILD, threadInAllChannel, ChannelType.PublicThread, ALL_CHANNEL_IN_ASK_GUILD);
+    await routerIdle(publisher);
+
+    const inQuietCategory = await say({
+      guildId: SMART_GUILD,
+      channelId: CHANNEL_IN_QUIET_CATEGORY,
+      authorId: ANA,
+      content: 'How do I export my invoices as PDF?',
+    });
+    const inThreadOfAllChannel = await say({
+      guildId: ASK_GUILD,
+      channelId: threadInAllChannel,
+      authorId: ANA,
+      content: 'how do refunds work?',
+    });
+    const inSmartThread = await say({
+      guildId: SMART_GUILD,
+      channelId: threadInSmartChannel,
+      authorId: BEN,
+      content: 'How do I change the billing address?',
+    });
+
+    const requests = await requestsFor([inQuietCategory, inThreadOfAllChannel, inSmartThread]);
+    expect([...requests.keys()].sort()).toEqual([inThreadOfAllChannel.id, inSmartThread.id].sort());
+    expect(requests.get(inThreadOfAllChannel.id)).toMatchObject({ origin: AnswerOrigin.ALL_MESSAGES });
+    // Discord starts no thread from a message in a thread: the answer goes in the thread itself.
+    expect(requests.get(inSmartThread.id)).toMatchObject({
+      origin: AnswerOrigin.ALL_MESSAGES,
+      triage: true,
+      replyInThread: false,
+    });
   });
 });

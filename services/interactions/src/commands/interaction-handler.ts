@@ -49,7 +49,11 @@ export class InteractionHandler {
     const owner = this.guilds.resolve(interaction.guild_id, interaction.application_id);
     if (owner.kind === 'other_application') return ephemeral(reply('anotherBot', locale));
     if (owner.kind !== 'tenant') return ephemeral(reply('notConnected', locale));
-    if (owner.settings.channelOverrides[channelId] === 'off') return ephemeral(reply('channelOff', locale));
+    // A thread keeps its channel's mode, a channel its category's.
+    const overrides = owner.settings.channelOverrides;
+    const parentId = interaction.channel?.parent_id;
+    const mode = overrides[channelId] ?? (parentId ? overrides[parentId] : undefined);
+    if (mode === 'off') return ephemeral(reply('channelOff', locale));
 
     const question = String(interaction.data.options?.find((o) => o.name === 'question')?.value ?? '').trim();
     if (!question) return ephemeral(reply('emptyQuestion', locale));

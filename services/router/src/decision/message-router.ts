@@ -17,6 +17,7 @@ import { withSpan, type Logger } from '@steward/telemetry';
 import type { RouterConfig } from '../config.js';
 import { MemberCooldowns } from '../cooldown/member-cooldowns.js';
 import { BotIdentities } from '../directory/bot-identities.js';
+import { ChannelPlaces, settingsInPlace } from '../directory/channel-places.js';
 import { messageCreateDispatch, parseDispatch, type DiscordMessage } from '../dispatch/discord-payloads.js';
 import { ChannelHistory, displayName } from '../history/channel-history.js';
 import {
@@ -59,6 +60,7 @@ export class MessageRouter {
     private readonly bus: Bus,
     private readonly guildConfigs: GuildConfigStore,
     private readonly bots: BotIdentities,
+    private readonly places: ChannelPlaces,
     private readonly history: ChannelHistory,
     private readonly cooldowns: MemberCooldowns,
     private readonly takeover: TakeoverState,
@@ -114,7 +116,9 @@ export class MessageRouter {
     const tenant = this.guildConfigs.resolve(guildId, applicationId);
     if (tenant.kind === 'unmapped') return { outcome: 'skip', reason: 'no_tenant' };
     if (tenant.kind === 'other_application') return { outcome: 'skip', reason: 'other_application' };
-    const { settings } = tenant;
+    // A thread keeps its channel's response mode, a channel its category's.
+    const place = await this.places.of(message.channel_id);
+    const settings = settingsInPlace(tenant.settings, message.channel_id, place);
 
     let recentMessages: RecentMessage[] = [];
     if (keepsHistory(settings, message.channel_id)) {
@@ -170,7 +174,8 @@ export class MessageRouter {
       tenantId: tenant.tenantId,
       message,
       decision,
-      settings,
+      // Discord starts no thread inside a thread: there the answer goes in the thread itself.
+      replyInThread: settings.replyInThread && !place.isThread,
       channelContext: settings.channelContext ? recentMessages : [],
     });
     return decision;
@@ -182,7 +187,7 @@ export class MessageRouter {
     tenantId: string;
     message: DiscordMessage;
     decision: AnswerDecision;
-    settings: GuildSettings;
+    replyInThread: boolean;
     channelContext: RecentMessage[];
   }): Promise<void> {
     const { message, decision } = request;
@@ -200,7 +205,7 @@ export class MessageRouter {
       question: decision.question,
       origin: ORIGINS[decision.trigger],
       triage: decision.triage,
-      replyInThread: decision.trigger === 'all_messages' && request.settings.replyInThread,
+      replyInThread: decision.trigger === 'all_messages' && request.replyInThread,
       channelContext: request.channelContext.map((recent) => ({
         messageId: recent.messageId,
         authorId: recent.authorId,

@@ -6,7 +6,13 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from '@steward/db';
 import { ChannelType } from 'discord-api-types/v10';
 import type { DiscordChannel, DiscordRole } from '../dispatch/discord-payloads.js';
-import { THREAD_CHANNEL_TYPES, type ChannelView, type GuildDirectoryReply, type RoleView } from '@steward/contracts';
+import {
+  isThreadChannel,
+  THREAD_CHANNEL_TYPES,
+  type ChannelView,
+  type GuildDirectoryReply,
+  type RoleView,
+} from '@steward/contracts';
 import { ChannelMessageRow } from '../history/channel-message.entity.js';
 import { ApplicationRow, BotMemberRow, ChannelRow, GuildRow, RoleRow } from './directory.entities.js';
 
@@ -23,6 +29,12 @@ export interface GuildSnapshot {
   roles: DiscordRole[];
   /** The bot's own member, when the bot user is known and GUILD_CREATE listed it. */
   botMember?: { userId: string; roleIds: string[] };
+}
+
+/** Where a channel is: a thread or not, and what it sits in, innermost first (a thread's channel, then its category). */
+export interface ChannelPlace {
+  isThread: boolean;
+  parentIds: string[];
 }
 
 /** Channels a bot can post in, preferred when several channels share a name. */
@@ -160,6 +172,22 @@ export class DirectoryStore {
       botRoleIds,
       botTopRolePosition: Math.max(0, ...positions),
       ownerId: guild.ownerId,
+    };
+  }
+
+  /** Whether the channel is a thread, and what it sits in; undefined for a channel not in the directory. */
+  async channelPlace(channelId: string): Promise<ChannelPlace | undefined> {
+    const rows = (await this.db.query(
+      `SELECT c.type, c.parent_id AS parent, p.parent_id AS grandparent
+         FROM channels c LEFT JOIN channels p ON p.channel_id = c.parent_id
+        WHERE c.channel_id = $1`,
+      [channelId],
+    )) as { type: number; parent: string | null; grandparent: string | null }[];
+    const row = rows[0];
+    if (!row) return undefined;
+    return {
+      isThread: isThreadChannel(row.type),
+      parentIds: [row.parent, row.grandparent].filter((id): id is string => id !== null),
     };
   }
 

@@ -1,0 +1,47 @@
+import { Injectable } from '@nestjs/common';
+import type { GuildSettings } from '@steward/contracts';
+import { DirectoryStore, type ChannelPlace } from './directory.store.js';
+
+/** Long enough to spare the directory a read per message, short enough for a moved channel. */
+const KEEP_MS = 60_000;
+/** A channel the directory does not have yet (its THREAD_CREATE may be on its way) is read again soon. */
+const KEEP_UNKNOWN_MS = 5_000;
+const MAX_CHANNELS = 10_000;
+
+/** Where a channel the directory does not know is taken to be. */
+const UNKNOWN_PLACE: ChannelPlace = { isThread: false, parentIds: [] };
+
+/** Each channel's place (a thread or not, what it sits in), read from the directory and kept a minute. */
+@Injectable()
+export class ChannelPlaces {
+  private readonly known = new Map<string, { place: ChannelPlace; until: number }>();
+
+  constructor(private readonly directory: DirectoryStore) {}
+
+  async of(channelId: string, nowMs = Date.now()): Promise<ChannelPlace> {
+    const cached = this.known.get(channelId);
+    if (cached && cached.until > nowMs) return cached.place;
+    const found = await this.directory.channelPlace(channelId);
+    if (this.known.size >= MAX_CHANNELS) this.known.delete(this.known.keys().next().value!);
+    this.known.set(channelId, {
+      place: found ?? UNKNOWN_PLACE,
+      until: nowMs + (found ? KEEP_MS : KEEP_UNKNOWN_MS),
+    });
+    return found ?? UNKNOWN_PLACE;
+  }
+}
+
+/**
+ * The guild's settings as they hold in a channel: a thread, or a channel in a category, takes
+ * the response mode set for what it sits in, unless it has one of its own.
+ */
+export function settingsInPlace<S extends Pick<GuildSettings, 'channelOverrides'>>(
+  settings: S,
+  channelId: string,
+  place: ChannelPlace,
+): S {
+  const overrides = settings.channelOverrides;
+  if (overrides[channelId]) return settings;
+  const inherited = place.parentIds.map((id) => overrides[id]).find((mode) => mode !== undefined);
+  return inherited ? { ...settings, channelOverrides: { ...overrides, [channelId]: inherited } } : settings;
+}
