@@ -419,8 +419,23 @@ describe('router response modes', () => {
       content: 'How do I change the billing address?',
     });
 
-    const requests = await requestsFor([inQuietCategory, inThreadOfAllChannel, inSmartThread]);
-    expect([...requests.keys()].sort()).toEqual([inThreadOfAllChannel.id, inSmartThread.id].sort());
+    // A forum post's first message (its id is the post's) before the router knows the post.
+    const forumPost = messageCreate({
+      guildId: SMART_GUILD,
+      channelId: '0',
+      authorId: ANA,
+      content: 'Why does my export fail?',
+    });
+    forumPost.channel_id = forumPost.id;
+    await publisher.publishJson(discordEventSubject(APP, SMART_GUILD, 'MESSAGE_CREATE'), forumPost, {
+      msgId: `${APP}:session:${++sequence}`,
+    });
+
+    const requests = await requestsFor([inQuietCategory, inThreadOfAllChannel, inSmartThread, forumPost]);
+    expect([...requests.keys()].sort()).toEqual(
+      [inThreadOfAllChannel.id, inSmartThread.id, forumPost.id].sort(),
+    );
+    expect(requests.get(forumPost.id)).toMatchObject({ replyInThread: false });
     expect(requests.get(inThreadOfAllChannel.id)).toMatchObject({ origin: AnswerOrigin.ALL_MESSAGES });
     // Discord starts no thread from a message in a thread: the answer goes in the thread itself.
     expect(requests.get(inSmartThread.id)).toMatchObject({

@@ -174,8 +174,9 @@ export class MessageRouter {
       tenantId: tenant.tenantId,
       message,
       decision,
-      // Discord starts no thread inside a thread: there the answer goes in the thread itself.
-      replyInThread: settings.replyInThread && !place.isThread,
+      // Discord starts no thread inside a thread: there the answer goes in the thread itself. A
+      // forum post's first message has the post's id, and may come before its THREAD_CREATE is stored.
+      replyInThread: settings.replyInThread && !place.isThread && message.id !== message.channel_id,
       channelContext: settings.channelContext ? recentMessages : [],
     });
     return decision;
