@@ -10,6 +10,7 @@ import { RecentMessages } from './events/recent-messages.js';
 import { ActionedFacts } from './facts/actioned-facts.js';
 import { ModerationLogController } from './log/moderation-log.controller.js';
 import { ModerationLogStore } from './log/moderation-log.store.js';
+import { PendingActionsSweeper } from './log/pending-actions.sweeper.js';
 import { MODERATION_JUDGE, ModerationEvents, ModerationPipeline } from './pipeline/moderation-pipeline.js';
 import { QuotaGate } from './quota/quota-gate.js';
 import { EgressResultsController } from './results/egress-results.controller.js';
@@ -34,6 +35,7 @@ import { EgressResultsController } from './results/egress-results.controller.js'
     RecentMessages,
     QuotaGate,
     ModerationLogStore,
+    PendingActionsSweeper,
     KickBanBreaker,
     ActionedFacts,
     ModerationEvents,

@@ -19,6 +19,19 @@ export const moderationEnv = stewardEnv.extend({
   MODERATION_JUDGE_TIMEOUT_MS: integer('a number of milliseconds').min(100).max(120_000).default(10_000),
   /** How far back a ban deletes the member's messages. */
   MODERATION_BAN_DELETE_SECONDS: integer('a number of seconds').min(0).max(604_800).default(3_600),
+  /**
+   * An action with no outcome this long after it was decided reads as failed (longer than egress
+   * spends on a command: eight deliveries with their backoff and ack waits take about 9 minutes).
+   */
+  MODERATION_PENDING_TIMEOUT_MS: integer('a number of milliseconds')
+    .min(1_000)
+    .max(86_400_000)
+    .default(900_000),
+  /** How often the pending actions are looked over. */
+  MODERATION_PENDING_SWEEP_INTERVAL_MS: integer('a number of milliseconds')
+    .min(100)
+    .max(3_600_000)
+    .default(60_000),
   /** Timeout of the quota reservation and the guild directory requests. */
   MODERATION_RPC_TIMEOUT_MS: integer('a number of milliseconds').min(100).max(30_000).default(2_000),
 });

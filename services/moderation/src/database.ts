@@ -1,8 +1,9 @@
 import type { ServiceDatabase } from '@steward/db';
 import { CreateModeration1760100000000 } from './migrations/1760100000000-create-moderation.js';
+import { PendingIndex1772000000000 } from './migrations/1772000000000-pending-index.js';
 
 export const database: ServiceDatabase = {
   schema: 'moderation',
   entities: [],
-  migrations: [CreateModeration1760100000000],
+  migrations: [CreateModeration1760100000000, PendingIndex1772000000000],
 };

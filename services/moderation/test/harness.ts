@@ -15,7 +15,7 @@ import {
   type ModerationLogEntry,
   type ModerationLogListRequest,
 } from '@steward/contracts';
-import { GuildConfigStore, startService, type RunningService } from '@steward/runtime';
+import { GuildConfigStore, startService, type RunningService, type ServiceDefinition } from '@steward/runtime';
 import {
   startAnthropicSandbox,
   startDiscordSandbox,
@@ -83,11 +83,18 @@ export class ModerationHarness {
   readonly checked: MessageChecked[] = [];
   private readonly services: RunningService<StewardEnv>[] = [];
   private metering!: RunningService<StewardEnv>;
-  private meteringEnv: Record<string, string | undefined> = {};
+  private egress!: RunningService<StewardEnv>;
+  private commonEnv: Record<string, string | undefined> = {};
   private database!: TestDatabase;
 
-  /** `prepare` creates the guilds before the gateway connects, so GUILD_CREATE carries them whole. */
-  async start(prepare: (discord: DiscordSandbox, app: ApplicationCredentials) => void): Promise<void> {
+  /**
+   * `prepare` creates the guilds before the gateway connects, so GUILD_CREATE carries them
+   * whole; `moderationEnv` adds settings of the test's own to the moderation service.
+   */
+  async start(
+    prepare: (discord: DiscordSandbox, app: ApplicationCredentials) => void,
+    moderationEnv: Record<string, string> = {},
+  ): Promise<void> {
     await resetJetStream();
     this.database = await createTestDatabase();
     this.discord = await startDiscordSandbox({ identifyIntervalMs: 0 });
@@ -117,15 +124,17 @@ export class ModerationHarness {
       DISCORD_BOT_TOKEN: this.app.token,
     };
     this.bus = await Bus.connect({ servers: process.env.NATS_URL!, name: 'moderation-test' });
-    this.meteringEnv = common;
+    this.commonEnv = common;
     this.metering = (await startService(meteringService, common)) as unknown as RunningService<StewardEnv>;
     this.services.push(this.metering);
     this.services.push((await startService(routerService, common)) as unknown as RunningService<StewardEnv>);
-    this.services.push((await startService(egressService, common)) as unknown as RunningService<StewardEnv>);
+    this.egress = (await startService(egressService, common)) as unknown as RunningService<StewardEnv>;
+    this.services.push(this.egress);
     this.moderation = await startService(moderationService, {
       ...common,
       ANTHROPIC_API_KEY: 'sk-ant-test',
       ANTHROPIC_BASE_URL: this.anthropic.url,
+      ...moderationEnv,
     });
     this.services.push(this.moderation as unknown as RunningService<StewardEnv>);
     this.moderation.app.get(ModerationEvents).on('checked', (checked) => this.checked.push(checked));
@@ -142,12 +151,25 @@ export class ModerationHarness {
   }
 
   /** Takes the metering service away (as an outage would); the returned function brings it back. */
-  async stopMetering(): Promise<() => Promise<void>> {
-    await this.metering.stop();
+  stopMetering(): Promise<() => Promise<void>> {
+    return this.takeAway('metering', meteringService);
+  }
+
+  /** Takes egress away (commands wait in their stream); the returned function brings it back. */
+  stopEgress(): Promise<() => Promise<void>> {
+    return this.takeAway('egress', egressService);
+  }
+
+  private async takeAway<C extends StewardEnv>(
+    which: 'metering' | 'egress',
+    definition: ServiceDefinition<C>,
+  ): Promise<() => Promise<void>> {
+    const stopped = this[which];
+    await stopped.stop();
     return async () => {
-      const metering = (await startService(meteringService, this.meteringEnv)) as unknown as RunningService<StewardEnv>;
-      this.services[this.services.indexOf(this.metering)] = metering;
-      this.metering = metering;
+      const started = (await startService(definition, this.commonEnv)) as unknown as RunningService<StewardEnv>;
+      this.services[this.services.indexOf(stopped)] = started;
+      this[which] = started;
     };
   }
 

@@ -61,6 +61,10 @@ interface DbRow {
   updated_at: Date;
 }
 
+/** Why an action reads as failed when no outcome came back for it. */
+export const NO_OUTCOME_DETAIL =
+  'no word from Discord on this action: it may not have been carried out (the entry is updated if word comes later)';
+
 const FINAL_OUTCOMES: ReadonlySet<ModerationOutcomeName> = new Set(['done', 'failed', 'blocked', 'shadow', 'flagged']);
 
 export function isFinal(outcome: ModerationOutcomeName): boolean {
@@ -135,19 +139,37 @@ export class ModerationLogStore {
   }
 
   /**
-   * Records what Discord did with the entry's command. Only a pending entry changes; the entry
-   * is returned either way (undefined when no entry has this command), with whether it changed now.
+   * Records what Discord did with the entry's command. Only a pending entry changes, or one given
+   * up on for want of news (`NO_OUTCOME_DETAIL`); the entry is returned either way (undefined when
+   * no entry has this command), with whether it changed now.
    */
   async settle(commandId: string, ok: boolean, detail: string | null): Promise<{ row: LogRow; changed: boolean } | undefined> {
     // TypeORM answers an UPDATE with [rows, affected count].
     const [updated]: [DbRow[], number] = await this.db.query(
       `UPDATE moderation_log SET outcome = $2, detail = $3, updated_at = now()
-       WHERE command_id = $1 AND outcome = 'pending' RETURNING *`,
-      [commandId, ok ? 'done' : 'failed', detail],
+       WHERE command_id = $1 AND (outcome = 'pending' OR (outcome = 'failed' AND detail = $4)) RETURNING *`,
+      [commandId, ok ? 'done' : 'failed', detail, NO_OUTCOME_DETAIL],
     );
     if (updated[0]) return { row: toRow(updated[0]), changed: true };
     const rows: DbRow[] = await this.db.query('SELECT * FROM moderation_log WHERE command_id = $1', [commandId]);
     return rows[0] ? { row: toRow(rows[0]), changed: false } : undefined;
+  }
+
+  /**
+   * Gives up on actions pending since before `pendingBefore`: no outcome came back for them (the
+   * command was lost, or Discord is out of reach for that long). They read as failed, with
+   * `NO_OUTCOME_DETAIL`, until an outcome arrives after all. Each is given up once, whichever
+   * replica sweeps.
+   */
+  async giveUpPending(pendingBefore: Date, limit: number): Promise<LogRow[]> {
+    const [updated]: [DbRow[], number] = await this.db.query(
+      `UPDATE moderation_log SET outcome = 'failed', detail = $2, updated_at = now()
+       WHERE id IN (SELECT id FROM moderation_log WHERE outcome = 'pending' AND updated_at < $1
+                    ORDER BY updated_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+       RETURNING *`,
+      [pendingBefore.toISOString(), NO_OUTCOME_DETAIL, limit],
+    );
+    return updated.map(toRow);
   }
 
   /** A tenant's entries, newest first, after the cursor's position. */

@@ -12,7 +12,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { HandBackReason } from '@steward/contracts';
 import { DataSource } from '@steward/db';
-import { CONFIG, LOGGER } from '@steward/runtime';
+import { CONFIG, LOGGER, PeriodicTask } from '@steward/runtime';
 import type { Logger } from '@steward/telemetry';
 import type { TakeoverConfig } from '../config.js';
 import type { ConversationRow } from '../conversations/conversation.store.js';
@@ -27,9 +27,7 @@ type DueRow = ConversationRow & { previous_agent_id: string | null; previous_age
 
 @Injectable()
 export class AutoResumeSweeper implements OnApplicationBootstrap, OnModuleDestroy {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private closed = false;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly db: DataSource,
@@ -37,27 +35,20 @@ export class AutoResumeSweeper implements OnApplicationBootstrap, OnModuleDestro
     private readonly facts: TakeoverFacts,
     @Inject(CONFIG) private readonly config: TakeoverConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.task = new PeriodicTask(
+      () => this.sweep(),
+      config.TAKEOVER_SWEEP_INTERVAL_MS,
+      (error) => this.logger.error({ err: error }, 'auto-resume sweep failed; retrying on the next one'),
+    );
+  }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.tick(), this.config.TAKEOVER_SWEEP_INTERVAL_MS);
-    this.timer.unref();
+    this.task.start();
   }
 
-  async onModuleDestroy(): Promise<void> {
-    this.closed = true;
-    clearInterval(this.timer);
-    await this.running;
-  }
-
-  private tick(): void {
-    if (this.closed || this.running) return;
-    this.running = this.sweep()
-      .then(() => undefined)
-      .catch((error: unknown) =>
-        this.logger.error({ err: error }, 'auto-resume sweep failed; retrying on the next one'),
-      )
-      .finally(() => (this.running = undefined));
+  onModuleDestroy(): Promise<void> {
+    return this.task.stop();
   }
 
   /** Hands every due conversation back to the AI; returns how many. */
