@@ -8,8 +8,13 @@ import { discordMessage } from './discord-message.js';
 
 /** Messages judged at once per consumer: most of the time goes to waiting on the model, metering and Postgres. */
 const CONCURRENCY = 64;
-/** Long enough for a slow model call with its retries. */
-const ACK_WAIT_MS = 60_000;
+/**
+ * A message whose acknowledgement was lost (NATS restarting, the process killed) comes back
+ * after this long, and a violation stays up meanwhile: short, with a heartbeat every third of
+ * it while a check runs (a slow model call with its retries may take longer).
+ */
+const ACK_WAIT_MS = 15_000;
+const HEARTBEAT_MS = ACK_WAIT_MS / 3;
 
 /**
  * MESSAGE_CREATE and MESSAGE_UPDATE of every guild, whatever its response mode. NATS 2.9
@@ -47,6 +52,12 @@ export class MessageEventsController {
       throw new PermanentError(`invalid ${subject.type} payload: ${z.prettifyError(parsed.error).replace(/\n/g, '; ')}`);
     }
     const message = { ...parsed.data, guild_id: parsed.data.guild_id ?? subject.guildId ?? undefined };
-    await this.pipeline.handle(event, subject.applicationId, message);
+    const delivery = context.getMessage();
+    const heartbeat = setInterval(() => delivery.working(), HEARTBEAT_MS);
+    try {
+      await this.pipeline.handle(event, subject.applicationId, message);
+    } finally {
+      clearInterval(heartbeat);
+    }
   }
 }
