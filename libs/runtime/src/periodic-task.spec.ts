@@ -36,4 +36,19 @@ describe('PeriodicTask', () => {
     await sleep(30);
     expect(runs).toBe(runsAtStop);
   });
+
+  it('runs once at once when asked to, before the first interval has passed', async () => {
+    let runs = 0;
+    const task = new PeriodicTask(
+      async () => {
+        runs += 1;
+      },
+      60_000,
+      () => undefined,
+    );
+    task.start({ immediately: true });
+    await sleep(20);
+    await task.stop();
+    expect(runs).toBe(1);
+  });
 });

@@ -14,7 +14,9 @@ export class PeriodicTask {
     private readonly onError: (error: unknown) => void,
   ) {}
 
-  start(): void {
+  /** Ticks from now on; `immediately` runs the work once at once as well. */
+  start(options: { immediately?: boolean } = {}): void {
+    if (options.immediately) this.tick();
     this.timer = setInterval(() => this.tick(), this.intervalMs);
     this.timer.unref();
   }

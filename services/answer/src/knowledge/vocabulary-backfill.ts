@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from '@steward/db';
-import { LOGGER } from '@steward/runtime';
+import { LOGGER, PeriodicTask } from '@steward/runtime';
 import type { Logger } from '@steward/telemetry';
 import { chunkVocabulary } from '../retrieval/chunk-words.js';
 
@@ -19,34 +19,25 @@ const EVERY_MS = 60_000;
 export class VocabularyBackfill implements OnApplicationBootstrap, OnApplicationShutdown {
   /** The highest chunk id checked so far. */
   private checkedUpTo = '0';
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private stopped = false;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly dataSource: DataSource,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.task = new PeriodicTask(
+      () => this.fill(),
+      EVERY_MS,
+      (error) => this.logger.warn({ err: error }, 'could not fill in the knowledge vocabulary; retrying'),
+    );
+  }
 
   onApplicationBootstrap(): void {
-    this.run();
-    this.timer = setInterval(() => this.run(), EVERY_MS);
-    this.timer.unref();
+    this.task.start({ immediately: true });
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    await this.running;
-  }
-
-  /** Fills in the words of the chunks written since the last run, unless a run is under way. */
-  private run(): void {
-    this.running ??= this.fill()
-      .catch((error: unknown) =>
-        this.logger.warn({ err: error }, 'could not fill in the knowledge vocabulary; retrying'),
-      )
-      .finally(() => (this.running = undefined));
+  onApplicationShutdown(): Promise<void> {
+    return this.task.stop();
   }
 
   private async fill(): Promise<void> {
@@ -55,7 +46,7 @@ export class VocabularyBackfill implements OnApplicationBootstrap, OnApplication
       'SELECT COALESCE(max(id), 0)::text AS last FROM chunks',
     )) as { last: string }[];
     let filled = 0;
-    for (let after = this.checkedUpTo; !this.stopped;) {
+    for (let after = this.checkedUpTo; !this.task.isStopped;) {
       const chunks = (await this.dataSource.query(
         `SELECT c.id::text, c.tenant_id AS "tenantId", c.content FROM chunks c
          WHERE c.id > $1 AND c.id <= $2 AND NOT EXISTS (SELECT FROM chunk_words v WHERE v.chunk_id = c.id)
