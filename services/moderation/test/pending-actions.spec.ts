@@ -8,6 +8,7 @@ import { NO_OUTCOME_DETAIL } from '../src/log/moderation-log.store.js';
 import { INVITE, ModerationHarness } from './harness.js';
 
 const INVITE_TEXT = 'join my server discord.gg/raidhub for free stuff';
+const TIMEOUT_MS = 4_000;
 
 describe('moderation actions without an outcome', () => {
   const h = new ModerationHarness();
@@ -23,7 +24,7 @@ describe('moderation actions without an outcome', () => {
         channelId = guild.generalChannelId;
         member = discord.createMember({ guildId: guild.id, username: 'mallory' }).user.id;
       },
-      { MODERATION_PENDING_TIMEOUT_MS: '1500', MODERATION_PENDING_SWEEP_INTERVAL_MS: '200' },
+      { MODERATION_PENDING_TIMEOUT_MS: String(TIMEOUT_MS), MODERATION_PENDING_SWEEP_INTERVAL_MS: '200' },
     );
     await h.directoryReady(guildId);
     h.verdicts.set('discord.gg/', INVITE);
@@ -49,6 +50,16 @@ describe('moderation actions without an outcome', () => {
       expect(givenUp.detail).toBe(NO_OUTCOME_DETAIL);
       expect(h.exists(channelId, message.id)).toBe(true);
 
+      // An action decided since is not given up before its time.
+      const newer = h.discord.postMessage({ channelId, authorId: member, content: `${INVITE_TEXT}, again` });
+      expect(await h.entryFor(newer.id, false)).toMatchObject({ outcome: 'pending' });
+      // Its command may still run: an edit of the first message is not acted on a second time.
+      h.discord.editMessage({ messageId: message.id, content: `${INVITE_TEXT} (edited)` });
+      expect(await h.whenChecked(message.id, 2)).toMatchObject({
+        event: 'update',
+        result: 'skipped_already_handled',
+      });
+
       // Egress comes back and carries out the command that waited in its stream.
       await startEgress();
       egressBack = true;
@@ -58,6 +69,10 @@ describe('moderation actions without an outcome', () => {
       });
       expect(await h.entryFor(message.id)).toMatchObject({ outcome: 'done', detail: null });
       expect(h.exists(channelId, message.id)).toBe(false);
+      expect(await h.entryFor(newer.id)).toMatchObject({ outcome: 'done' });
+      expect(
+        (await h.log({ limit: 100 })).entries.filter((entry) => entry.messageId === message.id),
+      ).toHaveLength(1);
     } finally {
       if (!egressBack) await startEgress();
     }

@@ -73,9 +73,17 @@ export function isFinal(outcome: ModerationOutcomeName): boolean {
 
 const HANDLED_OUTCOMES: ReadonlySet<ModerationOutcomeName> = new Set(['pending', 'done', 'flagged']);
 
+/**
+ * The entry's action may still be carried out: it is pending, or was given up on for want of
+ * news while its command may still be waiting for egress.
+ */
+export function awaitsOutcome(entry: Pick<LogRow, 'outcome' | 'detail'>): boolean {
+  return entry.outcome === 'pending' || (entry.outcome === 'failed' && entry.detail === NO_OUTCOME_DETAIL);
+}
+
 /** The entry's message was acted on, is being acted on, or waits for review: it is not acted on again. */
-export function isHandled(outcome: ModerationOutcomeName): boolean {
-  return HANDLED_OUTCOMES.has(outcome);
+export function isHandled(entry: Pick<LogRow, 'outcome' | 'detail'>): boolean {
+  return HANDLED_OUTCOMES.has(entry.outcome) || awaitsOutcome(entry);
 }
 
 /** The data source, or a transaction's entity manager. */

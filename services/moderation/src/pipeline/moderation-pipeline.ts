@@ -14,7 +14,7 @@ import { channelAndParents } from '../directory/guild-directory.js';
 import { MEMBER_MESSAGE_TYPES, type DiscordMessage } from '../events/discord-message.js';
 import { RecentMessages } from '../events/recent-messages.js';
 import { ActionedFacts } from '../facts/actioned-facts.js';
-import { isHandled, ModerationLogStore, type LogRow, type NewLogEntry } from '../log/moderation-log.store.js';
+import { awaitsOutcome, isHandled, ModerationLogStore, type LogRow, type NewLogEntry } from '../log/moderation-log.store.js';
 import { breakerTripsTotal, decisionSeconds, decisionsTotal, llmTokens, messagesTotal } from '../metrics.js';
 import { BotCapabilities, type ActionBlock } from '../permissions/bot-capabilities.js';
 import { chooseAction } from '../policy/action-policy.js';
@@ -137,7 +137,7 @@ export class ModerationPipeline {
     // One action per message, not per version: judging an edit again would warn or time out twice,
     // or carry out a ban the breaker held for review. (A version judged to no action left no entry.)
     const handledAsAnotherVersion = (entries: LogRow[]) =>
-      entries.some((entry) => entry.messageVersion !== messageVersion && isHandled(entry.outcome));
+      entries.some((entry) => entry.messageVersion !== messageVersion && isHandled(entry));
     const already = logged.find((entry) => entry.messageVersion === messageVersion);
     if (already) {
       await this.carryOut(already);
@@ -263,9 +263,9 @@ export class ModerationPipeline {
     return { outcome: 'pending', blockReason: null, detail: null, commandId: commandIdFor(version.messageId, version.messageVersion, action) };
   }
 
-  /** Sends the entry's command while it is pending, or publishes the final fact; both are idempotent. */
+  /** Sends the entry's command while it awaits an outcome, or publishes the final fact; both are idempotent. */
   private async carryOut(row: LogRow): Promise<void> {
-    if (row.outcome !== 'pending') {
+    if (!awaitsOutcome(row)) {
       await this.facts.publish(row);
       return;
     }
