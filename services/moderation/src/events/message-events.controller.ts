@@ -15,6 +15,8 @@ const CONCURRENCY = 64;
  */
 const ACK_WAIT_MS = 15_000;
 const HEARTBEAT_MS = ACK_WAIT_MS / 3;
+/** Longer than the slowest check can take (the judge's timeout is at most 120 s): one stuck past it is delivered again. */
+const MAX_HEARTBEAT_MS = 180_000;
 
 /**
  * MESSAGE_CREATE and MESSAGE_UPDATE of every guild, whatever its response mode. NATS 2.9
@@ -53,7 +55,10 @@ export class MessageEventsController {
     }
     const message = { ...parsed.data, guild_id: parsed.data.guild_id ?? subject.guildId ?? undefined };
     const delivery = context.getMessage();
-    const heartbeat = setInterval(() => delivery.working(), HEARTBEAT_MS);
+    const heartbeatUntil = Date.now() + MAX_HEARTBEAT_MS;
+    const heartbeat = setInterval(() => {
+      if (Date.now() < heartbeatUntil) delivery.working();
+    }, HEARTBEAT_MS);
     try {
       await this.pipeline.handle(event, subject.applicationId, message);
     } finally {
