@@ -30,6 +30,8 @@ const MENTION_ONLY_CHANNEL = '450000000000000099';
 /** A category of the smart guild where the bot stays quiet, and a channel in it. */
 const QUIET_CATEGORY = '450000000000000097';
 const CHANNEL_IN_QUIET_CATEGORY = '450000000000000096';
+/** A forum of the smart guild where the bot stays quiet. */
+const QUIET_FORUM = '450000000000000095';
 const ALL_CHANNEL_IN_ASK_GUILD = '450000000000000098';
 const STAFF_ROLE = '560000000000000001';
 const ANA = '340000000000000001';
@@ -169,7 +171,7 @@ describe('router response modes', () => {
       channelContext: true,
       replyInThread: true,
       staffRoleIds: [STAFF_ROLE],
-      channelOverrides: { [MENTION_ONLY_CHANNEL]: 'mention', [QUIET_CATEGORY]: 'off' },
+      channelOverrides: { [MENTION_ONLY_CHANNEL]: 'mention', [QUIET_CATEGORY]: 'off', [QUIET_FORUM]: 'off' },
     });
     await link(EVERY_GUILD, { responseMode: 'all', smartMode: false });
     await link(ASK_GUILD, { responseMode: 'ask', channelOverrides: { [ALL_CHANNEL_IN_ASK_GUILD]: 'all' } });
@@ -396,6 +398,7 @@ describe('router response modes', () => {
     await channelCreate(SMART_GUILD, QUIET_CATEGORY, ChannelType.GuildCategory, null);
     await channelCreate(SMART_GUILD, CHANNEL_IN_QUIET_CATEGORY, ChannelType.GuildText, QUIET_CATEGORY);
     await channelCreate(SMART_GUILD, smartChannel, ChannelType.GuildText, null);
+    await channelCreate(SMART_GUILD, QUIET_FORUM, ChannelType.GuildForum, null);
     await channelCreate(SMART_GUILD, threadInSmartChannel, ChannelType.PublicThread, smartChannel);
     await channelCreate(ASK_GUILD, threadInAllChannel, ChannelType.PublicThread, ALL_CHANNEL_IN_ASK_GUILD);
     await routerIdle(publisher);
@@ -419,19 +422,28 @@ describe('router response modes', () => {
       content: 'How do I change the billing address?',
     });
 
-    // A forum post's first message (its id is the post's) before the router knows the post.
-    const forumPost = messageCreate({
-      guildId: SMART_GUILD,
-      channelId: '0',
-      authorId: ANA,
-      content: 'Why does my export fail?',
-    });
-    forumPost.channel_id = forumPost.id;
-    await publisher.publishJson(discordEventSubject(APP, SMART_GUILD, 'MESSAGE_CREATE'), forumPost, {
-      msgId: `${APP}:session:${++sequence}`,
-    });
+    /** The first message of a new forum post: its id is the post's. */
+    const startForumPost = async (authorId: string, content: string) => {
+      const message = messageCreate({ guildId: SMART_GUILD, channelId: '0', authorId, content });
+      message.channel_id = message.id;
+      await publisher.publishJson(discordEventSubject(APP, SMART_GUILD, 'MESSAGE_CREATE'), message, {
+        msgId: `${APP}:session:${++sequence}`,
+      });
+      return message;
+    };
+    // A post the router never hears of: still recognised as a post.
+    const forumPost = await startForumPost(ANA, 'Why does my export fail?');
+    // A post in the quiet forum whose first message comes before its THREAD_CREATE.
+    const quietPost = await startForumPost(BEN, 'Is the API down?');
+    await channelCreate(SMART_GUILD, quietPost.id, ChannelType.PublicThread, QUIET_FORUM);
 
-    const requests = await requestsFor([inQuietCategory, inThreadOfAllChannel, inSmartThread, forumPost]);
+    const requests = await requestsFor([
+      inQuietCategory,
+      inThreadOfAllChannel,
+      inSmartThread,
+      forumPost,
+      quietPost,
+    ]);
     expect([...requests.keys()].sort()).toEqual(
       [inThreadOfAllChannel.id, inSmartThread.id, forumPost.id].sort(),
     );

@@ -117,7 +117,9 @@ export class MessageRouter {
     if (tenant.kind === 'unmapped') return { outcome: 'skip', reason: 'no_tenant' };
     if (tenant.kind === 'other_application') return { outcome: 'skip', reason: 'other_application' };
     // A thread keeps its channel's response mode, a channel its category's.
-    const place = await this.places.of(message.channel_id);
+    // A forum post's first message has the post's id.
+    const forumPostStart = message.id === message.channel_id;
+    const place = await this.places.of(message.channel_id, { expectThread: forumPostStart });
     const settings = settingsInPlace(tenant.settings, message.channel_id, place);
 
     let recentMessages: RecentMessage[] = [];
@@ -174,9 +176,8 @@ export class MessageRouter {
       tenantId: tenant.tenantId,
       message,
       decision,
-      // Discord starts no thread inside a thread: there the answer goes in the thread itself. A
-      // forum post's first message has the post's id, and may come before its THREAD_CREATE is stored.
-      replyInThread: settings.replyInThread && !place.isThread && message.id !== message.channel_id,
+      // Discord starts no thread inside a thread: there the answer goes in the thread itself.
+      replyInThread: settings.replyInThread && !place.isThread && !forumPostStart,
       channelContext: settings.channelContext ? recentMessages : [],
     });
     return decision;

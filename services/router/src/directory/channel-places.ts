@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
 import type { GuildSettings } from '@steward/contracts';
 import { DirectoryStore, type ChannelPlace } from './directory.store.js';
@@ -7,6 +8,8 @@ const KEEP_MS = 60_000;
 /** A channel the directory does not have yet (its THREAD_CREATE may be on its way) is read again soon. */
 const KEEP_UNKNOWN_MS = 5_000;
 const MAX_CHANNELS = 10_000;
+/** How long a forum post's first message waits for the post's THREAD_CREATE to be stored. */
+const THREAD_CREATE_GRACE_MS = 300;
 
 /** Where a channel the directory does not know is taken to be. */
 const UNKNOWN_PLACE: ChannelPlace = { isThread: false, parentIds: [] };
@@ -18,10 +21,23 @@ export class ChannelPlaces {
 
   constructor(private readonly directory: DirectoryStore) {}
 
-  async of(channelId: string, nowMs = Date.now()): Promise<ChannelPlace> {
+  /**
+   * `expectThread`: the message is a forum post's first one, whose THREAD_CREATE arrives with
+   * it; a directory that does not have the post yet is read again a moment later.
+   */
+  async of(
+    channelId: string,
+    options: { expectThread?: boolean } = {},
+    nowMs = Date.now(),
+  ): Promise<ChannelPlace> {
     const cached = this.known.get(channelId);
-    if (cached && cached.until > nowMs) return cached.place;
-    const found = await this.directory.channelPlace(channelId);
+    if (cached && cached.until > nowMs && (cached.place !== UNKNOWN_PLACE || !options.expectThread))
+      return cached.place;
+    let found = await this.directory.channelPlace(channelId);
+    if (!found && options.expectThread) {
+      await sleep(THREAD_CREATE_GRACE_MS);
+      found = await this.directory.channelPlace(channelId);
+    }
     if (this.known.size >= MAX_CHANNELS) this.known.delete(this.known.keys().next().value!);
     this.known.set(channelId, {
       place: found ?? UNKNOWN_PLACE,
