@@ -24,7 +24,10 @@ describe('PeriodicTask', () => {
     );
     task.start();
     await sleep(150);
+    // Stop while a run is under way: stop() waits for it.
+    while (running === 0) await sleep(1);
     await task.stop();
+    expect(running).toBe(0);
     const runsAtStop = runs;
 
     expect(mostAtOnce).toBe(1);
