@@ -4,7 +4,7 @@ import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@ne
 import type { KV } from '@nats-io/kv';
 import { Bus } from '@steward/bus';
 import { Buckets } from '@steward/contracts';
-import { CONFIG, LOGGER } from '@steward/runtime';
+import { CONFIG, LOGGER, PeriodicTask } from '@steward/runtime';
 import type { Logger } from '@steward/telemetry';
 import type { EgressConfig } from '../config.js';
 import { globalLimitShare } from '../metrics.js';
@@ -21,52 +21,54 @@ export class GlobalLimitShare implements OnModuleInit, OnModuleDestroy {
   /** Unique per process: a pod's name may come back while its predecessor's key is still there. */
   private readonly replicaKey = `${hostname().replace(/[^A-Za-z0-9_-]/g, '_')}-${randomUUID().slice(0, 8)}`;
   private kv?: KV;
-  private timer?: NodeJS.Timeout;
   private replicas = 1;
-  private beating?: Promise<void>;
+  private readonly heartbeat: PeriodicTask;
 
   constructor(
     private readonly bus: Bus,
     private readonly clients: DiscordRestClients,
     @Inject(CONFIG) private readonly config: EgressConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.heartbeat = new PeriodicTask(
+      () => this.beat(),
+      config.EGRESS_REPLICA_HEARTBEAT_MS,
+      (error) => this.heartbeatFailed(error),
+    );
+  }
 
   async onModuleInit(): Promise<void> {
     globalLimitShare.set(this.config.EGRESS_GLOBAL_REQUESTS_PER_SECOND);
     await this.bus.ensureBuckets([Buckets.egressReplicas]);
     this.kv = await this.bus.kv(Buckets.egressReplicas.name);
-    await this.beat();
-    this.timer = setInterval(() => {
-      this.beating ??= this.beat().finally(() => (this.beating = undefined));
-    }, this.config.EGRESS_REPLICA_HEARTBEAT_MS);
-    this.timer.unref();
+    // The share holds before the first command is taken.
+    await this.beat().catch((error: unknown) => this.heartbeatFailed(error));
+    this.heartbeat.start();
   }
 
   async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.beating;
+    await this.heartbeat.stop();
     // The others take this replica's share at their next heartbeat.
     await this.kv?.delete(this.replicaKey).catch(() => undefined);
   }
 
-  /** Says this replica runs, then counts the running ones; on a NATS failure the last count stands. */
+  /** Says this replica runs, then counts the running ones (on a NATS failure the last count stands). */
   private async beat(): Promise<void> {
-    try {
-      await this.kv!.put(this.replicaKey, JSON.stringify({ atMs: Date.now() }));
-      let running = 0;
-      for await (const key of await this.kv!.keys()) if (key) running += 1;
-      running = Math.max(1, running);
-      if (running !== this.replicas) {
-        this.replicas = running;
-        this.apply();
-      }
-    } catch (error) {
-      this.logger.warn(
-        { err: error },
-        'could not count the egress replicas; keeping the last global limit share',
-      );
+    await this.kv!.put(this.replicaKey, JSON.stringify({ atMs: Date.now() }));
+    let running = 0;
+    for await (const key of await this.kv!.keys()) if (key) running += 1;
+    running = Math.max(1, running);
+    if (running !== this.replicas) {
+      this.replicas = running;
+      this.apply();
     }
+  }
+
+  private heartbeatFailed(error: unknown): void {
+    this.logger.warn(
+      { err: error },
+      'could not count the egress replicas; keeping the last global limit share',
+    );
   }
 
   private apply(): void {
