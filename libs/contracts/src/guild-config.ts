@@ -83,3 +83,16 @@ export const guildConfig = z.object({
 export type GuildConfig = z.infer<typeof guildConfig>;
 
 export const DEFAULT_GUILD_SETTINGS: GuildSettings = guildSettings.parse({});
+
+/**
+ * The override that holds in a channel: its own, else that of what it sits in (`parentIds`,
+ * innermost first: a thread's channel, then the category). Undefined: the guild's mode holds.
+ */
+export function channelOverrideIn(
+  overrides: GuildSettings['channelOverrides'],
+  channelId: string,
+  parentIds: readonly (string | null | undefined)[],
+): GuildSettings['channelOverrides'][string] | undefined {
+  for (const id of [channelId, ...parentIds]) if (id && overrides[id]) return overrides[id];
+  return undefined;
+}

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Bus } from '@steward/bus';
-import { AnswerOrigin, AnswerRequestedSchema, encode, Subjects } from '@steward/contracts';
+import { AnswerOrigin, AnswerRequestedSchema, channelOverrideIn, encode, Subjects } from '@steward/contracts';
 import { GuildConfigStore, LOGGER, TakeoverMirror } from '@steward/runtime';
 import { Counter, metricsRegistry, type Logger } from '@steward/telemetry';
 import { ephemeral, InteractionType, ResponseType, type Interaction, type InteractionResponse } from './interaction.schema.js';
@@ -50,9 +50,7 @@ export class InteractionHandler {
     if (owner.kind === 'other_application') return ephemeral(reply('anotherBot', locale));
     if (owner.kind !== 'tenant') return ephemeral(reply('notConnected', locale));
     // A thread keeps its channel's mode, a channel its category's.
-    const overrides = owner.settings.channelOverrides;
-    const parentId = interaction.channel?.parent_id;
-    const mode = overrides[channelId] ?? (parentId ? overrides[parentId] : undefined);
+    const mode = channelOverrideIn(owner.settings.channelOverrides, channelId, [interaction.channel?.parent_id]);
     if (mode === 'off') return ephemeral(reply('channelOff', locale));
 
     const question = String(interaction.data.options?.find((o) => o.name === 'question')?.value ?? '').trim();

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
-import type { GuildSettings } from '@steward/contracts';
+import { channelOverrideIn, type GuildSettings } from '@steward/contracts';
 import { DirectoryStore, type ChannelPlace } from './directory.store.js';
 
 /** Long enough to spare the directory a read per message, short enough for a moved channel. */
@@ -58,6 +58,6 @@ export function settingsInPlace<S extends Pick<GuildSettings, 'channelOverrides'
 ): S {
   const overrides = settings.channelOverrides;
   if (overrides[channelId]) return settings;
-  const inherited = place.parentIds.map((id) => overrides[id]).find((mode) => mode !== undefined);
+  const inherited = channelOverrideIn(overrides, channelId, place.parentIds);
   return inherited ? { ...settings, channelOverrides: { ...overrides, [channelId]: inherited } } : settings;
 }
