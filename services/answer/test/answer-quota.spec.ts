@@ -78,6 +78,20 @@ async function agentTakesOver(tenantId: string, conversationId: string): Promise
   return async () => (await harness.client.kv(Buckets.takeover.name)).delete(takeoverKey(conversationId));
 }
 
+/**
+ * Asks a question whose model call is held, has an agent take the conversation over while the
+ * model works on it, then lets the model answer.
+ */
+async function takenOverWhileModelWorks(tenantId: string, conversationId: string, overrides: { triage?: boolean } = {}) {
+  const modelCalls = anthropic.requestCount;
+  const letModelAnswer = holdModel();
+  const question = await harness.ask(tenantId, 'slowly: how do I reset my password?', { conversationId, ...overrides });
+  await waitFor(() => anthropic.requestCount > modelCalls);
+  const handBack = await agentTakesOver(tenantId, conversationId);
+  letModelAnswer();
+  return { question, handBack };
+}
+
 /** Every answer costs one message of the tenant's quota, reserved through the real metering service. */
 let anthropic: AnthropicSandbox;
 let harness: AnswerHarness;
@@ -172,12 +186,7 @@ describe('answer service quota', () => {
   it('posts nothing over a person who takes the conversation over while the model writes the answer', async () => {
     const conversationId = `${GUILD_ID}:950000000000000110:950000000000000111`;
     const usedBefore = (await harness.usage(PRO)).used;
-    const modelCalls = anthropic.requestCount;
-    const letModelAnswer = holdModel();
-    const question = await harness.ask(PRO, 'slowly: how do I reset my password?', { conversationId });
-    await waitFor(() => anthropic.requestCount > modelCalls);
-    const handBack = await agentTakesOver(PRO, conversationId);
-    letModelAnswer();
+    const { question, handBack } = await takenOverWhileModelWorks(PRO, conversationId);
     try {
       expect(await harness.turnFor(question.requestId)).toMatchObject({ outcome: AnswerOutcome.SKIPPED, answer: '' });
       await sleep(300);
@@ -193,11 +202,7 @@ describe('answer service quota', () => {
     const conversationId = `${GUILD_ID}:950000000000000120:950000000000000121`;
     const usedBefore = (await harness.usage(TRIAGED)).used;
     const modelCalls = anthropic.requestCount;
-    const letModelAnswer = holdModel();
-    const question = await harness.ask(TRIAGED, 'slowly: how do I reset my password?', { conversationId, triage: true });
-    await waitFor(() => anthropic.requestCount > modelCalls);
-    const handBack = await agentTakesOver(TRIAGED, conversationId);
-    letModelAnswer();
+    const { question, handBack } = await takenOverWhileModelWorks(TRIAGED, conversationId, { triage: true });
     try {
       expect(await harness.turnFor(question.requestId)).toMatchObject({ outcome: AnswerOutcome.SKIPPED, answer: '' });
       await sleep(300);
