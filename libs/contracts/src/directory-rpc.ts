@@ -1,6 +1,7 @@
 /**
  * Request/reply contracts of the guild directory (core NATS, JSON). Moderation compares the
- * bot's top role with a member's; proactive posts resolve a channel by name.
+ * bot's top role with a member's; proactive posts resolve a channel by name; /ask finds the
+ * category a thread's channel sits in.
  */
 import { z } from 'zod';
 
@@ -41,6 +42,14 @@ export const roleView = z.object({
 });
 export type RoleView = z.infer<typeof roleView>;
 
+/** Where a channel sits: a thread or not, and what it sits in, innermost first. */
+export const channelPlaceView = z.object({
+  isThread: z.boolean(),
+  /** A thread's channel then that channel's category; a channel's category; none at the top. */
+  parentIds: z.array(z.string()),
+});
+export type ChannelPlaceView = z.infer<typeof channelPlaceView>;
+
 export const DirectoryRpc = {
   guild: {
     subject: 'rpc.router.directory.guild',
@@ -71,10 +80,17 @@ export const DirectoryRpc = {
     /** Text channels are preferred over others of the same name; null when none matches. */
     reply: z.object({ channel: channelView.nullable() }),
   },
+  channelPlace: {
+    subject: 'rpc.router.directory.channel-place',
+    request: z.object({ channelId: snowflake }),
+    /** Null when the directory does not know the channel. */
+    reply: z.object({ place: channelPlaceView.nullable() }),
+  },
 } as const;
 
 export type GuildDirectoryReply = z.infer<typeof DirectoryRpc.guild.reply>;
 export type ChannelByNameReply = z.infer<typeof DirectoryRpc.channelByName.reply>;
+export type ChannelPlaceReply = z.infer<typeof DirectoryRpc.channelPlace.reply>;
 
 /** Application-facing error codes of the directory RPCs. */
 export const DirectoryErrorCode = { NotFound: 'not_found' } as const;

@@ -3,6 +3,7 @@ import { Bus } from '@steward/bus';
 import { CONFIG, guildConfigStoreProvider, LOGGER, takeoverMirrorProvider } from '@steward/runtime';
 import type { Logger } from '@steward/telemetry';
 import { BotApplications, SecretBox } from '@steward/secrets';
+import { ChannelParents } from './commands/channel-parents.js';
 import { CommandRegistration, TenantCommandRegistration } from './commands/command-registration.js';
 import { GatewayInteractionsController } from './commands/gateway-interactions.controller.js';
 import { InteractionHandler } from './commands/interaction-handler.js';
@@ -22,6 +23,7 @@ class ConfigWatchersLifecycle implements OnModuleDestroy {
   providers: [
     ApplicationKeys,
     InteractionHandler,
+    ChannelParents,
     CommandRegistration,
     TenantCommandRegistration,
     ConfigWatchersLifecycle,

@@ -97,6 +97,17 @@ describe('interactions service', () => {
       data: { id: '1', name: 'ask', type: 1, options: [{ name: 'question', type: 3, value: question }] },
     });
 
+  /** Links a guild to the tenant with channels (or categories) switched off, as the admin API saves it. */
+  async function switchOff(guildId: string, channelIds: string[]): Promise<void> {
+    const channelOverrides = Object.fromEntries(channelIds.map((id) => [id, 'off']));
+    await bus.putJson(Buckets.configGuilds.name, guildId, { guildId, tenantId: TENANT, applicationId: app.id, settings: { channelOverrides } });
+    const guilds = service.app.get(GuildConfigStore);
+    await waitFor(() => {
+      const owner = guilds.resolve(guildId, app.id);
+      return owner.kind === 'tenant' && channelIds.every((id) => owner.settings.channelOverrides[id] === 'off');
+    });
+  }
+
   it('registers /ask for the application at start', async () => {
     await waitFor(() => discord.restLog.some((entry) => entry.method === 'PUT' && entry.path.endsWith(`/applications/${app.id}/commands`)));
     const commandsResponse = await fetch(`${discord.apiUrl}/v10/applications/${app.id}/commands`, {
@@ -202,17 +213,7 @@ describe('interactions service', () => {
     const inOffCategory = discord.createChannel({ guildId: quiet.id, name: 'staff-chat', parentId: offCategory }).id;
     const starter = discord.postMessage({ channelId: offChannel, authorId: askerId, content: 'release notes' });
     const threadOfOffChannel = discord.startThread({ messageId: starter.id, authorId: askerId, name: 'questions' }).id;
-    await bus.putJson(Buckets.configGuilds.name, quiet.id, {
-      guildId: quiet.id,
-      tenantId: TENANT,
-      applicationId: app.id,
-      settings: { channelOverrides: { [offChannel]: 'off', [offCategory]: 'off' } },
-    });
-    const guilds = service.app.get(GuildConfigStore);
-    await waitFor(() => {
-      const owner = guilds.resolve(quiet.id, app.id);
-      return owner.kind === 'tenant' && owner.settings.channelOverrides[offChannel] === 'off';
-    });
+    await switchOff(quiet.id, [offChannel, offCategory]);
 
     const ask = (channelId: string) =>
       discord.sendInteraction({
@@ -231,6 +232,30 @@ describe('interactions service', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     const refusedIds = new Set(refused.map((delivery) => delivery.interactionId));
     expect(requested.some((r) => refusedIds.has(r.interaction?.interactionId ?? ''))).toBe(false);
+  });
+
+  it('acknowledges /ask in a thread by its channel alone, inside 3 s, when the directory cannot name the category', async () => {
+    // No router runs here: where the thread's channel sits is unknown.
+    const place = discord.createGuild({ name: 'No directory', applicationIds: [app.id] });
+    const askerId = discord.createMember({ guildId: place.id, username: 'dan' }).user!.id;
+    const offCategory = discord.createChannel({ guildId: place.id, name: 'Staff', type: ChannelType.GuildCategory }).id;
+    const inCategory = discord.createChannel({ guildId: place.id, name: 'staff-chat', parentId: offCategory }).id;
+    const starter = discord.postMessage({ channelId: inCategory, authorId: askerId, content: 'handover' });
+    const thread = discord.startThread({ messageId: starter.id, authorId: askerId, name: 'handover' }).id;
+    await switchOff(place.id, [offCategory]);
+
+    const started = performance.now();
+    const delivery = await discord.sendInteraction({
+      applicationId: app.id,
+      guildId: place.id,
+      channelId: thread,
+      userId: askerId,
+      commandName: 'ask',
+      options: { question: 'Who is on call tonight?' },
+    });
+    expect(delivery.body).toEqual({ type: 5 });
+    expect(performance.now() - started).toBeLessThan(2_000);
+    await waitFor(() => requested.some((r) => r.interaction?.interactionId === delivery.interactionId));
   });
 
   it('answers PING with PONG, including Discord’s endpoint check', async () => {

@@ -22,6 +22,7 @@ const FORUM = '450000000000000002';
 const THREAD = '460000000000000001';
 const FORUM_POST = '460000000000000002';
 const SYNCED_THREAD = '460000000000000003';
+const CATEGORY = '450000000000000003';
 
 /** A public thread as Discord sends it: no overwrites of its own, its parent's id. */
 function thread(id: string, parentId: string, name: string, extra: Record<string, unknown> = {}) {
@@ -144,5 +145,18 @@ describe('router: threads in the guild directory', () => {
     expect(await publisher.requestJson('rpc.router.directory.channel-by-name', { guildId: GUILD, name: 'announcements' })).toEqual({
       channel: null,
     });
+  });
+
+  it('says where a thread sits, its channel then that channel’s category, for /ask', async () => {
+    const place = (channelId: string) => publisher.requestJson('rpc.router.directory.channel-place', { channelId });
+    const category = { id: CATEGORY, type: ChannelType.GuildCategory, guild_id: GUILD, name: 'Community', position: 0, parent_id: null, permission_overwrites: [] };
+    await dispatch('CHANNEL_CREATE', category);
+    await dispatch('CHANNEL_UPDATE', { id: GENERAL, type: ChannelType.GuildText, guild_id: GUILD, name: 'general', position: 0, parent_id: CATEGORY, permission_overwrites: [] });
+    await routerIdle(publisher);
+
+    expect(await place(THREAD)).toEqual({ place: { isThread: true, parentIds: [GENERAL, CATEGORY] } });
+    expect(await place(GENERAL)).toEqual({ place: { isThread: false, parentIds: [CATEGORY] } });
+    expect(await place('469999999999999999')).toEqual({ place: null });
+    await expect(place('general')).rejects.toMatchObject({ code: 'bad_request', message: expect.stringContaining('channelId') });
   });
 });

@@ -4,10 +4,10 @@
  * `config-guilds` as the admin API does.
  */
 import { Bus } from '@steward/bus';
-import { Rpc, type GuildSettings } from '@steward/contracts';
+import { DirectoryRpc, Rpc, type ChannelPlaceReply, type GuildSettings } from '@steward/contracts';
 import type { RecordedRequest } from '@steward/sandbox';
 import { waitFor } from '@steward/testing';
-import type { APIMessage } from 'discord-api-types/v10';
+import { ChannelType, type APIMessage } from 'discord-api-types/v10';
 import { Stack, type Member } from '../src/stack.js';
 import { PASSWORD_RESET, REFUNDS } from '../src/knowledge.js';
 
@@ -318,5 +318,58 @@ describe('response modes: all-messages, smart mode, channel context, staff step-
       { timeoutMs: 10_000, message: 'the /ask answer' },
     );
     expect(answered.content).toContain('Answer for: How do I reset my password?');
+  });
+  it('/ask in a thread of a channel in a category switched off is refused, as a mention there would be', async () => {
+    const staffCategory = stack.discord.createChannel({
+      guildId: stack.guild.id,
+      name: 'Staff',
+      type: ChannelType.GuildCategory,
+    }).id;
+    const staffChat = stack.discord.createChannel({
+      guildId: stack.guild.id,
+      name: 'staff-chat',
+      parentId: staffCategory,
+    }).id;
+    /** A thread alice starts from a message of hers in `channelId`. */
+    const threadIn = (channelId: string, name: string) => {
+      const starter = stack.say(stack.alice, `about ${name}`, { channelId });
+      return stack.discord.startThread({ messageId: starter.id, authorId: stack.alice.id, name }).id;
+    };
+    const thread = threadIn(staffChat, 'handover');
+    await configure({ responseMode: 'ask', channelOverrides: { [staffCategory]: 'off' } });
+    // The payload names only the thread's channel; the category comes from the router's directory.
+    await waitFor(
+      async () =>
+        (await bus.requestJson<ChannelPlaceReply>(DirectoryRpc.channelPlace.subject, { channelId: thread }))
+          .place?.parentIds[1] === staffCategory,
+      { message: "the router's directory places the thread under the Staff category" },
+    );
+
+    const ask = async (channelId: string) => {
+      const delivery = await stack.discord.sendInteraction({
+        applicationId: stack.app.id,
+        guildId: stack.guild.id,
+        channelId,
+        userId: carol.id,
+        commandName: 'ask',
+        options: { question: 'How do I reset my password?' },
+      });
+      const callback = await waitFor(
+        () =>
+          stack.discord.restLog.find(
+            (entry) =>
+              entry.route === '/interactions/:interactionId/:token/callback' &&
+              entry.path.includes(delivery.interactionId),
+          ),
+        { timeoutMs: 10_000, message: 'the interaction callback' },
+      );
+      return callback.body;
+    };
+    expect(await ask(thread)).toMatchObject({
+      type: 4,
+      data: { content: 'Steward is switched off in this channel.', flags: 64 },
+    });
+    // A thread elsewhere in the server is answered.
+    expect(await ask(threadIn(supportChannelId, 'questions'))).toMatchObject({ type: 5 });
   });
 });

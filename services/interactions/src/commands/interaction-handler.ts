@@ -4,6 +4,7 @@ import { AnswerOrigin, AnswerRequestedSchema, channelOverrideIn, encode, Subject
 import { GuildConfigStore, LOGGER, TakeoverMirror } from '@steward/runtime';
 import { Counter, metricsRegistry, type Logger } from '@steward/telemetry';
 import { ephemeral, InteractionType, ResponseType, type Interaction, type InteractionResponse } from './interaction.schema.js';
+import { ChannelParents } from './channel-parents.js';
 import { reply } from './replies.js';
 
 export const ASK_COMMAND = 'ask';
@@ -25,6 +26,7 @@ export class InteractionHandler {
     private readonly bus: Bus,
     private readonly guilds: GuildConfigStore,
     private readonly takeovers: TakeoverMirror,
+    private readonly channelParents: ChannelParents,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -50,7 +52,9 @@ export class InteractionHandler {
     if (owner.kind === 'other_application') return ephemeral(reply('anotherBot', locale));
     if (owner.kind !== 'tenant') return ephemeral(reply('notConnected', locale));
     // A thread keeps its channel's mode, a channel its category's.
-    const mode = channelOverrideIn(owner.settings.channelOverrides, channelId, [interaction.channel?.parent_id]);
+    const overrides = owner.settings.channelOverrides;
+    const parentIds = await this.channelParents.of(channelId, interaction.channel, overrides);
+    const mode = channelOverrideIn(overrides, channelId, parentIds);
     if (mode === 'off') return ephemeral(reply('channelOff', locale));
 
     const question = String(interaction.data.options?.find((o) => o.name === 'question')?.value ?? '').trim();

@@ -13,8 +13,8 @@ export const interactionSchema = z.object({
   token: z.string().min(1).max(500),
   guild_id: snowflake.optional(),
   channel_id: snowflake.optional(),
-  /** The channel's id, and for a thread or a channel in a category, what it sits in. */
-  channel: z.object({ id: snowflake, parent_id: snowflake.nullish() }).partial().optional(),
+  /** The channel's id and type, and for a thread or a channel in a category, what it sits in. */
+  channel: z.object({ id: snowflake, type: z.number().int(), parent_id: snowflake.nullish() }).partial().optional(),
   member: z.object({ user, nick: z.string().nullish(), roles: z.array(snowflake).default([]) }).optional(),
   user: user.optional(),
   locale: z.string().optional(),

@@ -6,11 +6,12 @@ import {
   DirectoryErrorCode,
   DirectoryRpc,
   type ChannelByNameReply,
+  type ChannelPlaceReply,
   type GuildDirectoryReply,
 } from '@steward/contracts';
 import { DirectoryStore } from './directory.store.js';
 
-/** Answers other services' questions about guilds: names, channels, the role hierarchy. */
+/** Answers other services' questions about guilds: names, channels, where a channel sits, the role hierarchy. */
 @Controller()
 export class DirectoryController {
   constructor(private readonly store: DirectoryStore) {}
@@ -35,6 +36,16 @@ export class DirectoryController {
       DirectoryRpc.channelByName.subject,
     );
     return { channel: await this.store.channelByName(guildId, name) };
+  }
+
+  @MessagePattern(DirectoryRpc.channelPlace.subject)
+  async channelPlace(@Payload() body: unknown): Promise<ChannelPlaceReply> {
+    const { channelId } = parseRequest(
+      DirectoryRpc.channelPlace.request,
+      body,
+      DirectoryRpc.channelPlace.subject,
+    );
+    return { place: (await this.store.channelPlace(channelId)) ?? null };
   }
 }
 

@@ -9,6 +9,7 @@ import type { DiscordChannel, DiscordRole } from '../dispatch/discord-payloads.j
 import {
   isThreadChannel,
   THREAD_CHANNEL_TYPES,
+  type ChannelPlaceView,
   type ChannelView,
   type GuildDirectoryReply,
   type RoleView,
@@ -32,10 +33,7 @@ export interface GuildSnapshot {
 }
 
 /** Where a channel is: a thread or not, and what it sits in, innermost first (a thread's channel, then its category). */
-export interface ChannelPlace {
-  isThread: boolean;
-  parentIds: string[];
-}
+export type ChannelPlace = ChannelPlaceView;
 
 /** Channels a bot can post in, preferred when several channels share a name. */
 const TEXT_CHANNEL_TYPES: readonly number[] = [ChannelType.GuildText, ChannelType.GuildAnnouncement];
