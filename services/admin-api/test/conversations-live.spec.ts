@@ -18,6 +18,7 @@ import { meteringService } from '../../metering/src/service.js';
 import type { TakeoverConfig } from '../../takeover/src/config.js';
 import { takeoverService } from '../../takeover/src/service.js';
 import { AccountsService } from '../src/accounts/accounts.service.js';
+import { LIVE_RECHECK_MS } from '../src/live/live.controller.js';
 import { call, inProcessServiceEnv, startAdminApi, type AdminApi } from './support.js';
 
 const APP = '132000000000000001';
@@ -38,6 +39,8 @@ class EventStream {
   readonly events: SseEvent[] = [];
   private readonly abort = new AbortController();
   status = 0;
+  /** The server closed the stream (not this client). */
+  endedByServer = false;
 
   static async open(api: AdminApi, key: string, lastEventId?: string): Promise<EventStream> {
     const stream = new EventStream();
@@ -69,6 +72,7 @@ class EventStream {
           if (event.event) this.events.push(event);
         }
       }
+      this.endedByServer = true;
     } catch {
       // aborted by close()
     }
@@ -215,6 +219,26 @@ describe('conversations and live API', () => {
     expect(resumed.of('turn').map((event) => event.question)).toEqual(['Visible to Acme only']);
   });
 
+  it('ends a stream within seconds of its API key being revoked; the tenant’s other streams go on', async () => {
+    const { apiKey, key } = await api.app.get(AccountsService).issueApiKey(tenantA, 'wallboard');
+    const revokedSoon = await open(key);
+    const kept = await open(keyA);
+    expect(revokedSoon.status).toBe(200);
+    expect((await call(api, `/api/v1/api-keys/${apiKey.id}`, { key: keyA, method: 'DELETE' })).status).toBe(
+      204,
+    );
+
+    await waitFor(() => revokedSoon.endedByServer, {
+      timeoutMs: LIVE_RECHECK_MS + 5_000,
+      message: 'the stream of the revoked key ended',
+    });
+    await publishTurn(tenantA, GUILD_A, nextId(), 'Asked after the key was revoked');
+    await waitFor(() => kept.of('turn').some((turn) => turn.question === 'Asked after the key was revoked'));
+    expect(kept.endedByServer).toBe(false);
+    expect(revokedSoon.of('turn')).toEqual([]);
+    expect((await open(key)).status).toBe(401);
+  });
+
   it('lists, shows, writes in and releases a conversation, for its tenant only', async () => {
     const bob = nextId();
     const id = await publishTurn(tenantA, GUILD_A, bob, 'Where is my invoice?');
@@ -287,5 +311,8 @@ describe('conversations and live API', () => {
     expect(empty.status).toBe(400);
     expect(empty.body.error.details).toEqual([{ field: 'content', message: 'must not be empty' }]);
     expect((await open(keyA, 'yesterday')).status).toBe(400);
+    const twice = await call(api, '/api/v1/live?lastEventId=1&lastEventId=2', { key: keyA });
+    expect(twice.status).toBe(400);
+    expect(twice.body.error.details).toEqual([{ field: 'Last-Event-ID', message: 'must be one event id' }]);
   });
 });

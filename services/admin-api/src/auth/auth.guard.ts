@@ -1,9 +1,9 @@
-import { HttpStatus, Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { HttpStatus, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { ApiError } from '../http/api-error.js';
-import { AUTHENTICATORS, type Authenticator } from './auth-context.js';
 import { IS_PUBLIC } from './public.decorator.js';
+import { RequestAuthentication } from './request-authentication.js';
 import { OWNER_ONLY } from './roles.decorator.js';
 
 /**
@@ -15,7 +15,7 @@ import { OWNER_ONLY } from './roles.decorator.js';
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    @Inject(AUTHENTICATORS) private readonly authenticators: Authenticator[],
+    private readonly authentication: RequestAuthentication,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -23,19 +23,15 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]))
       return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    for (const authenticator of this.authenticators) {
-      const auth = await authenticator.authenticate(request);
-      if (auth) {
-        request.auth = auth;
-        const ownerOnly = this.reflector.getAllAndOverride<boolean>(OWNER_ONLY, [
-          context.getHandler(),
-          context.getClass(),
-        ]);
-        if (ownerOnly && auth.role !== 'owner')
-          throw new ApiError(HttpStatus.FORBIDDEN, 'forbidden', 'Only the owner of the account can do this');
-        return true;
-      }
-    }
-    throw ApiError.unauthorized();
+    const auth = await this.authentication.authenticate(request);
+    if (!auth) throw ApiError.unauthorized();
+    request.auth = auth;
+    const ownerOnly = this.reflector.getAllAndOverride<boolean>(OWNER_ONLY, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (ownerOnly && auth.role !== 'owner')
+      throw new ApiError(HttpStatus.FORBIDDEN, 'forbidden', 'Only the owner of the account can do this');
+    return true;
   }
 }

@@ -6,6 +6,7 @@ import { AUTHENTICATORS } from './auth-context.js';
 import { AuthController } from './auth.controller.js';
 import { AuthGuard } from './auth.guard.js';
 import { LoginThrottle } from './login-throttle.js';
+import { RequestAuthentication } from './request-authentication.js';
 import { SessionAuthenticator } from './session.authenticator.js';
 import { SessionsService } from './sessions.service.js';
 
@@ -17,6 +18,7 @@ import { SessionsService } from './sessions.service.js';
     SessionAuthenticator,
     SessionsService,
     LoginThrottle,
+    RequestAuthentication,
     // An Authorization header wins over a cookie: programs never need CSRF tokens.
     {
       provide: AUTHENTICATORS,
@@ -25,6 +27,6 @@ import { SessionsService } from './sessions.service.js';
     },
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [SessionsService],
+  exports: [SessionsService, RequestAuthentication],
 })
 export class AuthModule {}

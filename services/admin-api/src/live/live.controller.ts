@@ -1,9 +1,11 @@
-import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from '@steward/config';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RequestAuthentication } from '../auth/request-authentication.js';
 import { TenantId } from '../auth/tenant-id.decorator.js';
 import { PlanGate } from '../conversations/plan-gate.js';
+import { PlanRequiredError } from '../conversations/plan-required.error.js';
 import { ApiError } from '../http/api-error.js';
 import { ApiErrorResponses } from '../http/api-error-responses.decorator.js';
 import { API_PREFIX } from '../http/api-prefix.js';
@@ -11,6 +13,11 @@ import { LiveFeed } from './live-feed.js';
 
 /** A comment line this often keeps proxies and browsers from closing an idle stream. */
 export const LIVE_HEARTBEAT_MS = 15_000;
+/**
+ * How often an open stream checks that its key or session still holds and the plan still
+ * includes live monitoring: a revoked key or a sign-out ends it within this time.
+ */
+export const LIVE_RECHECK_MS = 5_000;
 /** How long a browser waits before reconnecting (it then sends Last-Event-ID). */
 const RECONNECT_MS = 3_000;
 
@@ -29,6 +36,7 @@ export class LiveController {
   constructor(
     private readonly feed: LiveFeed,
     private readonly plans: PlanGate,
+    private readonly authentication: RequestAuthentication,
   ) {}
 
   @Get('live')
@@ -44,8 +52,9 @@ export class LiveController {
   @ApiResponse({ status: 403, description: 'The plan does not include live monitoring (`plan_required`)' })
   async live(
     @TenantId() tenantId: string,
-    @Headers('last-event-id') lastEventHeader: string | undefined,
-    @Query('lastEventId') lastEventQuery: string | undefined,
+    @Headers('last-event-id') lastEventHeader: unknown,
+    @Query('lastEventId') lastEventQuery: unknown,
+    @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const after = parseEventId(lastEventHeader || lastEventQuery);
@@ -63,11 +72,18 @@ export class LiveController {
     response.write(`retry: ${RECONNECT_MS}\n: connected\n\n`);
     const heartbeat = setInterval(() => response.write(': heartbeat\n\n'), LIVE_HEARTBEAT_MS);
     heartbeat.unref();
+    const recheck = setInterval(() => {
+      void this.stillAllowed(request, tenantId).then((allowed) => {
+        if (!allowed) end();
+      });
+    }, LIVE_RECHECK_MS);
+    recheck.unref();
     let ended = false;
     const end = () => {
       if (ended) return;
       ended = true;
       clearInterval(heartbeat);
+      clearInterval(recheck);
       forget();
       subscription.close();
       if (!response.writableEnded) response.end();
@@ -86,12 +102,26 @@ export class LiveController {
       }
     })();
   }
+
+  /** False once the credential is revoked or the plan lost live monitoring; a failed check is no answer. */
+  private async stillAllowed(request: FastifyRequest, tenantId: string): Promise<boolean> {
+    try {
+      if (!(await this.authentication.stillValid(request))) return false;
+      await this.plans.requireLiveMonitoring(tenantId);
+      return true;
+    } catch (error) {
+      return !(error instanceof PlanRequiredError);
+    }
+  }
 }
 
-function parseEventId(value: string | undefined): number | undefined {
+/** `lastEventId` given twice in the query arrives as an array: one id is expected. */
+function parseEventId(value: unknown): number | undefined {
   if (value === undefined || value === '') return undefined;
-  const parsed = eventId.safeParse(value.trim());
-  if (!parsed.success)
-    throw ApiError.validation([{ field: 'Last-Event-ID', message: parsed.error.issues[0]!.message }]);
+  const parsed = typeof value === 'string' ? eventId.safeParse(value.trim()) : undefined;
+  if (!parsed?.success) {
+    const message = parsed ? parsed.error.issues[0]!.message : 'must be one event id';
+    throw ApiError.validation([{ field: 'Last-Event-ID', message }]);
+  }
   return Number(parsed.data);
 }
