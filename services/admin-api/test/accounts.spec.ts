@@ -183,6 +183,27 @@ describe('accounts, sessions and keys', () => {
     expect((await login('spray-21@acme.example', 'password1', '10.9.9.10')).status).toBe(401);
   });
 
+  it('lets no more than 5 of 40 simultaneous guesses at one address through to the password check', async () => {
+    await new Browser(api).signUp('burst@acme.example', 'Burst Co');
+    const guesses = await Promise.all(
+      Array.from({ length: 40 }, (_, n) =>
+        call(api, '/api/v1/auth/login', {
+          body: { email: 'burst@acme.example', password: `guess ${n}` },
+          headers: { 'x-forwarded-for': `10.7.0.${n + 1}` },
+        }),
+      ),
+    );
+    const statuses = guesses.map((guess) => guess.status);
+    expect(statuses.filter((status) => status === 401)).toHaveLength(5);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(35);
+    // The right password is refused too until the window has passed.
+    const right = await call(api, '/api/v1/auth/login', {
+      body: { email: 'burst@acme.example', password: 'correct horse battery' },
+      headers: { 'x-forwarded-for': '10.7.1.1' },
+    });
+    expect(right.status).toBe(429);
+  });
+
   it('believes a client address from a trusted proxy only: without one, X-Forwarded-For escapes no limit', async () => {
     const ownDatabase = await createTestDatabase();
     const direct = await startAdminApi(ownDatabase.url);

@@ -22,7 +22,7 @@ import {
 import type { AuthContext } from './auth-context.js';
 import { CSRF_COOKIE, serializeCookie, SESSION_COOKIE } from './cookies.js';
 import { CurrentAuth } from './current-auth.decorator.js';
-import { LoginThrottle, TooManyAttemptsError } from './login-throttle.js';
+import { LoginThrottle, TooManyAttemptsError, type LoginAttempt } from './login-throttle.js';
 import { Public } from './public.decorator.js';
 import { SESSION_LIFETIME_MS, SessionsService } from './sessions.service.js';
 
@@ -84,8 +84,9 @@ export class AuthController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<AccountView> {
+    let attempt: LoginAttempt;
     try {
-      await this.throttle.check(body.email, request.ip);
+      attempt = await this.throttle.begin(body.email, request.ip);
     } catch (error) {
       if (error instanceof TooManyAttemptsError)
         void reply.header('Retry-After', String(error.retryAfterSeconds));
@@ -94,10 +95,10 @@ export class AuthController {
     const user = await this.accounts.findUserByEmail(body.email);
     const valid = await verifyPassword(body.password, user?.passwordHash ?? DUMMY_HASH);
     if (!user || !valid) {
-      await this.throttle.recordFailure(body.email, request.ip);
+      await this.throttle.failed();
       throw new ApiError(HttpStatus.UNAUTHORIZED, 'invalid_credentials', 'Wrong email address or password');
     }
-    await this.throttle.clear(body.email);
+    await this.throttle.succeeded(attempt);
     if (needsRehash(user.passwordHash))
       await this.accounts.setPasswordHash(user.id, await hashPassword(body.password));
     const tenant = await this.accounts.findTenant(user.tenantId);
