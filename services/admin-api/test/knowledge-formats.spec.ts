@@ -101,21 +101,28 @@ describe('knowledge formats', () => {
     await new Promise((resolve) => site?.close(resolve));
   });
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON body the tests probe with expect()
-  function upload(
-    filename: string,
-    content: Buffer | string,
-    type: string,
-    title?: string,
-    apiKey = key,
-  ): Promise<{ status: number; body: any }> {
+  function upload(filename: string, content: Buffer | string, type: string, title?: string, apiKey = key) {
     const form = new FormData();
     if (title) form.append('title', title);
     form.append('file', new Blob([content], { type }), filename);
+    return postUpload(form, {}, apiKey);
+  }
+
+  /** A request body exactly as given, for uploads no well-behaved client would send. */
+  function rawUpload(contentType: string, body: string) {
+    return postUpload(body, { 'content-type': contentType });
+  }
+
+  function postUpload(
+    body: FormData | string,
+    headers: Record<string, string>,
+    apiKey = key,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON body the tests probe with expect()
+  ): Promise<{ status: number; body: any }> {
     return fetch(`${api.httpUrl}/api/v1/knowledge/documents/upload`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${apiKey}` },
-      body: form,
+      headers: { authorization: `Bearer ${apiKey}`, ...headers },
+      body,
     }).then(async (response) => ({ status: response.status, body: await response.json() }));
   }
 
@@ -234,6 +241,72 @@ describe('knowledge formats', () => {
     expect(noFile.body.error.message).toMatch(/multipart\/form-data/);
   });
 
+  it('answers a malformed multipart upload with a validation error, not a server error', async () => {
+    const boundary = 'steward-test-boundary';
+    const multipartType = `multipart/form-data; boundary=${boundary}`;
+    const part = (headers: string[], content: string) =>
+      [`--${boundary}`, ...headers, '', content].join('\r\n');
+    const form = (...parts: string[]) => [...parts, `--${boundary}--`, ''].join('\r\n');
+    const filePart = part(
+      ['Content-Disposition: form-data; name="file"; filename="notes.txt"', 'Content-Type: text/plain'],
+      'Gift cards never expire.',
+    );
+    const malformed: Array<[string, string, string]> = [
+      ['no boundary', 'multipart/form-data', form(filePart)],
+      // The body ends inside the file part: its closing boundary never arrives.
+      ['truncated', multipartType, filePart],
+      [
+        'a field named __proto__',
+        multipartType,
+        form(part(['Content-Disposition: form-data; name="__proto__"'], 'polluted'), filePart),
+      ],
+    ];
+    const answers = [];
+    for (const [problem, contentType, body] of malformed)
+      answers.push({ problem, ...(await rawUpload(contentType, body)) });
+    expect(answers).toEqual(
+      malformed.map(([problem]) => ({
+        problem,
+        status: 400,
+        body: {
+          error: {
+            code: 'validation_failed',
+            message: expect.stringMatching(/^file /),
+            details: [{ field: 'file', message: expect.any(String) }],
+          },
+        },
+      })),
+    );
+    // A client error the upload library gives its own status keeps that status.
+    const badJsonField = await rawUpload(
+      multipartType,
+      form(
+        part(['Content-Disposition: form-data; name="title"', 'Content-Type: application/json'], '{not json'),
+        filePart,
+      ),
+    );
+    expect(badJsonField.status).toBe(406);
+    expect(badJsonField.body.error).toMatchObject({
+      code: 'validation_failed',
+      details: [{ field: 'file' }],
+    });
+  });
+
+  it('refuses a PDF that opens but whose page cannot be read, as unreadable', async () => {
+    const pdf = tinyPdf([['Descaling the kettle']]).toString('latin1');
+    // Swap the page dictionary for `null`, padded to the same length so the cross-reference
+    // offsets still hold: the document opens, and reading its page fails.
+    const brokenPage = pdf.replace(/<< \/Type \/Page \/Parent[^\n]*>>/, (page) => 'null'.padEnd(page.length));
+    expect(brokenPage).not.toBe(pdf);
+    const refused = await upload('broken-page.pdf', Buffer.from(brokenPage, 'latin1'), 'application/pdf');
+    expect(refused).toEqual({
+      status: 400,
+      body: {
+        error: { code: 'unreadable_document', message: 'The PDF cannot be read: page 1 is damaged' },
+      },
+    });
+  });
+
   it('refuses a file over the upload limit, and more text than the bus carries', async () => {
     const large = await upload('big.txt', 'a'.repeat(10 * 1024 * 1024 + 1), 'text/plain');
     expect(large.status).toBe(413);
@@ -270,7 +343,7 @@ describe('knowledge formats', () => {
       [`http://[::1]:${port}/`, /^::1 is a loopback address/],
       [
         `http://localhost:${port}/help/warranty.html`,
-        /^localhost, which resolves to (127\.0\.0\.1|::1), is a loopback address/,
+        /^The URL is not allowed: localhost resolves to a private or internal address, and Steward only imports from public addresses$/,
       ],
       ['http://10.0.0.5/', /^10\.0\.0\.5 is a private address/],
       ['http://0.0.0.0/', /^0\.0\.0\.0 is an unspecified address/],
@@ -287,6 +360,12 @@ describe('knowledge formats', () => {
       expect(refused.body.error.message).toMatch(reason);
       expect(refused.body.error.details).toEqual([{ field: 'url', message: refused.body.error.message }]);
     }
+    // Refusing a host name tells nothing of what it resolves to inside the network.
+    const byName = await call(api, '/api/v1/knowledge/documents/import', {
+      key,
+      body: { url: `http://localhost:${port}/help/warranty.html` },
+    });
+    expect(JSON.stringify(byName.body)).not.toMatch(/127\.0\.0\.1|::1/);
     expect(siteRequests).toEqual([]);
   });
 

@@ -51,6 +51,7 @@ export class KnowledgeImports {
       maxBytes: this.config.ADMIN_URL_IMPORT_MAX_BYTES,
       timeoutMs: this.config.ADMIN_URL_IMPORT_TIMEOUT_MS,
       allowHosts: this.config.STEWARD_URL_IMPORT_ALLOW_HOSTS,
+      logger: this.logger,
     });
     // The server's media type first; a file name in the path when it sends none we read.
     const format =

@@ -49,23 +49,33 @@ export async function readUpload(request: FastifyRequest, maxBytes: number): Pro
       upload = { filename: part.filename, mediaType: part.mimetype, bytes: await part.toBuffer(), title };
     }
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === 'FST_REQ_FILE_TOO_LARGE')
-      throw new ApiError(
-        HttpStatus.PAYLOAD_TOO_LARGE,
-        'payload_too_large',
-        `The file is larger than ${Math.floor(maxBytes / 1024).toLocaleString('en')} KiB`,
-      );
-    if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT')
-      throw invalidUpload('send one file (field "file") and at most a "title" field');
-    throw error;
+    throw uploadFailure(error, maxBytes);
   }
   if (!upload) throw invalidUpload('no file: send it in a field named "file"');
   return { ...upload, title: upload.title ?? title };
 }
 
-function invalidUpload(message: string): ApiError {
-  return new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', `file ${message}`, [
-    { field: 'file', message },
-  ]);
+/** What the client is told when the multipart body could not be read. */
+function uploadFailure(error: unknown, maxBytes: number): ApiError {
+  if (error instanceof ApiError) return error;
+  const { code, statusCode } = error as { code?: string; statusCode?: unknown };
+  if (code === 'FST_REQ_FILE_TOO_LARGE')
+    return new ApiError(
+      HttpStatus.PAYLOAD_TOO_LARGE,
+      'payload_too_large',
+      `The file is larger than ${Math.floor(maxBytes / 1024).toLocaleString('en')} KiB`,
+    );
+  if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT')
+    return invalidUpload('send one file (field "file") and at most a "title" field');
+  // Anything else is a body the parser could not read (no boundary, cut short, a field named
+  // __proto__): the client's fault, not ours. A 4xx the upload library chose is kept.
+  const status =
+    typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500
+      ? statusCode
+      : HttpStatus.BAD_REQUEST;
+  return invalidUpload('could not be read: the multipart/form-data body is malformed or incomplete', status);
+}
+
+function invalidUpload(message: string, status: number = HttpStatus.BAD_REQUEST): ApiError {
+  return new ApiError(status, 'validation_failed', `file ${message}`, [{ field: 'file', message }]);
 }

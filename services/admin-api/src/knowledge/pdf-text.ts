@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { PDFDocumentProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 
 /** pdf.js's Node build (the "legacy" one runs on Node without browser APIs). */
 const pdfjs = import('pdfjs-dist/legacy/build/pdf.mjs');
@@ -49,20 +50,33 @@ export async function pdfText(data: Uint8Array): Promise<{ text: string; title: 
       );
     const pages: string[] = [];
     for (let number = 1; number <= document.numPages; number++) {
-      const page = await document.getPage(number);
-      const content = await page.getTextContent();
-      let text = '';
-      for (const item of content.items) {
-        if (!('str' in item)) continue;
-        text += item.str + (item.hasEOL ? '\n' : '');
+      // A PDF can open and still have a page (its dictionary or content stream) pdf.js cannot read.
+      try {
+        pages.push(await pageText(document, number));
+      } catch {
+        throw new UnreadablePdfError(`The PDF cannot be read: page ${number} is damaged`);
       }
-      pages.push(text.replace(/[ \t]+\n/g, '\n').trim());
-      page.cleanup();
     }
     const info = (await document.getMetadata().catch(() => null))?.info as { Title?: unknown } | undefined;
     const title = typeof info?.Title === 'string' && info.Title.trim() ? info.Title.trim() : null;
     return { text: pages.filter(Boolean).join('\n\n'), title };
   } finally {
     await document.destroy();
+  }
+}
+
+/** The text of one page, lines kept where the PDF ends them. */
+async function pageText(document: PDFDocumentProxy, number: number): Promise<string> {
+  const page = await document.getPage(number);
+  try {
+    const content = await page.getTextContent();
+    let text = '';
+    for (const item of content.items) {
+      if (!('str' in item)) continue;
+      text += item.str + (item.hasEOL ? '\n' : '');
+    }
+    return text.replace(/[ \t]+\n/g, '\n').trim();
+  } finally {
+    page.cleanup();
   }
 }

@@ -114,18 +114,26 @@ describe('fetchPublicDocument', () => {
     expect(fetched.url.pathname).toBe('/doc');
   });
 
-  it('refuses a host that resolves to a private address, before connecting', async () => {
+  it('refuses a host that resolves to a private address, before connecting, and logs only there what it resolved to', async () => {
     const before = served;
-    expect(await refusal(`http://rebind.example.test:${port}/doc`)).toEqual({
+    const logged: unknown[][] = [];
+    const logger = { info: (...args: unknown[]) => void logged.push(args) };
+    expect(await refusal(`http://rebind.example.test:${port}/doc`, { logger })).toEqual({
       status: 400,
       code: 'url_not_allowed',
       message:
-        'rebind.example.test, which resolves to 127.0.0.1, is a loopback address: Steward only imports from public addresses',
+        'The URL is not allowed: rebind.example.test resolves to a private or internal address, and Steward only imports from public addresses',
     });
+    expect(logged).toEqual([
+      [
+        { host: 'rebind.example.test', address: '127.0.0.1', problem: 'a loopback address' },
+        expect.any(String),
+      ],
+    ]);
     // One private address among public ones is enough to refuse.
-    expect((await refusal('http://mixed.example.test/')).message).toMatch(
-      /10\.0\.0\.1, is a private address/,
-    );
+    const mixed = await refusal('http://mixed.example.test/');
+    expect(mixed.message).toMatch(/^The URL is not allowed: mixed\.example\.test resolves to a private/);
+    expect(mixed.message).not.toMatch(/10\.0\.0\.1/);
     expect(served).toBe(before);
   });
 

@@ -1,4 +1,5 @@
 import { HttpStatus } from '@nestjs/common';
+import type { Logger } from '@steward/telemetry';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -18,6 +19,8 @@ export interface FetchLimits {
   allowHosts: readonly string[];
   maxRedirects?: number;
   resolver?: Resolver;
+  /** Where refusals are explained in full (the client is told less). */
+  logger?: Pick<Logger, 'info'>;
 }
 
 export interface FetchedDocument {
@@ -136,10 +139,18 @@ async function checkedAddress(url: URL, limits: FetchLimits): Promise<{ address:
   if (!limits.allowHosts.includes(host)) {
     for (const { address } of addresses) {
       const problem = addressProblem(address);
-      if (problem) {
-        const where = address === host ? address : `${host}, which resolves to ${address},`;
-        throw notAllowed(`${where} is ${problem}: Steward only imports from public addresses`);
-      }
+      if (!problem) continue;
+      // An address written in the URL tells the client nothing new, so its class is named.
+      if (address === host)
+        throw notAllowed(`${address} is ${problem}: Steward only imports from public addresses`);
+      // The address a name resolves to maps the internal network: only the server log gets it.
+      limits.logger?.info(
+        { host, address, problem },
+        'URL import refused: the host resolves to a non-public address',
+      );
+      throw notAllowed(
+        `The URL is not allowed: ${host} resolves to a private or internal address, and Steward only imports from public addresses`,
+      );
     }
   }
   return addresses[0]!;
