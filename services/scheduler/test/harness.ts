@@ -8,7 +8,7 @@ import type { StewardEnv } from '@steward/config';
 import { Bus } from '@steward/bus';
 import { Buckets, DirectoryRpc, guildConfig, MeteringRpc, Rpc, type ChannelByNameReply, type RpcReply } from '@steward/contracts';
 import { startService, type RunningService } from '@steward/runtime';
-import { startDiscordSandbox, type ApplicationCredentials, type DiscordSandbox } from '@steward/sandbox';
+import { startDiscordSandbox, type ApplicationCredentials, type DiscordSandbox, type GuildSnapshot } from '@steward/sandbox';
 import { createTestDatabase, resetJetStream, waitFor, type TestDatabase } from '@steward/testing';
 import { answerService } from '../../answer/src/service.js';
 import { egressService } from '../../egress/src/service.js';
@@ -76,6 +76,22 @@ export class ProactiveHarness {
     this.bus = await Bus.connect({ servers: process.env.NATS_URL!, name: 'scheduler-test' });
     for (const name of Object.keys(SHARED_SERVICES) as SharedService[]) await this.startShared(name);
     await this.bus.requestJson(MeteringRpc.subscriptionSet.subject, { tenantId: TENANT, plan: 'pro' }, { timeoutMs: 10_000 });
+  }
+
+  /** Starts with one guild per name, each with its #general known to the directory. */
+  async startWithGuilds(...names: string[]): Promise<GuildSnapshot[]> {
+    let guilds: GuildSnapshot[] = [];
+    await this.start((discord, app) => {
+      guilds = names.map((name) => discord.createGuild({ name, applicationIds: [app.id] }));
+    });
+    for (const guild of guilds) await this.channelKnown(guild.id, 'general');
+    return guilds;
+  }
+
+  /** A test's own scheduler replica, whatever an earlier test left running. */
+  async onlyScheduler(env: Record<string, string> = {}): Promise<RunningService<SchedulerConfig>> {
+    for (const scheduler of [...this.schedulers]) await this.stopScheduler(scheduler);
+    return this.startScheduler(env);
   }
 
   /** One more scheduler replica on the shared clock and database. */

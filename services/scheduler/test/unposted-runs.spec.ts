@@ -14,12 +14,6 @@ describe('proactive runs that post nothing', () => {
 
   const proactive = (enabled: boolean) => ({ enabled, channelName: 'general', frequency: '2h', topics: TOPICS });
 
-  /** A test's own scheduler replica, whatever an earlier test left running. */
-  async function onlyScheduler(env: Record<string, string> = {}) {
-    for (const scheduler of [...h.schedulers]) await h.stopScheduler(scheduler);
-    return h.startScheduler(env);
-  }
-
   /** Waits until metering counts `used` proactive messages for the tenant. */
   async function usageBackTo(used: number): Promise<void> {
     await waitFor(async () => (await h.proactiveMessagesUsed()) === used, {
@@ -30,17 +24,13 @@ describe('proactive runs that post nothing', () => {
   }
 
   beforeAll(async () => {
-    await h.start((discord, app) => {
-      turnedOff = discord.createGuild({ name: 'Turned off', applicationIds: [app.id] });
-      silentWriter = discord.createGuild({ name: 'Silent writer', applicationIds: [app.id] });
-    });
-    for (const guild of [turnedOff, silentWriter]) await h.channelKnown(guild.id, 'general');
+    [turnedOff, silentWriter] = await h.startWithGuilds('Turned off', 'Silent writer');
   }, 90_000);
 
   afterAll(() => h.stop(), 60_000);
 
   it('does not post a text that arrives after posts were turned off; the run ends skipped and its message is given back', async () => {
-    await onlyScheduler();
+    await h.onlyScheduler();
     await h.configure(turnedOff.id, proactive(true));
     const usedBefore = await h.proactiveMessagesUsed();
 
@@ -63,7 +53,7 @@ describe('proactive runs that post nothing', () => {
   }, 60_000);
 
   it('gives back the message of a run whose text never came, also when metering was away as the run failed', async () => {
-    const scheduler = await onlyScheduler({ SCHEDULER_MAX_WRITE_ATTEMPTS: '2', SCHEDULER_WRITE_TIMEOUT_MS: String(WRITE_TIMEOUT_MS) });
+    const scheduler = await h.onlyScheduler({ SCHEDULER_MAX_WRITE_ATTEMPTS: '2', SCHEDULER_WRITE_TIMEOUT_MS: String(WRITE_TIMEOUT_MS) });
     await h.configure(silentWriter.id, proactive(true));
     const usedBefore = await h.proactiveMessagesUsed();
 

@@ -171,7 +171,7 @@ export class RunStore {
     return this.ownerUpdate(
       run,
       owner,
-      `state = 'writing', channel_id = $4, channel_name = $5, write_attempts = write_attempts + 1, lease_until = $6, error = NULL`,
+      `state = 'writing', channel_id = $5, channel_name = $6, write_attempts = write_attempts + 1, lease_until = $7, error = NULL`,
       [channel.id, channel.name, leaseUntil],
       now,
     );
@@ -182,7 +182,7 @@ export class RunStore {
     return this.ownerUpdate(
       run,
       owner,
-      `state = 'posting', channel_id = $4, channel_name = $5, post_attempts = post_attempts + 1, lease_until = $6`,
+      `state = 'posting', channel_id = $5, channel_name = $6, post_attempts = post_attempts + 1, lease_until = $7`,
       [channel.id, channel.name, leaseUntil],
       now,
     );
@@ -193,7 +193,7 @@ export class RunStore {
     return this.ownerUpdate(
       run,
       owner,
-      `state = 'blocked', outcome = $4, error = $5, channel_name = $6, lease_owner = NULL, lease_until = $7`,
+      `state = 'blocked', outcome = $5, error = $6, channel_name = $7, lease_owner = NULL, lease_until = $8`,
       [outcome, error, channelName, retryAt],
       now,
     );
@@ -207,7 +207,7 @@ export class RunStore {
     return this.ownerUpdate(
       run,
       owner,
-      `state = 'done', outcome = $4, error = $5, finished_at = $1, lease_owner = NULL, lease_until = NULL,
+      `state = 'done', outcome = $5, error = $6, finished_at = $1, lease_owner = NULL, lease_until = NULL,
        release_reservation = write_attempts > 0`,
       [outcome, error],
       now,
@@ -325,11 +325,16 @@ export class RunStore {
     )) as RunRow[];
   }
 
+  /**
+   * A step of the lease owner, from the run as it read it (`$1` now, `$2` run id, `$3` owner,
+   * `$4` state read; `set` numbers its values from `$5`). A fact may have moved the run on since
+   * (its text arrived while a takeover was resolving the channel): then nothing changes.
+   */
   private ownerUpdate(run: RunRow, owner: string, set: string, values: unknown[], now: Date): Promise<RunRow | undefined> {
     return this.first(
-      `UPDATE runs SET ${set}, updated_at = $1 WHERE run_id = $2 AND lease_owner = $3 AND state <> 'done'
+      `UPDATE runs SET ${set}, updated_at = $1 WHERE run_id = $2 AND lease_owner = $3 AND state = $4
        RETURNING ${RUN_COLUMNS}`,
-      [now, run.runId, owner, ...values],
+      [now, run.runId, owner, run.state, ...values],
     );
   }
 

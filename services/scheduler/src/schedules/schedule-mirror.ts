@@ -15,7 +15,8 @@ const RETRY_MAX_MS = 10_000;
 
 /**
  * Keeps the `schedules` table in step with KV `config-guilds` through `mirrorKv` (snapshot, then
- * changes, each guild's in order). Invalid entries are skipped with a warning; admin-api
+ * changes, each guild's in order); at start it also stops the schedules of guilds whose entry was
+ * deleted while it was down. Invalid entries are skipped with a warning; admin-api
  * validates before publishing. A write the database refuses is tried again until it succeeds:
  * the watch never delivers that revision again, and a tenant who turned posts off must not
  * keep getting them after a failover.
@@ -28,6 +29,8 @@ export class ScheduleMirror implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly waiting = new Map<string, MirroredEntry>();
   /** Per guild, the loop writing its entries: one at a time, so a retry never overtakes a newer entry. */
   private readonly writers = new Map<string, Promise<void>>();
+  /** Guilds with an entry (put or delete) since the mirror started; kept until removed guilds are stopped. */
+  private guildsSeen?: Set<string> = new Set();
 
   constructor(
     private readonly bus: Bus,
@@ -38,10 +41,14 @@ export class ScheduleMirror implements OnApplicationBootstrap, OnModuleDestroy {
 
   async onApplicationBootstrap(): Promise<void> {
     const kv = await this.bus.kv(Buckets.configGuilds.name);
+    // Guilds removed while the scheduler was down are stopped at this revision: every entry
+    // read from here on is newer, so a guild configured again meanwhile stays on.
+    const revisionBeforeSnapshot = (await kv.status()).streamInfo.state.last_seq;
     this.stopWatching = await mirrorKv(kv, (entry) => this.enqueue(entry), {
       onInterrupted: (error) =>
         this.logger.warn({ bucket: Buckets.configGuilds.name, err: error }, 'guild configuration watch ended; watching again'),
     });
+    await this.stopRemovedGuilds(revisionBeforeSnapshot);
     // The service starts with the snapshot written, as the table is what the ticks read.
     await Promise.all(this.writers.values());
   }
@@ -52,8 +59,24 @@ export class ScheduleMirror implements OnApplicationBootstrap, OnModuleDestroy {
     await Promise.all(this.writers.values());
   }
 
+  /**
+   * A guild whose key was deleted while no replica watched is in neither the snapshot (deleted
+   * keys are not listed) nor the watch (it sees later changes only): its schedule is stopped
+   * here, as a deletion at the revision the mirror started from.
+   */
+  private async stopRemovedGuilds(revision: number): Promise<void> {
+    const enabled = await this.schedules.enabledGuildIds();
+    const seen = this.guildsSeen!;
+    this.guildsSeen = undefined;
+    for (const guildId of enabled.filter((id) => !seen.has(id))) {
+      this.logger.info({ guildId }, 'guild configuration was removed while the scheduler was down; stopping its schedule');
+      this.enqueue({ key: guildId, revision, operation: 'DEL', value: new Uint8Array() });
+    }
+  }
+
   private enqueue(entry: MirroredEntry): void {
     if (this.stopping.signal.aborted) return;
+    this.guildsSeen?.add(entry.key);
     this.waiting.set(entry.key, entry);
     if (!this.writers.has(entry.key)) this.writers.set(entry.key, this.writeWaiting(entry.key));
   }

@@ -85,6 +85,11 @@ export class ScheduleStore {
     );
   }
 
+  async enabledGuildIds(): Promise<string[]> {
+    const rows = (await this.dataSource.query(`SELECT guild_id AS "guildId" FROM schedules WHERE enabled`)) as { guildId: string }[];
+    return rows.map((row) => row.guildId);
+  }
+
   async get(guildId: string): Promise<ScheduleRow | undefined> {
     const [row] = (await this.dataSource.query(`SELECT ${SCHEDULE_COLUMNS} FROM schedules WHERE guild_id = $1`, [
       guildId,
