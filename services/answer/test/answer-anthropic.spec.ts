@@ -1,7 +1,7 @@
 import { startAnthropicSandbox, type AnthropicSandbox, type RecordedRequest } from '@steward/sandbox';
 import { AnswerOutcome, Streams } from '@steward/contracts';
 import { waitFor } from '@steward/testing';
-import { AnswerHarness, contentOf } from './harness.js';
+import { AnswerHarness, contentOf, messagesOf } from './harness.js';
 
 const TENANT = 'tenant-anthropic';
 
@@ -160,13 +160,13 @@ describe('answer service with the Anthropic engine', () => {
       const found = harness
         .commandsFor(request.requestId)
         .filter(({ command }) => command.commandId.startsWith('reply:'));
-      return found.length === 3 ? found : undefined;
+      return found.length > 0 ? found : undefined;
     });
 
-    expect(replies.map(({ command }) => command.commandId)).toEqual(
-      [1, 2, 3].map((n) => `reply:${request.requestId}:${n}`),
-    );
-    const contents = replies.map(({ command }) => contentOf(command));
+    // One command, so that egress posts the three messages in order.
+    expect(replies.map(({ command }) => command.commandId)).toEqual([`reply:${request.requestId}:1`]);
+    const contents = messagesOf(replies[0]!.command);
+    expect(contents).toHaveLength(3);
     for (const content of contents) expect(content.length).toBeLessThanOrEqual(2_000);
     expect(contents[0]).toMatch(/sentence\.$/);
     expect(contents[1]).toMatch(/^Step \d+ .*sentence\.$/s);
@@ -174,10 +174,6 @@ describe('answer service with the Anthropic engine', () => {
     expect(replies[0]!.command.action).toMatchObject({
       case: 'sendMessage',
       value: { replyToMessageId: request.messageId },
-    });
-    expect(replies[1]!.command.action).toMatchObject({
-      case: 'sendMessage',
-      value: { replyToMessageId: '' },
     });
   });
 });

@@ -231,6 +231,17 @@ export type AskOverrides = Partial<
 >;
 
 /** The text a command would post. */
+/** The Discord messages a reply command posts, in order: its content, then its continuations. */
+export function messagesOf(command: DiscordCommand): string[] {
+  const message =
+    command.action.case === 'sendMessage'
+      ? command.action.value
+      : command.action.case === 'startThread'
+        ? command.action.value.firstMessage
+        : undefined;
+  return message ? [message.content, ...message.continuations] : [contentOf(command)];
+}
+
 export function contentOf(command: DiscordCommand): string {
   switch (command.action.case) {
     case 'sendMessage':

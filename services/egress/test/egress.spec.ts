@@ -124,6 +124,22 @@ describe('egress', () => {
     return command({ case: 'sendMessage', value: { channelId, content } });
   }
 
+  /** A message posted with a nonce, as a process that died before recording it had posted it. */
+  async function postedBeforeCrash(channelId: string, body: Record<string, unknown>): Promise<string> {
+    const posted = await fetch(`${sandbox.apiUrl}/v10/channels/${channelId}/messages`, {
+      method: 'POST',
+      headers: { Authorization: `Bot ${app.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ ...body, enforce_nonce: true }),
+    });
+    return ((await posted.json()) as { id: string }).id;
+  }
+
+  /** The dead process's claim of a command: still in flight, its lease run out. */
+  async function claimLeftInFlight(commandId: string): Promise<void> {
+    const record: CommandRecord = { state: 'in-flight', commandId, attempt: 1, leaseUntilMs: Date.now() - 1 };
+    await (await bus.kv(EGRESS_COMMANDS_BUCKET.name)).put(commandKey(commandId), JSON.stringify(record));
+  }
+
   async function metric(name: string): Promise<number> {
     const text = await (await fetch(`${service.ops.url}/metrics`)).text();
     return text
@@ -190,32 +206,59 @@ describe('egress', () => {
     const channelId = newChannel('crash');
     const reply = sendTo(channelId, 'survives a crash');
     // What the dead process did: Discord created the message with the command's nonce...
-    const posted = await fetch(`${sandbox.apiUrl}/v10/channels/${channelId}/messages`, {
-      method: 'POST',
-      headers: { Authorization: `Bot ${app.token}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({
-        content: 'survives a crash',
-        nonce: nonceFor(reply.commandId),
-        enforce_nonce: true,
-      }),
+    const createdId = await postedBeforeCrash(channelId, {
+      content: 'survives a crash',
+      nonce: nonceFor(reply.commandId),
     });
-    const created = (await posted.json()) as { id: string };
     // ...and its claim is still in flight, its lease run out.
-    const record: CommandRecord = {
-      state: 'in-flight',
-      commandId: reply.commandId,
-      attempt: 1,
-      leaseUntilMs: Date.now() - 1,
-    };
-    await (
-      await bus.kv(EGRESS_COMMANDS_BUCKET.name)
-    ).put(commandKey(reply.commandId), JSON.stringify(record));
+    await claimLeftInFlight(reply.commandId);
 
     await publish(reply);
 
-    expect(await resultOf(reply)).toMatchObject({ ok: true, messageId: created.id });
-    expect(sandbox.messages(channelId).map((message) => message.id)).toEqual([created.id]);
+    expect(await resultOf(reply)).toMatchObject({ ok: true, messageId: createdId });
+    expect(sandbox.messages(channelId).map((message) => message.id)).toEqual([createdId]);
     expect(messagePosts(channelId).map((entry) => entry.status)).toEqual([200, 200]);
+  });
+
+  it('posts a long reply whole and in order, buttons under its last part, and after a crash only the parts still missing', async () => {
+    const channelId = newChannel('long-reply');
+    const question = sandbox.postMessage({
+      guildId: guild.id,
+      channelId,
+      authorId: alice,
+      content: 'explain it all',
+    });
+    const reply = command({
+      case: 'sendMessage',
+      value: {
+        channelId,
+        replyToMessageId: question.id,
+        content: 'Part one.',
+        continuations: ['Part two.', 'Part three.'],
+        buttons: [{ customId: 'feedback:up', label: 'Helpful' }],
+      },
+    });
+    // A process died after posting the first two parts, each with its own nonce.
+    const postedBefore = [
+      await postedBeforeCrash(channelId, {
+        content: 'Part one.',
+        nonce: nonceFor(reply.commandId),
+        message_reference: { message_id: question.id },
+      }),
+      await postedBeforeCrash(channelId, { content: 'Part two.', nonce: nonceFor(`${reply.commandId}#2`) }),
+    ];
+    await claimLeftInFlight(reply.commandId);
+
+    await publish(reply);
+
+    expect(await resultOf(reply)).toMatchObject({ ok: true, messageId: postedBefore[0] });
+    const messages = sandbox.messages(channelId).filter((m) => m.author.id === app.botUserId);
+    expect(messages.map((m) => m.content)).toEqual(['Part one.', 'Part two.', 'Part three.']);
+    expect(messages.slice(0, 2).map((m) => m.id)).toEqual(postedBefore);
+    expect(messages[2]!.message_reference).toBeUndefined();
+    expect(messages[2]!.components).toEqual([
+      { type: 1, components: [{ type: 2, style: 2, custom_id: 'feedback:up', label: 'Helpful' }] },
+    ]);
   });
 
   it('waits out a 429 and delivers the message exactly once, counting the rate limit', async () => {
@@ -462,8 +505,13 @@ describe('egress', () => {
       applicationId: '100000000000000001',
     });
     const tooLong = sendTo(newChannel('long'), 'x'.repeat(2_001));
+    const badParts = command({
+      case: 'sendMessage',
+      value: { channelId: newChannel('parts'), content: 'Part 1', continuations: ['', 'y'.repeat(2_001)] },
+    });
     await publish(stranger);
     await publish(tooLong);
+    await publish(badParts);
 
     expect((await resultOf(stranger)).error).toBe(
       'no bot token for application 100000000000000001: egress holds the token of the platform bot ' +
@@ -472,9 +520,13 @@ describe('egress', () => {
     expect((await resultOf(tooLong)).error).toBe(
       'invalid command: send_message.content is 2001 characters; Discord allows 2000',
     );
-    // Both are dead-lettered too, with the same reasons, for whoever inspects DEAD_LETTER.
-    await waitFor(async () => (await bus.jsm.streams.info('DEAD_LETTER')).state.messages === 2, {
-      message: 'two dead-letter records',
+    expect((await resultOf(badParts)).error).toBe(
+      'invalid command: send_message.continuations[0] must not be empty; ' +
+        'send_message.continuations[1] is 2001 characters; Discord allows 2000',
+    );
+    // All are dead-lettered too, with the same reasons, for whoever inspects DEAD_LETTER.
+    await waitFor(async () => (await bus.jsm.streams.info('DEAD_LETTER')).state.messages === 3, {
+      message: 'three dead-letter records',
     });
   });
 });

@@ -1,4 +1,6 @@
+import { Bus } from '@steward/bus';
 import type { RecordedRequest } from '@steward/sandbox';
+import { waitFor } from '@steward/testing';
 import { Stack } from '../src/stack.js';
 import { PASSWORD_RESET } from '../src/knowledge.js';
 
@@ -12,6 +14,12 @@ function isAnswerRequest(request: RecordedRequest): boolean {
   const choice = request.body?.tool_choice as { name?: string } | undefined;
   return choice?.name === 'submit_answer';
 }
+
+/** An answer of three Discord messages. */
+const EVERY_STEP = Array.from(
+  { length: 90 },
+  (_, n) => `Step ${n + 1} of the reset is explained in this sentence.`,
+).join(' ');
 
 describe('answer path with Claude (Anthropic sandbox)', () => {
   let stack: Stack;
@@ -34,9 +42,11 @@ describe('answer path with Claude (Anthropic sandbox)', () => {
           name: 'submit_answer',
           input: {
             outcome: 'answered',
-            answer: asksAboutEmail
-              ? 'Contact support with your order number so we can verify you and change the address.'
-              : 'Open Settings → Security and choose "Reset password"; the emailed link is valid for 30 minutes.',
+            answer: /every step/i.test(JSON.stringify(request.body.messages.at(-1)))
+              ? EVERY_STEP
+              : asksAboutEmail
+                ? 'Contact support with your order number so we can verify you and change the address.'
+                : 'Open Settings → Security and choose "Reset password"; the emailed link is valid for 30 minutes.',
             source_document_ids: [documentId],
             language: 'en',
           },
@@ -55,7 +65,10 @@ describe('answer path with Claude (Anthropic sandbox)', () => {
     expect(promptText(firstRequest)).toContain('We send a reset link to the email address on your account');
     expect(JSON.stringify(firstRequest.body.system)).toContain('"cache_control"');
 
-    const followUp = stack.say(stack.alice, `${stack.mention()} and if I no longer have access to that email?`);
+    const followUp = stack.say(
+      stack.alice,
+      `${stack.mention()} and if I no longer have access to that email?`,
+    );
     const followUpReply = await stack.replyTo(followUp.id);
     expect(followUpReply.content).toContain('order number');
     const followUpRequest = stack.anthropic!.requests.filter(isAnswerRequest).at(-1)!;
@@ -74,7 +87,12 @@ describe('answer path with Claude (Anthropic sandbox)', () => {
         delayMs: modelCalls === 1 ? 3_000 : 0,
         toolUse: {
           name: 'submit_answer',
-          input: { outcome: 'answered', answer: 'Use Settings → Security → Reset password.', source_document_ids: [documentId], language: 'en' },
+          input: {
+            outcome: 'answered',
+            answer: 'Use Settings → Security → Reset password.',
+            source_document_ids: [documentId],
+            language: 'en',
+          },
         },
       };
     });
@@ -94,4 +112,33 @@ describe('answer path with Claude (Anthropic sandbox)', () => {
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(stack.repliesTo(question.id)).toHaveLength(1);
   }, 120_000);
+
+  it('posts a three-message answer whole and in order in the thread it opens on the question', async () => {
+    const bus = await Bus.connect({ servers: process.env.NATS_URL!, name: 'e2e-long-answer' });
+    try {
+      await stack.configureGuild(bus, {
+        guildId: stack.guild.id,
+        tenantId: stack.tenantId,
+        // Answers in threads are for all-messages mode; a mention is answered in place.
+        settings: { responseMode: 'all', smartMode: false, replyInThread: true },
+      });
+      const question = stack.say(stack.alice, 'Could you walk me through every step of the reset?');
+      // A thread started from a message has the message's id.
+      const inThread = await waitFor(
+        () => {
+          const posted = stack.botMessages(question.id);
+          return posted.some((message) => message.content.includes('Sources')) ? posted : undefined;
+        },
+        { timeoutMs: 15_000, message: 'the whole answer in the thread' },
+      );
+      const steps = inThread.flatMap((message) =>
+        [...message.content.matchAll(/Step (\d+) /g)].map((m) => Number(m[1])),
+      );
+      expect(steps).toEqual(Array.from({ length: 90 }, (_, n) => n + 1));
+      expect(inThread).toHaveLength(3);
+      expect(inThread.at(-1)!.content).toContain('Password reset');
+    } finally {
+      await bus.drain();
+    }
+  });
 });

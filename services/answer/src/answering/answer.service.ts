@@ -38,7 +38,7 @@ import { AnswerQuota, MeteringUnavailableError } from './answer-quota.js';
 import { ANSWERS_PAUSED, ASK_INVITATION, PERSON_IN_CHARGE } from './phrases.js';
 import {
   interactionReplyCommand,
-  messageReplyCommands,
+  messageReplyCommand,
   repliesInDiscord,
   repliesToInteraction,
   typingCommand,
@@ -426,7 +426,7 @@ export class AnswerService {
     if (repliesToInteraction(request)) {
       return [interactionReplyCommand(request, singleMessage(outcome.text, sources))];
     }
-    return messageReplyCommands(request, replyMessages(outcome.text, sources));
+    return [messageReplyCommand(request, replyMessages(outcome.text, sources))];
   }
 
   private async publishCommand(command: DiscordCommand): Promise<void> {

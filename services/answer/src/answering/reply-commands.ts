@@ -53,45 +53,40 @@ export function interactionReplyCommand(request: AnswerRequested, content: strin
 }
 
 /**
- * The reply to a message as one command per Discord message. The first replies to the
- * member's message (or opens a thread on it); the rest follow in the same place. A thread
- * started from a message has the message's id, so the follow-ups can be posted before the
- * thread exists from egress's point of view. No message may ping anyone.
+ * The reply to a message, as one command however many Discord messages it takes: the first
+ * replies to the member's message (or opens a thread on it), the rest follow it in order in the
+ * same place (egress posts them one after the other). No message may ping anyone.
  */
-export function messageReplyCommands(
-  request: AnswerRequested,
-  messages: readonly string[],
-): DiscordCommand[] {
-  const inThread = request.replyInThread && Boolean(request.messageId);
-  const followUpChannel = inThread ? request.messageId : request.channelId;
-  return messages.map((content, index) => {
-    const base = baseCommand(request, replyCommandId(request.requestId, index + 1));
-    if (index === 0 && inThread) {
-      return create(DiscordCommandSchema, {
-        ...base,
-        action: {
-          case: 'startThread',
-          value: {
-            channelId: request.channelId,
-            messageId: request.messageId,
-            name: threadName(request.question),
-            firstMessage: { channelId: request.messageId, content, mentionUserIds: [] },
-          },
-        },
-      });
-    }
+export function messageReplyCommand(request: AnswerRequested, messages: readonly string[]): DiscordCommand {
+  const [content = '', ...continuations] = messages;
+  const base = baseCommand(request, replyCommandId(request.requestId, 1));
+  if (request.replyInThread && request.messageId) {
     return create(DiscordCommandSchema, {
       ...base,
       action: {
-        case: 'sendMessage',
+        case: 'startThread',
         value: {
-          channelId: index === 0 ? request.channelId : followUpChannel,
-          content,
-          replyToMessageId: index === 0 ? request.messageId : '',
-          mentionUserIds: [],
+          channelId: request.channelId,
+          messageId: request.messageId,
+          name: threadName(request.question),
+          // A thread started from a message has the message's id.
+          firstMessage: { channelId: request.messageId, content, continuations, mentionUserIds: [] },
         },
       },
     });
+  }
+  return create(DiscordCommandSchema, {
+    ...base,
+    action: {
+      case: 'sendMessage',
+      value: {
+        channelId: request.channelId,
+        content,
+        continuations,
+        replyToMessageId: request.messageId,
+        mentionUserIds: [],
+      },
+    },
   });
 }
 

@@ -16,6 +16,8 @@ export const DISCORD_LIMITS = {
   customId: 100,
   mentionedUsers: 100,
   threadName: 100,
+  /** Not Discord's: a reply of more than 10 continuations (22,000 characters) is a mistake. */
+  continuations: 10,
   /** Discord allows a timeout of at most 28 days. */
   timeoutMinutes: 28 * 24 * 60,
   banDeleteMessageSeconds: 604_800,
@@ -140,6 +142,11 @@ function messageProblems(message: SendMessage, field: string, { channel = true }
   if (message.mentionUserIds.length > DISCORD_LIMITS.mentionedUsers)
     problems.push(`${field}.mention_user_ids may name at most ${DISCORD_LIMITS.mentionedUsers} users`);
   problems.push(...contentProblems(message.content, `${field}.content`, message.buttons.length === 0));
+  if (message.continuations.length > DISCORD_LIMITS.continuations)
+    problems.push(`${field}.continuations may hold at most ${DISCORD_LIMITS.continuations} messages`);
+  message.continuations.forEach((content, index) =>
+    problems.push(...contentProblems(content, `${field}.continuations[${index}]`, true)),
+  );
   problems.push(...buttonProblems(message.buttons, `${field}.buttons`));
   return problems;
 }

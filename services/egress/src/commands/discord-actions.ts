@@ -81,7 +81,7 @@ export async function performCommand(
 
   switch (action.case) {
     case 'sendMessage':
-      return sendMessage(bot(), action.value.channelId, action.value, nonceFor(command.commandId));
+      return sendMessage(bot(), action.value.channelId, action.value, command.commandId);
     case 'editMessage': {
       const { channelId, messageId, content } = action.value;
       const body: RESTPatchAPIChannelMessageJSONBody = { content, allowed_mentions: NO_PINGS };
@@ -198,25 +198,38 @@ export async function performCommand(
 /** A reply can never ping @everyone, @here or a role, whatever its text says: only the listed users. */
 const NO_PINGS: APIAllowedMentions = { parse: [] };
 
+/**
+ * Posts a message and then its continuations (the rest of a long reply), in order, one after
+ * the other: parts sent as separate commands could overtake each other, or reach a thread
+ * before it exists. Each part has its own nonce, so a redelivery posts only what is missing.
+ * The first part carries the reply reference, the last the buttons.
+ */
 async function sendMessage(
   rest: REST,
   channelId: string,
   message: SendMessage,
-  nonce: string,
+  commandId: string,
 ): Promise<PerformedCommand> {
-  const body: RESTPostAPIChannelMessageJSONBody = {
-    content: message.content,
-    allowed_mentions: { parse: [], users: message.mentionUserIds, replied_user: true },
-    nonce,
-    enforce_nonce: true,
-    ...(message.replyToMessageId
-      ? // A question deleted meanwhile still gets its answer, as a plain message.
-        { message_reference: { message_id: message.replyToMessageId, fail_if_not_exists: false } }
-      : {}),
-    ...(message.buttons.length ? { components: buttonRows(message.buttons) } : {}),
-  };
-  const response = await call(rest, RequestMethod.Post, Routes.channelMessages(channelId), { body });
-  return { httpStatus: response.status, messageId: (response.body as APIMessage).id };
+  const parts = [message.content, ...message.continuations];
+  let first: PerformedCommand | undefined;
+  for (const [index, content] of parts.entries()) {
+    const body: RESTPostAPIChannelMessageJSONBody = {
+      content,
+      allowed_mentions: { parse: [], users: message.mentionUserIds, replied_user: true },
+      nonce: nonceFor(index === 0 ? commandId : `${commandId}#${index + 1}`),
+      enforce_nonce: true,
+      ...(index === 0 && message.replyToMessageId
+        ? // A question deleted meanwhile still gets its answer, as a plain message.
+          { message_reference: { message_id: message.replyToMessageId, fail_if_not_exists: false } }
+        : {}),
+      ...(index === parts.length - 1 && message.buttons.length
+        ? { components: buttonRows(message.buttons) }
+        : {}),
+    };
+    const response = await call(rest, RequestMethod.Post, Routes.channelMessages(channelId), { body });
+    first ??= { httpStatus: response.status, messageId: (response.body as APIMessage).id };
+  }
+  return first!;
 }
 
 async function startThread(
@@ -246,7 +259,7 @@ async function startThread(
     httpStatus = error.status;
   }
   if (!thread.firstMessage) return { httpStatus };
-  return sendMessage(rest, threadId, thread.firstMessage, nonceFor(command.commandId));
+  return sendMessage(rest, threadId, thread.firstMessage, command.commandId);
 }
 
 /** Buttons in action rows of five, as Discord lays them out. */
