@@ -7,6 +7,10 @@ export interface TestDatabase {
   name: string;
   /** Runs one statement on a connection of its own (for what a test sets up or checks directly). */
   query<R extends pg.QueryResultRow = Record<string, unknown>>(text: string, values?: unknown[]): Promise<R[]>;
+  /** The database goes down for its users: new connections are refused, open ones are ended. */
+  refuseConnections(): Promise<void>;
+  /** The database is back: connections are accepted again. */
+  allowConnections(): Promise<void>;
   /** Drops the database, closing any connection still open to it. */
   drop(): Promise<void>;
 }
@@ -31,6 +35,15 @@ export async function createTestDatabase(serverUrl: string | undefined = process
     url,
     name,
     query: (text, values) => withClient(url, async (client) => (await client.query(text, values)).rows),
+    // On the server's maintenance database, which stays up throughout.
+    refuseConnections: () =>
+      withClient(serverUrl, async (client) => {
+        await client.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
+        await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
+      }),
+    allowConnections: async () => {
+      await withClient(serverUrl, (client) => client.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`));
+    },
     drop: () => (dropped ??= dropDatabase(serverUrl, name)),
   };
 }

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import pg from 'pg';
 import { Bus } from '@steward/bus';
 import { Buckets, guildConfig } from '@steward/contracts';
 import { startService, type RunningService } from '@steward/runtime';
@@ -19,23 +18,8 @@ describe('schedule mirror', () => {
   let bus: Bus;
   let scheduler: RunningService<SchedulerConfig>;
 
-  /** A statement on the server's maintenance database, which stays up throughout. */
-  async function onServer(sql: string, values: unknown[] = []): Promise<void> {
-    const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    await client.connect();
-    try {
-      await client.query(sql, values);
-    } finally {
-      await client.end();
-    }
-  }
-
-  async function databaseDown(): Promise<void> {
-    await onServer(`ALTER DATABASE ${database.name} ALLOW_CONNECTIONS false`);
-    await onServer('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [database.name]);
-  }
-
-  const databaseUp = () => onServer(`ALTER DATABASE ${database.name} ALLOW_CONNECTIONS true`);
+  const databaseDown = () => database.refuseConnections();
+  const databaseUp = () => database.allowConnections();
 
   const publish = (guildId: string, proactive: Record<string, unknown>) =>
     bus.putJson(Buckets.configGuilds.name, guildId, guildConfig.parse({ guildId, tenantId: 'tenant-mirror', applicationId: APPLICATION_ID, settings: { proactive } }));

@@ -8,7 +8,7 @@ import {
   Subjects,
   type AnswerRequested,
 } from '@steward/contracts';
-import { ANSWER_ACK_WAIT_MS, AnswerService } from './answer.service.js';
+import { ANSWER_ACK_WAIT_MS, ANSWER_MAX_DELIVER, AnswerService } from './answer.service.js';
 
 export interface AnswerRequestsOptions {
   /** Questions answered at the same time by this replica. */
@@ -29,7 +29,7 @@ export function answerRequestsController(options: AnswerRequestsOptions): Type {
       durable: 'answer',
       concurrency: options.concurrency,
       ackWaitMs: ANSWER_ACK_WAIT_MS,
-      maxDeliver: 5,
+      maxDeliver: ANSWER_MAX_DELIVER,
       backoffMs: [1_000, 3_000, 10_000],
       decode: protoDecoder(AnswerRequestedSchema),
     })

@@ -35,7 +35,7 @@ import {
   retrievalSeconds,
 } from './metrics.js';
 import { AnswerQuota, MeteringUnavailableError } from './answer-quota.js';
-import { ANSWERS_PAUSED, ASK_INVITATION, PERSON_IN_CHARGE } from './phrases.js';
+import { ANSWER_FAILED, ANSWERS_PAUSED, ASK_INVITATION, PERSON_IN_CHARGE } from './phrases.js';
 import {
   interactionReplyCommand,
   messageReplyCommand,
@@ -57,6 +57,15 @@ const NO_TYPING: Typing = { settle: async () => undefined };
 /** How long one delivery may stay unacknowledged without a heartbeat. */
 export const ANSWER_ACK_WAIT_MS = 30_000;
 /** A claim outlives a silent worker by less than the ack wait, so a redelivery can take over. */
+/** Another worker holds the question's live claim: this delivery is tried again later. */
+class AnsweredElsewhereError extends Error {
+  constructor(requestId: string) {
+    super(`answer request ${requestId} is being answered elsewhere`);
+  }
+}
+
+/** Deliveries of a question before it is given up (the consumer's maxDeliver). */
+export const ANSWER_MAX_DELIVER = 5;
 const CLAIM_LEASE_MS = ANSWER_ACK_WAIT_MS - 5_000;
 const HEARTBEAT_MS = ANSWER_ACK_WAIT_MS / 3;
 /** Passages given to the engine after a search. */
@@ -81,6 +90,12 @@ type Outcome = z.infer<typeof outcomeSchema>;
 /** An outcome without generation: no sources, nothing remembered. */
 function plainOutcome(outcome: AnswerOutcome, text: string, engine = 'none'): Outcome {
   return { outcome, text, engine, sources: [], remember: false };
+}
+
+/** The member's language: their question's, else their Discord client's. */
+function languageOf(request: AnswerRequested): Language {
+  const question = request.question.trim();
+  return question ? detectLanguage(question, request.locale) : (languageFromLocale(request.locale) ?? 'en');
 }
 
 /**
@@ -115,6 +130,19 @@ export class AnswerService {
 
   async handle(request: AnswerRequested, message: BusMessage): Promise<void> {
     assertValid(request);
+    try {
+      await this.claimAndAnswer(request, message);
+    } catch (error) {
+      // Another worker is on it: it answers, whatever becomes of this delivery.
+      const lastAttempt =
+        !(error instanceof AnsweredElsewhereError) &&
+        (error instanceof PermanentError || message.deliveryCount >= ANSWER_MAX_DELIVER);
+      if (lastAttempt) await this.giveUp(request, error);
+      throw error;
+    }
+  }
+
+  private async claimAndAnswer(request: AnswerRequested, message: BusMessage): Promise<void> {
     const claim = await this.claims.claim(request.requestId, request.tenantId, CLAIM_LEASE_MS);
     if (claim.kind === 'done') {
       redeliveriesSkipped.inc();
@@ -122,7 +150,7 @@ export class AnswerService {
       return;
     }
     // Another worker holds a live claim: retry later, by when it has finished (or died).
-    if (claim.kind === 'busy') throw new Error(`answer request ${request.requestId} is being answered elsewhere`);
+    if (claim.kind === 'busy') throw new AnsweredElsewhereError(request.requestId);
     const decided = this.decidedBefore(request, claim.decided);
 
     const heartbeat = setInterval(() => {
@@ -163,6 +191,33 @@ export class AnswerService {
     }
   }
 
+  /**
+   * The last attempt failed: nobody is left waiting. A /ask gets a short apology in place of
+   * "thinking…" (under the reply's own command id, so an answer already posted stays), and the
+   * turn is recorded as failed, which the chat API answers at once and the dashboard shows. A
+   * failed attempt gave its message back, so nothing is counted.
+   */
+  private async giveUp(request: AnswerRequested, error: unknown): Promise<void> {
+    this.logger.error(
+      { err: error, requestId: request.requestId },
+      'gave up on a question after its last attempt',
+    );
+    try {
+      const question = request.question.trim();
+      const language = languageOf(request);
+      const outcome = plainOutcome(AnswerOutcome.FAILED, wordForAsk(request, ANSWER_FAILED, language));
+      const replyCommands = this.replyCommands(request, outcome, language);
+      for (const command of replyCommands) await this.publishCommand(command);
+      await this.publishTurn(request, question, language, outcome, replyCommands, 0);
+      answersTotal.inc({ outcome: 'failed', engine: outcome.engine });
+    } catch (reportError) {
+      this.logger.warn(
+        { err: reportError, requestId: request.requestId },
+        'could not report the failed question',
+      );
+    }
+  }
+
   /** The reply an earlier attempt decided and may have posted in part, if it got that far. */
   private decidedBefore(request: AnswerRequested, stored: unknown): Outcome | undefined {
     if (stored === null || stored === undefined) return undefined;
@@ -180,12 +235,14 @@ export class AnswerService {
    * publishes what follows from it. Every step after the record is repeated as it was on a
    * retry: the reply commands keep their ids, so none is posted twice.
    */
-  private async answer(request: AnswerRequested, stopping?: AbortSignal, decided?: Outcome): Promise<Outcome> {
+  private async answer(
+    request: AnswerRequested,
+    stopping?: AbortSignal,
+    decided?: Outcome,
+  ): Promise<Outcome> {
     const started = performance.now();
     const question = request.question.trim();
-    const language = question
-      ? detectLanguage(question, request.locale)
-      : (languageFromLocale(request.locale) ?? 'en');
+    const language = languageOf(request);
     const outcome = decided ?? (await this.freshOutcome(request, question, language, stopping));
     if (!decided) await this.claims.decide(request.requestId, outcome);
 
@@ -210,7 +267,12 @@ export class AnswerService {
       AnswerOutcome[outcome.outcome],
       replyCommands.map((command) => command.commandId),
       outcome.remember
-        ? { tenantId: request.tenantId, conversationId: request.conversationId, question, answer: outcome.text }
+        ? {
+            tenantId: request.tenantId,
+            conversationId: request.conversationId,
+            question,
+            answer: outcome.text,
+          }
         : undefined,
     );
     answersTotal.inc({ outcome: AnswerOutcome[outcome.outcome].toLowerCase(), engine: outcome.engine });
@@ -265,7 +327,13 @@ export class AnswerService {
         if (refused) return refused;
         typing = this.typingUnlessQuick(request);
       }
-      return await this.generateReserved(request, question, language, stopping, (started) => (typing = started));
+      return await this.generateReserved(
+        request,
+        question,
+        language,
+        stopping,
+        (started) => (typing = started),
+      );
     } finally {
       await typing.settle();
     }

@@ -36,3 +36,16 @@ export const PERSON_IN_CHARGE: Record<Language, string> = {
   id: 'Anggota tim sedang menangani percakapan Anda di sini dan akan menjawab Anda.',
   tr: 'Buradaki konuşmanızla ekipten biri ilgileniyor ve size yanıt verecek.',
 };
+
+/**
+ * The reply to /ask when every attempt to answer failed: the deferred response must be
+ * completed. Other questions get no reply; the failure is logged and shown on the dashboard.
+ */
+export const ANSWER_FAILED: Record<Language, string> = {
+  en: "Sorry, I couldn't answer that just now. Please try again in a moment.",
+  ru: 'Извините, сейчас не получилось ответить. Попробуйте ещё раз чуть позже.',
+  de: 'Entschuldige, das konnte ich gerade nicht beantworten. Versuch es gleich noch einmal.',
+  fr: "Désolé, je n'ai pas pu répondre pour le moment. Réessayez dans un instant.",
+  id: 'Maaf, saya tidak dapat menjawabnya saat ini. Silakan coba lagi sebentar lagi.',
+  tr: 'Üzgünüm, şu anda yanıtlayamadım. Lütfen biraz sonra tekrar deneyin.',
+};
