@@ -79,6 +79,7 @@ export function registerControlRoutes(router: Router<DiscordSandbox>): void {
     .add('POST', '/interactions', async (request, sandbox) =>
       ok(await sandbox.sendInteraction(body(request))),
     )
+    .add('POST', '/button-presses', async (request, sandbox) => ok(await sandbox.pressButton(body(request))))
     .add('GET', '/rest-log', (request, sandbox) => {
       const since = Number(request.query.get('since') ?? 0);
       return ok(sandbox.restLog.filter((entry) => entry.at >= since));

@@ -8,7 +8,12 @@ export {
   type RestLogEntry,
 } from './sandbox.js';
 export type { MessageEvent } from './actions.js';
-export type { InteractionDelivery, SendInteractionInput, CommandOptionValue } from './interactions.js';
+export type {
+  InteractionDelivery,
+  PressButtonInput,
+  SendInteractionInput,
+  CommandOptionValue,
+} from './interactions.js';
 export { signInteraction } from './interactions.js';
 export type { FailureFault, RateLimitFault } from './rate-limits.js';
 export type { GatewayTarget } from './gateway.js';

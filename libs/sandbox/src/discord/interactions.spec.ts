@@ -5,13 +5,20 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { API } from '@discordjs/core';
 import { DiscordAPIError, REST } from '@discordjs/rest';
 import {
+  ButtonStyle,
+  ComponentType,
   GatewayDispatchEvents,
   GatewayIntentBits,
   InteractionResponseType,
   InteractionType,
   MessageFlags,
+  MessageType,
+  type APIInteraction,
+  type APIInteractionResponse,
+  type APIMessage,
 } from 'discord-api-types/v10';
 import { createBot, type BotHarness } from './bot-harness.js';
+import { SandboxInputError } from './errors.js';
 import {
   startDiscordSandbox,
   type ApplicationCredentials,
@@ -54,9 +61,12 @@ describe('Discord sandbox interactions and OAuth2', () => {
     await sandbox.close();
   });
 
-  /** A minimal interactions endpoint that verifies signatures the way Discord requires and defers commands. */
+  /** A minimal interactions endpoint that verifies signatures the way Discord requires and defers the rest. */
   async function startEndpoint(
     received: Array<{ valid: boolean; body: Record<string, unknown> }>,
+    answer: (interaction: Record<string, unknown>) => APIInteractionResponse = () => ({
+      type: InteractionResponseType.DeferredChannelMessageWithSource,
+    }),
   ): Promise<string> {
     const key = publicKeyFromHex(app.publicKey);
     endpoint = createServer((request, response) => {
@@ -73,11 +83,9 @@ describe('Discord sandbox interactions and OAuth2', () => {
           response.writeHead(401).end('invalid request signature');
           return;
         }
-        const answer =
-          body.type === InteractionType.Ping
-            ? { type: InteractionResponseType.Pong }
-            : { type: InteractionResponseType.DeferredChannelMessageWithSource };
-        response.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(answer));
+        const reply =
+          body.type === InteractionType.Ping ? { type: InteractionResponseType.Pong } : answer(body);
+        response.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(reply));
       });
     });
     await new Promise<void>((resolve) => endpoint!.listen(0, '127.0.0.1', resolve));
@@ -167,6 +175,188 @@ describe('Discord sandbox interactions and OAuth2', () => {
     ]);
     expect(outcomes[0]).toBeInstanceOf(DiscordAPIError);
     expect((outcomes[0] as DiscordAPIError).code).toBe(40060);
+  });
+
+  /** The bot posts a message with two buttons and a link, as Steward asks for feedback on an answer. */
+  function postFeedbackButtons(): Promise<APIMessage> {
+    return new API(rest).channels.createMessage(guild.generalChannelId, {
+      content: 'Refunds take 5 days. Did this help?',
+      components: [
+        {
+          type: ComponentType.ActionRow,
+          components: [
+            {
+              type: ComponentType.Button,
+              style: ButtonStyle.Success,
+              label: 'Yes',
+              custom_id: 'feedback:up',
+            },
+            {
+              type: ComponentType.Button,
+              style: ButtonStyle.Danger,
+              label: 'No',
+              custom_id: 'feedback:down',
+            },
+            {
+              type: ComponentType.Button,
+              style: ButtonStyle.Link,
+              label: 'Docs',
+              url: 'https://example.com',
+            },
+          ],
+        },
+      ],
+    });
+  }
+
+  /** Alice presses a button in #general. */
+  function press(messageId: string, customId: string) {
+    return sandbox.pressButton({
+      applicationId: app.id,
+      guildId: guild.id,
+      channelId: guild.generalChannelId,
+      messageId,
+      userId: alice,
+      customId,
+    });
+  }
+
+  it('POSTs a signed button press shaped as Discord shapes it, and an update response edits the message', async () => {
+    const received: Array<{ valid: boolean; body: Record<string, unknown> }> = [];
+    sandbox.setInteractionsEndpoint(
+      app.id,
+      await startEndpoint(received, () => ({
+        type: InteractionResponseType.UpdateMessage,
+        data: { content: 'Thanks for the feedback!', components: [] },
+      })),
+    );
+    const posted = await postFeedbackButtons();
+    const asRestShowsIt = await new API(rest).channels.getMessage(guild.generalChannelId, posted.id);
+
+    const delivery = await press(posted.id, 'feedback:up');
+
+    expect(delivery).toMatchObject({ via: 'http', status: 200, body: { type: 7 } });
+    expect(delivery.error).toBeUndefined();
+    expect(received).toHaveLength(1);
+    expect(received[0]!.valid).toBe(true);
+    const interaction = received[0]!.body;
+    expect(interaction).toMatchObject({
+      id: delivery.interactionId,
+      type: InteractionType.MessageComponent,
+      application_id: app.id,
+      token: delivery.token,
+      data: { custom_id: 'feedback:up', component_type: ComponentType.Button },
+      message: asRestShowsIt,
+      member: { user: { id: alice } },
+      guild_id: guild.id,
+      channel_id: guild.generalChannelId,
+      channel: { id: guild.generalChannelId },
+      locale: 'en-US',
+      guild_locale: 'en-US',
+    });
+    expect(interaction.app_permissions).toMatch(/^\d+$/);
+    expect(sandbox.messages(guild.generalChannelId)).toEqual([
+      expect.objectContaining({ id: posted.id, content: 'Thanks for the feedback!', components: [] }),
+    ]);
+  });
+
+  it('dispatches a button press over the gateway and records an ephemeral reply to the pressed message', async () => {
+    const harness = createBot(sandbox, app.token, { intents: GatewayIntentBits.Guilds });
+    bots.push(harness);
+    const pressed: Array<{ interaction: APIInteraction; response: unknown }> = [];
+    harness.client.on(GatewayDispatchEvents.InteractionCreate, async ({ data, api }) => {
+      const response = await api.interactions.reply(data.id, data.token, {
+        content: 'Thanks, noted.',
+        flags: MessageFlags.Ephemeral,
+        with_response: true,
+      });
+      pressed.push({ interaction: data, response });
+    });
+    await harness.gateway.connect();
+    const posted = await postFeedbackButtons();
+
+    const delivery = await press(posted.id, 'feedback:down');
+
+    expect(delivery.via).toBe('gateway');
+    await sandbox.waitFor(() => pressed.length === 1);
+    expect(pressed[0]!.interaction).toMatchObject({
+      id: delivery.interactionId,
+      type: InteractionType.MessageComponent,
+      data: { custom_id: 'feedback:down', component_type: ComponentType.Button },
+      message: { id: posted.id },
+    });
+    const [, reply] = sandbox.messages(guild.generalChannelId);
+    expect(pressed[0]!.response).toMatchObject({
+      interaction: {
+        type: InteractionType.MessageComponent,
+        response_message_id: reply!.id,
+        response_message_ephemeral: true,
+      },
+      resource: { type: InteractionResponseType.ChannelMessageWithSource },
+    });
+    expect(reply).toMatchObject({
+      content: 'Thanks, noted.',
+      flags: MessageFlags.Ephemeral,
+      type: MessageType.Reply,
+      message_reference: { message_id: posted.id },
+      interaction_metadata: {
+        type: InteractionType.MessageComponent,
+        user: { id: alice },
+        interacted_message_id: posted.id,
+      },
+    });
+  });
+
+  it('lets a deferred update (type 6) edit the pressed message as the original response', async () => {
+    const harness = createBot(sandbox, app.token, { intents: GatewayIntentBits.Guilds });
+    bots.push(harness);
+    let edited = false;
+    harness.client.on(GatewayDispatchEvents.InteractionCreate, async ({ data, api }) => {
+      await api.interactions.deferMessageUpdate(data.id, data.token);
+      await api.interactions.editReply(app.id, data.token, { content: 'Recorded.', components: [] });
+      edited = true;
+    });
+    await harness.gateway.connect();
+    const posted = await postFeedbackButtons();
+
+    await press(posted.id, 'feedback:up');
+
+    await sandbox.waitFor(() => edited);
+    expect(sandbox.messages(guild.generalChannelId)).toEqual([
+      expect.objectContaining({ id: posted.id, content: 'Recorded.', components: [] }),
+    ]);
+  });
+
+  it('refuses a press on an unknown message, a message not from the bot, or a button the message does not carry', async () => {
+    const posted = await postFeedbackButtons();
+    const fromAlice = sandbox.postMessage({
+      channelId: guild.generalChannelId,
+      authorId: alice,
+      content: 'no buttons here',
+    });
+
+    await expect(press('1234567890', 'feedback:up')).rejects.toThrow(SandboxInputError);
+    await expect(press(fromAlice.id, 'feedback:up')).rejects.toThrow(/not sent by application/);
+    await expect(press(posted.id, 'feedback:maybe')).rejects.toThrow(
+      /no button with custom_id feedback:maybe/,
+    );
+    // A link button has a url, not a custom_id: pressing it never reaches the bot.
+    await expect(press(posted.id, 'https://example.com')).rejects.toThrow(SandboxInputError);
+
+    const overHttp = await fetch(`${sandbox.url}/_sandbox/button-presses`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        applicationId: app.id,
+        guildId: guild.id,
+        channelId: guild.generalChannelId,
+        messageId: posted.id,
+        userId: alice,
+        customId: 'feedback:maybe',
+      }),
+    });
+    expect(overHttp.status).toBe(400);
+    expect(((await overHttp.json()) as { error: string }).error).toMatch(/no button/);
   });
 
   it('installs the bot through OAuth2: consent redirect with a code, then the code exchange names the guild', async () => {

@@ -108,7 +108,14 @@ export interface SandboxMessage {
   /** Set on messages a bot sent through an interaction token (Discord marks them with the application id). */
   webhookId: string | null;
   applicationId: string | null;
-  interaction: { id: string; type: number; name: string; userId: string } | null;
+  interaction: {
+    id: string;
+    type: number;
+    name: string;
+    userId: string;
+    /** For answers to a pressed button: the message that carries it. */
+    interactedMessageId?: string;
+  } | null;
 }
 
 export interface CreateApplicationInput {

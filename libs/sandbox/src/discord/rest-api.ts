@@ -1,4 +1,4 @@
-import { ChannelType } from 'discord-api-types/v10';
+import { ChannelType, MessageFlags } from 'discord-api-types/v10';
 import { validateAllowedMentions, type GuildActions } from './actions.js';
 import {
   DiscordApiError,
@@ -487,7 +487,7 @@ export function registerRestRoutes(router: Router<RestContext>): void {
   });
 
   router.add('POST', '/interactions/:interactionId/:token/callback', (request, context) => {
-    const { message, type } = context.interactions.callback(
+    const { message, type, record } = context.interactions.callback(
       request.params.interactionId!,
       request.params.token!,
       parseJsonBody(request),
@@ -496,11 +496,11 @@ export function registerRestRoutes(router: Router<RestContext>): void {
     return ok({
       interaction: {
         id: request.params.interactionId,
-        type: 2,
+        type: record.type,
         activity_instance_id: null,
         response_message_id: message.id,
         response_message_loading: type === 5,
-        response_message_ephemeral: false,
+        response_message_ephemeral: (message.flags & MessageFlags.Ephemeral) !== 0,
       },
       resource: { type, message: apiMessage(context.state, message) },
     });

@@ -22,7 +22,12 @@ import {
 } from './errors.js';
 import { GatewayServer, type GatewayTarget } from './gateway.js';
 import { decodePath, Router, type HttpRequest, type HttpResponse } from './http-router.js';
-import { InteractionService, type InteractionDelivery, type SendInteractionInput } from './interactions.js';
+import {
+  InteractionService,
+  type InteractionDelivery,
+  type PressButtonInput,
+  type SendInteractionInput,
+} from './interactions.js';
 import {
   SandboxState,
   toPermissionBits,
@@ -385,6 +390,14 @@ export class DiscordSandbox extends EventEmitter {
   /** A member runs a slash command: signed POST to the interactions endpoint if set, else INTERACTION_CREATE. */
   sendInteraction(input: SendInteractionInput): Promise<InteractionDelivery> {
     return this.interactions.send(input);
+  }
+
+  /**
+   * A member presses a button on a message the application's bot sent: a MESSAGE_COMPONENT interaction,
+   * delivered like `sendInteraction`. Refused when the message or the button does not exist.
+   */
+  pressButton(input: PressButtonInput): Promise<InteractionDelivery> {
+    return this.interactions.pressButton(input);
   }
 
   // --- observation -------------------------------------------------------------------------------------

@@ -242,6 +242,9 @@ export function apiMessage(
       type: message.interaction.type,
       user: apiUser(state.users.get(message.interaction.userId)!),
       authorizing_integration_owners: { '0': message.guildId },
+      ...(message.interaction.interactedMessageId
+        ? { interacted_message_id: message.interaction.interactedMessageId }
+        : {}),
     };
   }
   if (message.referencedMessageId) {
