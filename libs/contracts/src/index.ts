@@ -16,3 +16,4 @@ export * from './scheduler-rpc.js';
 export * from './gen/steward/v1/takeover_pb.js';
 export * from './takeover-rpc.js';
 export * from './gateway-status.js';
+export * from './feedback.js';

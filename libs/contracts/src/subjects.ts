@@ -11,6 +11,8 @@ export const Subjects = {
   conversationTurn: 'steward.conversation.turn',
   /** ConversationEscalated */
   conversationEscalated: 'steward.conversation.escalated',
+  /** AnswerFeedback */
+  answerFeedback: 'steward.answer.feedback',
   /** DiscordCommandResult */
   egressResult: 'steward.egress.result',
 } as const;

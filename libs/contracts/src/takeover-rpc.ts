@@ -86,6 +86,8 @@ export const transcriptTurn = z.object({
   content: z.string(),
   sources: z.array(z.object({ documentId: z.string(), title: z.string() })),
   at: z.string(),
+  /** Members' votes on a bot turn (one per member, the latest press); null for other turns. */
+  feedback: z.object({ helpful: z.number().int().min(0), notHelpful: z.number().int().min(0) }).nullish(),
 });
 export type TranscriptTurn = z.infer<typeof transcriptTurn>;
 

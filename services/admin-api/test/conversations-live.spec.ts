@@ -4,6 +4,7 @@
  */
 import { Bus } from '@steward/bus';
 import {
+  AnswerFeedbackSchema,
   AnswerOrigin,
   AnswerOutcome,
   ConversationTurnSchema,
@@ -106,8 +107,8 @@ describe('conversations and live API', () => {
     guildId: string,
     authorId: string,
     question: string,
+    messageId = nextId(),
   ): Promise<string> {
-    const messageId = nextId();
     const conversationId = `${guildId}:${CHANNEL}:${authorId}`;
     await bus.publish(
       Subjects.conversationTurn,
@@ -281,6 +282,44 @@ describe('conversations and live API', () => {
     const released = await call(api, `/api/v1/conversations/${id}/release`, { key: keyA, method: 'POST' });
     expect(released.status).toBe(200);
     expect(released.body).toMatchObject({ state: 'ai', assignedAgent: null });
+  });
+
+  it("shows members' votes on each answer with the transcript, and declares them in OpenAPI", async () => {
+    const messageId = nextId();
+    const id = await publishTurn(tenantA, GUILD_A, nextId(), 'Can I change my plan?', messageId);
+    const feedbackId = nextId();
+    await bus.publish(
+      Subjects.answerFeedback,
+      encode(AnswerFeedbackSchema, {
+        feedbackId,
+        tenantId: tenantA,
+        guildId: GUILD_A,
+        channelId: CHANNEL,
+        turnId: `msg:${messageId}`,
+        userId: nextId(),
+        helpful: false,
+        atMs: BigInt(Date.now()),
+      }),
+      { msgId: `feedback:${feedbackId}` },
+    );
+    const detail = await waitFor(async () => {
+      const response = await call(api, `/api/v1/conversations/${id}`, { key: keyA });
+      return response.body.turns?.[1]?.feedback?.notHelpful === 1 ? response.body : undefined;
+    });
+    expect(
+      detail.turns.map((turn: { role: string; feedback: unknown }) => [turn.role, turn.feedback]),
+    ).toEqual([
+      ['member', null],
+      ['bot', { helpful: 0, notHelpful: 1 }],
+    ]);
+
+    const document = await call(api, '/api/docs/openapi.json');
+    expect(
+      document.body.components.schemas.ConversationDetail.properties.turns.items.properties.feedback,
+    ).toMatchObject({
+      nullable: true,
+      properties: { helpful: { type: 'integer' }, notHelpful: { type: 'integer' } },
+    });
   });
 
   it('refuses lower plans with 403 plan_required', async () => {

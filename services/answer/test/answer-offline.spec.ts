@@ -87,7 +87,16 @@ describe('answer service with the offline engine', () => {
     expect(reply!.command.commandId).toBe(`reply:${request.requestId}:1`);
     expect(reply!.command.action).toMatchObject({
       case: 'sendMessage',
-      value: { channelId: CHANNEL_ID, replyToMessageId: request.messageId, mentionUserIds: [] },
+      value: {
+        channelId: CHANNEL_ID,
+        replyToMessageId: request.messageId,
+        mentionUserIds: [],
+        // A member's vote on the answer comes back through these.
+        buttons: [
+          { customId: `feedback:up:${request.requestId}`, label: 'Helpful', emoji: '👍' },
+          { customId: `feedback:down:${request.requestId}`, label: 'Not helpful', emoji: '👎' },
+        ],
+      },
     });
     const content = contentOf(reply!.command);
     expect(content).toContain('open Settings and choose Forgot password');
@@ -248,6 +257,8 @@ describe('answer service with the offline engine', () => {
     expect(contentOf(reply!.command)).toBe(
       "I don't have that in my knowledge base, so I won't guess. I've noted the question, and someone from the team can pick it up here.",
     );
+    // Nothing to vote on.
+    expect(reply!.command.action).toMatchObject({ case: 'sendMessage', value: { buttons: [] } });
     expect((await harness.turnFor(request.requestId)).outcome).toBe(AnswerOutcome.NO_ANSWER);
 
     const { questions } = await harness.client.requestJson<{

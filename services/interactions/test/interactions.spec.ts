@@ -1,6 +1,7 @@
 import { sign } from 'node:crypto';
 import { Bus, type BusMessage, type ConsumerHandle } from '@steward/bus';
 import {
+  AnswerFeedbackSchema,
   AnswerOrigin,
   AnswerRequestedSchema,
   Buckets,
@@ -9,6 +10,7 @@ import {
   DiscordCommandSchema,
   Streams,
   takeoverKey,
+  type AnswerFeedback,
   type AnswerRequested,
   type DiscordCommand,
 } from '@steward/contracts';
@@ -30,6 +32,7 @@ describe('interactions service', () => {
   let bus: Bus;
   let consumers: ConsumerHandle[] = [];
   const requested: AnswerRequested[] = [];
+  const feedback: AnswerFeedback[] = [];
   const commands: DiscordCommand[] = [];
 
   const endpoint = () => `${service.httpUrl}/discord/webhook/`;
@@ -61,6 +64,9 @@ describe('interactions service', () => {
       }),
       await bus.consume({ stream: Streams.discordCommands.name, durable: 'test-commands', filterSubjects: ['discord.cmd.>'] }, (m: BusMessage) => {
         commands.push(decode(DiscordCommandSchema, m.data));
+      }),
+      await bus.consume({ stream: Streams.facts.name, durable: 'test-feedback', filterSubjects: ['steward.answer.feedback'] }, (m: BusMessage) => {
+        feedback.push(decode(AnswerFeedbackSchema, m.data));
       }),
     ];
   });
@@ -256,6 +262,58 @@ describe('interactions service', () => {
     expect(delivery.body).toEqual({ type: 5 });
     expect(performance.now() - started).toBeLessThan(2_000);
     await waitFor(() => requested.some((r) => r.interaction?.interactionId === delivery.interactionId));
+  });
+
+  it('records a press of an answer’s 👍 or 👎 as the member’s vote for the guild’s tenant, and thanks them in private', async () => {
+    discord.setInteractionsEndpoint(app.id, endpoint());
+    // An answer as egress posts it, its feedback buttons under it.
+    const posted = await fetch(`${discord.apiUrl}/v10/channels/${guild.generalChannelId}/messages`, {
+      method: 'POST',
+      headers: { Authorization: `Bot ${app.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        content: 'Open Settings and choose Forgot password.',
+        components: [
+          {
+            type: 1,
+            components: [
+              { type: 2, style: 2, custom_id: 'feedback:up:msg:987654321098765432', label: 'Helpful' },
+              { type: 2, style: 2, custom_id: 'feedback:down:msg:987654321098765432', label: 'Not helpful' },
+            ],
+          },
+        ],
+      }),
+    });
+    const answer = (await posted.json()) as { id: string };
+    const press = (customId: string) =>
+      discord.pressButton({
+        applicationId: app.id,
+        guildId: guild.id,
+        channelId: guild.generalChannelId,
+        messageId: answer.id,
+        userId: memberId,
+        customId,
+      });
+
+    const thanked = await press('feedback:down:msg:987654321098765432');
+    expect(thanked.body).toEqual({
+      type: 4,
+      data: {
+        content: 'Thanks for the feedback! It helps the team improve the answers.',
+        flags: 64,
+        allowed_mentions: { parse: [] },
+      },
+    });
+    const vote = await waitFor(() => feedback.find((f) => f.feedbackId === thanked.interactionId));
+    expect(vote).toMatchObject({
+      tenantId: TENANT,
+      guildId: guild.id,
+      channelId: guild.generalChannelId,
+      turnId: 'msg:987654321098765432',
+      userId: memberId,
+      helpful: false,
+    });
+    expect((await press('feedback:up:msg:987654321098765432')).body).toMatchObject({ type: 4 });
+    await waitFor(() => feedback.some((f) => f.turnId === 'msg:987654321098765432' && f.helpful));
   });
 
   it('answers PING with PONG, including Discord’s endpoint check', async () => {

@@ -1,5 +1,6 @@
 import { Bus, RpcError } from '@steward/bus';
 import {
+  AnswerFeedbackSchema,
   AnswerOrigin,
   AnswerOutcome,
   ConversationEscalatedSchema,
@@ -47,12 +48,12 @@ export interface Place {
 
 export const conversationIdOf = (place: Place) => `${place.guildId}:${place.channelId}:${place.authorId}`;
 
-/** Publishes what the answer service publishes after answering a question. */
+/** Publishes what the answer service publishes after answering a question; resolves to the turn id. */
 export async function publishTurn(
   bus: Bus,
   place: Place,
   turn: { messageId: string; question: string; answer: string; outcome?: AnswerOutcome; sources?: string[] },
-): Promise<void> {
+): Promise<string> {
   const turnId = `msg:${turn.messageId}`;
   await bus.publish(
     Subjects.conversationTurn,
@@ -78,6 +79,32 @@ export async function publishTurn(
       origin: AnswerOrigin.MENTION,
     }),
     { msgId: `turn:${turnId}` },
+  );
+  return turnId;
+}
+
+/**
+ * Publishes what the interactions service publishes when a member presses a feedback button.
+ * Every publish has its own Nats-Msg-Id, so the stream's duplicate window lets copies through.
+ */
+export async function publishFeedback(
+  bus: Bus,
+  place: Place,
+  press: { feedbackId: string; turnId: string; userId: string; helpful: boolean; atMs: number },
+): Promise<void> {
+  await bus.publish(
+    Subjects.answerFeedback,
+    encode(AnswerFeedbackSchema, {
+      feedbackId: press.feedbackId,
+      tenantId: place.tenantId,
+      guildId: place.guildId,
+      channelId: place.channelId,
+      turnId: press.turnId,
+      userId: press.userId,
+      helpful: press.helpful,
+      atMs: BigInt(press.atMs),
+    }),
+    { msgId: `feedback:${press.feedbackId}:${snowflake()}` },
   );
 }
 

@@ -3,7 +3,7 @@
  * with the real metering service for plans, real NATS KV and Postgres, and the SMTP sink.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Bus } from '@steward/bus';
+import { Bus, DEAD_LETTER_STREAM, deadLetterSubject, type DeadLetterRecord } from '@steward/bus';
 import {
   Buckets,
   ConversationHandedBackSchema,
@@ -27,6 +27,7 @@ import { takeoverService } from '../src/service.js';
 import {
   conversationIdOf,
   publishEscalation,
+  publishFeedback,
   publishTurn,
   rpcErrorOf,
   snowflake,
@@ -201,6 +202,129 @@ describe('conversations', () => {
     // A cursor it did not hand out is refused as such, not handed to Postgres.
     const crafted = Buffer.from(JSON.stringify(['1', ids[0]])).toString('base64url');
     await expect(call('list', { tenantId, limit: 2, cursor: crafted })).rejects.toThrow(/cursor is not one this API returned/);
+  });
+});
+
+describe('answer feedback', () => {
+  const FEEDBACK_CONSUMER = 'takeover-feedback';
+
+  const feedbackConsumer = () => bus.jsm.consumers.info('STEWARD', FEEDBACK_CONSUMER);
+
+  /** Every press published so far has been handled and acknowledged (none waits for a retry). */
+  const feedbackSettled = () =>
+    waitFor(async () => {
+      const info = await feedbackConsumer();
+      return info.num_pending === 0 && info.num_ack_pending === 0;
+    });
+
+  const feedbackOf = async (tenantId: string, conversationId: string) =>
+    (await call('get', { tenantId, conversationId })).turns.map(
+      ({ role, feedback }) => [role, feedback] as const,
+    );
+
+  it('counts one vote per member on an answer, the latest press, for its tenant only', async () => {
+    const hugo = place('acme', 'hugo');
+    const id = conversationIdOf(hugo);
+    const turnId = await publishTurn(bus, hugo, {
+      messageId: snowflake(),
+      question: 'Do you ship abroad?',
+      answer: 'Yes, to the whole EU.',
+    });
+    await waitFor(async () => (await feedbackOf('acme', id).catch(() => [])).length === 2);
+    expect(await feedbackOf('acme', id)).toEqual([
+      ['member', null],
+      ['bot', { helpful: 0, notHelpful: 0 }],
+    ]);
+
+    const [ines, jack] = [snowflake(), snowflake()];
+    const at = Date.now();
+    const inesUp = { feedbackId: snowflake(), turnId, userId: ines, helpful: true, atMs: at };
+    await publishFeedback(bus, hugo, inesUp);
+    await publishFeedback(bus, hugo, {
+      feedbackId: snowflake(),
+      turnId,
+      userId: jack,
+      helpful: true,
+      atMs: at + 1,
+    });
+    await waitFor(async () => (await feedbackOf('acme', id))[1]![1]?.helpful === 2);
+
+    // Ines changes her mind.
+    await publishFeedback(bus, hugo, {
+      feedbackId: snowflake(),
+      turnId,
+      userId: ines,
+      helpful: false,
+      atMs: at + 2,
+    });
+    await waitFor(async () => (await feedbackOf('acme', id))[1]![1]?.notHelpful === 1);
+    expect(await feedbackOf('acme', id)).toEqual([
+      ['member', null],
+      ['bot', { helpful: 1, notHelpful: 1 }],
+    ]);
+
+    // Her first press delivered again, after the second; and a press naming the answer under
+    // another tenant.
+    await publishFeedback(bus, hugo, inesUp);
+    await publishFeedback(
+      bus,
+      { ...hugo, tenantId: 'globex' },
+      { feedbackId: snowflake(), turnId, userId: snowflake(), helpful: true, atMs: at + 3 },
+    );
+    await feedbackSettled();
+    expect(await feedbackOf('acme', id)).toEqual([
+      ['member', null],
+      ['bot', { helpful: 1, notHelpful: 1 }],
+    ]);
+  });
+
+  it('counts a vote that arrives before its answer is recorded, once the answer is', async () => {
+    const kim = place('acme', 'kim');
+    const id = conversationIdOf(kim);
+    const messageId = snowflake();
+    await publishFeedback(bus, kim, {
+      feedbackId: snowflake(),
+      turnId: `msg:${messageId}`,
+      userId: snowflake(),
+      helpful: true,
+      atMs: Date.now(),
+    });
+    // Tried, found no answer, and tried again.
+    await waitFor(async () => (await feedbackConsumer()).num_redelivered >= 1);
+    expect(await rpcErrorOf(call('get', { tenantId: 'acme', conversationId: id }))).toMatchObject({
+      code: 'not_found',
+    });
+
+    await publishTurn(bus, kim, {
+      messageId,
+      question: 'Is there a student discount?',
+      answer: 'Yes, 20% off.',
+    });
+    await waitFor(async () => (await feedbackOf('acme', id).catch(() => []))[1]?.[1]?.helpful === 1, {
+      timeoutMs: 15_000,
+    });
+    await feedbackSettled();
+    expect(await feedbackOf('acme', id)).toEqual([
+      ['member', null],
+      ['bot', { helpful: 1, notHelpful: 0 }],
+    ]);
+  });
+
+  it('dead-letters a press without a member instead of retrying it', async () => {
+    const feedbackId = snowflake();
+    await publishFeedback(bus, place('acme', 'lea'), {
+      feedbackId,
+      turnId: 'msg:1',
+      userId: '',
+      helpful: true,
+      atMs: Date.now(),
+    });
+    const dead = await waitFor(async () =>
+      (await storedMessages(bus, DEAD_LETTER_STREAM, deadLetterSubject('STEWARD', FEEDBACK_CONSUMER)))
+        .map(({ data }) => JSON.parse(new TextDecoder().decode(data)) as DeadLetterRecord)
+        .find((record) => record.error.message.includes(feedbackId)),
+    );
+    expect(dead).toMatchObject({ reason: 'permanent', deliveryCount: 1 });
   });
 });
 

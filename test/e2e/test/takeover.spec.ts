@@ -1,7 +1,8 @@
 /**
- * Live monitoring, human takeover and escalation end to end: the Discord sandbox and an SMTP
- * sink in this process; gateway, router, answer, egress, metering, takeover and admin-api as
- * real processes; the agent works through the admin API, members through Discord.
+ * Live monitoring, human takeover, escalation and answer feedback end to end: the Discord
+ * sandbox and an SMTP sink in this process; gateway, router, answer, egress, metering, takeover,
+ * admin-api and interactions as real processes; the agent works through the admin API, members
+ * through Discord.
  */
 import { ESCALATION_TEXT } from '@steward/ai';
 import { Bus } from '@steward/bus';
@@ -81,7 +82,16 @@ describe('live monitoring, takeover and escalation', () => {
   beforeAll(async () => {
     sink = await startSmtpSink();
     stack = await Stack.start({
-      services: ['egress', 'answer', 'router', 'metering', 'takeover', 'admin-api', 'gateway'],
+      services: [
+        'egress',
+        'answer',
+        'router',
+        'metering',
+        'takeover',
+        'admin-api',
+        'gateway',
+        'interactions',
+      ],
       extraEnv: {
         SMTP_URL: sink.url,
         TAKEOVER_WINDOW_MS: String(WINDOW_MS),
@@ -202,5 +212,48 @@ describe('live monitoring, takeover and escalation', () => {
     const followUp = stack.say(dave, `${stack.mention()} Thanks, and can I get a refund after two weeks?`);
     await settle();
     expect(stack.repliesTo(followUp.id)).toHaveLength(0);
+  });
+
+  it('members rate an answer with its buttons: each is thanked in private, and the votes show beside it in the conversation', async () => {
+    const erin = stack.member('erin');
+    const question = stack.say(erin, `${stack.mention()} How do I reset my password?`);
+    const answer = await stack.replyTo(question.id, 15_000);
+    const [row] = (answer.components ?? []) as Array<{
+      components: Array<{ label: string; custom_id: string }>;
+    }>;
+    expect(row!.components.map((button) => button.label)).toEqual(['Helpful', 'Not helpful']);
+    const customIdOf = (index: number) => row!.components[index]!.custom_id;
+
+    const press = async (member: Member, customId: string) => {
+      const delivery = await stack.discord.pressButton({
+        applicationId: stack.app.id,
+        guildId: stack.guild.id,
+        channelId: stack.channelId,
+        messageId: answer.id,
+        userId: member.id,
+        customId,
+      });
+      // Over the gateway: the interactions service answers through egress, in private.
+      return waitFor(
+        () =>
+          stack.botMessages().find((message) => message.interaction_metadata?.id === delivery.interactionId),
+        { timeoutMs: 10_000, message: 'the thanks for the vote' },
+      );
+    };
+    const thanks = await press(erin, customIdOf(0));
+    expect(thanks.content).toBe('Thanks for the feedback! It helps the team improve the answers.');
+    expect(thanks.flags! & 64).toBe(64);
+    await press(sam, customIdOf(0));
+    await press(sam, customIdOf(1));
+
+    // Erin still finds it helpful; Sam changed his mind.
+    await waitFor(
+      async () => {
+        const bot = (await conversation(erin)).turns?.find((turn) => turn.role === 'bot') as
+          { feedback?: { helpful: number; notHelpful: number } | null } | undefined;
+        return bot?.feedback?.helpful === 1 && bot.feedback.notHelpful === 1;
+      },
+      { timeoutMs: 10_000, message: 'one helpful and one unhelpful vote on the answer' },
+    );
   });
 });

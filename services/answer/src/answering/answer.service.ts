@@ -17,6 +17,7 @@ import {
   ConversationTurnSchema,
   DiscordCommandSchema,
   encode,
+  feedbackCustomId,
   Subjects,
   type AnswerRequested,
   type DiscordCommand,
@@ -35,10 +36,11 @@ import {
   retrievalSeconds,
 } from './metrics.js';
 import { AnswerQuota, MeteringUnavailableError } from './answer-quota.js';
-import { ANSWER_FAILED, ANSWERS_PAUSED, ASK_INVITATION, PERSON_IN_CHARGE } from './phrases.js';
+import { ANSWER_FAILED, ANSWERS_PAUSED, ASK_INVITATION, FEEDBACK_LABELS, PERSON_IN_CHARGE } from './phrases.js';
 import {
   interactionReplyCommand,
   messageReplyCommand,
+  type ReplyButtons,
   repliesInDiscord,
   repliesToInteraction,
   typingCommand,
@@ -63,6 +65,9 @@ class AnsweredElsewhereError extends Error {
     super(`answer request ${requestId} is being answered elsewhere`);
   }
 }
+
+/** Discord's grey button style. */
+const BUTTON_SECONDARY = 2;
 
 /** Deliveries of a question before it is given up (the consumer's maxDeliver). */
 export const ANSWER_MAX_DELIVER = 5;
@@ -90,6 +95,21 @@ type Outcome = z.infer<typeof outcomeSchema>;
 /** An outcome without generation: no sources, nothing remembered. */
 function plainOutcome(outcome: AnswerOutcome, text: string, engine = 'none'): Outcome {
   return { outcome, text, engine, sources: [], remember: false };
+}
+
+/**
+ * 👍 / 👎 under an answer; a press reaches the interactions service, which records the vote
+ * against this turn. None when the turn id does not fit in a custom id.
+ */
+function feedbackButtons(turnId: string, language: Language): ReplyButtons {
+  const labels = FEEDBACK_LABELS[language];
+  const up = feedbackCustomId(turnId, true);
+  const down = feedbackCustomId(turnId, false);
+  if (!up || !down) return [];
+  return [
+    { customId: up, label: labels.helpful, emoji: '👍', style: BUTTON_SECONDARY },
+    { customId: down, label: labels.notHelpful, emoji: '👎', style: BUTTON_SECONDARY },
+  ];
 }
 
 /** The member's language: their question's, else their Discord client's. */
@@ -491,10 +511,11 @@ export class AnswerService {
       outcome.sources.map((source) => source.title),
       language,
     );
+    const buttons = outcome.outcome === AnswerOutcome.ANSWERED ? feedbackButtons(request.requestId, language) : [];
     if (repliesToInteraction(request)) {
-      return [interactionReplyCommand(request, singleMessage(outcome.text, sources))];
+      return [interactionReplyCommand(request, singleMessage(outcome.text, sources), buttons)];
     }
-    return [messageReplyCommand(request, replyMessages(outcome.text, sources))];
+    return [messageReplyCommand(request, replyMessages(outcome.text, sources), buttons)];
   }
 
   private async publishCommand(command: DiscordCommand): Promise<void> {

@@ -49,3 +49,13 @@ export const ANSWER_FAILED: Record<Language, string> = {
   id: 'Maaf, saya tidak dapat menjawabnya saat ini. Silakan coba lagi sebentar lagi.',
   tr: 'Üzgünüm, şu anda yanıtlayamadım. Lütfen biraz sonra tekrar deneyin.',
 };
+
+/** The labels of an answer's feedback buttons (👍 / 👎). */
+export const FEEDBACK_LABELS: Record<Language, { helpful: string; notHelpful: string }> = {
+  en: { helpful: 'Helpful', notHelpful: 'Not helpful' },
+  ru: { helpful: 'Полезно', notHelpful: 'Не помогло' },
+  de: { helpful: 'Hilfreich', notHelpful: 'Nicht hilfreich' },
+  fr: { helpful: 'Utile', notHelpful: 'Pas utile' },
+  id: { helpful: 'Membantu', notHelpful: 'Tidak membantu' },
+  tr: { helpful: 'Yararlı', notHelpful: 'Yararlı değil' },
+};

@@ -3,8 +3,13 @@ import {
   create,
   DiscordCommandSchema,
   type AnswerRequested,
+  type ButtonSchema,
   type DiscordCommand,
 } from '@steward/contracts';
+import type { MessageInitShape } from '@bufbuild/protobuf';
+
+/** Buttons under a reply (the feedback buttons of an answer). */
+export type ReplyButtons = MessageInitShape<typeof ButtonSchema>[];
 
 /** Discord's limit on a thread name. */
 const THREAD_NAME_LIMIT = 100;
@@ -45,19 +50,28 @@ export function typingCommand(request: AnswerRequested): DiscordCommand {
 }
 
 /** The /ask reply: the interaction's deferred response, edited once. */
-export function interactionReplyCommand(request: AnswerRequested, content: string): DiscordCommand {
+export function interactionReplyCommand(
+  request: AnswerRequested,
+  content: string,
+  buttons: ReplyButtons = [],
+): DiscordCommand {
   return create(DiscordCommandSchema, {
     ...baseCommand(request, replyCommandId(request.requestId, 1)),
-    action: { case: 'editOriginalResponse', value: { token: request.interaction!.token, content } },
+    action: { case: 'editOriginalResponse', value: { token: request.interaction!.token, content, buttons } },
   });
 }
 
 /**
  * The reply to a message, as one command however many Discord messages it takes: the first
  * replies to the member's message (or opens a thread on it), the rest follow it in order in the
- * same place (egress posts them one after the other). No message may ping anyone.
+ * same place (egress posts them one after the other), the buttons under the last. No message
+ * may ping anyone.
  */
-export function messageReplyCommand(request: AnswerRequested, messages: readonly string[]): DiscordCommand {
+export function messageReplyCommand(
+  request: AnswerRequested,
+  messages: readonly string[],
+  buttons: ReplyButtons = [],
+): DiscordCommand {
   const [content = '', ...continuations] = messages;
   const base = baseCommand(request, replyCommandId(request.requestId, 1));
   if (request.replyInThread && request.messageId) {
@@ -70,7 +84,7 @@ export function messageReplyCommand(request: AnswerRequested, messages: readonly
           messageId: request.messageId,
           name: threadName(request.question),
           // A thread started from a message has the message's id.
-          firstMessage: { channelId: request.messageId, content, continuations, mentionUserIds: [] },
+          firstMessage: { channelId: request.messageId, content, continuations, mentionUserIds: [], buttons },
         },
       },
     });
@@ -85,6 +99,7 @@ export function messageReplyCommand(request: AnswerRequested, messages: readonly
         continuations,
         replyToMessageId: request.messageId,
         mentionUserIds: [],
+        buttons,
       },
     },
   });

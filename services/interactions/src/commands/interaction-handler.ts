@@ -1,6 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Bus } from '@steward/bus';
-import { AnswerOrigin, AnswerRequestedSchema, channelOverrideIn, encode, Subjects } from '@steward/contracts';
+import {
+  AnswerFeedbackSchema,
+  AnswerOrigin,
+  AnswerRequestedSchema,
+  channelOverrideIn,
+  encode,
+  parseFeedbackCustomId,
+  Subjects,
+} from '@steward/contracts';
 import { GuildConfigStore, LOGGER, TakeoverMirror } from '@steward/runtime';
 import { Counter, metricsRegistry, type Logger } from '@steward/telemetry';
 import { ephemeral, InteractionType, ResponseType, type Interaction, type InteractionResponse } from './interaction.schema.js';
@@ -39,6 +47,7 @@ export class InteractionHandler {
   private async respond(interaction: Interaction): Promise<InteractionResponse> {
     if (interaction.type === InteractionType.Ping) return { type: ResponseType.Pong };
     const locale = interaction.locale ?? interaction.guild_locale;
+    if (interaction.type === InteractionType.MessageComponent) return this.feedback(interaction, locale);
     if (interaction.type !== InteractionType.ApplicationCommand || interaction.data?.name !== ASK_COMMAND) {
       return ephemeral(reply('unknownCommand', locale));
     }
@@ -91,5 +100,40 @@ export class InteractionHandler {
     }
     this.logger.debug({ interactionId: interaction.id, guildId: interaction.guild_id }, '/ask queued');
     return { type: ResponseType.DeferredChannelMessage };
+  }
+
+  /**
+   * A press of an answer's 👍 / 👎: recorded as the member's vote on that answer (the takeover
+   * service keeps it with the conversation), thanked in private. The tenant is the guild's, so
+   * a button cannot vote on another tenant's answers.
+   */
+  private async feedback(interaction: Interaction, locale: string | undefined): Promise<InteractionResponse> {
+    const vote = parseFeedbackCustomId(interaction.data?.custom_id ?? '');
+    const user = interaction.member?.user ?? interaction.user;
+    if (!vote) return ephemeral(reply('unknownCommand', locale));
+    if (!interaction.guild_id || !user) return ephemeral(reply('guildOnly', locale));
+    const owner = this.guilds.resolve(interaction.guild_id, interaction.application_id);
+    if (owner.kind === 'other_application') return ephemeral(reply('anotherBot', locale));
+    if (owner.kind !== 'tenant') return ephemeral(reply('notConnected', locale));
+    try {
+      await this.bus.publish(
+        Subjects.answerFeedback,
+        encode(AnswerFeedbackSchema, {
+          feedbackId: interaction.id,
+          tenantId: owner.tenantId,
+          guildId: interaction.guild_id,
+          channelId: interaction.channel_id ?? interaction.channel?.id ?? '',
+          turnId: vote.turnId,
+          userId: user.id,
+          helpful: vote.helpful,
+          atMs: BigInt(Date.now()),
+        }),
+        { msgId: `feedback:${interaction.id}` },
+      );
+    } catch (error) {
+      this.logger.error({ err: error, interactionId: interaction.id }, 'could not record answer feedback');
+      return ephemeral(reply('unavailable', locale));
+    }
+    return ephemeral(reply('feedbackThanks', locale));
   }
 }

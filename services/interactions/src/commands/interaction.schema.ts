@@ -19,13 +19,22 @@ export const interactionSchema = z.object({
   user: user.optional(),
   locale: z.string().optional(),
   guild_locale: z.string().optional(),
+  /** A command's name and options, or the custom id of the button pressed. */
   data: z
-    .object({ name: z.string(), type: z.number().int().optional(), options: z.array(option).optional() })
+    .object({
+      name: z.string().optional(),
+      type: z.number().int().optional(),
+      options: z.array(option).optional(),
+      custom_id: z.string().max(100).optional(),
+      component_type: z.number().int().optional(),
+    })
     .optional(),
+  /** The message whose button was pressed. */
+  message: z.object({ id: snowflake }).optional(),
 });
 export type Interaction = z.infer<typeof interactionSchema>;
 
-export const InteractionType = { Ping: 1, ApplicationCommand: 2 } as const;
+export const InteractionType = { Ping: 1, ApplicationCommand: 2, MessageComponent: 3 } as const;
 export const ResponseType = { Pong: 1, ChannelMessage: 4, DeferredChannelMessage: 5 } as const;
 /** Message flag: only the member who ran the command sees the message. */
 export const EPHEMERAL = 1 << 6;

@@ -8,7 +8,8 @@ type ReplyKey =
   | 'emptyQuestion'
   | 'guildOnly'
   | 'unavailable'
-  | 'personInCharge';
+  | 'personInCharge'
+  | 'feedbackThanks';
 
 /** Short ephemeral replies to /ask, in the member's Discord language. */
 const REPLIES: Record<Language, Record<ReplyKey, string>> = {
@@ -21,6 +22,7 @@ const REPLIES: Record<Language, Record<ReplyKey, string>> = {
     guildOnly: '/ask works inside a server.',
     unavailable: 'Steward cannot take questions right now. Please try again in a minute.',
     personInCharge: 'A member of the team is looking after your conversation here. Write your question in the channel and they will answer you.',
+    feedbackThanks: 'Thanks for the feedback! It helps the team improve the answers.',
   },
   ru: {
     unknownCommand: 'Я не знаю такой команды. Попробуйте /ask.',
@@ -31,6 +33,7 @@ const REPLIES: Record<Language, Record<ReplyKey, string>> = {
     guildOnly: '/ask работает только на сервере.',
     unavailable: 'Steward сейчас не может принимать вопросы. Попробуйте через минуту.',
     personInCharge: 'Вашим разговором здесь занимается сотрудник команды. Напишите вопрос в канал, и он вам ответит.',
+    feedbackThanks: 'Спасибо за отзыв! Он помогает команде улучшать ответы.',
   },
   de: {
     unknownCommand: 'Diesen Befehl kenne ich nicht. Versuch es mit /ask.',
@@ -41,6 +44,7 @@ const REPLIES: Record<Language, Record<ReplyKey, string>> = {
     guildOnly: '/ask funktioniert nur auf einem Server.',
     unavailable: 'Steward kann gerade keine Fragen annehmen. Bitte versuch es in einer Minute noch einmal.',
     personInCharge: 'Ein Teammitglied kümmert sich hier um dein Gespräch. Schreib deine Frage in den Kanal, es antwortet dir dort.',
+    feedbackThanks: 'Danke für dein Feedback! Es hilft dem Team, die Antworten zu verbessern.',
   },
   fr: {
     unknownCommand: 'Je ne connais pas cette commande. Essayez /ask.',
@@ -51,6 +55,7 @@ const REPLIES: Record<Language, Record<ReplyKey, string>> = {
     guildOnly: '/ask fonctionne uniquement sur un serveur.',
     unavailable: 'Steward ne peut pas répondre pour le moment. Réessayez dans une minute.',
     personInCharge: "Un membre de l'équipe s'occupe de votre conversation ici. Écrivez votre question dans le salon et il vous répondra.",
+    feedbackThanks: "Merci pour votre retour ! Il aide l'équipe à améliorer les réponses.",
   },
   id: {
     unknownCommand: 'Saya tidak mengenal perintah itu. Coba /ask.',
@@ -61,6 +66,7 @@ const REPLIES: Record<Language, Record<ReplyKey, string>> = {
     guildOnly: '/ask hanya berfungsi di dalam server.',
     unavailable: 'Steward belum bisa menerima pertanyaan saat ini. Coba lagi sebentar lagi.',
     personInCharge: 'Anggota tim sedang menangani percakapan Anda di sini. Tulis pertanyaan Anda di kanal dan mereka akan menjawab.',
+    feedbackThanks: 'Terima kasih atas masukannya! Ini membantu tim memperbaiki jawaban.',
   },
   tr: {
     unknownCommand: 'Bu komutu tanımıyorum. /ask komutunu deneyin.',
@@ -71,6 +77,7 @@ const REPLIES: Record<Language, Record<ReplyKey, string>> = {
     guildOnly: '/ask yalnızca bir sunucuda çalışır.',
     unavailable: 'Steward şu anda soru alamıyor. Lütfen bir dakika sonra tekrar deneyin.',
     personInCharge: 'Buradaki konuşmanızla ekipten biri ilgileniyor. Sorunuzu kanala yazın, size yanıt verecektir.',
+    feedbackThanks: 'Geri bildiriminiz için teşekkürler! Ekibin yanıtları iyileştirmesine yardımcı oluyor.',
   },
 };
 

@@ -1,7 +1,8 @@
 /**
  * Builds conversations and transcripts from what happens elsewhere: AI turns
- * (`steward.conversation.turn`), escalations (`steward.conversation.escalated`) and, while a
- * person is in charge and the AI is silent, the member's own messages from Discord.
+ * (`steward.conversation.turn`), escalations (`steward.conversation.escalated`), members'
+ * votes on answers (`steward.answer.feedback`) and, while a person is in charge and the AI is
+ * silent, the member's own messages from Discord.
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { PermanentError } from '@steward/bus';
@@ -10,6 +11,7 @@ import {
   AnswerOutcome,
   conversationIdPattern,
   MessageRole,
+  type AnswerFeedback,
   type ConversationEscalated,
   type ConversationTurn,
 } from '@steward/contracts';
@@ -178,6 +180,39 @@ export class ConversationRecorder {
       'member asked for a person: conversation escalated',
     );
     if (queued === 'queued') this.mailer.kick();
+  }
+
+  /**
+   * A member pressed 👍 or 👎 under an answer. The press may overtake the answer's own turn
+   * (another consumer): until the turn is recorded it fails, and JetStream redelivers it later.
+   */
+  async recordFeedback(fact: AnswerFeedback): Promise<void> {
+    if (!fact.feedbackId || !fact.tenantId || !fact.turnId || !fact.userId) {
+      throw new PermanentError(
+        `AnswerFeedback without a feedback, tenant, turn or user id (${JSON.stringify(fact.feedbackId)})`,
+      );
+    }
+    // Like their turns, answers outside a server (direct messages) have no transcript here.
+    if (!fact.guildId) {
+      factsConsumed.inc({ kind: 'feedback', outcome: 'ignored' });
+      return;
+    }
+    const outcome = await this.conversations.vote({
+      tenantId: fact.tenantId,
+      turnId: fact.turnId,
+      userId: fact.userId,
+      feedbackId: fact.feedbackId,
+      helpful: fact.helpful,
+      at: new Date(Number(fact.atMs) || Date.now()),
+    });
+    if (outcome === 'no_turn') throw new Error(`answer ${fact.turnId} is not recorded yet`);
+    if (outcome === 'other_tenant') {
+      this.logger.info(
+        { tenantId: fact.tenantId, turnId: fact.turnId },
+        "feedback on an answer outside the tenant's conversations: not counted",
+      );
+    }
+    factsConsumed.inc({ kind: 'feedback', outcome: outcome === 'other_tenant' ? 'ignored' : 'recorded' });
   }
 
   /** A member's message in Discord, kept only while a person is in charge (the AI records the rest). */

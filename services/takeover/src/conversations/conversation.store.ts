@@ -33,6 +33,8 @@ interface TurnRow {
   content: string;
   sources: Array<{ documentId: string; title: string }>;
   at: Date;
+  helpful: number | null;
+  not_helpful: number | null;
 }
 
 /** Where a conversation is in Discord and who started it. */
@@ -57,6 +59,23 @@ export interface NewTurn {
   commandId?: string;
   at: Date;
 }
+
+/** A member's press of an answer's feedback button. */
+export interface Vote {
+  tenantId: string;
+  turnId: string;
+  userId: string;
+  feedbackId: string;
+  helpful: boolean;
+  at: Date;
+}
+
+/**
+ * What became of a vote: `recorded` (new, or newer than the member's last one), `unchanged`
+ * (a redelivered or older press), `other_tenant` (the answer is not in a conversation of the
+ * vote's tenant) or `no_turn` (no such answer recorded, or not yet).
+ */
+export type VoteOutcome = 'recorded' | 'unchanged' | 'other_tenant' | 'no_turn';
 
 /** In an upsert: the stored conversation belongs to another tenant than the turn arriving. */
 const HANDED_OVER = 'conversations.tenant_id <> EXCLUDED.tenant_id';
@@ -144,6 +163,44 @@ export class ConversationStore {
     return inserted.length > 0;
   }
 
+  /**
+   * Keeps the member's vote on the answer, if the answer is in a conversation of the vote's
+   * tenant (and dates from that tenant's time in it). The latest press counts, whatever order
+   * the presses arrive in; the same press again changes nothing.
+   */
+  async vote(vote: Vote): Promise<VoteOutcome> {
+    const [result] = await query<{ found: boolean; owned: boolean; changed: boolean }>(
+      this.db,
+      `WITH answer AS (
+         SELECT t.id, c.tenant_id = $2 AND t.at >= COALESCE(c.tenant_since, '-infinity') AS owned
+         FROM turns t JOIN conversations c ON c.id = t.conversation_id
+         WHERE t.key = $1 AND t.role = 'bot'
+       ), stored AS (
+         INSERT INTO answer_votes (turn_id, user_id, helpful, feedback_id, at)
+         SELECT id, $3, $4, $5, $6 FROM answer WHERE owned
+         ON CONFLICT (turn_id, user_id) DO UPDATE
+           SET helpful = EXCLUDED.helpful, feedback_id = EXCLUDED.feedback_id, at = EXCLUDED.at
+           WHERE answer_votes.feedback_id <> EXCLUDED.feedback_id
+             AND (EXCLUDED.at, EXCLUDED.feedback_id) > (answer_votes.at, answer_votes.feedback_id)
+         RETURNING 1
+       )
+       SELECT EXISTS (SELECT 1 FROM answer) AS found,
+              EXISTS (SELECT 1 FROM answer WHERE owned) AS owned,
+              EXISTS (SELECT 1 FROM stored) AS changed`,
+      [
+        `bot:${vote.turnId}`,
+        vote.tenantId,
+        vote.userId,
+        vote.helpful,
+        vote.feedbackId,
+        vote.at.toISOString(),
+      ],
+    );
+    if (!result?.found) return 'no_turn';
+    if (!result.owned) return 'other_tenant';
+    return result.changed ? 'recorded' : 'unchanged';
+  }
+
   /** The conversation, locked for the rest of the transaction; not_found for another tenant's id. */
   async lock(sql: Sql, tenantId: string, id: string): Promise<ConversationRow> {
     const [row] = await sql<ConversationRow>(
@@ -196,12 +253,17 @@ export class ConversationStore {
   async transcript(conversationId: string, tenantId: string, limit = 500): Promise<TranscriptTurn[]> {
     const rows = await query<TurnRow>(
       this.db,
-      `SELECT * FROM (
+      `SELECT recent.*, votes.helpful, votes.not_helpful FROM (
          SELECT t.role, t.author_name, t.content, t.sources, t.at, t.id
          FROM turns t JOIN conversations c ON c.id = t.conversation_id
          WHERE t.conversation_id = $1 AND c.tenant_id = $2 AND t.at >= COALESCE(c.tenant_since, '-infinity')
          ORDER BY t.at DESC, t.id DESC LIMIT $3
-       ) recent ORDER BY at, id`,
+       ) recent
+       LEFT JOIN LATERAL (
+         SELECT count(*) FILTER (WHERE v.helpful)::int AS helpful, count(*) FILTER (WHERE NOT v.helpful)::int AS not_helpful
+         FROM answer_votes v WHERE v.turn_id = recent.id
+       ) votes ON recent.role = 'bot'
+       ORDER BY recent.at, recent.id`,
       [conversationId, tenantId, limit],
     );
     return rows.map((row) => ({
@@ -210,6 +272,7 @@ export class ConversationStore {
       content: row.content,
       sources: row.sources.map((source) => ({ documentId: source.documentId, title: source.title })),
       at: row.at.toISOString(),
+      feedback: row.role === 'bot' ? { helpful: row.helpful ?? 0, notHelpful: row.not_helpful ?? 0 } : null,
     }));
   }
 }

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file steward/v1/answer.proto.
  */
 export const file_steward_v1_answer: GenFile = /*@__PURE__*/
-  fileDesc("ChdzdGV3YXJkL3YxL2Fuc3dlci5wcm90bxIKc3Rld2FyZC52MSI6ChFJbnRlcmFjdGlvblRhcmdldBIWCg5pbnRlcmFjdGlvbl9pZBgBIAEoCRINCgV0b2tlbhgCIAEoCSLBAwoPQW5zd2VyUmVxdWVzdGVkEhIKCnJlcXVlc3RfaWQYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEhYKDmFwcGxpY2F0aW9uX2lkGAMgASgJEhAKCGd1aWxkX2lkGAQgASgJEhIKCmNoYW5uZWxfaWQYBSABKAkSEgoKbWVzc2FnZV9pZBgGIAEoCRIRCglhdXRob3JfaWQYByABKAkSEwoLYXV0aG9yX25hbWUYCCABKAkSEAoIcXVlc3Rpb24YCSABKAkSKAoGb3JpZ2luGAogASgOMhguc3Rld2FyZC52MS5BbnN3ZXJPcmlnaW4SMgoLaW50ZXJhY3Rpb24YCyABKAsyHS5zdGV3YXJkLnYxLkludGVyYWN0aW9uVGFyZ2V0EjMKD2NoYW5uZWxfY29udGV4dBgMIAMoCzIaLnN0ZXdhcmQudjEuQ2hhbm5lbE1lc3NhZ2USFwoPcmVwbHlfaW5fdGhyZWFkGA0gASgIEg4KBnRyaWFnZRgOIAEoCBIWCg5yZWNlaXZlZF9hdF9tcxgPIAEoAxIOCgZsb2NhbGUYECABKAkSFwoPY29udmVyc2F0aW9uX2lkGBEgASgJIs4DChBDb252ZXJzYXRpb25UdXJuEg8KB3R1cm5faWQYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEhYKDmFwcGxpY2F0aW9uX2lkGAMgASgJEhAKCGd1aWxkX2lkGAQgASgJEhIKCmNoYW5uZWxfaWQYBSABKAkSFwoPY29udmVyc2F0aW9uX2lkGAYgASgJEhsKE3F1ZXN0aW9uX21lc3NhZ2VfaWQYByABKAkSEQoJYXV0aG9yX2lkGAggASgJEhMKC2F1dGhvcl9uYW1lGAkgASgJEhAKCHF1ZXN0aW9uGAogASgJEg4KBmFuc3dlchgLIAEoCRIjCgdzb3VyY2VzGAwgAygLMhIuc3Rld2FyZC52MS5Tb3VyY2USKgoHb3V0Y29tZRgNIAEoDjIZLnN0ZXdhcmQudjEuQW5zd2VyT3V0Y29tZRIOCgZlbmdpbmUYDiABKAkSEAoIbGFuZ3VhZ2UYDyABKAkSEgoKbGF0ZW5jeV9tcxgQIAEoDRINCgVhdF9tcxgRIAEoAxIYChByZXBseV9jb21tYW5kX2lkGBIgASgJEigKBm9yaWdpbhgTIAEoDjIYLnN0ZXdhcmQudjEuQW5zd2VyT3JpZ2luIrIBChVDb252ZXJzYXRpb25Fc2NhbGF0ZWQSEQoJdGVuYW50X2lkGAEgASgJEhAKCGd1aWxkX2lkGAIgASgJEhIKCmNoYW5uZWxfaWQYAyABKAkSFwoPY29udmVyc2F0aW9uX2lkGAQgASgJEhEKCWF1dGhvcl9pZBgFIAEoCRITCgthdXRob3JfbmFtZRgGIAEoCRIQCghxdWVzdGlvbhgHIAEoCRINCgVhdF9tcxgIIAEoAyqlAQoMQW5zd2VyT3JpZ2luEh0KGUFOU1dFUl9PUklHSU5fVU5TUEVDSUZJRUQQABIZChVBTlNXRVJfT1JJR0lOX01FTlRJT04QARIeChpBTlNXRVJfT1JJR0lOX0FMTF9NRVNTQUdFUxACEh8KG0FOU1dFUl9PUklHSU5fU0xBU0hfQ09NTUFORBADEhoKFkFOU1dFUl9PUklHSU5fQ0hBVF9BUEkQBCriAQoNQW5zd2VyT3V0Y29tZRIeChpBTlNXRVJfT1VUQ09NRV9VTlNQRUNJRklFRBAAEhsKF0FOU1dFUl9PVVRDT01FX0FOU1dFUkVEEAESHAoYQU5TV0VSX09VVENPTUVfTk9fQU5TV0VSEAISGgoWQU5TV0VSX09VVENPTUVfU0tJUFBFRBADEhwKGEFOU1dFUl9PVVRDT01FX0VTQ0FMQVRFRBAEEiEKHUFOU1dFUl9PVVRDT01FX1FVT1RBX0VYQ0VFREVEEAUSGQoVQU5TV0VSX09VVENPTUVfRkFJTEVEEAZiBnByb3RvMw", [file_steward_v1_common]);
+  fileDesc("ChdzdGV3YXJkL3YxL2Fuc3dlci5wcm90bxIKc3Rld2FyZC52MSI6ChFJbnRlcmFjdGlvblRhcmdldBIWCg5pbnRlcmFjdGlvbl9pZBgBIAEoCRINCgV0b2tlbhgCIAEoCSLBAwoPQW5zd2VyUmVxdWVzdGVkEhIKCnJlcXVlc3RfaWQYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEhYKDmFwcGxpY2F0aW9uX2lkGAMgASgJEhAKCGd1aWxkX2lkGAQgASgJEhIKCmNoYW5uZWxfaWQYBSABKAkSEgoKbWVzc2FnZV9pZBgGIAEoCRIRCglhdXRob3JfaWQYByABKAkSEwoLYXV0aG9yX25hbWUYCCABKAkSEAoIcXVlc3Rpb24YCSABKAkSKAoGb3JpZ2luGAogASgOMhguc3Rld2FyZC52MS5BbnN3ZXJPcmlnaW4SMgoLaW50ZXJhY3Rpb24YCyABKAsyHS5zdGV3YXJkLnYxLkludGVyYWN0aW9uVGFyZ2V0EjMKD2NoYW5uZWxfY29udGV4dBgMIAMoCzIaLnN0ZXdhcmQudjEuQ2hhbm5lbE1lc3NhZ2USFwoPcmVwbHlfaW5fdGhyZWFkGA0gASgIEg4KBnRyaWFnZRgOIAEoCBIWCg5yZWNlaXZlZF9hdF9tcxgPIAEoAxIOCgZsb2NhbGUYECABKAkSFwoPY29udmVyc2F0aW9uX2lkGBEgASgJIs4DChBDb252ZXJzYXRpb25UdXJuEg8KB3R1cm5faWQYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEhYKDmFwcGxpY2F0aW9uX2lkGAMgASgJEhAKCGd1aWxkX2lkGAQgASgJEhIKCmNoYW5uZWxfaWQYBSABKAkSFwoPY29udmVyc2F0aW9uX2lkGAYgASgJEhsKE3F1ZXN0aW9uX21lc3NhZ2VfaWQYByABKAkSEQoJYXV0aG9yX2lkGAggASgJEhMKC2F1dGhvcl9uYW1lGAkgASgJEhAKCHF1ZXN0aW9uGAogASgJEg4KBmFuc3dlchgLIAEoCRIjCgdzb3VyY2VzGAwgAygLMhIuc3Rld2FyZC52MS5Tb3VyY2USKgoHb3V0Y29tZRgNIAEoDjIZLnN0ZXdhcmQudjEuQW5zd2VyT3V0Y29tZRIOCgZlbmdpbmUYDiABKAkSEAoIbGFuZ3VhZ2UYDyABKAkSEgoKbGF0ZW5jeV9tcxgQIAEoDRINCgVhdF9tcxgRIAEoAxIYChByZXBseV9jb21tYW5kX2lkGBIgASgJEigKBm9yaWdpbhgTIAEoDjIYLnN0ZXdhcmQudjEuQW5zd2VyT3JpZ2luIrIBChVDb252ZXJzYXRpb25Fc2NhbGF0ZWQSEQoJdGVuYW50X2lkGAEgASgJEhAKCGd1aWxkX2lkGAIgASgJEhIKCmNoYW5uZWxfaWQYAyABKAkSFwoPY29udmVyc2F0aW9uX2lkGAQgASgJEhEKCWF1dGhvcl9pZBgFIAEoCRITCgthdXRob3JfbmFtZRgGIAEoCRIQCghxdWVzdGlvbhgHIAEoCRINCgVhdF9tcxgIIAEoAyKgAQoOQW5zd2VyRmVlZGJhY2sSEwoLZmVlZGJhY2tfaWQYASABKAkSEQoJdGVuYW50X2lkGAIgASgJEhAKCGd1aWxkX2lkGAMgASgJEhIKCmNoYW5uZWxfaWQYBCABKAkSDwoHdHVybl9pZBgFIAEoCRIPCgd1c2VyX2lkGAYgASgJEg8KB2hlbHBmdWwYByABKAgSDQoFYXRfbXMYCCABKAMqpQEKDEFuc3dlck9yaWdpbhIdChlBTlNXRVJfT1JJR0lOX1VOU1BFQ0lGSUVEEAASGQoVQU5TV0VSX09SSUdJTl9NRU5USU9OEAESHgoaQU5TV0VSX09SSUdJTl9BTExfTUVTU0FHRVMQAhIfChtBTlNXRVJfT1JJR0lOX1NMQVNIX0NPTU1BTkQQAxIaChZBTlNXRVJfT1JJR0lOX0NIQVRfQVBJEAQq4gEKDUFuc3dlck91dGNvbWUSHgoaQU5TV0VSX09VVENPTUVfVU5TUEVDSUZJRUQQABIbChdBTlNXRVJfT1VUQ09NRV9BTlNXRVJFRBABEhwKGEFOU1dFUl9PVVRDT01FX05PX0FOU1dFUhACEhoKFkFOU1dFUl9PVVRDT01FX1NLSVBQRUQQAxIcChhBTlNXRVJfT1VUQ09NRV9FU0NBTEFURUQQBBIhCh1BTlNXRVJfT1VUQ09NRV9RVU9UQV9FWENFRURFRBAFEhkKFUFOU1dFUl9PVVRDT01FX0ZBSUxFRBAGYgZwcm90bzM", [file_steward_v1_common]);
 
 /**
  * The interaction to answer by editing its original response (/ask).
@@ -319,6 +319,66 @@ export type ConversationEscalated = Message<"steward.v1.ConversationEscalated"> 
  */
 export const ConversationEscalatedSchema: GenMessage<ConversationEscalated> = /*@__PURE__*/
   messageDesc(file_steward_v1_answer, 3);
+
+/**
+ * Subject: steward.answer.feedback — a member pressed a feedback button under an answer.
+ *
+ * @generated from message steward.v1.AnswerFeedback
+ */
+export type AnswerFeedback = Message<"steward.v1.AnswerFeedback"> & {
+  /**
+   * The button press (Discord's interaction id): each is recorded once.
+   *
+   * @generated from field: string feedback_id = 1;
+   */
+  feedbackId: string;
+
+  /**
+   * @generated from field: string tenant_id = 2;
+   */
+  tenantId: string;
+
+  /**
+   * @generated from field: string guild_id = 3;
+   */
+  guildId: string;
+
+  /**
+   * @generated from field: string channel_id = 4;
+   */
+  channelId: string;
+
+  /**
+   * The answer's turn (ConversationTurn.turn_id), named in the button's custom id.
+   *
+   * @generated from field: string turn_id = 5;
+   */
+  turnId: string;
+
+  /**
+   * Who pressed it: one vote per member and answer, the latest counts.
+   *
+   * @generated from field: string user_id = 6;
+   */
+  userId: string;
+
+  /**
+   * @generated from field: bool helpful = 7;
+   */
+  helpful: boolean;
+
+  /**
+   * @generated from field: int64 at_ms = 8;
+   */
+  atMs: bigint;
+};
+
+/**
+ * Describes the message steward.v1.AnswerFeedback.
+ * Use `create(AnswerFeedbackSchema)` to create a new message.
+ */
+export const AnswerFeedbackSchema: GenMessage<AnswerFeedback> = /*@__PURE__*/
+  messageDesc(file_steward_v1_answer, 4);
 
 /**
  * How a question reached Steward.
