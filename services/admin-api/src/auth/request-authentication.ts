@@ -18,13 +18,22 @@ export class RequestAuthentication {
   }
 
   /**
-   * Whether a long-lived request (an event stream) may go on: its key not revoked, its session
-   * not signed out or expired, still for the same tenant.
+   * Whether a long-lived request (an event stream) may go on: the key or session it was let in
+   * with is not revoked, signed out or expired. Another credential the request also carries
+   * (a cookie beside the key) does not keep it open.
    */
   async stillValid(request: FastifyRequest): Promise<boolean> {
+    const admitted = request.auth;
+    if (!admitted) return false;
     try {
       const auth = await this.authenticate(request);
-      return auth !== null && auth.tenantId === request.auth?.tenantId;
+      return (
+        auth !== null &&
+        auth.tenantId === admitted.tenantId &&
+        auth.method === admitted.method &&
+        auth.apiKeyId === admitted.apiKeyId &&
+        auth.sessionId === admitted.sessionId
+      );
     } catch (error) {
       if (error instanceof ApiError) return false;
       throw error;

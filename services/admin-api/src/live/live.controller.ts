@@ -15,7 +15,8 @@ import { LiveFeed } from './live-feed.js';
 export const LIVE_HEARTBEAT_MS = 15_000;
 /**
  * How often an open stream checks that its key or session still holds and the plan still
- * includes live monitoring: a revoked key or a sign-out ends it within this time.
+ * includes live monitoring: a revoked key or a sign-out ends it within this time (the plan is
+ * read through PlanGate's 30 s cache).
  */
 export const LIVE_RECHECK_MS = 5_000;
 /** How long a browser waits before reconnecting (it then sends Last-Event-ID). */
