@@ -17,6 +17,14 @@ import { reply } from './replies.js';
 
 export const ASK_COMMAND = 'ask';
 
+/** Discord's epoch (2015-01-01) in Unix milliseconds: a snowflake counts from it. */
+const DISCORD_EPOCH_MS = 1_420_070_400_000n;
+
+/** The moment Discord made a snowflake id. */
+function snowflakeTime(id: string): bigint {
+  return (BigInt(id) >> 22n) + DISCORD_EPOCH_MS;
+}
+
 const interactionsHandled = new Counter({
   name: 'steward_interactions_total',
   help: 'Interactions handled, by path and outcome',
@@ -126,7 +134,9 @@ export class InteractionHandler {
           turnId: vote.turnId,
           userId: user.id,
           helpful: vote.helpful,
-          atMs: BigInt(Date.now()),
+          // When Discord received the press (its id's timestamp), not when a replica got to it:
+          // of two quick presses the later one counts, whichever replica handles it.
+          atMs: snowflakeTime(interaction.id),
         }),
         { msgId: `feedback:${interaction.id}` },
       );
