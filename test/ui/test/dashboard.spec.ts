@@ -36,7 +36,7 @@ Refunds are possible within 30 days of purchase from the Billing page.
 
 /** The stack's services in start order: gateway last, so every consumer is bound first. */
 function stackServices(): string[] {
-  const wanted = ['egress', 'metering', 'answer', 'router', 'moderation', 'takeover', 'admin-api', 'gateway'];
+  const wanted = ['egress', 'metering', 'answer', 'router', 'moderation', 'takeover', 'admin-api', 'interactions', 'gateway'];
   return wanted.filter((name) => existsSync(path.join(repositoryRoot, 'services', name, 'src', 'main.ts')));
 }
 
@@ -137,7 +137,7 @@ describe('dashboard in the browser', () => {
     await screenshot(page, 'setup');
   });
 
-  it('shows which plan unlocks live monitoring, then the answer to a member live; an agent takes over and replies in Discord', async () => {
+  it('shows which plan unlocks live monitoring, then the answer to a member live with their vote; an agent takes over and replies in Discord', async () => {
     await page.goto('/live');
     await page.getByText('Available on the Standard plan and above').waitFor();
     await screenshot(page, 'live-plan-required');
@@ -152,11 +152,28 @@ describe('dashboard in the browser', () => {
     await page.getByRole('status').filter({ hasText: 'Live' }).waitFor({ timeout: 15_000 });
 
     const question = stack.say(stack.alice, 'How do I reset my password?');
-    await stack.replyTo(question.id, 20_000);
+    const answer = await stack.replyTo(question.id, 20_000);
+    // Alice finds the answer helpful: 👍 under it.
+    const [buttons] = (answer.components ?? []) as Array<{ components: Array<{ custom_id: string }> }>;
+    await stack.discord.pressButton({
+      applicationId: stack.app.id,
+      guildId: stack.guild.id,
+      channelId: stack.channelId,
+      messageId: answer.id,
+      userId: stack.alice.id,
+      customId: buttons!.components[0]!.custom_id,
+    });
+    const conversationId = `${stack.guild.id}:${stack.channelId}:${stack.alice.id}`;
+    const voted = async () =>
+      (await api<{ turns?: Array<{ feedback?: { helpful: number } | null }> }>(`/conversations/${conversationId}`)).body.turns?.some(
+        (turn) => turn.feedback?.helpful === 1,
+      ) === true;
+    await waitFor(voted, { timeoutMs: 15_000, intervalMs: 250, message: "alice's vote recorded" });
     const conversation = page.getByRole('list', { name: 'Conversations' }).getByRole('button').filter({ hasText: 'reset my password' });
     await conversation.click({ timeout: 20_000 });
     const transcript = page.getByRole('log', { name: 'Transcript' });
     await transcript.getByText('Steward', { exact: true }).waitFor({ timeout: 20_000 });
+    await transcript.getByText("Members' votes: 👍 1 · 👎 0").waitFor();
     await page.getByRole('button', { name: 'Take over' }).click();
     await page.getByText('Agent in charge').first().waitFor();
 

@@ -158,6 +158,8 @@ export interface Turn {
   content: string;
   sources?: Array<{ documentId: string; title: string }>;
   at: string;
+  /** Members' 👍 / 👎 on an answer (bot turns only). */
+  feedback?: { helpful: number; notHelpful: number } | null;
 }
 export interface ConversationDetail extends Conversation {
   turns: Turn[];

@@ -185,6 +185,11 @@ function ConversationPanel({ id, resumedAt }: { id: string; resumedAt?: number }
                       {t('live.sources', { titles: turn.sources.map((source) => source.title).join(', ') })}
                     </Text>
                   )}
+                  {turn.feedback && turn.feedback.helpful + turn.feedback.notHelpful > 0 && (
+                    <Text size="xs" c="dimmed">
+                      {t('live.votes', turn.feedback)}
+                    </Text>
+                  )}
                 </Paper>
               ))}
             </Stack>
