@@ -1,6 +1,7 @@
 import { stewardEnv, z } from '@steward/config';
 import { botEnv } from './bot/bot.config.js';
 import { knowledgeEnv } from './knowledge/knowledge.config.js';
+import { liveEnv } from './live/live.config.js';
 
 /** `stw_` followed by at least 32 URL-safe characters (what `npm start` generates). */
 export const API_KEY_PATTERN = /^stw_[A-Za-z0-9_-]{32,}$/;
@@ -36,6 +37,7 @@ export const adminApiEnv = stewardEnv
     DISCORD_OAUTH_URL: optional(httpUrl),
     ...botEnv,
     ...knowledgeEnv,
+    ...liveEnv,
   })
   .superRefine((env, ctx) => {
     // A key or a login for the local tenant is meaningless without the tenant.

@@ -148,7 +148,10 @@ describe('conversations and live API', () => {
     const env = inProcessServiceEnv(database.url);
     metering = await startService(meteringService, env);
     takeover = await startService(takeoverService, { ...env, TAKEOVER_WINDOW_MS: '60000' });
-    api = await startAdminApi(database.url);
+    api = await startAdminApi(database.url, {
+      ADMIN_LIVE_STREAMS_PER_TENANT: '3',
+      ADMIN_LIVE_REPLAY_MAX_FACTS: '4',
+    });
     bus = await Bus.connect({ servers: process.env.NATS_URL!, name: 'conversations-api-test' });
 
     const accounts = api.app.get(AccountsService);
@@ -238,6 +241,42 @@ describe('conversations and live API', () => {
     expect(kept.endedByServer).toBe(false);
     expect(revokedSoon.of('turn')).toEqual([]);
     expect((await open(key)).status).toBe(401);
+  });
+
+  it('keeps a tenant to 3 open feeds here, and a reconnect from long ago replays only the last 4 facts', async () => {
+    const accounts = api.app.get(AccountsService);
+    const tenant = await accounts.createTenant({ name: 'Initech', plan: 'pro' });
+    await bus.requestJson(MeteringRpc.subscriptionSet.subject, { tenantId: tenant.id, plan: 'pro' });
+    const { key } = await accounts.issueApiKey(tenant.id, 'wallboards');
+    const feeds = [await open(key), await open(key), await open(key)];
+    expect(feeds.map((feed) => feed.status)).toEqual([200, 200, 200]);
+    const fourth = await call(api, '/api/v1/live', { key });
+    expect(fourth.status).toBe(429);
+    expect(fourth.body.error.code).toBe('too_many_streams');
+    feeds[2]!.close();
+    await waitFor(async () => {
+      const again = await EventStream.open(api, key);
+      streams.push(again);
+      return again.status === 200;
+    });
+
+    await publishTurn(tenant.id, GUILD_A, nextId(), 'Question 0');
+    const [first] = await waitFor(() => (feeds[0]!.events.length > 0 ? feeds[0]!.events : undefined));
+    const questions = Array.from({ length: 6 }, (_, n) => `Question ${n + 1}`);
+    for (const question of questions) await publishTurn(tenant.id, GUILD_A, nextId(), question);
+    await waitFor(() => feeds[0]!.of('turn').length === 7);
+    for (const feed of feeds) feed.close();
+
+    // Six facts were published after the last one seen; only the last four are replayed.
+    const resumed = await waitFor(async () => {
+      const stream = await EventStream.open(api, key, first!.id);
+      streams.push(stream);
+      return stream.status === 200 ? stream : undefined;
+    });
+    await waitFor(() => resumed.of('turn').some((turn) => turn.question === 'Question 6'));
+    const replayed = resumed.of('turn').map((turn) => turn.question);
+    expect(replayed.length).toBeLessThanOrEqual(4);
+    expect(replayed).toEqual(questions.slice(-replayed.length));
   });
 
   it('lists, shows, writes in and releases a conversation, for its tenant only', async () => {

@@ -4,12 +4,14 @@
  * The stream sequence is each event's id, so a reconnecting client misses nothing the
  * STEWARD stream still holds.
  */
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
 import { Bus } from '@steward/bus';
 import { conversationFactsFilter, Streams } from '@steward/contracts';
-import { LOGGER } from '@steward/runtime';
+import { CONFIG, LOGGER } from '@steward/runtime';
 import type { Logger } from '@steward/telemetry';
+import type { AdminApiConfig } from '../config.js';
+import { ApiError } from '../http/api-error.js';
 import { liveEventOf, type LiveEvent } from './live-events.js';
 
 export interface LiveSubscription {
@@ -22,18 +24,31 @@ export interface LiveSubscription {
 export class LiveFeed implements OnModuleDestroy {
   private readonly open = new Set<LiveSubscription>();
   private readonly closing = new Set<() => void>();
+  /** Open feeds per tenant on this replica. */
+  private readonly perTenant = new Map<string, number>();
 
   constructor(
     private readonly bus: Bus,
+    @Inject(CONFIG) private readonly config: AdminApiConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async subscribe(tenantId: string, afterSequence?: number): Promise<LiveSubscription> {
+    const limit = this.config.ADMIN_LIVE_STREAMS_PER_TENANT;
+    if ((this.perTenant.get(tenantId) ?? 0) >= limit)
+      throw new ApiError(
+        HttpStatus.TOO_MANY_REQUESTS,
+        'too_many_streams',
+        `At most ${limit} live feeds can be open at once; close one (another tab or program) first`,
+      );
     const consumer = await this.bus.js.consumers.get(Streams.facts.name, {
       filter_subjects: conversationFactsFilter,
       ...(afterSequence === undefined
         ? { deliver_policy: DeliverPolicy.New }
-        : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: afterSequence + 1 }),
+        : {
+            deliver_policy: DeliverPolicy.StartSequence,
+            opt_start_seq: await this.replayFrom(afterSequence),
+          }),
     });
     const messages: ConsumerMessages = await consumer.consume();
     const logger = this.logger;
@@ -54,12 +69,20 @@ export class LiveFeed implements OnModuleDestroy {
     const subscription: LiveSubscription = {
       events: events(),
       close: () => {
-        this.open.delete(subscription);
+        if (!this.open.delete(subscription)) return;
+        this.perTenant.set(tenantId, (this.perTenant.get(tenantId) ?? 1) - 1);
         void messages.close().catch(() => undefined);
       },
     };
     this.open.add(subscription);
+    this.perTenant.set(tenantId, (this.perTenant.get(tenantId) ?? 0) + 1);
     return subscription;
+  }
+
+  /** The sequence a reconnect resumes from: after its last event, at most ADMIN_LIVE_REPLAY_MAX_FACTS back. */
+  private async replayFrom(afterSequence: number): Promise<number> {
+    const { last_seq: last } = (await this.bus.jsm.streams.info(Streams.facts.name)).state;
+    return Math.max(afterSequence + 1, last - this.config.ADMIN_LIVE_REPLAY_MAX_FACTS + 1);
   }
 
   /** Streams to end when the application stops (open SSE responses would hold the server). */

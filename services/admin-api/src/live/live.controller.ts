@@ -27,7 +27,8 @@ const eventId = z.string().regex(/^\d{1,19}$/, 'must be the id of an event of th
 /**
  * `GET /live`: Server-Sent Events of the tenant's conversations as they happen — `turn`,
  * `message`, `takeover`, `released`, `resumed`, `escalated` — each with `id:` set to its
- * stream sequence. A reconnect with `Last-Event-ID` (or `?lastEventId=`) replays what it missed.
+ * stream sequence. A reconnect with `Last-Event-ID` (or `?lastEventId=`) replays what it missed,
+ * up to ADMIN_LIVE_REPLAY_MAX_FACTS facts back.
  */
 @ApiTags('conversations')
 @ApiBearerAuth()
@@ -51,6 +52,10 @@ export class LiveController {
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Replay the events after this one' })
   @ApiResponse({ status: 200, description: 'An event stream that stays open' })
   @ApiResponse({ status: 403, description: 'The plan does not include live monitoring (`plan_required`)' })
+  @ApiResponse({
+    status: 429,
+    description: 'The tenant already has ADMIN_LIVE_STREAMS_PER_TENANT feeds open here (`too_many_streams`)',
+  })
   async live(
     @TenantId() tenantId: string,
     @Headers('last-event-id') lastEventHeader: unknown,
