@@ -27,6 +27,14 @@ export function gatewayStatusKey(applicationId: string, shardId: number): string
   return `${applicationId}.${shardId}`;
 }
 
+/** Discord's epoch (2015-01-01) in Unix milliseconds: a snowflake's timestamp counts from it. */
+const DISCORD_EPOCH_MS = 1_420_070_400_000n;
+
+/** When Discord made a snowflake id, in Unix milliseconds. */
+export function snowflakeTimeMs(id: string): bigint {
+  return (BigInt(id) >> 22n) + DISCORD_EPOCH_MS;
+}
+
 /** The shard that carries a guild's events (Discord's formula). */
 export function shardOfGuild(guildId: string, shardCount: number): number {
   return Number((BigInt(guildId) >> 22n) % BigInt(shardCount));

@@ -58,7 +58,9 @@ const NO_TYPING: Typing = { settle: async () => undefined };
 
 /** How long one delivery may stay unacknowledged without a heartbeat. */
 export const ANSWER_ACK_WAIT_MS = 30_000;
-/** A claim outlives a silent worker by less than the ack wait, so a redelivery can take over. */
+/** Deliveries of a question before it is given up (the consumer's maxDeliver). */
+export const ANSWER_MAX_DELIVER = 5;
+
 /** Another worker holds the question's live claim: this delivery is tried again later. */
 class AnsweredElsewhereError extends Error {
   constructor(requestId: string) {
@@ -66,11 +68,7 @@ class AnsweredElsewhereError extends Error {
   }
 }
 
-/** Discord's grey button style. */
-const BUTTON_SECONDARY = 2;
-
-/** Deliveries of a question before it is given up (the consumer's maxDeliver). */
-export const ANSWER_MAX_DELIVER = 5;
+/** A claim outlives a silent worker by less than the ack wait, so a redelivery can take over. */
 const CLAIM_LEASE_MS = ANSWER_ACK_WAIT_MS - 5_000;
 const HEARTBEAT_MS = ANSWER_ACK_WAIT_MS / 3;
 /** Passages given to the engine after a search. */
@@ -107,8 +105,9 @@ function feedbackButtons(turnId: string, language: Language): ReplyButtons {
   const down = feedbackCustomId(turnId, false);
   if (!up || !down) return [];
   return [
-    { customId: up, label: labels.helpful, emoji: '👍', style: BUTTON_SECONDARY },
-    { customId: down, label: labels.notHelpful, emoji: '👎', style: BUTTON_SECONDARY },
+    // No style: egress draws a button grey (secondary) unless told otherwise.
+    { customId: up, label: labels.helpful, emoji: '👍' },
+    { customId: down, label: labels.notHelpful, emoji: '👎' },
   ];
 }
 

@@ -7,6 +7,7 @@ import {
   channelOverrideIn,
   encode,
   parseFeedbackCustomId,
+  snowflakeTimeMs,
   Subjects,
 } from '@steward/contracts';
 import { GuildConfigStore, LOGGER, TakeoverMirror } from '@steward/runtime';
@@ -16,14 +17,6 @@ import { ChannelParents } from './channel-parents.js';
 import { reply } from './replies.js';
 
 export const ASK_COMMAND = 'ask';
-
-/** Discord's epoch (2015-01-01) in Unix milliseconds: a snowflake counts from it. */
-const DISCORD_EPOCH_MS = 1_420_070_400_000n;
-
-/** The moment Discord made a snowflake id. */
-function snowflakeTime(id: string): bigint {
-  return (BigInt(id) >> 22n) + DISCORD_EPOCH_MS;
-}
 
 const interactionsHandled = new Counter({
   name: 'steward_interactions_total',
@@ -136,7 +129,7 @@ export class InteractionHandler {
           helpful: vote.helpful,
           // When Discord received the press (its id's timestamp), not when a replica got to it:
           // of two quick presses the later one counts, whichever replica handles it.
-          atMs: snowflakeTime(interaction.id),
+          atMs: snowflakeTimeMs(interaction.id),
         }),
         { msgId: `feedback:${interaction.id}` },
       );

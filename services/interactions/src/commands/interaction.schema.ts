@@ -26,11 +26,8 @@ export const interactionSchema = z.object({
       type: z.number().int().optional(),
       options: z.array(option).optional(),
       custom_id: z.string().max(100).optional(),
-      component_type: z.number().int().optional(),
     })
     .optional(),
-  /** The message whose button was pressed. */
-  message: z.object({ id: snowflake }).optional(),
 });
 export type Interaction = z.infer<typeof interactionSchema>;
 
