@@ -14,6 +14,6 @@ export function feedbackCustomId(turnId: string, helpful: boolean): string | und
 /** The vote a custom id stands for; undefined when it is not a feedback button's. */
 export function parseFeedbackCustomId(customId: string): { turnId: string; helpful: boolean } | undefined {
   const match = /^feedback:(up|down):(.+)$/s.exec(customId);
-  if (!match || customId.length > CUSTOM_ID_LIMIT) return undefined;
+  if (!match) return undefined;
   return { turnId: match[2]!, helpful: match[1] === 'up' };
 }

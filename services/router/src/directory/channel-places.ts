@@ -1,7 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
-import { channelOverrideIn, type GuildSettings } from '@steward/contracts';
-import { DirectoryStore, type ChannelPlace } from './directory.store.js';
+import {
+  channelOverrideIn,
+  type ChannelPlaceView as ChannelPlace,
+  type GuildSettings,
+} from '@steward/contracts';
+import { DirectoryStore } from './directory.store.js';
 
 /** Long enough to spare the directory a read per message, short enough for a moved channel. */
 const KEEP_MS = 60_000;

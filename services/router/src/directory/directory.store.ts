@@ -32,9 +32,6 @@ export interface GuildSnapshot {
   botMember?: { userId: string; roleIds: string[] };
 }
 
-/** Where a channel is: a thread or not, and what it sits in, innermost first (a thread's channel, then its category). */
-export type ChannelPlace = ChannelPlaceView;
-
 /** Channels a bot can post in, preferred when several channels share a name. */
 const TEXT_CHANNEL_TYPES: readonly number[] = [ChannelType.GuildText, ChannelType.GuildAnnouncement];
 
@@ -174,7 +171,7 @@ export class DirectoryStore {
   }
 
   /** Whether the channel is a thread, and what it sits in; undefined for a channel not in the directory. */
-  async channelPlace(channelId: string): Promise<ChannelPlace | undefined> {
+  async channelPlace(channelId: string): Promise<ChannelPlaceView | undefined> {
     const rows = (await this.db.query(
       `SELECT c.type, c.parent_id AS parent, p.parent_id AS grandparent
          FROM channels c LEFT JOIN channels p ON p.channel_id = c.parent_id
