@@ -21,6 +21,8 @@ export const TakeoverSubjects = {
 export const conversationFactsFilter = 'steward.conversation.>';
 
 /** Conversation ids are `<guildId>:<channelId>:<authorId>`; dm conversations use `dm` for the guild. */
+export const conversationIdOf = (guildId: string, channelId: string, authorId: string) =>
+  `${guildId}:${channelId}:${authorId}`;
 export const conversationIdPattern = /^(\d{1,25}|dm):\d{1,25}:\d{1,25}$/;
 const conversationId = z
   .string()

@@ -141,4 +141,26 @@ describe('answer path with Claude (Anthropic sandbox)', () => {
       await bus.drain();
     }
   });
+
+  it('reads a follow-up in the thread it opened with the question that opened it', async () => {
+    // Still all-messages mode with answers in threads, as the test above left the guild.
+    const question = stack.say(stack.bob, 'How do I reset my password?');
+    await waitFor(
+      () => stack.botMessages(question.id).find((message) => message.content.includes('Sources')),
+      {
+        timeoutMs: 15_000,
+        message: 'the answer in the thread opened on the question',
+      },
+    );
+
+    const followUp = stack.say(stack.bob, 'And if I no longer have access to that email?', {
+      channelId: question.id,
+    });
+    const reply = await stack.replyTo(followUp.id, 15_000, question.id);
+    expect(reply.content).toContain('order number');
+    const followUpRequest = stack.anthropic!.requests.filter(isAnswerRequest).at(-1)!;
+    const turns = JSON.stringify(followUpRequest.body.messages);
+    expect(turns).toContain('How do I reset my password?');
+    expect(turns).toContain('valid for 30 minutes');
+  });
 });

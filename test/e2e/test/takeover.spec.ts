@@ -256,4 +256,52 @@ describe('live monitoring, takeover and escalation', () => {
       { timeoutMs: 10_000, message: 'one helpful and one unhelpful vote on the answer' },
     );
   });
+
+  it('a conversation the bot moved into a thread is taken over in that thread', async () => {
+    await stack.configureGuild(bus, {
+      guildId: stack.guild.id,
+      tenantId: stack.tenantId,
+      settings: {
+        staffRoleIds: [staffRoleId],
+        notificationEmails: ['support@acme.test'],
+        responseMode: 'all',
+        smartMode: false,
+        replyInThread: true,
+      },
+    });
+    const fay = stack.member('fay');
+    const question = stack.say(fay, 'How do I reset my password?');
+    // A thread started from a message has the message's id.
+    const threadId = question.id;
+    await waitFor(() => stack.botMessages(threadId).length > 0, {
+      timeoutMs: 15_000,
+      message: 'the answer in the thread opened on the question',
+    });
+    const inThread = `${stack.guild.id}:${threadId}:${fay.id}`;
+    const recorded = await waitFor(
+      async () => {
+        const found = await stack.api<{ turns?: Array<{ role: string; content: string }> }>(
+          'GET',
+          `/conversations/${inThread}`,
+        );
+        return found.body.turns?.some((turn) => turn.role === 'bot') ? found.body.turns : undefined;
+      },
+      { message: 'the conversation recorded in the thread' },
+    );
+    expect(recorded[0]).toMatchObject({ role: 'member', content: 'How do I reset my password?' });
+
+    expect((await stack.api('POST', `/conversations/${inThread}/takeover`)).status).toBe(200);
+    const followUp = stack.say(fay, 'And if I no longer have that email?', { channelId: threadId });
+    await settle();
+    expect(stack.repliesTo(followUp.id, threadId)).toHaveLength(0);
+
+    const agentText = 'Hi Fay, Dana here: send us your order number and we move the account.';
+    expect(
+      (await stack.api('POST', `/conversations/${inThread}/messages`, { content: agentText })).status,
+    ).toBe(201);
+    await waitFor(() => stack.botMessages(threadId).some((message) => message.content === agentText), {
+      timeoutMs: 10_000,
+      message: "the agent's message in the thread",
+    });
+  });
 });

@@ -38,6 +38,7 @@ import {
 import { AnswerQuota, MeteringUnavailableError } from './answer-quota.js';
 import { ANSWER_FAILED, ANSWERS_PAUSED, ASK_INVITATION, FEEDBACK_LABELS, PERSON_IN_CHARGE } from './phrases.js';
 import {
+  conversationAfterReply,
   interactionReplyCommand,
   messageReplyCommand,
   type ReplyButtons,
@@ -288,7 +289,7 @@ export class AnswerService {
       outcome.remember
         ? {
             tenantId: request.tenantId,
-            conversationId: request.conversationId,
+            conversationId: conversationAfterReply(request).conversationId,
             question,
             answer: outcome.text,
           }
@@ -529,8 +530,7 @@ export class AnswerService {
       encode(ConversationEscalatedSchema, {
         tenantId: request.tenantId,
         guildId: request.guildId,
-        channelId: request.channelId,
-        conversationId: request.conversationId,
+        ...conversationAfterReply(request),
         authorId: request.authorId,
         authorName: request.authorName,
         question: request.question,
@@ -557,8 +557,7 @@ export class AnswerService {
         tenantId: request.tenantId,
         applicationId: request.applicationId,
         guildId: request.guildId,
-        channelId: request.channelId,
-        conversationId: request.conversationId,
+        ...conversationAfterReply(request),
         questionMessageId: request.messageId,
         authorId: request.authorId,
         authorName: request.authorName,

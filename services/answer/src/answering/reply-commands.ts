@@ -1,5 +1,6 @@
 import {
   AnswerOrigin,
+  conversationIdOf,
   create,
   DiscordCommandSchema,
   type AnswerRequested,
@@ -103,6 +104,25 @@ export function messageReplyCommand(
       },
     },
   });
+}
+
+/**
+ * Where the conversation goes on after the reply: into the thread the reply opens on the
+ * question, when it opens one (the member's follow-ups, an agent's replies and the transcript
+ * are there), otherwise where the question was asked.
+ */
+export function conversationAfterReply(request: AnswerRequested): {
+  channelId: string;
+  conversationId: string;
+} {
+  if (!request.replyInThread || !request.messageId) {
+    return { channelId: request.channelId, conversationId: request.conversationId };
+  }
+  const threadId = request.messageId; // a thread started from a message has the message's id
+  return {
+    channelId: threadId,
+    conversationId: conversationIdOf(request.guildId, threadId, request.authorId),
+  };
 }
 
 function threadName(question: string): string {

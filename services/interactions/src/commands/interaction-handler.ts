@@ -5,6 +5,7 @@ import {
   AnswerOrigin,
   AnswerRequestedSchema,
   channelOverrideIn,
+  conversationIdOf,
   encode,
   parseFeedbackCustomId,
   snowflakeTimeMs,
@@ -70,7 +71,7 @@ export class InteractionHandler {
     const question = String(interaction.data.options?.find((o) => o.name === 'question')?.value ?? '').trim();
     if (!question) return ephemeral(reply('emptyQuestion', locale));
 
-    const conversationId = `${interaction.guild_id}:${channelId}:${user.id}`;
+    const conversationId = conversationIdOf(interaction.guild_id, channelId, user.id);
     // An agent or a staff member is answering this member here: the bot stays out of it.
     if (this.takeovers.holds(conversationId, owner.tenantId)) return ephemeral(reply('personInCharge', locale));
 

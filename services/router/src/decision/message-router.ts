@@ -8,6 +8,7 @@ import { Bus } from '@steward/bus';
 import {
   AnswerOrigin,
   AnswerRequestedSchema,
+  conversationIdOf,
   encode,
   Subjects,
   type GuildSettings,
@@ -27,7 +28,7 @@ import {
   messagesSeen,
   smartModeDecisions,
 } from '../metrics.js';
-import { conversationIdOf, membersAnsweredByStaff, TakeoverState } from '../takeover/takeover-state.js';
+import { membersAnsweredByStaff, TakeoverState } from '../takeover/takeover-state.js';
 import { channelMode, decideResponse, type AnswerTrigger, type Decision } from './response-policy.js';
 import type { RecentMessage } from './staff-step-back.js';
 

@@ -6,15 +6,12 @@
  */
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { Bus, type KV } from '@steward/bus';
-import { Buckets, takeoverKey, type TakeoverEntry } from '@steward/contracts';
+import { Buckets, conversationIdOf, takeoverKey, type TakeoverEntry } from '@steward/contracts';
 import { CONFIG, LOGGER, TakeoverMirror } from '@steward/runtime';
 import type { Logger } from '@steward/telemetry';
 import type { RouterConfig } from '../config.js';
 import type { DiscordMessage } from '../dispatch/discord-payloads.js';
 import { isStaff } from '../decision/staff-step-back.js';
-
-export const conversationIdOf = (guildId: string, channelId: string, memberId: string) =>
-  `${guildId}:${channelId}:${memberId}`;
 
 /** The members a staff member's message answers: the author it replies to and those it mentions. */
 export function membersAnsweredByStaff(

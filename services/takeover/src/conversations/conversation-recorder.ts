@@ -9,6 +9,7 @@ import { PermanentError } from '@steward/bus';
 import { z } from '@steward/config';
 import {
   AnswerOutcome,
+  conversationIdOf,
   conversationIdPattern,
   MessageRole,
   type AnswerFeedback,
@@ -228,7 +229,7 @@ export class ConversationRecorder {
       factsConsumed.inc({ kind: 'member_message', outcome: 'ignored' });
       return;
     }
-    const conversationId = `${message.guild_id}:${message.channel_id}:${message.author.id}`;
+    const conversationId = conversationIdOf(message.guild_id, message.channel_id, message.author.id);
     const known = await this.conversations.find(conversationId);
     if (!known || known.state !== 'human') {
       factsConsumed.inc({ kind: 'member_message', outcome: 'ignored' });
