@@ -1,5 +1,5 @@
 /**
- * npm run bench:gateway [-- --dispatches 20000 --shards 4 --guilds 10000]
+ * npm run bench:gateway [-- --dispatches 20000 --shards 4 --guilds 10000 --guild-channels 24 --guild-roles 12]
  *
  * 1. Throughput: MESSAGE_CREATE dispatches from the Discord sandbox through the gateway process
  *    until JetStream acknowledged every one (counted in the DISCORD_EVT stream), next to this
@@ -8,20 +8,22 @@
  *    sandbox makes the messages first and sends their dispatches in one burst, so that the
  *    stand-in's own work is not timed; the CPU time each side spends per message is printed too
  *    (it does not depend on how many cores the run has).
- * 2. Memory: the gateway's resident memory with --guilds guilds, next to a plain discord.js
+ * 2. Memory: the gateway's resident memory with --guilds guilds (each with --guild-channels
+ *    channels and --guild-roles roles, categories and @everyone included), next to a plain discord.js
  *    Client (baseline/plain-client.ts) connected to the same sandbox with the same shards, each
  *    3 s after the last GUILD_CREATE (the connect burst's garbage still on the heap) and the
  *    lowest it reached while idle for SETTLE_MS (V8 gives the burst's heap back once a process
  *    has idled a while; when that is depends on its heuristics, so the window is generous).
  */
 import { randomBytes } from 'node:crypto';
+import { ChannelType } from 'discord-api-types/v10';
 import { Bus } from '@steward/bus';
 import { Streams } from '@steward/contracts';
 import { startDiscordSandbox, type DiscordSandbox } from '@steward/sandbox';
 import { resetJetStream, spawnProcess, spawnService, waitFor, workspaceRoot, type ManagedProcess } from '@steward/testing';
 import { baselineEntryArgs, cpuTimeMs, currentRssMiB, lowestRssMiB, numberFlags, report, SETTLE_MS, sleep, useCompiledServices, withInfrastructure } from './src/bench-kit.js';
 
-const flags = numberFlags({ dispatches: 20_000, shards: 4, guilds: 10_000, channels: 8 });
+const flags = numberFlags({ dispatches: 20_000, shards: 4, guilds: 10_000, channels: 8, 'guild-channels': 24, 'guild-roles': 12 });
 const RAW_STREAM = 'BENCH_RAW';
 const IN_FLIGHT = 256;
 /** Resident memory 3 s after the burst, and the lowest it reached while idle for SETTLE_MS. */
@@ -30,6 +32,21 @@ async function burstAndSettled(pid: number): Promise<{ burst: number; settled: n
   const burst = currentRssMiB(pid) ?? NaN;
   const [settled] = await lowestRssMiB([pid]);
   return { burst, settled: settled! };
+}
+
+/**
+ * Gives a new guild (which has #general, @everyone and the bot's role) the rest of its
+ * --guild-channels channels, one category per five text channels, and --guild-roles roles: the
+ * size of a community server a support bot serves, so that what a discord.js Client caches for
+ * it is what it would cache in production.
+ */
+function furnish(discord: DiscordSandbox, guildId: string): void {
+  let categoryId: string | null = null;
+  for (let n = 1; n < flags['guild-channels']; n++) {
+    if (n % 6 === 1) categoryId = discord.createChannel({ guildId, name: `category-${n}`, type: ChannelType.GuildCategory }).id;
+    else discord.createChannel({ guildId, name: `channel-${n}`, parentId: categoryId, topic: 'Orders, refunds and accounts' });
+  }
+  for (let n = 2; n < flags['guild-roles']; n++) discord.createRole({ guildId, name: `role-${n}`, permissions: '104324673' });
 }
 
 async function startGateway(discord: DiscordSandbox, app: { id: string; token: string; publicKey: string }): Promise<ManagedProcess> {
@@ -107,7 +124,10 @@ async function memory(bus: Bus) {
   await resetJetStream(process.env.NATS_URL);
   const discord = await startDiscordSandbox({ identifyIntervalMs: 0, heartbeatIntervalMs: 5_000 });
   const app = discord.createApplication({ name: 'Steward' });
-  for (let g = 0; g < flags.guilds; g++) discord.createGuild({ name: `Guild ${g}`, applicationIds: [app.id] });
+  for (let g = 0; g < flags.guilds; g++) {
+    const guild = discord.createGuild({ name: `Guild ${g}`, applicationIds: [app.id] });
+    furnish(discord, guild.id);
+  }
   try {
     const gateway = await startGateway(discord, app);
     let gatewayRss: { burst: number; settled: number };
@@ -146,7 +166,7 @@ await withInfrastructure(async () => {
     const perSecond = (ms: number) => (flags.dispatches / ms) * 1000;
     const perDispatchMicros = (cpuMs: number) => (cpuMs * 1000) / flags.dispatches;
     report('gateway: Discord dispatches → JetStream acknowledgements', {
-      command: `npm run bench:gateway -- --dispatches ${flags.dispatches} --shards ${flags.shards} --guilds ${flags.guilds}`,
+      command: `npm run bench:gateway -- --dispatches ${flags.dispatches} --shards ${flags.shards} --guilds ${flags.guilds} --guild-channels ${flags['guild-channels']} --guild-roles ${flags['guild-roles']}`,
       'gateway and discord.js Client run as': servicesRunAs,
       dispatches: flags.dispatches,
       'sandbox writing the held dispatches to its sockets (dispatches/s)': perSecond(rate.sandboxMs),
