@@ -275,6 +275,30 @@ describe('egress', () => {
     expect((await metric('steward_egress_rate_limited_total')) - before).toBe(1);
   });
 
+  it("does not hold up a channel's reply behind another channel's backlog", async () => {
+    const crowded = newChannel('crowded');
+    const quiet = newChannel('quiet');
+    // 80 replies for one channel: Discord posts about five a second there (the sandbox too).
+    const backlog = Array.from({ length: 80 }, (_, n) => sendTo(crowded, `answer ${n + 1}`));
+    await Promise.all(backlog.map((cmd) => publish(cmd)));
+    const elsewhere = sendTo(quiet, 'an answer in another channel');
+    await publish(elsewhere);
+
+    expect(await resultOf(elsewhere)).toMatchObject({ ok: true });
+    expect(sandbox.messages(quiet)).toHaveLength(1);
+    // It went out while the crowded channel was still working through its first seconds.
+    expect(sandbox.messages(crowded).length).toBeLessThan(30);
+
+    await waitFor(() => sandbox.messages(crowded).length >= backlog.length, {
+      timeoutMs: 60_000,
+      message: 'the whole backlog posted',
+    });
+    await commandsSettled();
+    const posted = sandbox.messages(crowded).map((message) => message.content);
+    expect(new Set(posted).size).toBe(backlog.length);
+    expect(posted).toHaveLength(backlog.length);
+  }, 90_000);
+
   it('reports a missing permission once, with its reason, and does not retry', async () => {
     const channelId = newChannel('read-only', { denyBot: Permission.SendMessages });
     const reply = sendTo(channelId, 'you cannot see me');

@@ -6,8 +6,15 @@ export const COMMAND_CONSUMER = {
   durable: 'egress',
   /** Every application and verb in one filter (nats-server 2.9 allows one filter per consumer). */
   subject: 'discord.cmd.*.*',
-  /** Commands waiting on one rate-limit bucket must not hold up other channels and guilds. */
-  concurrency: 32,
+  /**
+   * Commands in hand at once. A command waits in its slot for its rate-limit bucket (the REST
+   * client queues it), and Discord lets one channel post only about one message a second, so a
+   * busy channel's replies can fill many slots; while fewer than this many wait, the commands
+   * behind them in the stream (other channels, other servers, interaction responses due within
+   * seconds) are still taken and sent. A waiting command costs a little memory and a heartbeat;
+   * three replicas stay under JetStream's default of 1,000 unacknowledged deliveries.
+   */
+  concurrency: 256,
   ackWaitMs: 30_000,
   /** Deliveries before a command that keeps failing transiently is reported as failed. */
   maxDeliver: 8,
