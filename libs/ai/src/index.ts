@@ -25,6 +25,7 @@ export { detectHumanRequest } from './signals/human-request.js';
 export { ESCALATION_TEXT, NO_ANSWER_TEXT } from './phrases.js';
 export { createAiEngine, type CreateAiEngineOptions } from './create-engine.js';
 export { OfflineEngine, type OfflineEngineOptions } from './offline/offline-engine.js';
+export { rewriteQueryOffline } from './offline/query-rewrite.js';
 export {
   AnthropicEngine,
   DEFAULT_ANSWER_MODEL,

@@ -1,5 +1,5 @@
 import { startAnthropicSandbox, type AnthropicSandbox, type RecordedRequest } from '@steward/sandbox';
-import { AnswerOutcome, Streams } from '@steward/contracts';
+import { AnswerOrigin, AnswerOutcome, Streams } from '@steward/contracts';
 import { waitFor } from '@steward/testing';
 import { AnswerHarness, contentOf, messagesOf } from './harness.js';
 
@@ -143,6 +143,26 @@ describe('answer service with the Anthropic engine', () => {
     } finally {
       modelDelayMs = 0;
     }
+  });
+
+  it('tells smart-mode triage how well the knowledge base matches the message, even when the whole of it is in the prompt', async () => {
+    const triageScoreFor = async (message: string, conversationId: string) => {
+      const request = await harness.ask(TENANT, message, {
+        triage: true,
+        origin: AnswerOrigin.ALL_MESSAGES,
+        conversationId,
+      });
+      await harness.turnFor(request.requestId);
+      const triage = sandbox.requests.filter(
+        (call) => toolOf(call) === 'decide_reply' && JSON.stringify(call.body.messages).includes(message),
+      );
+      expect(triage).toHaveLength(1);
+      const score = /retrieval score for it: (\d\.\d\d)/.exec(JSON.stringify(triage[0]!.body.messages));
+      return Number(score![1]);
+    };
+
+    expect(await triageScoreFor('haha that football match last night was wild', 'triage-chat')).toBe(0);
+    expect(await triageScoreFor('how do I reset my password?', 'triage-question')).toBeGreaterThan(0.2);
   });
 
   it('splits a 5,000-character answer at sentence boundaries into messages of at most 2,000 characters', async () => {

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import {
   detectLanguage,
   languageFromLocale,
+  rewriteQueryOffline,
   type AiEngine,
   type AnswerResult,
   type ContextMessage,
@@ -379,7 +380,7 @@ export class AnswerService {
         message: question,
         language,
         channelContext,
-        bestPassageScore: retrieval.wholeKnowledgeBase ? 1 : (retrieval.passages[0]?.score ?? 0),
+        bestPassageScore: await this.triageScore(request.tenantId, question, language, retrieval),
       });
       if (!decision.reply) {
         this.logger.debug({ requestId: request.requestId, reason: decision.reason }, 'triage: not answering');
@@ -503,6 +504,28 @@ export class AnswerService {
     });
     retrievalSeconds.observe({ mode: 'search' }, (performance.now() - started) / 1000);
     return { passages, wholeKnowledgeBase: false };
+  }
+
+  /**
+   * How well the knowledge base matches a message, for triage. A knowledge base small enough to
+   * be given to the model whole is not searched to answer, yet triage still needs to know whether
+   * the message is about it: one search with the message's own words (no model call) tells.
+   */
+  private async triageScore(
+    tenantId: string,
+    question: string,
+    language: Language,
+    retrieval: Retrieval,
+  ): Promise<number> {
+    if (!retrieval.wholeKnowledgeBase) return retrieval.passages[0]?.score ?? 0;
+    const { languages, headings } = await this.retriever.profile(tenantId);
+    const query = rewriteQueryOffline(question, language, languages, headings);
+    const [best] = await this.retriever.search(tenantId, query, languages, {
+      limit: 1,
+      preferredLanguage: language,
+      question,
+    });
+    return best?.score ?? 0;
   }
 
   private replyCommands(request: AnswerRequested, outcome: Outcome, language: Language): DiscordCommand[] {
