@@ -20,9 +20,10 @@ export const TakeoverSubjects = {
 /** Every conversation fact (turns, escalations and the takeover facts above), for live feeds. */
 export const conversationFactsFilter = 'steward.conversation.>';
 
-/** Conversation ids are `<guildId>:<channelId>:<authorId>`; dm conversations use `dm` for the guild. */
+/** A conversation is one member in one channel (or thread): `<guildId>:<channelId>:<authorId>`. */
 export const conversationIdOf = (guildId: string, channelId: string, authorId: string) =>
   `${guildId}:${channelId}:${authorId}`;
+/** Conversation ids as `conversationIdOf` makes them; dm conversations use `dm` for the guild. */
 export const conversationIdPattern = /^(\d{1,25}|dm):\d{1,25}:\d{1,25}$/;
 const conversationId = z
   .string()

@@ -9,7 +9,7 @@ import {
 } from '@steward/contracts';
 import { waitFor } from '@steward/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AnswerHarness, APPLICATION_ID, CHANNEL_ID, contentOf } from './harness.js';
+import { AnswerHarness, APPLICATION_ID, AUTHOR_ID, CHANNEL_ID, contentOf, GUILD_ID } from './harness.js';
 
 const TENANT = 'tenant-offline';
 const OTHER_TENANT = 'tenant-other';
@@ -309,6 +309,11 @@ describe('answer service with the offline engine', () => {
         name: 'how do I reset my password?',
         firstMessage: { content: expect.stringContaining('Forgot password') },
       },
+    });
+    // The conversation goes on in the thread: the member's follow-ups there are read with it.
+    expect(await harness.turnFor(request.requestId)).toMatchObject({
+      channelId: request.messageId,
+      conversationId: `${GUILD_ID}:${request.messageId}:${AUTHOR_ID}`,
     });
   });
 

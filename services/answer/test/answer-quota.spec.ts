@@ -216,9 +216,11 @@ describe('answer service quota', () => {
 
   it('gives a Free tenant no answer on Discord: no typing, no reply, no model call; the turn says so', async () => {
     const modelCalls = anthropic.requestCount;
-    const request = await harness.ask(FREE, 'how do I reset my password?');
+    // No thread is opened for a refused question: its conversation stays in the channel.
+    const request = await harness.ask(FREE, 'how do I reset my password?', { replyInThread: true });
     const turn = await harness.turnFor(request.requestId);
     expect(turn).toMatchObject({ outcome: AnswerOutcome.QUOTA_EXCEEDED, answer: '', replyCommandId: '' });
+    expect(turn).toMatchObject({ channelId: request.channelId, conversationId: request.conversationId });
     await sleep(300);
     expect(harness.commandsFor(request.requestId)).toEqual([]);
     expect(anthropic.requestCount).toBe(modelCalls);

@@ -113,15 +113,22 @@ describe('answer path with Claude (Anthropic sandbox)', () => {
     expect(stack.repliesTo(question.id)).toHaveLength(1);
   }, 120_000);
 
-  it('posts a three-message answer whole and in order in the thread it opens on the question', async () => {
-    const bus = await Bus.connect({ servers: process.env.NATS_URL!, name: 'e2e-long-answer' });
-    try {
-      await stack.configureGuild(bus, {
-        guildId: stack.guild.id,
-        tenantId: stack.tenantId,
-        // Answers in threads are for all-messages mode; a mention is answered in place.
-        settings: { responseMode: 'all', smartMode: false, replyInThread: true },
-      });
+  describe('in a server that answers in threads', () => {
+    /** Answers in threads are for all-messages mode; a mention is answered in place. */
+    beforeAll(async () => {
+      const bus = await Bus.connect({ servers: process.env.NATS_URL!, name: 'e2e-threads' });
+      try {
+        await stack.configureGuild(bus, {
+          guildId: stack.guild.id,
+          tenantId: stack.tenantId,
+          settings: { responseMode: 'all', smartMode: false, replyInThread: true },
+        });
+      } finally {
+        await bus.drain();
+      }
+    });
+
+    it('posts a three-message answer whole and in order in the thread it opens on the question', async () => {
       const question = stack.say(stack.alice, 'Could you walk me through every step of the reset?');
       // A thread started from a message has the message's id.
       const inThread = await waitFor(
@@ -137,30 +144,27 @@ describe('answer path with Claude (Anthropic sandbox)', () => {
       expect(steps).toEqual(Array.from({ length: 90 }, (_, n) => n + 1));
       expect(inThread).toHaveLength(3);
       expect(inThread.at(-1)!.content).toContain('Password reset');
-    } finally {
-      await bus.drain();
-    }
-  });
-
-  it('reads a follow-up in the thread it opened with the question that opened it', async () => {
-    // Still all-messages mode with answers in threads, as the test above left the guild.
-    const question = stack.say(stack.bob, 'How do I reset my password?');
-    await waitFor(
-      () => stack.botMessages(question.id).find((message) => message.content.includes('Sources')),
-      {
-        timeoutMs: 15_000,
-        message: 'the answer in the thread opened on the question',
-      },
-    );
-
-    const followUp = stack.say(stack.bob, 'And if I no longer have access to that email?', {
-      channelId: question.id,
     });
-    const reply = await stack.replyTo(followUp.id, 15_000, question.id);
-    expect(reply.content).toContain('order number');
-    const followUpRequest = stack.anthropic!.requests.filter(isAnswerRequest).at(-1)!;
-    const turns = JSON.stringify(followUpRequest.body.messages);
-    expect(turns).toContain('How do I reset my password?');
-    expect(turns).toContain('valid for 30 minutes');
+
+    it('reads a follow-up in the thread it opened with the question that opened it', async () => {
+      const question = stack.say(stack.bob, 'How do I reset my password?');
+      await waitFor(
+        () => stack.botMessages(question.id).find((message) => message.content.includes('Sources')),
+        {
+          timeoutMs: 15_000,
+          message: 'the answer in the thread opened on the question',
+        },
+      );
+
+      const followUp = stack.say(stack.bob, 'And if I no longer have access to that email?', {
+        channelId: question.id,
+      });
+      const reply = await stack.replyTo(followUp.id, 15_000, question.id);
+      expect(reply.content).toContain('order number');
+      const followUpRequest = stack.anthropic!.requests.filter(isAnswerRequest).at(-1)!;
+      const turns = JSON.stringify(followUpRequest.body.messages);
+      expect(turns).toContain('How do I reset my password?');
+      expect(turns).toContain('valid for 30 minutes');
+    });
   });
 });

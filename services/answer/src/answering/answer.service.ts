@@ -280,7 +280,7 @@ export class AnswerService {
         language,
       });
     }
-    if (outcome.outcome === AnswerOutcome.ESCALATED) await this.publishEscalation(request);
+    if (outcome.outcome === AnswerOutcome.ESCALATED) await this.publishEscalation(request, replyCommands);
     const elapsedMs = performance.now() - started;
     await this.publishTurn(request, question, language, outcome, replyCommands, elapsedMs);
     await this.claims.complete(
@@ -290,7 +290,7 @@ export class AnswerService {
       outcome.remember
         ? {
             tenantId: request.tenantId,
-            conversationId: conversationAfterReply(request).conversationId,
+            conversationId: conversationAfterReply(request, replyCommands).conversationId,
             question,
             answer: outcome.text,
           }
@@ -509,7 +509,10 @@ export class AnswerService {
   /**
    * How well the knowledge base matches a message, for triage. A knowledge base small enough to
    * be given to the model whole is not searched to answer, yet triage still needs to know whether
-   * the message is about it: one search with the message's own words (no model call) tells.
+   * the message is about it: one search without the model (the message's words, expanded from
+   * the headings) tells. A message in a language the knowledge base is not written in cannot be
+   * matched that way, and a search that fails says nothing: triage then hears that the knowledge
+   * base matches and decides by the message alone, so a real question is not skipped for it.
    */
   private async triageScore(
     tenantId: string,
@@ -518,14 +521,20 @@ export class AnswerService {
     retrieval: Retrieval,
   ): Promise<number> {
     if (!retrieval.wholeKnowledgeBase) return retrieval.passages[0]?.score ?? 0;
-    const { languages, headings } = await this.retriever.profile(tenantId);
-    const query = rewriteQueryOffline(question, language, languages, headings);
-    const [best] = await this.retriever.search(tenantId, query, languages, {
-      limit: 1,
-      preferredLanguage: language,
-      question,
-    });
-    return best?.score ?? 0;
+    try {
+      const { languages, headings } = await this.retriever.profile(tenantId);
+      if (!languages.includes(language)) return 1;
+      const query = rewriteQueryOffline(question, language, languages, headings);
+      const [best] = await this.retriever.search(tenantId, query, languages, {
+        limit: 1,
+        preferredLanguage: language,
+        question,
+      });
+      return best?.score ?? 0;
+    } catch (error) {
+      this.logger.warn({ err: error, tenantId }, 'could not score the message against the knowledge base for triage');
+      return 1;
+    }
   }
 
   private replyCommands(request: AnswerRequested, outcome: Outcome, language: Language): DiscordCommand[] {
@@ -547,13 +556,13 @@ export class AnswerService {
     });
   }
 
-  private async publishEscalation(request: AnswerRequested): Promise<void> {
+  private async publishEscalation(request: AnswerRequested, replyCommands: DiscordCommand[]): Promise<void> {
     await this.bus.publish(
       Subjects.conversationEscalated,
       encode(ConversationEscalatedSchema, {
         tenantId: request.tenantId,
         guildId: request.guildId,
-        ...conversationAfterReply(request),
+        ...conversationAfterReply(request, replyCommands),
         authorId: request.authorId,
         authorName: request.authorName,
         question: request.question,
@@ -580,7 +589,7 @@ export class AnswerService {
         tenantId: request.tenantId,
         applicationId: request.applicationId,
         guildId: request.guildId,
-        ...conversationAfterReply(request),
+        ...conversationAfterReply(request, replyCommands),
         questionMessageId: request.messageId,
         authorId: request.authorId,
         authorName: request.authorName,

@@ -107,22 +107,23 @@ export function messageReplyCommand(
 }
 
 /**
- * Where the conversation goes on after the reply: into the thread the reply opens on the
- * question, when it opens one (the member's follow-ups, an agent's replies and the transcript
- * are there), otherwise where the question was asked.
+ * Where the conversation goes on after these reply commands: into the thread one of them opens
+ * on the question (the member's follow-ups, an agent's replies and the transcript are there),
+ * otherwise it stays where the question was asked.
  */
-export function conversationAfterReply(request: AnswerRequested): {
-  channelId: string;
-  conversationId: string;
-} {
-  if (!request.replyInThread || !request.messageId) {
-    return { channelId: request.channelId, conversationId: request.conversationId };
+export function conversationAfterReply(
+  request: AnswerRequested,
+  replyCommands: readonly DiscordCommand[],
+): { channelId: string; conversationId: string } {
+  for (const { action } of replyCommands) {
+    if (action.case !== 'startThread') continue;
+    const threadId = action.value.messageId; // a thread started from a message has the message's id
+    return {
+      channelId: threadId,
+      conversationId: conversationIdOf(request.guildId, threadId, request.authorId),
+    };
   }
-  const threadId = request.messageId; // a thread started from a message has the message's id
-  return {
-    channelId: threadId,
-    conversationId: conversationIdOf(request.guildId, threadId, request.authorId),
-  };
+  return { channelId: request.channelId, conversationId: request.conversationId };
 }
 
 function threadName(question: string): string {

@@ -137,7 +137,7 @@ export type AnswerRequested = Message<"steward.v1.AnswerRequested"> & {
   locale: string;
 
   /**
-   * Conversation key: one member in one channel.
+   * Conversation key: one member in one channel (`<guildId>:<channelId>:<authorId>`).
    *
    * @generated from field: string conversation_id = 17;
    */
@@ -180,6 +180,9 @@ export type ConversationTurn = Message<"steward.v1.ConversationTurn"> & {
   guildId: string;
 
   /**
+   * Where the conversation goes on: the thread the reply opened on the question, if it opened
+   * one (the question itself is then in the thread's parent channel), else the question's channel.
+   *
    * @generated from field: string channel_id = 5;
    */
   channelId: string;
