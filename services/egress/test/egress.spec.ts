@@ -45,18 +45,7 @@ describe('egress', () => {
     app = sandbox.createApplication({ name: 'Steward' });
     guild = sandbox.createGuild({ name: 'Acme', applicationIds: [app.id] });
     alice = sandbox.createMember({ guildId: guild.id, username: 'alice' }).user.id;
-    service = await startService(egressService, {
-      NATS_URL: process.env.NATS_URL,
-      DISCORD_API_URL: sandbox.apiUrl,
-      DISCORD_APPLICATION_ID: app.id,
-      DISCORD_BOT_TOKEN: app.token,
-      EGRESS_REST_RETRIES: '2',
-      EGRESS_REST_TIMEOUT_MS: '5000',
-      EGRESS_GLOBAL_REQUESTS_PER_SECOND: '10',
-      EGRESS_REPLICA_HEARTBEAT_MS: '200',
-      LOG_LEVEL: 'silent',
-      OPS_PORT: '0',
-    });
+    service = await startEgress();
     bus = await Bus.connect({ servers: process.env.NATS_URL!, name: 'egress-test' });
     // Every result stored in the stream (a duplicate publish is not stored twice).
     resultStream = await (await bus.js.consumers.get('STEWARD')).consume();
@@ -74,6 +63,21 @@ describe('egress', () => {
     await service?.stop();
     await sandbox?.close();
   });
+
+  function startEgress(): Promise<RunningService<EgressConfig>> {
+    return startService(egressService, {
+      NATS_URL: process.env.NATS_URL,
+      DISCORD_API_URL: sandbox.apiUrl,
+      DISCORD_APPLICATION_ID: app.id,
+      DISCORD_BOT_TOKEN: app.token,
+      EGRESS_REST_RETRIES: '2',
+      EGRESS_REST_TIMEOUT_MS: '5000',
+      EGRESS_GLOBAL_REQUESTS_PER_SECOND: '10',
+      EGRESS_REPLICA_HEARTBEAT_MS: '200',
+      LOG_LEVEL: 'silent',
+      OPS_PORT: '0',
+    });
+  }
 
   function command(action: MessageInitShape<typeof DiscordCommandSchema>['action']): DiscordCommand {
     return create(DiscordCommandSchema, {
@@ -278,8 +282,9 @@ describe('egress', () => {
   it("does not hold up a channel's reply behind another channel's backlog", async () => {
     const crowded = newChannel('crowded');
     const quiet = newChannel('quiet');
-    // 80 replies for one channel: Discord posts about five a second there (the sandbox too).
+    // 80 replies for one channel: the sandbox posts five a second there (Discord about one).
     const backlog = Array.from({ length: 80 }, (_, n) => sendTo(crowded, `answer ${n + 1}`));
+    const publishedAt = Date.now();
     await Promise.all(backlog.map((cmd) => publish(cmd)));
     const elsewhere = sendTo(quiet, 'an answer in another channel');
     await publish(elsewhere);
@@ -289,6 +294,14 @@ describe('egress', () => {
     // It went out while the crowded channel was still working through its first seconds.
     expect(sandbox.messages(crowded).length).toBeLessThan(30);
 
+    // Still waiting after longer than a claim's 30 s lease minus its 10 s heartbeat: the claim
+    // was renewed, so no other delivery could take the command over meanwhile.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, publishedAt + 11_000 - Date.now())));
+    const claims = await bus.kv(EGRESS_COMMANDS_BUCKET.name);
+    const last = (await claims.get(commandKey(backlog.at(-1)!.commandId)))!.json<CommandRecord>();
+    expect(last).toMatchObject({ state: 'in-flight' });
+    expect(last.state === 'in-flight' && last.leaseUntilMs).toBeGreaterThan(publishedAt + 35_000);
+
     await waitFor(() => sandbox.messages(crowded).length >= backlog.length, {
       timeoutMs: 60_000,
       message: 'the whole backlog posted',
@@ -297,6 +310,29 @@ describe('egress', () => {
     const posted = sandbox.messages(crowded).map((message) => message.content);
     expect(new Set(posted).size).toBe(backlog.length);
     expect(posted).toHaveLength(backlog.length);
+  }, 90_000);
+
+  it('stops at once while commands wait for a rate limit; another replica posts them, each once', async () => {
+    const crowded = newChannel('crowded-at-shutdown');
+    const second = await startEgress();
+    const backlog = Array.from({ length: 40 }, (_, n) => sendTo(crowded, `reply ${n + 1}`));
+    await Promise.all(backlog.map((cmd) => publish(cmd)));
+    // Both replicas hold commands waiting for the channel's bucket (five a second).
+    await waitFor(() => sandbox.messages(crowded).length >= 5, { message: 'the backlog under way' });
+
+    const stopping = performance.now();
+    await second.stop();
+    // Its commands wait for the channel's rate limit: they go back to the stream, not out first.
+    expect(performance.now() - stopping).toBeLessThan(2_500);
+
+    await waitFor(() => sandbox.messages(crowded).length >= backlog.length, {
+      timeoutMs: 60_000,
+      message: 'the whole backlog posted by the replica still running',
+    });
+    await commandsSettled();
+    const posted = sandbox.messages(crowded).map((message) => message.content);
+    expect(posted).toHaveLength(backlog.length);
+    expect(new Set(posted).size).toBe(backlog.length);
   }, 90_000);
 
   it('reports a missing permission once, with its reason, and does not retry', async () => {

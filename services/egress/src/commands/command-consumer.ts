@@ -12,9 +12,10 @@ export const COMMAND_CONSUMER = {
    * busy channel's replies can fill many slots; while fewer than this many wait, the commands
    * behind them in the stream (other channels, other servers, interaction responses due within
    * seconds) are still taken and sent. A waiting command costs a little memory and a heartbeat;
-   * three replicas stay under JetStream's default of 1,000 unacknowledged deliveries.
+   * the chart's six replicas at most stay under JetStream's default of 1,000 unacknowledged
+   * deliveries. On shutdown the waiting commands go back to the stream at once.
    */
-  concurrency: 256,
+  concurrency: 128,
   ackWaitMs: 30_000,
   /** Deliveries before a command that keeps failing transiently is reported as failed. */
   maxDeliver: 8,

@@ -19,8 +19,11 @@ export type CommandRecord =
   | { state: 'done'; commandId: string; result: string };
 
 export type Claim =
-  /** This delivery performs the command; `previouslyAttempted` when an earlier one may have. */
-  | { kind: 'claimed'; previouslyAttempted: boolean }
+  /**
+   * This delivery performs the command; `previouslyAttempted` when an earlier one may have.
+   * `revision` is the claim's KV revision, for renewing it.
+   */
+  | { kind: 'claimed'; previouslyAttempted: boolean; revision: number }
   /** Already performed: publish this result again, do not call Discord. */
   | { kind: 'done'; result: DiscordCommandResult }
   /** Another delivery (a duplicate) is performing it right now. */
@@ -50,8 +53,8 @@ export class CommandOutcomes {
     // Most commands arrive once: try to create the record straight away (one round trip);
     // when it exists, read it and decide.
     try {
-      await kv.create(key, JSON.stringify(record(Date.now() + leaseMs)));
-      return { kind: 'claimed', previouslyAttempted: false };
+      const revision = await kv.create(key, JSON.stringify(record(Date.now() + leaseMs)));
+      return { kind: 'claimed', previouslyAttempted: false, revision };
     } catch (error) {
       if (!isLostRace(error)) throw error;
     }
@@ -60,8 +63,8 @@ export class CommandOutcomes {
       const entry = await kv.get(key);
       try {
         if (!entry || entry.operation !== 'PUT') {
-          await kv.create(key, JSON.stringify(record(Date.now() + leaseMs)));
-          return { kind: 'claimed', previouslyAttempted: false };
+          const revision = await kv.create(key, JSON.stringify(record(Date.now() + leaseMs)));
+          return { kind: 'claimed', previouslyAttempted: false, revision };
         }
         const current = entry.json<CommandRecord>();
         if (current.state === 'done') {
@@ -71,13 +74,27 @@ export class CommandOutcomes {
           };
         }
         if (current.leaseUntilMs > Date.now()) return { kind: 'busy', leaseUntilMs: current.leaseUntilMs };
-        await kv.update(key, JSON.stringify(record(Date.now() + leaseMs)), entry.revision);
-        return { kind: 'claimed', previouslyAttempted: true };
+        const revision = await kv.update(key, JSON.stringify(record(Date.now() + leaseMs)), entry.revision);
+        return { kind: 'claimed', previouslyAttempted: true, revision };
       } catch (error) {
         if (!isLostRace(error)) throw error;
       }
     }
     return { kind: 'busy', leaseUntilMs: Date.now() + 1_000 };
+  }
+
+  /**
+   * Extends a claim this delivery still holds (the record is at `revision`, nobody took it over)
+   * while the command waits for its rate limit; returns the new revision.
+   */
+  async renew(commandId: string, attempt: number, leaseMs: number, revision: number): Promise<number> {
+    const record: CommandRecord = {
+      state: 'in-flight',
+      commandId,
+      attempt,
+      leaseUntilMs: Date.now() + leaseMs,
+    };
+    return (await this.bucket()).update(commandKey(commandId), JSON.stringify(record), revision);
   }
 
   /** Records the final result; a later delivery of the same command id only republishes it. */

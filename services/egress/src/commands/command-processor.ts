@@ -21,7 +21,7 @@ import { INTERACTION_VERB_CASES, performCommand, type PerformedCommand } from '.
 import { describeFailure } from './discord-failures.js';
 
 /** What the processor needs of the delivery that brought a command. */
-export type CommandDelivery = Pick<BusMessage, 'subject' | 'deliveryCount' | 'working'>;
+export type CommandDelivery = Pick<BusMessage, 'subject' | 'deliveryCount' | 'working' | 'stopping'>;
 
 /** A claim lasts as long as JetStream waits before redelivering; the heartbeat below holds both. */
 const LEASE_MS = COMMAND_CONSUMER.ackWaitMs;
@@ -100,7 +100,16 @@ export class CommandProcessor {
       throw new Error(`command ${commandId} is being performed by another delivery; checking again later`);
     }
 
-    const heartbeat = setInterval(() => delivery.working(), HEARTBEAT_MS);
+    // A command can wait long for its rate limit: JetStream and the claim both hear it is alive.
+    let claimRevision = claim.revision;
+    const heartbeat = setInterval(() => {
+      delivery.working();
+      this.outcomes.renew(commandId, delivery.deliveryCount, LEASE_MS, claimRevision).then(
+        (revision) => (claimRevision = revision),
+        (error: unknown) => log.warn({ err: error }, 'could not renew the command claim'),
+      );
+    }, HEARTBEAT_MS);
+    const lastAttempt = delivery.deliveryCount >= COMMAND_CONSUMER.maxDeliver;
     const stopTimer = restDuration.startTimer({ verb });
     let outcome: Outcome;
     try {
@@ -108,6 +117,9 @@ export class CommandProcessor {
         command,
         { bot, interactions: this.clients.forInteractions() },
         claim.previouslyAttempted,
+        // On shutdown a command still waiting for its rate limit goes back to the stream for
+        // another replica, instead of holding the shutdown up; the last delivery waits it out.
+        lastAttempt ? undefined : delivery.stopping,
       );
       outcome = {
         ok: true,
@@ -119,7 +131,6 @@ export class CommandProcessor {
     } catch (error) {
       const described = describeFailure(error, verb);
       if (described.httpStatus === 401 && bot) this.clients.forget(applicationId);
-      const lastAttempt = delivery.deliveryCount >= COMMAND_CONSUMER.maxDeliver;
       if (described.retryable && !lastAttempt) {
         await this.outcomes.release(commandId, delivery.deliveryCount).catch((releaseError: unknown) => {
           log.warn(

@@ -52,21 +52,33 @@ export function nonceFor(commandId: string): string {
   return createHash('sha256').update(commandId).digest('hex').slice(0, 25);
 }
 
+/** What a command needs of a REST client: its queue (per rate-limit bucket). */
+type RequestQueue = Pick<REST, 'queueRequest'>;
+
+/** The client with `signal` on every request: aborting it takes them out of their queue. */
+function abortable(rest: REST, signal: AbortSignal | undefined): RequestQueue {
+  if (!signal) return rest;
+  return { queueRequest: (request) => rest.queueRequest({ ...request, signal }) };
+}
+
 /**
  * Performs one command against Discord. `previouslyAttempted` says an earlier delivery may
  * already have done it (the process died before recording the outcome): Discord's answers
- * that mean "already done" then count as success.
+ * that mean "already done" then count as success. `signal` abandons the command's requests,
+ * waiting or under way (the command then counts as attempted, its outcome unknown).
  */
 export async function performCommand(
   command: DiscordCommand,
   clients: ActionClients,
   previouslyAttempted: boolean,
+  signal?: AbortSignal,
 ): Promise<PerformedCommand> {
   const { action } = command;
   const bot = () => {
     if (!clients.bot) throw new Error(`no bot client for application ${command.applicationId}`);
-    return clients.bot;
+    return abortable(clients.bot, signal);
   };
+  const interactions = abortable(clients.interactions, signal);
   // An earlier delivery, or a try of this one that failed or drew a 5xx (the client then tries
   // again by itself), may have been carried out with its answer lost.
   const alreadyDone = async (codes: number[], request: () => Promise<PerformedCommand>) => {
@@ -127,7 +139,7 @@ export async function performCommand(
       // Already acknowledged after our own earlier attempt: that attempt answered it.
       return alreadyDone([40060], async () => {
         const response = await call(
-          clients.interactions,
+          interactions,
           RequestMethod.Post,
           Routes.interactionCallback(interactionId, token),
           {
@@ -148,7 +160,7 @@ export async function performCommand(
         ...(buttons.length ? { components: buttonRows(buttons) } : {}),
       };
       const route = Routes.webhookMessage(command.applicationId, token, '@original');
-      const response = await call(clients.interactions, RequestMethod.Patch, route, { body, auth: false });
+      const response = await call(interactions, RequestMethod.Patch, route, { body, auth: false });
       return { httpStatus: response.status, messageId: (response.body as APIMessage).id };
     }
     case 'timeoutMember': {
@@ -205,7 +217,7 @@ const NO_PINGS: APIAllowedMentions = { parse: [] };
  * The first part carries the reply reference, the last the buttons.
  */
 async function sendMessage(
-  rest: REST,
+  rest: RequestQueue,
   channelId: string,
   message: SendMessage,
   commandId: string,
@@ -233,7 +245,7 @@ async function sendMessage(
 }
 
 async function startThread(
-  rest: REST,
+  rest: RequestQueue,
   command: DiscordCommand,
   thread: { channelId: string; messageId: string; name: string; firstMessage?: SendMessage },
 ): Promise<PerformedCommand> {
@@ -293,7 +305,7 @@ function toEmoji(emoji: string): APIMessageComponentEmoji {
 }
 
 async function call(
-  rest: REST,
+  rest: RequestQueue,
   method: RequestMethod,
   route: `/${string}`,
   data: RequestData,
