@@ -6,6 +6,8 @@
 import { z } from 'zod';
 
 const snowflake = z.string().regex(/^\d{1,25}$/, 'must be a Discord id');
+/** A permission bit set as a decimal string (it exceeds 2^53). */
+const permissionBits = z.string().regex(/^\d+$/, 'must be a permission bit set as a decimal string');
 
 export const channelView = z.object({
   id: z.string(),
@@ -15,7 +17,7 @@ export const channelView = z.object({
   parentId: z.string().nullable(),
   position: z.number().int(),
   permissionOverwrites: z.array(
-    z.object({ id: z.string(), type: z.number().int(), allow: z.string(), deny: z.string() }),
+    z.object({ id: z.string(), type: z.number().int(), allow: permissionBits, deny: permissionBits }),
   ),
 });
 export type ChannelView = z.infer<typeof channelView>;
@@ -34,8 +36,7 @@ export const roleView = z.object({
   id: z.string(),
   name: z.string(),
   position: z.number().int(),
-  /** Permission bit set as a decimal string (it exceeds 2^53). */
-  permissions: z.string(),
+  permissions: permissionBits,
   managed: z.boolean(),
   /** The bot user whose managed role this is. */
   botId: z.string().nullable(),

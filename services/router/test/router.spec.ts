@@ -423,4 +423,35 @@ describe('router', () => {
     await dispatch(GUILD, 'MESSAGE_CREATE', next);
     await requestFor(next.id);
   });
+
+  it('dead-letters a channel update whose permission overwrite is not a bit set, and keeps the channel as it was', async () => {
+    const channel = guildCreate(GUILD).channels[1]!;
+    await dispatch(GUILD, 'CHANNEL_UPDATE', {
+      ...channel,
+      name: 'broken-overwrites',
+      permission_overwrites: [{ id: GUILD, type: 0, allow: 'x', deny: '2048' }],
+    });
+
+    const record = await waitFor(
+      async () => {
+        const stored = await publisher.jsm.streams
+          .getMessage('DEAD_LETTER', {
+            last_by_subj: `dead.${Streams.discordEvents.name}.${DISPATCH_CONSUMER}`,
+          })
+          .catch(() => null);
+        const parsed = stored?.json<DeadLetterRecord>();
+        return parsed?.subject === discordEventSubject(APP, GUILD, 'CHANNEL_UPDATE') ? parsed : undefined;
+      },
+      { timeoutMs: 5_000, message: 'a dead-letter record of the CHANNEL_UPDATE' },
+    );
+    expect(record.error.message).toMatch(/permission bit set/);
+    const renamed = await publisher.requestJson<{ channel: unknown }>(
+      'rpc.router.directory.channel-by-name',
+      {
+        guildId: GUILD,
+        name: 'broken-overwrites',
+      },
+    );
+    expect(renamed.channel).toBeNull();
+  });
 });

@@ -22,6 +22,7 @@ import type {
 } from 'discord-api-types/v10';
 
 const snowflake = z.string().regex(/^\d{1,25}$/, 'must be a Discord id');
+const permissionBits = z.string().regex(/^\d+$/, 'must be a permission bit set as a decimal string');
 
 const user = z.object({
   id: snowflake,
@@ -33,8 +34,8 @@ const user = z.object({
 export const permissionOverwrite = z.object({
   id: snowflake,
   type: z.number().int(),
-  allow: z.string(),
-  deny: z.string(),
+  allow: permissionBits,
+  deny: permissionBits,
 });
 export type PermissionOverwrite = z.infer<typeof permissionOverwrite>;
 
@@ -53,7 +54,7 @@ export const role = z.object({
   id: snowflake,
   name: z.string(),
   position: z.number().int(),
-  permissions: z.string().regex(/^\d+$/, 'must be a permission bit set as a decimal string'),
+  permissions: permissionBits,
   managed: z.boolean(),
   tags: z.object({ bot_id: snowflake.optional() }).optional(),
 });
