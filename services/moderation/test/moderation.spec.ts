@@ -255,6 +255,31 @@ describe('moderation', () => {
     expect(h.exists(offTopic, inExemptChannel.id) && h.exists(acme.generalChannelId, byExemptRole.id)).toBe(true);
   });
 
+  it('spends no check and no quota on a message with attachments and no text, which the judge could not read', async () => {
+    await h.configure(acme.id, { rules: RULES, actions: { delete: true } });
+    const usedBefore = await h.moderationMessagesUsed();
+    const requestsBefore = h.anthropic.requestCount;
+    // The gateway's dispatch of a member's image without a caption.
+    const posted = post(acme, members.oscar!, 'caption to remove');
+    await h.whenChecked(posted.id);
+    const stored = await waitFor(async () => {
+      const { state } = await h.bus.jsm.streams.info('DISCORD_EVT');
+      const last = await h.bus.jsm.streams.getMessage('DISCORD_EVT', { seq: state.last_seq });
+      return last?.subject.endsWith('.MESSAGE_CREATE') && last.json<{ id: string }>().id === posted.id ? last : undefined;
+    });
+    const imageOnly = {
+      ...stored.json<Record<string, unknown>>(),
+      id: String(BigInt(posted.id) + 1n),
+      content: '',
+      attachments: [{ id: '1', filename: 'meme.png', url: 'https://cdn.discordapp.com/attachments/1/2/meme.png' }],
+    };
+    await h.bus.publish(stored.subject, JSON.stringify(imageOnly), { msgId: `image-only:${imageOnly.id}` });
+
+    expect(await h.whenChecked(imageOnly.id)).toMatchObject({ result: 'skipped_empty' });
+    expect(h.anthropic.requestCount).toBe(requestsBefore + 1); // the captioned message only
+    expect(await h.moderationMessagesUsed()).toBe(usedBefore + 1);
+  });
+
   it("leaves a guild linked to the tenant's own bot to that bot, though the platform bot is still in it", async () => {
     await h.configure(acme.id, { rules: RULES, actions: { delete: true } }, {}, '923456789012345678');
     h.verdicts.set('discord.gg/', INVITE);
