@@ -188,4 +188,34 @@ describe('moderation in threads and forum posts', () => {
     });
     expect(h.moderationCalls(started)).toEqual([]);
   });
+  it("leaves a post in an exempt forum alone though its first message overtakes the post's THREAD_CREATE", async () => {
+    /** The gateway's stored dispatch of this type about `channelId`. */
+    const stored = (type: string, channelId: string) =>
+      waitFor(async () => {
+        const { state } = await h.bus.jsm.streams.info('DISCORD_EVT');
+        for (let seq = state.last_seq; seq >= Math.max(state.first_seq, state.last_seq - 50); seq--) {
+          const event = await h.bus.jsm.streams.getMessage('DISCORD_EVT', { seq });
+          const payload = event?.json<{ id: string; channel_id?: string }>();
+          if (event?.subject.endsWith(`.${type}`) && (payload?.channel_id ?? payload?.id) === channelId) return event;
+        }
+        return undefined;
+      });
+    // A post made the ordinary way, for the shape of both dispatches.
+    const { thread } = h.discord.createForumPost({ channelId: live.forum, authorId: memberB, name: 'first', content: 'hello' });
+    await untilDirectoryHas(live.guild.id, [thread.id]);
+    const threadCreate = await stored('THREAD_CREATE', thread.id);
+    const messageCreate = await stored('MESSAGE_CREATE', thread.id);
+    // Moderation holds the guild's directory from before the next post.
+    await h.whenChecked(post(live.guild.generalChannelId, memberB, 'hello everyone').id);
+
+    // The next post's first message arrives first; the router stores the post a moment later.
+    const postId = String(BigInt(thread.id) + 1_000n);
+    const message = { ...messageCreate.json<Record<string, unknown>>(), id: postId, channel_id: postId, content: INVITE_TEXT };
+    await h.bus.publish(messageCreate.subject, JSON.stringify(message), { msgId: `overtaking:${postId}` });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const postCreated = { ...threadCreate.json<Record<string, unknown>>(), id: postId, name: 'second' };
+    await h.bus.publish(threadCreate.subject, JSON.stringify(postCreated), { msgId: `overtaken:${postId}` });
+
+    expect(await h.whenChecked(postId)).toMatchObject({ result: 'skipped_exempt_channel' });
+  });
 });

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import { Bus, RpcError } from '@steward/bus';
 import { CONFIG } from '@steward/runtime';
@@ -9,6 +10,11 @@ import { DIRECTORY_NOT_FOUND, GUILD_DIRECTORY_SUBJECT, guildDirectory, type Guil
  * (and one more for each channel it turns out not to know).
  */
 const CACHE_TTL_MS = 15_000;
+/**
+ * A forum post's first message can reach moderation before the router has stored the post's
+ * THREAD_CREATE (they are separate consumers); a channel still unknown is read once more after this.
+ */
+const NEW_THREAD_GRACE_MS = 500;
 
 /**
  * Asks the router for a guild's channels, roles and the bot's place in the hierarchy. Null
@@ -29,7 +35,8 @@ export class GuildDirectoryClient {
   /**
    * The guild's directory and the message's channel in it. A channel the cached copy does not
    * know (most likely a thread or forum post opened since, whose parent decides its exemption)
-   * has the directory read again, once per channel per cache window.
+   * has the directory read again, once per channel per cache window, and once more a moment
+   * later if the router has not stored it yet.
    */
   async withChannel(
     guildId: string,
@@ -44,7 +51,12 @@ export class GuildDirectoryClient {
     this.rereadAt.set(rereadKey, Date.now());
     if (this.rereadAt.size > 10_000) this.rereadAt.delete(this.rereadAt.keys().next().value!);
     this.cache.delete(`${applicationId}:${guildId}`);
-    const reread = await this.get(guildId, applicationId);
+    let reread = await this.get(guildId, applicationId);
+    if (reread && !find(reread)) {
+      await sleep(NEW_THREAD_GRACE_MS);
+      this.cache.delete(`${applicationId}:${guildId}`);
+      reread = await this.get(guildId, applicationId);
+    }
     return { directory: reread, channel: find(reread) };
   }
 
