@@ -241,6 +241,24 @@ describe('moderation', () => {
     expect(h.discord.guild(raid.id).members.length).toBeGreaterThanOrEqual(raiders.length - 2);
   });
 
+  it('counts a member the circuit breaker lets go as one removal, however many of their messages break the rules', async () => {
+    await h.configure(noBans.id, { rules: RULES, actions: { kick: true }, breaker: { maxKicksAndBans: 2, windowMinutes: 10 } });
+    const scam = { ...INVITE, rule: 'No scams.', severity: 'critical', recommended_action: 'kick', confidence: 1 } as const;
+    h.verdicts.set('free nitro', scam);
+    const flooder = h.discord.createMember({ guildId: noBans.id, username: 'flooder' }).user.id;
+    const latecomer = h.discord.createMember({ guildId: noBans.id, username: 'latecomer' }).user.id;
+    const flood = [1, 2, 3].map((n) => post(noBans, flooder, `free nitro here, claim #${n}`));
+    const floodEntries = await Promise.all(flood.map((message) => h.entryFor(message.id)));
+    expect(floodEntries.filter((entry) => entry.outcome === 'flagged')).toEqual([]);
+
+    // The flooder took one of the two slots: the next member is still removed.
+    const late = post(noBans, latecomer, 'free nitro for everyone');
+    expect(await h.entryFor(late.id)).toMatchObject({ action: 'kick', outcome: 'done' });
+    const remaining = h.discord.guild(noBans.id).members.map((member) => member.user.id);
+    expect(remaining).not.toContain(flooder);
+    expect(remaining).not.toContain(latecomer);
+  });
+
   it('checks nothing and uses no quota in exempt channels or for exempt roles', async () => {
     await h.configure(acme.id, { rules: RULES, actions: { delete: true }, exemptChannelIds: [offTopic], exemptRoleIds: [trusted] });
     const usedBefore = await h.moderationMessagesUsed();

@@ -7,9 +7,10 @@ export interface BreakerLimits {
 }
 
 /**
- * The circuit breaker on kicks and bans: at most N per guild per window, counted in Postgres so
- * the limit holds across replicas. Slots are keyed by message version, so a redelivered event
- * finds the slot it already took instead of taking another.
+ * The circuit breaker on kicks and bans: at most N members removed per guild per window,
+ * counted in Postgres so the limit holds across replicas. Slots are keyed by member, so a
+ * redelivered event, or another message of a member already being removed, finds the slot the
+ * member took instead of taking another: one raider posting five scam links is one removal.
  */
 @Injectable()
 export class KickBanBreaker {
@@ -21,7 +22,10 @@ export class KickBanBreaker {
   async tryTake(guildId: string, slotKey: string, limits: BreakerLimits, manager: EntityManager): Promise<boolean> {
     // One decision per guild at a time, whichever replica makes it.
     await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`moderation-breaker:${guildId}`]);
-    const mine = await manager.query('SELECT 1 FROM breaker_slots WHERE slot_key = $1', [slotKey]);
+    const mine = await manager.query(
+      `SELECT 1 FROM breaker_slots WHERE slot_key = $1 AND taken_at > now() - make_interval(mins => $2)`,
+      [slotKey, limits.windowMinutes],
+    );
     if (mine.length > 0) return true;
     await manager.query(`DELETE FROM breaker_slots WHERE guild_id = $1 AND taken_at < now() - interval '1 day'`, [guildId]);
     const [{ taken }] = await manager.query(
@@ -29,7 +33,11 @@ export class KickBanBreaker {
       [guildId, limits.windowMinutes],
     );
     if (taken >= limits.maxKicksAndBans) return false;
-    await manager.query('INSERT INTO breaker_slots (slot_key, guild_id) VALUES ($1, $2)', [slotKey, guildId]);
+    await manager.query(
+      `INSERT INTO breaker_slots (slot_key, guild_id) VALUES ($1, $2)
+       ON CONFLICT (slot_key) DO UPDATE SET taken_at = now()`,
+      [slotKey, guildId],
+    );
     return true;
   }
 }

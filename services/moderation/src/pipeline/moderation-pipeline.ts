@@ -252,7 +252,7 @@ export class ModerationPipeline {
       };
     }
     if (block) return { outcome: 'blocked', blockReason: block.blockReason, detail: block.detail, commandId: null };
-    const slotKey = `${version.messageId}:${version.messageVersion}`;
+    const slotKey = `member:${guildId}:${place.authorId}`;
     if ((action === 'kick' || action === 'ban') && !(await this.breaker.tryTake(guildId, slotKey, settings.breaker, transaction))) {
       breakerTripsTotal.inc();
       return {
