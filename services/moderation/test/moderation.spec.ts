@@ -241,15 +241,23 @@ describe('moderation', () => {
     expect(h.discord.guild(raid.id).members.length).toBeGreaterThanOrEqual(raiders.length - 2);
   });
 
-  it('counts a member the circuit breaker lets go as one removal, however many of their messages break the rules', async () => {
-    await h.configure(noBans.id, { rules: RULES, actions: { kick: true }, breaker: { maxKicksAndBans: 2, windowMinutes: 10 } });
+  it('kicks a member once for several messages, deletes the rest, and counts them as one removal in the circuit breaker', async () => {
+    await h.configure(noBans.id, { rules: RULES, actions: { kick: true, delete: true }, breaker: { maxKicksAndBans: 2, windowMinutes: 10 } });
     const scam = { ...INVITE, rule: 'No scams.', severity: 'critical', recommended_action: 'kick', confidence: 1 } as const;
     h.verdicts.set('free nitro', scam);
     const flooder = h.discord.createMember({ guildId: noBans.id, username: 'flooder' }).user.id;
     const latecomer = h.discord.createMember({ guildId: noBans.id, username: 'latecomer' }).user.id;
     const flood = [1, 2, 3].map((n) => post(noBans, flooder, `free nitro here, claim #${n}`));
     const floodEntries = await Promise.all(flood.map((message) => h.entryFor(message.id)));
-    expect(floodEntries.filter((entry) => entry.outcome === 'flagged')).toEqual([]);
+    expect(floodEntries.map((entry) => `${entry.action} ${entry.outcome}`).sort()).toEqual([
+      'delete done',
+      'delete done',
+      'kick done',
+    ]);
+    for (const entry of floodEntries.filter((e) => e.action === 'delete')) {
+      expect(entry.detail).toMatch(/already being kicked or banned for an earlier message/);
+      expect(h.exists(noBans.generalChannelId, entry.messageId)).toBe(false);
+    }
 
     // The flooder took one of the two slots: the next member is still removed.
     const late = post(noBans, latecomer, 'free nitro for everyone');

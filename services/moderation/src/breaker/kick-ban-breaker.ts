@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@steward/db';
 
+/** `taken`: this decision took a slot; `held`: the member already holds one (another of their messages); `full`: the window is used up. */
+export type BreakerSlot = 'taken' | 'held' | 'full';
+
 export interface BreakerLimits {
   maxKicksAndBans: number;
   windowMinutes: number;
@@ -16,28 +19,27 @@ export interface BreakerLimits {
 export class KickBanBreaker {
   /**
    * Takes a slot for this decision within the caller's transaction (the slot commits with its
-   * log entry, on the connection that holds the message's lock); false when the guild has
-   * used up its window.
+   * log entry, on the connection that holds the message's lock).
    */
-  async tryTake(guildId: string, slotKey: string, limits: BreakerLimits, manager: EntityManager): Promise<boolean> {
+  async tryTake(guildId: string, slotKey: string, limits: BreakerLimits, manager: EntityManager): Promise<BreakerSlot> {
     // One decision per guild at a time, whichever replica makes it.
     await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`moderation-breaker:${guildId}`]);
     const mine = await manager.query(
       `SELECT 1 FROM breaker_slots WHERE slot_key = $1 AND taken_at > now() - make_interval(mins => $2)`,
       [slotKey, limits.windowMinutes],
     );
-    if (mine.length > 0) return true;
+    if (mine.length > 0) return 'held';
     await manager.query(`DELETE FROM breaker_slots WHERE guild_id = $1 AND taken_at < now() - interval '1 day'`, [guildId]);
     const [{ taken }] = await manager.query(
       `SELECT count(*)::int AS taken FROM breaker_slots WHERE guild_id = $1 AND taken_at > now() - make_interval(mins => $2)`,
       [guildId, limits.windowMinutes],
     );
-    if (taken >= limits.maxKicksAndBans) return false;
+    if (taken >= limits.maxKicksAndBans) return 'full';
     await manager.query(
       `INSERT INTO breaker_slots (slot_key, guild_id) VALUES ($1, $2)
        ON CONFLICT (slot_key) DO UPDATE SET taken_at = now()`,
       [slotKey, guildId],
     );
-    return true;
+    return 'taken';
   }
 }

@@ -152,9 +152,12 @@ export class ModerationLogStore {
    * no entry has this command), with whether it changed now.
    */
   async settle(commandId: string, ok: boolean, detail: string | null): Promise<{ row: LogRow; changed: boolean } | undefined> {
-    // TypeORM answers an UPDATE with [rows, affected count].
+    // TypeORM answers an UPDATE with [rows, affected count]. Success keeps the decision's own
+    // detail (why the action is what it is), but not "no word from Discord".
     const [updated]: [DbRow[], number] = await this.db.query(
-      `UPDATE moderation_log SET outcome = $2, detail = $3, updated_at = now()
+      `UPDATE moderation_log
+       SET outcome = $2, detail = CASE WHEN $3::text IS NULL AND detail IS DISTINCT FROM $4 THEN detail ELSE $3 END,
+           updated_at = now()
        WHERE command_id = $1 AND (outcome = 'pending' OR (outcome = 'failed' AND detail = $4)) RETURNING *`,
       [commandId, ok ? 'done' : 'failed', detail, NO_OUTCOME_DETAIL],
     );

@@ -41,7 +41,8 @@ export class ModerationEvents extends EventEmitter<{ checked: [MessageChecked] }
 
 type Settings = GuildConfig['settings']['moderation'];
 /** What became of a decided action: the part of its log entry that outcomeOf decides. */
-type Outcome = Pick<NewLogEntry, 'outcome' | 'blockReason' | 'detail' | 'commandId'>;
+/** What becomes of a decided action; `action` when it is carried out as another one. */
+type Outcome = Pick<NewLogEntry, 'outcome' | 'blockReason' | 'detail' | 'commandId'> & { action?: ModerationAction };
 
 /**
  * Metering did not answer for a finished check. Thrown after the check (and at most a delete)
@@ -187,7 +188,7 @@ export class ModerationPipeline {
     }
 
     const action = decision.action;
-    const entry: Omit<NewLogEntry, keyof Outcome> = {
+    const entry: Omit<NewLogEntry, Exclude<keyof Outcome, 'action'>> = {
       tenantId: owner.tenantId,
       applicationId,
       guildId,
@@ -212,7 +213,7 @@ export class ModerationPipeline {
       if (handledAsAnotherVersion(await this.log.findVersions(message.id, transaction))) return undefined;
       const version = { messageId: message.id, messageVersion };
       const outcome = await this.outcomeOf(action, settings, bot, place, version, guildId, transaction);
-      return this.log.insertOnce({ ...entry, ...outcome }, transaction);
+      return this.log.insertOnce({ ...entry, ...outcome, action: outcome.action ?? action }, transaction);
     });
     if (!inserted) return skip('already_handled');
     const { row, created } = inserted;
@@ -222,7 +223,7 @@ export class ModerationPipeline {
     }
     await this.carryOut(row);
     this.requireMetered(quota, message.id);
-    return { result: created ? 'logged' : 'resumed', action };
+    return { result: created ? 'logged' : 'resumed', action: row.action };
   }
 
   /** A check is finished only once it is counted; until then the message comes back. */
@@ -252,8 +253,24 @@ export class ModerationPipeline {
       };
     }
     if (block) return { outcome: 'blocked', blockReason: block.blockReason, detail: block.detail, commandId: null };
-    const slotKey = `member:${guildId}:${place.authorId}`;
-    if ((action === 'kick' || action === 'ban') && !(await this.breaker.tryTake(guildId, slotKey, settings.breaker, transaction))) {
+    const slot =
+      action === 'kick' || action === 'ban'
+        ? await this.breaker.tryTake(guildId, `member:${guildId}:${place.authorId}`, settings.breaker, transaction)
+        : undefined;
+    if (slot === 'held') {
+      // An earlier message of the member is already having them kicked or banned: removing them
+      // again would fail (they are gone), but this message is still up.
+      const detail = 'the member is already being kicked or banned for an earlier message';
+      if (!settings.actions.delete) return { outcome: 'done', blockReason: null, detail, commandId: null };
+      return {
+        action: 'delete',
+        outcome: 'pending',
+        blockReason: null,
+        detail: `${detail}; this message is deleted`,
+        commandId: commandIdFor(version.messageId, version.messageVersion, 'delete'),
+      };
+    }
+    if (slot === 'full') {
       breakerTripsTotal.inc();
       return {
         outcome: 'flagged',
