@@ -398,25 +398,27 @@ describe('router', () => {
     );
   });
 
-  it('dead-letters a malformed MESSAGE_CREATE and keeps answering', async () => {
-    const malformed = { id: nextMessageId(), channel_id: SUPPORT, content: 'no author, no mentions' };
-    await dispatch(GUILD, 'MESSAGE_CREATE', malformed);
-
-    const record = await waitFor(
+  /** The router's latest dead-letter record, once it is about a dispatch of this type to GUILD. */
+  const deadLetterOf = (type: string) =>
+    waitFor(
       async () => {
         const stored = await publisher.jsm.streams
           .getMessage('DEAD_LETTER', {
             last_by_subj: `dead.${Streams.discordEvents.name}.${DISPATCH_CONSUMER}`,
           })
           .catch(() => null);
-        return stored?.json<DeadLetterRecord>();
+        const record = stored?.json<DeadLetterRecord>();
+        return record?.subject === discordEventSubject(APP, GUILD, type) ? record : undefined;
       },
-      { timeoutMs: 5_000, message: 'a dead-letter record' },
+      { timeoutMs: 5_000, message: `a dead-letter record of the ${type}` },
     );
-    expect(record).toMatchObject({
-      reason: 'permanent',
-      subject: discordEventSubject(APP, GUILD, 'MESSAGE_CREATE'),
-    });
+
+  it('dead-letters a malformed MESSAGE_CREATE and keeps answering', async () => {
+    const malformed = { id: nextMessageId(), channel_id: SUPPORT, content: 'no author, no mentions' };
+    await dispatch(GUILD, 'MESSAGE_CREATE', malformed);
+
+    const record = await deadLetterOf('MESSAGE_CREATE');
+    expect(record).toMatchObject({ reason: 'permanent' });
     expect(record.error.message).toMatch(/malformed MESSAGE_CREATE dispatch: .*author/);
 
     const next = messageCreate();
@@ -432,18 +434,7 @@ describe('router', () => {
       permission_overwrites: [{ id: GUILD, type: 0, allow: 'x', deny: '2048' }],
     });
 
-    const record = await waitFor(
-      async () => {
-        const stored = await publisher.jsm.streams
-          .getMessage('DEAD_LETTER', {
-            last_by_subj: `dead.${Streams.discordEvents.name}.${DISPATCH_CONSUMER}`,
-          })
-          .catch(() => null);
-        const parsed = stored?.json<DeadLetterRecord>();
-        return parsed?.subject === discordEventSubject(APP, GUILD, 'CHANNEL_UPDATE') ? parsed : undefined;
-      },
-      { timeoutMs: 5_000, message: 'a dead-letter record of the CHANNEL_UPDATE' },
-    );
+    const record = await deadLetterOf('CHANNEL_UPDATE');
     expect(record.error.message).toMatch(/permission bit set/);
     const renamed = await publisher.requestJson<{ channel: unknown }>(
       'rpc.router.directory.channel-by-name',
