@@ -44,12 +44,7 @@ export class CommandOutcomes {
   async claim(commandId: string, attempt: number, leaseMs: number): Promise<Claim> {
     const kv = await this.bucket();
     const key = commandKey(commandId);
-    const record = (leaseUntilMs: number): CommandRecord => ({
-      state: 'in-flight',
-      commandId,
-      attempt,
-      leaseUntilMs,
-    });
+    const record = (leaseUntilMs: number) => inFlight(commandId, attempt, leaseUntilMs);
     // Most commands arrive once: try to create the record straight away (one round trip);
     // when it exists, read it and decide.
     try {
@@ -88,12 +83,7 @@ export class CommandOutcomes {
    * while the command waits for its rate limit; returns the new revision.
    */
   async renew(commandId: string, attempt: number, leaseMs: number, revision: number): Promise<number> {
-    const record: CommandRecord = {
-      state: 'in-flight',
-      commandId,
-      attempt,
-      leaseUntilMs: Date.now() + leaseMs,
-    };
+    const record = inFlight(commandId, attempt, Date.now() + leaseMs);
     return (await this.bucket()).update(commandKey(commandId), JSON.stringify(record), revision);
   }
 
@@ -109,7 +99,7 @@ export class CommandOutcomes {
 
   /** Gives the claim up after a failure worth retrying, so the next delivery need not wait for the lease. */
   async release(commandId: string, attempt: number): Promise<void> {
-    const record: CommandRecord = { state: 'in-flight', commandId, attempt, leaseUntilMs: 0 };
+    const record = inFlight(commandId, attempt, 0);
     await (await this.bucket()).put(commandKey(commandId), JSON.stringify(record));
   }
 
@@ -120,6 +110,10 @@ export class CommandOutcomes {
     });
     return this.kv;
   }
+}
+
+function inFlight(commandId: string, attempt: number, leaseUntilMs: number): CommandRecord {
+  return { state: 'in-flight', commandId, attempt, leaseUntilMs };
 }
 
 function isLostRace(error: unknown): boolean {
