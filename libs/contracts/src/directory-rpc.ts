@@ -6,8 +6,8 @@
 import { z } from 'zod';
 
 const snowflake = z.string().regex(/^\d{1,25}$/, 'must be a Discord id');
-/** A permission bit set as a decimal string (it exceeds 2^53). */
-const permissionBits = z.string().regex(/^\d+$/, 'must be a permission bit set as a decimal string');
+/** A permission bit set as a decimal string (it exceeds 2^53), as Discord writes it. */
+export const permissionBits = z.string().regex(/^\d+$/, 'must be a permission bit set as a decimal string');
 
 export const channelView = z.object({
   id: z.string(),

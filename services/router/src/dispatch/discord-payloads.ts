@@ -5,6 +5,7 @@
  * discord-api-types: a real Discord payload must always pass them.
  */
 import { z } from '@steward/config';
+import { permissionBits } from '@steward/contracts';
 import type {
   GatewayChannelModifyDispatchData,
   GatewayGuildCreateDispatchData,
@@ -22,7 +23,6 @@ import type {
 } from 'discord-api-types/v10';
 
 const snowflake = z.string().regex(/^\d{1,25}$/, 'must be a Discord id');
-const permissionBits = z.string().regex(/^\d+$/, 'must be a permission bit set as a decimal string');
 
 const user = z.object({
   id: snowflake,
