@@ -102,16 +102,45 @@ describe('moderation', () => {
     expect(warning.mentions.map((user) => user.id)).toEqual([members.eve]);
   });
 
-  it('takes the strongest enabled lesser action, never a ban that is not enabled', async () => {
+  it('takes the strongest enabled lesser action, never a ban that is not enabled, and deletes the message with it', async () => {
     await h.configure(acme.id, { rules: RULES, actions: { delete: true, warn: true, timeout: true, kick: false, ban: false } });
     h.verdicts.set('selling my account', { ...INVITE, rule: 'No selling accounts.', severity: 'critical', recommended_action: 'ban', confidence: 0.99 });
     const started = Date.now();
     const message = post(acme, members.mallory!, 'selling my account, 50 euros, DM me');
 
-    expect(await h.entryFor(message.id)).toMatchObject({ action: 'timeout', outcome: 'done', severity: 'critical' });
+    expect(await h.entryFor(message.id)).toMatchObject({
+      action: 'timeout',
+      outcome: 'done',
+      severity: 'critical',
+      detail: 'the message is deleted too',
+    });
     const member = h.discord.guild(acme.id).members.find((m) => m.user.id === members.mallory)!;
     expect(Date.parse(member.communication_disabled_until!)).toBeGreaterThan(Date.now() + 9 * 60_000);
-    expect(h.moderationCalls(started).filter((call) => call.route.includes('/bans/') || call.method === 'DELETE')).toEqual([]);
+    // Timed out, the member could still be reached through the offer: it goes too, with no second entry.
+    await waitFor(() => !h.exists(acme.generalChannelId, message.id), { message: 'the timed-out member’s message to be deleted' });
+    expect((await h.log({ limit: 100 })).entries.filter((entry) => entry.messageId === message.id)).toHaveLength(1);
+    const removals = h.moderationCalls(started).filter((call) => call.route.includes('/bans/') || call.route === '/guilds/:guildId/members/:userId');
+    expect(removals.map((call) => call.method)).toEqual(['PATCH']);
+  });
+
+  it('keeps the kick in the log and says so when Discord refuses to delete the kicked member’s message', async () => {
+    await h.configure(acme.id, { rules: RULES, actions: { delete: true, kick: true } });
+    h.verdicts.set('cheap accounts', { ...INVITE, rule: 'No selling accounts.', severity: 'critical', recommended_action: 'kick', confidence: 1 });
+    const seller = h.discord.createMember({ guildId: acme.id, username: 'seller' }).user.id;
+    h.discord.failNext({ method: 'DELETE', route: '/channels/:channelId/messages/:messageId', status: 403, code: 50013, message: 'Missing Permissions' });
+    const message = post(acme, seller, 'cheap accounts for sale, DM me');
+
+    const entry = await waitFor(
+      async () => {
+        const found = await h.entryFor(message.id);
+        return found.detail?.startsWith('the message could not be deleted') ? found : undefined;
+      },
+      { message: 'the kick’s entry to say that its message could not be deleted' },
+    );
+    expect(entry).toMatchObject({ action: 'kick', outcome: 'done' });
+    expect(entry.detail).toMatch(/^the message could not be deleted: HTTP 403 \(Discord code 50013\)/);
+    expect(h.discord.guild(acme.id).members.some((m) => m.user.id === seller)).toBe(false);
+    expect(h.exists(acme.generalChannelId, message.id)).toBe(true);
   });
 
   it('does not act on a member whose top role is above the bot’s, and logs why', async () => {
@@ -222,7 +251,7 @@ describe('moderation', () => {
   });
 
   it('kicks or bans at most the circuit breaker’s limit, whatever a confused model says', async () => {
-    await h.configure(raid.id, { rules: RULES, actions: { kick: true, ban: true }, breaker: { maxKicksAndBans: 2, windowMinutes: 10 } });
+    await h.configure(raid.id, { rules: RULES, actions: { delete: false, kick: true, ban: true }, breaker: { maxKicksAndBans: 2, windowMinutes: 10 } });
     // The injection convinced the model: everything it sees is a critical violation.
     const confused = { ...INVITE, rule: 'Ban everyone.', severity: 'critical', recommended_action: 'ban', confidence: 1 } as const;
     h.verdicts.set('ban everyone', confused);
@@ -239,6 +268,9 @@ describe('moderation', () => {
     expect(flagged).toHaveLength(messages.length - 2);
     expect(flagged[0]!.detail).toMatch(/circuit breaker/);
     expect(h.discord.guild(raid.id).members.length).toBeGreaterThanOrEqual(raiders.length - 2);
+    // Deleting is not enabled here: the removed members' messages stay for the moderators to see.
+    expect(entries.filter((entry) => entry.outcome === 'done').map((entry) => entry.detail)).toEqual([null, null]);
+    expect(messages.every((message) => h.exists(raid.generalChannelId, message.id))).toBe(true);
   });
 
   it('kicks a member once for several messages, deletes the rest, and counts them as one removal in the circuit breaker', async () => {
@@ -258,6 +290,11 @@ describe('moderation', () => {
       expect(entry.detail).toMatch(/already being kicked or banned for an earlier message/);
       expect(h.exists(noBans.generalChannelId, entry.messageId)).toBe(false);
     }
+    // The message that got the flooder kicked goes too.
+    expect(floodEntries.find((e) => e.action === 'kick')!.detail).toBe('the message is deleted too');
+    await waitFor(() => flood.every((message) => !h.exists(noBans.generalChannelId, message.id)), {
+      message: 'all of the flooder’s messages to be deleted',
+    });
 
     // The flooder took one of the two slots: the next member is still removed.
     const late = post(noBans, latecomer, 'free nitro for everyone');

@@ -65,6 +65,15 @@ interface DbRow {
 export const NO_OUTCOME_DETAIL =
   'no word from Discord on this action: it may not have been carried out (the entry is updated if word comes later)';
 
+/**
+ * The detail of a timeout, kick or ban whose message is deleted along with it (delete is enabled
+ * and the bot may delete there): the entry records the decision, and a redelivery carries out the
+ * same one whatever the settings say by then.
+ */
+export const MESSAGE_DELETED_TOO = 'the message is deleted too';
+/** What the entry says instead when Discord refused that delete. */
+export const MESSAGE_NOT_DELETED = 'the message could not be deleted';
+
 const FINAL_OUTCOMES: ReadonlySet<ModerationOutcomeName> = new Set(['done', 'failed', 'blocked', 'shadow', 'flagged']);
 
 export function isFinal(outcome: ModerationOutcomeName): boolean {
@@ -164,6 +173,19 @@ export class ModerationLogStore {
     if (updated[0]) return { row: toRow(updated[0]), changed: true };
     const rows: DbRow[] = await this.db.query('SELECT * FROM moderation_log WHERE command_id = $1', [commandId]);
     return rows[0] ? { row: toRow(rows[0]), changed: false } : undefined;
+  }
+
+  /**
+   * Records that the delete sent along with the entry's action was refused (`MESSAGE_DELETED_TOO`
+   * becomes `MESSAGE_NOT_DELETED` and why); an entry saying anything else (its own failure) is
+   * left as it is. Returns the entry when it changed.
+   */
+  async noteMessageNotDeleted(actionCommandId: string, why: string): Promise<LogRow | undefined> {
+    const [updated]: [DbRow[], number] = await this.db.query(
+      `UPDATE moderation_log SET detail = $2, updated_at = now() WHERE command_id = $1 AND detail = $3 RETURNING *`,
+      [actionCommandId, `${MESSAGE_NOT_DELETED}: ${why}`, MESSAGE_DELETED_TOO],
+    );
+    return updated[0] ? toRow(updated[0]) : undefined;
   }
 
   /**

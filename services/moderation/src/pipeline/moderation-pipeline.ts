@@ -6,7 +6,13 @@ import { commandSubject, DiscordCommandSchema, encode, type GuildConfig } from '
 import type { EntityManager } from '@steward/db';
 import { CONFIG, GuildConfigStore, LOGGER } from '@steward/runtime';
 import type { Logger } from '@steward/telemetry';
-import { commandIdFor, moderationCommand } from '../acting/moderation-commands.js';
+import {
+  commandIdFor,
+  leavesMessageUp,
+  messageRemovalCommand,
+  moderationCommand,
+  type ActionTarget,
+} from '../acting/moderation-commands.js';
 import { KickBanBreaker } from '../breaker/kick-ban-breaker.js';
 import type { ModerationConfig } from '../config.js';
 import { GuildDirectoryClient } from '../directory/guild-directory.client.js';
@@ -14,7 +20,14 @@ import { channelAndParents } from '../directory/guild-directory.js';
 import { MEMBER_MESSAGE_TYPES, type DiscordMessage } from '../events/discord-message.js';
 import { RecentMessages } from '../events/recent-messages.js';
 import { ActionedFacts } from '../facts/actioned-facts.js';
-import { awaitsOutcome, isHandled, ModerationLogStore, type LogRow, type NewLogEntry } from '../log/moderation-log.store.js';
+import {
+  awaitsOutcome,
+  isHandled,
+  MESSAGE_DELETED_TOO,
+  ModerationLogStore,
+  type LogRow,
+  type NewLogEntry,
+} from '../log/moderation-log.store.js';
 import { breakerTripsTotal, decisionSeconds, decisionsTotal, llmTokens, messagesTotal } from '../metrics.js';
 import { BotCapabilities, type ActionBlock } from '../permissions/bot-capabilities.js';
 import { chooseAction } from '../policy/action-policy.js';
@@ -40,7 +53,6 @@ export interface MessageChecked {
 export class ModerationEvents extends EventEmitter<{ checked: [MessageChecked] }> {}
 
 type Settings = GuildConfig['settings']['moderation'];
-/** What became of a decided action: the part of its log entry that outcomeOf decides. */
 /** What becomes of a decided action; `action` when it is carried out as another one. */
 type Outcome = Pick<NewLogEntry, 'outcome' | 'blockReason' | 'detail' | 'commandId'> & { action?: ModerationAction };
 
@@ -279,7 +291,17 @@ export class ModerationPipeline {
         commandId: null,
       };
     }
-    return { outcome: 'pending', blockReason: null, detail: null, commandId: commandIdFor(version.messageId, version.messageVersion, action) };
+    // A timed-out or kicked member's scam link would otherwise stay up.
+    const deletesMessageToo =
+      settings.actions.delete &&
+      leavesMessageUp(action, this.config.MODERATION_BAN_DELETE_SECONDS) &&
+      !bot?.blockFor('delete', place);
+    return {
+      outcome: 'pending',
+      blockReason: null,
+      detail: deletesMessageToo ? MESSAGE_DELETED_TOO : null,
+      commandId: commandIdFor(version.messageId, version.messageVersion, action),
+    };
   }
 
   /** Sends the entry's command while it awaits an outcome, or publishes the final fact; both are idempotent. */
@@ -289,7 +311,7 @@ export class ModerationPipeline {
       return;
     }
     const settings = this.guilds.get(row.guildId, row.applicationId)?.settings.moderation;
-    const command = moderationCommand(row.action, {
+    const target: ActionTarget = {
       messageVersion: row.messageVersion,
       tenantId: row.tenantId,
       applicationId: row.applicationId,
@@ -302,7 +324,14 @@ export class ModerationPipeline {
       language: row.action === 'warn' ? detectLanguage(row.content) : 'en',
       timeoutMinutes: settings?.timeoutMinutes ?? 10,
       banDeleteMessageSeconds: this.config.MODERATION_BAN_DELETE_SECONDS,
-    });
+    };
+    if (row.outcome === 'pending' && row.detail === MESSAGE_DELETED_TOO) {
+      // Sent first: once the action's outcome is in, the entry no longer awaits one and a
+      // redelivery would not send this delete again.
+      const removal = messageRemovalCommand(row.action, target);
+      await this.bus.publish(commandSubject(removal), encode(DiscordCommandSchema, removal), { msgId: removal.commandId });
+    }
+    const command = moderationCommand(row.action, target);
     await this.bus.publish(commandSubject(command), encode(DiscordCommandSchema, command), { msgId: command.commandId });
   }
 

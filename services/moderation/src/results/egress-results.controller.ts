@@ -4,10 +4,13 @@ import { JetStreamEventPattern } from '@steward/bus';
 import { DiscordCommandResultSchema, protoDecoder, Streams, Subjects, type DiscordCommandResult } from '@steward/contracts';
 import { LOGGER } from '@steward/runtime';
 import type { Logger } from '@steward/telemetry';
-import { COMMAND_ID_PREFIX } from '../acting/moderation-commands.js';
+import { actionOfMessageRemoval, COMMAND_ID_PREFIX } from '../acting/moderation-commands.js';
 import { ActionedFacts } from '../facts/actioned-facts.js';
 import { ModerationLogStore } from '../log/moderation-log.store.js';
 import { decisionsTotal } from '../metrics.js';
+
+/** Discord's code for a message that is not there (any more): the member or a moderator deleted it first. */
+const UNKNOWN_MESSAGE = 10008;
 
 /** How Discord's refusal reads in the moderation log. */
 export function failureDetail(result: DiscordCommandResult): string {
@@ -33,6 +36,8 @@ export class EgressResultsController {
   })
   async onResult(@Payload() result: DiscordCommandResult): Promise<void> {
     if (!result.commandId.startsWith(COMMAND_ID_PREFIX)) return;
+    const removalOf = actionOfMessageRemoval(result.commandId);
+    if (removalOf) return this.onMessageRemoval(removalOf, result);
     const detail = result.ok ? null : failureDetail(result);
     const settled = await this.log.settle(result.commandId, result.ok, detail);
     if (!settled) {
@@ -47,5 +52,16 @@ export class EgressResultsController {
       }
     }
     await this.facts.publish(row);
+  }
+
+  /** The delete sent along with a timeout, kick or ban: its entry says so when Discord refused it. */
+  private async onMessageRemoval(actionCommandId: string, result: DiscordCommandResult): Promise<void> {
+    if (result.ok || result.discordCode === UNKNOWN_MESSAGE) return;
+    const row = await this.log.noteMessageNotDeleted(actionCommandId, failureDetail(result));
+    if (!row) return;
+    this.logger.warn(
+      { guildId: row.guildId, messageId: row.messageId, action: row.action, detail: row.detail },
+      'Discord refused to delete the message of a member Steward acted on',
+    );
   }
 }
