@@ -559,6 +559,37 @@ describe('egress', () => {
     expect(sandbox.messages(channelId)).toEqual([]);
   });
 
+  it('answers in the channel, as a reply to the question, when Discord refuses to open the thread', async () => {
+    const channelId = newChannel('no-threads');
+    const erin = sandbox.createMember({ guildId: guild.id, username: 'erin' }).user.id;
+    const question = sandbox.postMessage({ channelId, authorId: erin, content: 'how do I export my data?' });
+    sandbox.failNext({
+      method: 'POST',
+      route: '/channels/:channelId/messages/:messageId/threads',
+      status: 403,
+      code: 50013,
+      message: 'Missing Permissions',
+    });
+    const thread = command({
+      case: 'startThread',
+      value: {
+        channelId,
+        messageId: question.id,
+        name: 'Help for erin',
+        firstMessage: { content: 'Settings → Privacy → Export.', continuations: ['It takes a few minutes.'] },
+      },
+    });
+    await publish(thread);
+
+    const result = await resultOf(thread);
+    expect(result).toMatchObject({ ok: true, verb: 'thread' });
+    expect(() => sandbox.messages(question.id)).toThrow(/unknown channel/); // no thread was opened
+    const [reply, continuation] = sandbox.messages(channelId).filter((message) => message.id !== question.id);
+    expect(reply).toMatchObject({ id: result.messageId, content: 'Settings → Privacy → Export.' });
+    expect(reply!.message_reference?.message_id).toBe(question.id);
+    expect(continuation).toMatchObject({ content: 'It takes a few minutes.' });
+  });
+
   it('refuses a command for an application it holds no token for, and one it cannot perform', async () => {
     const stranger = create(DiscordCommandSchema, {
       ...sendTo(newChannel('stranger'), 'hello'),

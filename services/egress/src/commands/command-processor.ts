@@ -112,6 +112,7 @@ export class CommandProcessor {
     const lastAttempt = delivery.deliveryCount >= COMMAND_CONSUMER.maxDeliver;
     const stopTimer = restDuration.startTimer({ verb });
     let outcome: Outcome;
+    let departure: string | undefined;
     try {
       const performed: PerformedCommand = await performCommand(
         command,
@@ -128,6 +129,7 @@ export class CommandProcessor {
         discordCode: 0,
         error: '',
       };
+      departure = performed.departure;
     } catch (error) {
       const described = describeFailure(error, verb);
       if (described.httpStatus === 401 && bot) this.clients.forget(applicationId);
@@ -157,7 +159,9 @@ export class CommandProcessor {
     const label = outcome.ok ? 'ok' : 'failed';
     commandsTotal.inc({ verb, outcome: label });
     span.setAttributes({ 'steward.command.outcome': label, 'http.response.status_code': outcome.httpStatus });
-    if (outcome.ok) log.debug({ messageId: outcome.messageId || undefined }, 'command performed');
+    if (outcome.ok && departure)
+      log.warn({ messageId: outcome.messageId || undefined }, `command performed, ${departure}`);
+    else if (outcome.ok) log.debug({ messageId: outcome.messageId || undefined }, 'command performed');
     else
       log.warn(
         { httpStatus: outcome.httpStatus, discordCode: outcome.discordCode, reason: outcome.error },

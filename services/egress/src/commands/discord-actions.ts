@@ -28,6 +28,8 @@ export interface PerformedCommand {
   httpStatus: number;
   /** The message created or edited, when there is one. */
   messageId?: string;
+  /** Done otherwise than asked, and why (for the operator's log). */
+  departure?: string;
 }
 
 export interface ActionClients {
@@ -244,6 +246,18 @@ async function sendMessage(
   return first!;
 }
 
+/**
+ * Discord's refusals to open a thread on a message after which the channel itself may still
+ * take the reply: Missing Permissions (no Create Public Threads), a channel type without threads,
+ * and Unknown Message (the question was deleted meanwhile).
+ */
+const THREAD_REFUSALS_TO_ANSWER_AROUND = new Set([50013, 50024, 10008]);
+
+/**
+ * Opens a thread on the member's message and posts the first message in it. When Discord
+ * refuses the thread, the first message goes to the channel as a reply to the question instead:
+ * a member who asked is answered, if not where the settings say.
+ */
 async function startThread(
   rest: RequestQueue,
   command: DiscordCommand,
@@ -264,9 +278,23 @@ async function startThread(
     threadId = (response.body as { id: string }).id;
     httpStatus = response.status;
   } catch (error) {
+    if (!(error instanceof DiscordAPIError)) throw error;
+    const code = Number(error.code);
+    if (thread.firstMessage && THREAD_REFUSALS_TO_ANSWER_AROUND.has(code)) {
+      const inChannel = await sendMessage(
+        rest,
+        thread.channelId,
+        { ...thread.firstMessage, replyToMessageId: thread.messageId },
+        command.commandId,
+      );
+      return {
+        ...inChannel,
+        departure: `posted in the channel: Discord refused to open a thread (${code} ${error.message})`,
+      };
+    }
     // "A thread has already been created for this message": a thread started from a message
     // has the message's id, so carry on with the first message (its nonce keeps it single).
-    if (!(error instanceof DiscordAPIError && error.code === 160004)) throw error;
+    if (code !== 160004) throw error;
     threadId = thread.messageId;
     httpStatus = error.status;
   }
