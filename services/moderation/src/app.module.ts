@@ -13,6 +13,7 @@ import { ModerationLogStore } from './log/moderation-log.store.js';
 import { PendingActionsSweeper } from './log/pending-actions.sweeper.js';
 import { MODERATION_JUDGE, ModerationEvents, ModerationPipeline } from './pipeline/moderation-pipeline.js';
 import { QuotaGate } from './quota/quota-gate.js';
+import { UnmeteredChecks } from './quota/unmetered-checks.js';
 import { EgressResultsController } from './results/egress-results.controller.js';
 
 @Module({
@@ -34,6 +35,7 @@ import { EgressResultsController } from './results/egress-results.controller.js'
     GuildDirectoryClient,
     RecentMessages,
     QuotaGate,
+    UnmeteredChecks,
     ModerationLogStore,
     PendingActionsSweeper,
     KickBanBreaker,

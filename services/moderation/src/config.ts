@@ -32,6 +32,8 @@ export const moderationEnv = stewardEnv.extend({
     .min(100)
     .max(3_600_000)
     .default(60_000),
+  /** How often checks made while metering did not answer are offered to it again. */
+  MODERATION_UNMETERED_RETRY_MS: integer('a number of milliseconds').min(100).max(3_600_000).default(15_000),
   /** Timeout of the quota reservation and the guild directory requests. */
   MODERATION_RPC_TIMEOUT_MS: integer('a number of milliseconds').min(100).max(30_000).default(2_000),
 });

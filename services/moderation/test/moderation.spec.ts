@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEFAULT_BOT_PERMISSIONS, Permission, type GuildSnapshot } from '@steward/sandbox';
 import { waitFor } from '@steward/testing';
@@ -37,7 +38,7 @@ describe('moderation', () => {
       members.carol = discord.createMember({ guildId: noBans.id, username: 'carol' }).user.id;
       edits = discord.createGuild({ name: 'Edits', applicationIds: [app.id] });
       for (const name of ['walter', 'victor', 'sybil']) members[name] = discord.createMember({ guildId: edits.id, username: name }).user.id;
-    });
+    }, { MODERATION_UNMETERED_RETRY_MS: '500' });
     for (const guild of [acme, raid, noBans, edits]) await h.directoryReady(guild.id);
   }, 60_000);
 
@@ -381,19 +382,30 @@ describe('moderation', () => {
     expect(await h.moderationMessagesUsed()).toBe(usedBefore + 1);
   });
 
-  it('deletes while metering is away and counts the check once metering is back', async () => {
+  it('judges each message once while metering is away, deletes, and counts every check once metering is back', async () => {
     await h.configure(acme.id, { rules: RULES, actions: { delete: true } });
     const usedBefore = await h.moderationMessagesUsed();
     const startMetering = await h.stopMetering();
-    const message = post(acme, members.eve!, 'unmetered? discord.gg/unmetered');
-    await waitFor(() => !h.exists(acme.generalChannelId, message.id), { timeoutMs: 15_000, message: 'the invite to be deleted without metering' });
+    const invite = post(acme, members.eve!, 'unmetered? discord.gg/unmetered');
+    const chatter = post(acme, members.oscar!, 'unmetered chatter about the weather');
+    await waitFor(() => !h.exists(acme.generalChannelId, invite.id), { timeoutMs: 15_000, message: 'the invite to be deleted without metering' });
+    expect(await h.whenChecked(chatter.id)).toMatchObject({ result: 'no_action' });
+
+    // Longer than the first redeliveries would take: neither message is judged (nor paid for) again.
+    await sleep(7_000);
+    const judged = (text: string) => h.anthropic.requests.filter((request) => judgedMessage(request).includes(text));
+    expect(judged('discord.gg/unmetered')).toHaveLength(1);
+    expect(judged('about the weather')).toHaveLength(1);
+    expect(h.checked.filter((checked) => checked.messageId === invite.id || checked.messageId === chatter.id)).toHaveLength(2);
 
     await startMetering();
-    await waitFor(async () => (await h.moderationMessagesUsed()) === usedBefore + 1, { timeoutMs: 20_000, message: 'the check to be counted' });
-    expect(await h.whenChecked(message.id)).toMatchObject({ result: 'resumed', action: 'delete' });
+    await waitFor(async () => (await h.moderationMessagesUsed()) === usedBefore + 2, { timeoutMs: 20_000, message: 'both checks to be counted' });
+    await sleep(1_500);
+    expect(await h.moderationMessagesUsed()).toBe(usedBefore + 2);
     const { entries } = await h.log({ limit: 100 });
-    expect(entries.filter((entry) => entry.messageId === message.id)).toHaveLength(1);
-    expect(h.discord.restLog.filter((call) => call.method === 'DELETE' && call.path.endsWith(`/messages/${message.id}`))).toHaveLength(1);
+    expect(entries.filter((entry) => entry.messageId === invite.id)).toHaveLength(1);
+    expect(entries.filter((entry) => entry.messageId === chatter.id)).toHaveLength(0);
+    expect(h.discord.restLog.filter((call) => call.method === 'DELETE' && call.path.endsWith(`/messages/${invite.id}`))).toHaveLength(1);
   }, 45_000);
 
   it('still deletes an obvious invite when Anthropic is down, but never on more than a delete', async () => {

@@ -31,7 +31,8 @@ import {
 import { breakerTripsTotal, decisionSeconds, decisionsTotal, llmTokens, messagesTotal } from '../metrics.js';
 import { BotCapabilities, type ActionBlock } from '../permissions/bot-capabilities.js';
 import { chooseAction } from '../policy/action-policy.js';
-import { QuotaGate, type QuotaAnswer } from '../quota/quota-gate.js';
+import { QuotaGate, type QuotaAnswer, type QuotaReservation } from '../quota/quota-gate.js';
+import { UnmeteredChecks } from '../quota/unmetered-checks.js';
 
 export const MODERATION_JUDGE = Symbol('moderation:judge');
 
@@ -57,15 +58,6 @@ type Settings = GuildConfig['settings']['moderation'];
 type Outcome = Pick<NewLogEntry, 'outcome' | 'blockReason' | 'detail' | 'commandId'> & { action?: ModerationAction };
 
 /**
- * Metering did not answer for a finished check. Thrown after the check (and at most a delete)
- * is done, so JetStream delivers the message again and the check is counted once metering is
- * back: a redelivery finds the log entry or judges again, and reserves with the same operation id.
- */
-export class CheckNotMeteredError extends Error {
-  override readonly name = 'CheckNotMeteredError';
-}
-
-/**
  * One message through moderation: who is exempt, quota, the judge, the policy, permission and
  * hierarchy checks, the circuit breaker, the log entry, and the egress command. Every step is
  * idempotent per message version (`create`, or the edit's timestamp), so a redelivered event
@@ -79,6 +71,7 @@ export class ModerationPipeline {
     private readonly directory: GuildDirectoryClient,
     private readonly recent: RecentMessages,
     private readonly quota: QuotaGate,
+    private readonly unmetered: UnmeteredChecks,
     private readonly log: ModerationLogStore,
     private readonly breaker: KickBanBreaker,
     private readonly facts: ActionedFacts,
@@ -157,7 +150,7 @@ export class ModerationPipeline {
     if (already) {
       await this.carryOut(already);
       // An earlier delivery may have acted while metering was away: count it now (once: same operation id).
-      this.requireMetered(await this.quota.reserve(reservation), message.id);
+      await this.countLaterIfUnmetered(await this.quota.reserve(reservation), reservation);
       return { result: 'resumed', action: already.action };
     }
     if (handledAsAnotherVersion(logged)) return skip('already_handled');
@@ -195,7 +188,7 @@ export class ModerationPipeline {
       if (verdict.violation) {
         this.logger.debug({ guildId, messageId: message.id, reason: decision.reason, verdict }, 'violation without action');
       }
-      this.requireMetered(quota, message.id);
+      await this.countLaterIfUnmetered(quota, reservation);
       return { result: 'no_action', action: null };
     }
 
@@ -234,15 +227,13 @@ export class ModerationPipeline {
       this.logDecision(row, verdict);
     }
     await this.carryOut(row);
-    this.requireMetered(quota, message.id);
+    await this.countLaterIfUnmetered(quota, reservation);
     return { result: created ? 'logged' : 'resumed', action: row.action };
   }
 
-  /** A check is finished only once it is counted; until then the message comes back. */
-  private requireMetered(quota: QuotaAnswer, messageId: string): void {
-    if (quota.kind === 'unavailable') {
-      throw new CheckNotMeteredError(`metering did not count the check of message ${messageId} (${quota.error}); it is checked again later`);
-    }
+  /** A check metering did not count is kept until it does: the message is judged once, whatever the outage. */
+  private async countLaterIfUnmetered(quota: QuotaAnswer, reservation: QuotaReservation): Promise<void> {
+    if (quota.kind === 'unavailable') await this.unmetered.add(reservation);
   }
 
   /** Shadow, blocked, flagged, or pending with the command that will carry the action out. */

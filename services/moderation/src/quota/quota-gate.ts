@@ -12,6 +12,13 @@ export type QuotaAnswer =
   /** Metering did not answer: the check goes ahead, but nothing destructive is done unmetered. */
   | { kind: 'unavailable'; error: string };
 
+/** One check's message of quota: the operation id names the message version it checks. */
+export interface QuotaReservation {
+  tenantId: string;
+  guildId: string;
+  operationId: string;
+}
+
 const UNAVAILABLE_LOG_INTERVAL_MS = 60_000;
 
 /**
@@ -34,7 +41,7 @@ export class QuotaGate {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async reserve(request: { tenantId: string; guildId: string; operationId: string }): Promise<QuotaAnswer> {
+  async reserve(request: QuotaReservation): Promise<QuotaAnswer> {
     let reply;
     try {
       const raw = await this.bus.requestJson(
