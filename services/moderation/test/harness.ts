@@ -84,6 +84,7 @@ export class ModerationHarness {
   private readonly services: RunningService<StewardEnv>[] = [];
   private metering!: RunningService<StewardEnv>;
   private egress!: RunningService<StewardEnv>;
+  private router!: RunningService<StewardEnv>;
   private commonEnv: Record<string, string | undefined> = {};
   private database!: TestDatabase;
 
@@ -127,7 +128,8 @@ export class ModerationHarness {
     this.commonEnv = common;
     this.metering = (await startService(meteringService, common)) as unknown as RunningService<StewardEnv>;
     this.services.push(this.metering);
-    this.services.push((await startService(routerService, common)) as unknown as RunningService<StewardEnv>);
+    this.router = (await startService(routerService, common)) as unknown as RunningService<StewardEnv>;
+    this.services.push(this.router);
     this.egress = (await startService(egressService, common)) as unknown as RunningService<StewardEnv>;
     this.services.push(this.egress);
     this.moderation = await startService(moderationService, {
@@ -160,8 +162,13 @@ export class ModerationHarness {
     return this.takeAway('egress', egressService);
   }
 
+  /** Takes the router away (and with it the guild directory); the returned function brings it back. */
+  stopRouter(): Promise<() => Promise<void>> {
+    return this.takeAway('router', routerService);
+  }
+
   private async takeAway<C extends StewardEnv>(
-    which: 'metering' | 'egress',
+    which: 'metering' | 'egress' | 'router',
     definition: ServiceDefinition<C>,
   ): Promise<() => Promise<void>> {
     const stopped = this[which];

@@ -408,6 +408,22 @@ describe('moderation', () => {
     expect(h.discord.restLog.filter((call) => call.method === 'DELETE' && call.path.endsWith(`/messages/${invite.id}`))).toHaveLength(1);
   }, 45_000);
 
+  it('keeps moderating with the guild directory it read last while the router is away', async () => {
+    await h.configure(acme.id, { rules: RULES, actions: { delete: true } });
+    h.verdicts.set('discord.gg/', INVITE);
+    expect(await h.whenChecked(post(acme, members.oscar!, 'is the router there?').id)).toMatchObject({ result: 'no_action' });
+    const startRouter = await h.stopRouter();
+    try {
+      // A channel opened while the router is away: the directory moderation read does not know it.
+      const opened = h.discord.createChannel({ guildId: acme.id, name: 'while-router-away' }).id;
+      const message = post(acme, members.eve!, 'join discord.gg/routerless now', opened);
+      await waitFor(() => !h.exists(opened, message.id), { timeoutMs: 10_000, message: 'the invite to be deleted without the router' });
+      expect(await h.entryFor(message.id)).toMatchObject({ action: 'delete', outcome: 'done', channelId: opened, channelName: null });
+    } finally {
+      await startRouter();
+    }
+  }, 30_000);
+
   it('still deletes an obvious invite when Anthropic is down, but never on more than a delete', async () => {
     await h.configure(acme.id, { rules: RULES, actions: { delete: true, kick: true, ban: true } });
     h.verdicts.set('discord.gg/down', 'down');

@@ -15,15 +15,30 @@ const CACHE_TTL_MS = 15_000;
  * THREAD_CREATE (they are separate consumers); a channel still unknown is read once more after this.
  */
 const NEW_THREAD_GRACE_MS = 500;
+/**
+ * While the router does not answer (restarting, down), the directory it last gave is used for
+ * this long: a message judged with roles a few minutes old beats one retried until it is
+ * dead-lettered, its violation never acted on.
+ */
+const STALE_IF_ERROR_MS = 10 * 60_000;
+const MAX_GUILDS = 10_000;
+
+interface CachedDirectory {
+  expiresAt: number;
+  value: Promise<GuildDirectory | null>;
+  /** The last directory the router gave, and when: the fallback while it does not answer. */
+  last?: { directory: GuildDirectory | null; readAt: number };
+}
 
 /**
  * Asks the router for a guild's channels, roles and the bot's place in the hierarchy. Null
- * when the router has not seen the guild; a timeout or a router that is down throws (the
+ * when the router has not seen the guild. A timeout or a router that is down falls back to the
+ * directory read last (see STALE_IF_ERROR_MS), or throws when there is none recent enough (the
  * event is retried later rather than judged blind).
  */
 @Injectable()
 export class GuildDirectoryClient {
-  private readonly cache = new Map<string, { expiresAt: number; value: Promise<GuildDirectory | null> }>();
+  private readonly cache = new Map<string, CachedDirectory>();
   /** When a channel the cached directory did not know last had it read again. */
   private readonly rereadAt = new Map<string, number>();
 
@@ -49,26 +64,44 @@ export class GuildDirectoryClient {
     const rereadKey = `${applicationId}:${guildId}:${channelId}`;
     if (!directory || channel || (this.rereadAt.get(rereadKey) ?? 0) > Date.now() - CACHE_TTL_MS) return { directory, channel };
     this.rereadAt.set(rereadKey, Date.now());
-    if (this.rereadAt.size > 10_000) this.rereadAt.delete(this.rereadAt.keys().next().value!);
-    this.cache.delete(`${applicationId}:${guildId}`);
+    if (this.rereadAt.size > MAX_GUILDS) this.rereadAt.delete(this.rereadAt.keys().next().value!);
+    this.expire(guildId, applicationId);
     let reread = await this.get(guildId, applicationId);
     if (reread && !find(reread)) {
       await sleep(NEW_THREAD_GRACE_MS);
-      this.cache.delete(`${applicationId}:${guildId}`);
+      this.expire(guildId, applicationId);
       reread = await this.get(guildId, applicationId);
     }
     return { directory: reread, channel: find(reread) };
+  }
+
+  /** The next read of the guild asks the router again (the last answer stays as the fallback). */
+  private expire(guildId: string, applicationId: string): void {
+    const cached = this.cache.get(`${applicationId}:${guildId}`);
+    if (cached) cached.expiresAt = 0;
   }
 
   private get(guildId: string, applicationId: string): Promise<GuildDirectory | null> {
     const key = `${applicationId}:${guildId}`;
     const cached = this.cache.get(key);
     if (cached && cached.expiresAt > Date.now()) return cached.value;
-    const value = this.fetch(guildId, applicationId);
-    this.cache.set(key, { expiresAt: Date.now() + CACHE_TTL_MS, value });
-    value.catch(() => this.cache.delete(key));
-    if (this.cache.size > 10_000) this.cache.delete(this.cache.keys().next().value!);
-    return value;
+    const fallback = cached?.last && cached.last.readAt > Date.now() - STALE_IF_ERROR_MS ? cached.last : undefined;
+    const entry: CachedDirectory = { expiresAt: Date.now() + CACHE_TTL_MS, value: Promise.resolve(null), last: fallback };
+    entry.value = this.fetch(guildId, applicationId).then(
+      (directory) => {
+        entry.last = { directory, readAt: Date.now() };
+        return directory;
+      },
+      (error: unknown) => {
+        if (fallback) return fallback.directory;
+        if (this.cache.get(key) === entry) this.cache.delete(key);
+        throw error;
+      },
+    );
+    this.cache.delete(key); // re-inserted last: the oldest guild is the first one dropped
+    this.cache.set(key, entry);
+    if (this.cache.size > MAX_GUILDS) this.cache.delete(this.cache.keys().next().value!);
+    return entry.value;
   }
 
   private async fetch(guildId: string, applicationId: string): Promise<GuildDirectory | null> {
