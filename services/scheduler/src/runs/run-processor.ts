@@ -27,15 +27,6 @@ const POSTABLE_CHANNEL_TYPES = new Set([0, 5]);
 /** Discord codes that mean the bot cannot post in the channel (Missing Permissions, Missing Access). */
 const UNWRITABLE_CODES = new Set([50013, 50001]);
 const UNKNOWN_CHANNEL = 10003;
-
-/**
- * Egress gave up on a post because Discord was unavailable (no answer, 408, 429 or a 5xx on
- * every attempt) rather than refused it: the written post waits for Discord to be back.
- */
-function discordWasUnavailable(result: DiscordCommandResult): boolean {
-  const status = result.httpStatus;
-  return status === 0 || status === 408 || status === 429 || status >= 500;
-}
 const TURNED_OFF_WHILE_WRITING = 'proactive messages were turned off while the post was being written; nothing was posted';
 
 /**
@@ -227,13 +218,11 @@ export class RunProcessor {
       }
       return;
     }
-    const blocked: RunOutcome | undefined = UNWRITABLE_CODES.has(result.discordCode)
+    const blocked = UNWRITABLE_CODES.has(result.discordCode)
       ? 'channel_unwritable'
       : result.discordCode === UNKNOWN_CHANNEL
         ? 'channel_missing'
-        : discordWasUnavailable(result)
-          ? 'discord_unavailable'
-          : undefined;
+        : undefined;
     const retryAt = blocked ? new Date(now.getTime() + this.config.SCHEDULER_CHANNEL_RETRY_MS) : null;
     const error = blocked ? `${result.error}; trying again ${this.retryWords()}` : result.error || 'Discord refused the post';
     const run = await this.runs.postRefused(command.runId, command.attempt, blocked ?? 'failed', error, now, retryAt);
