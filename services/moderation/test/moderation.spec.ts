@@ -144,6 +144,20 @@ describe('moderation', () => {
     expect(h.exists(acme.generalChannelId, message.id)).toBe(true);
   });
 
+  it('says the message was deleted when Discord refuses the kick that came with it', async () => {
+    await h.configure(acme.id, { rules: RULES, actions: { delete: true, kick: true } });
+    h.verdicts.set('fake support desk', { ...INVITE, rule: 'No scams.', severity: 'critical', recommended_action: 'kick', confidence: 1 });
+    const impostor = h.discord.createMember({ guildId: acme.id, username: 'impostor' }).user.id;
+    h.discord.failNext({ method: 'DELETE', route: '/guilds/:guildId/members/:userId', status: 403, code: 50013, message: 'Missing Permissions' });
+    const message = post(acme, impostor, 'fake support desk: DM me your password');
+
+    const entry = await h.entryFor(message.id);
+    expect(entry).toMatchObject({ action: 'kick', outcome: 'failed' });
+    expect(entry.detail).toMatch(/^HTTP 403 \(Discord code 50013\).*; the message is deleted too$/);
+    await waitFor(() => !h.exists(acme.generalChannelId, message.id), { message: 'the message to be deleted though the kick failed' });
+    expect(h.discord.guild(acme.id).members.some((member) => member.user.id === impostor)).toBe(true);
+  });
+
   it('does not act on a member whose top role is above the bot’s, and logs why', async () => {
     await h.configure(acme.id, { rules: RULES, actions: { delete: true, kick: true } });
     h.verdicts.set('you are all idiots', { ...INVITE, rule: 'Be respectful.', severity: 'high', recommended_action: 'kick' });
@@ -407,6 +421,43 @@ describe('moderation', () => {
     expect(entries.filter((entry) => entry.messageId === chatter.id)).toHaveLength(0);
     expect(h.discord.restLog.filter((call) => call.method === 'DELETE' && call.path.endsWith(`/messages/${invite.id}`))).toHaveLength(1);
   }, 45_000);
+
+  it('holds back a kick while metering is away and carries it out once metering answers', async () => {
+    await h.configure(acme.id, { rules: RULES, actions: { delete: false, kick: true } });
+    h.verdicts.set('spam bot invite', { ...INVITE, rule: 'No scams.', severity: 'critical', recommended_action: 'kick', confidence: 1 });
+    const spammer = h.discord.createMember({ guildId: acme.id, username: 'spammer' }).user.id;
+    const startMetering = await h.stopMetering();
+    const message = post(acme, spammer, 'spam bot invite, click here');
+    await waitFor(() => h.anthropic.requests.some((request) => judgedMessage(request).includes('spam bot invite')), {
+      message: 'the message to be judged without metering',
+    });
+    // Nothing stronger than a delete is done unmetered, and delete is off here.
+    expect(h.discord.guild(acme.id).members.some((member) => member.user.id === spammer)).toBe(true);
+
+    await startMetering();
+    const entry = await waitFor(async () => (await h.log({ limit: 100 })).entries.find((e) => e.messageId === message.id && e.outcome !== 'pending'), {
+      timeoutMs: 25_000,
+      message: 'the kick to be carried out once metering is back',
+    });
+    expect(entry).toMatchObject({ action: 'kick', outcome: 'done' });
+    expect(h.discord.guild(acme.id).members.some((member) => member.user.id === spammer)).toBe(false);
+  }, 45_000);
+
+  it('bans a member who edits an old message into a scam, and deletes that message, which the ban’s own deletion does not reach', async () => {
+    await h.configure(acme.id, { rules: RULES, actions: { delete: true, ban: true } });
+    h.verdicts.set('crypto giveaway', { ...INVITE, rule: 'No scams.', severity: 'critical', recommended_action: 'ban', confidence: 1 });
+    const oldTimer = h.discord.createMember({ guildId: acme.id, username: 'oldtimer' }).user.id;
+    const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60_000);
+    const message = h.discord.postMessage({ channelId: acme.generalChannelId, authorId: oldTimer, content: 'good morning all', sentAt: twoHoursAgo });
+    await h.whenChecked(message.id);
+    h.discord.editMessage({ messageId: message.id, content: 'crypto giveaway: send 1 BTC, get 2 back' });
+
+    const entry = await h.entryFor(message.id);
+    expect(entry).toMatchObject({ action: 'ban', outcome: 'done', detail: 'the message is deleted too' });
+    expect(entry.messageVersion).not.toBe('create');
+    await waitFor(() => !h.exists(acme.generalChannelId, message.id), { message: 'the edited scam to be deleted' });
+    expect(h.discord.guild(acme.id).members.some((member) => member.user.id === oldTimer)).toBe(false);
+  });
 
   it('keeps moderating with the guild directory it read last while the router is away', async () => {
     await h.configure(acme.id, { rules: RULES, actions: { delete: true } });

@@ -32,6 +32,8 @@ export interface NewMessage {
   webhookId?: string | null;
   applicationId?: string | null;
   interaction?: SandboxMessage['interaction'];
+  /** When the message was sent; now when omitted. */
+  sentAt?: Date;
 }
 
 export interface MessageEvent {
@@ -101,7 +103,7 @@ export class GuildActions {
       guildId: guild.id,
       authorId: input.authorId,
       content,
-      timestamp: new Date().toISOString(),
+      timestamp: (input.sentAt ?? new Date()).toISOString(),
       editedTimestamp: null,
       type: input.type ?? (referenced ? MessageType.Reply : MessageType.Default),
       flags: input.flags ?? 0,

@@ -93,6 +93,8 @@ export interface PostMessageInput {
   content: string;
   referencedMessageId?: string;
   mentionUserIds?: string[];
+  /** When the message was sent (a message posted earlier, as a member may edit it later); now when omitted. */
+  sentAt?: Date;
 }
 
 export interface RestLogEntry {
@@ -340,6 +342,7 @@ export class DiscordSandbox extends EventEmitter {
       content: input.content,
       referencedMessageId: input.referencedMessageId ?? null,
       mentionUserIds: input.mentionUserIds,
+      sentAt: input.sentAt,
     });
     return apiMessage(this.state, message) as unknown as APIMessage;
   }

@@ -12,14 +12,6 @@ export function commandIdFor(messageId: string, messageVersion: string, action: 
 /** Ends the id of the command that deletes the message of a member an action times out, kicks or bans. */
 const MESSAGE_REMOVAL_SUFFIX = ':message';
 
-/**
- * Whether the action leaves the member's message up: a timeout or a kick does, and a ban unless
- * Discord deletes the member's recent messages with it.
- */
-export function leavesMessageUp(action: ModerationAction, banDeleteMessageSeconds: number): boolean {
-  return action === 'timeout' || action === 'kick' || (action === 'ban' && banDeleteMessageSeconds === 0);
-}
-
 /** The id of the action's command when `commandId` is that of the delete sent along with it. */
 export function actionOfMessageRemoval(commandId: string): string | undefined {
   return commandId.endsWith(MESSAGE_REMOVAL_SUFFIX) ? commandId.slice(0, -MESSAGE_REMOVAL_SUFFIX.length) : undefined;
@@ -111,7 +103,11 @@ export function moderationCommand(action: ModerationAction, target: ActionTarget
   }
 }
 
-/** The delete sent along with a timeout, kick or ban, so the message goes with the member. */
+/**
+ * The delete sent along with a timeout, kick or ban, so the message goes with the member. Also
+ * with a ban, whose own deletion reaches back only `MODERATION_BAN_DELETE_SECONDS` from when a
+ * message was sent: an old message edited into a violation would stay up.
+ */
 export function messageRemovalCommand(action: ModerationAction, target: ActionTarget): DiscordCommand {
   const command = moderationCommand('delete', target);
   command.commandId = `${commandIdFor(target.messageId, target.messageVersion, action)}${MESSAGE_REMOVAL_SUFFIX}`;

@@ -162,13 +162,17 @@ export class ModerationLogStore {
    */
   async settle(commandId: string, ok: boolean, detail: string | null): Promise<{ row: LogRow; changed: boolean } | undefined> {
     // TypeORM answers an UPDATE with [rows, affected count]. Success keeps the decision's own
-    // detail (why the action is what it is), but not "no word from Discord".
+    // detail (why the action is what it is), but not "no word from Discord"; a failure keeps
+    // what became of the message deleted along with the action.
     const [updated]: [DbRow[], number] = await this.db.query(
       `UPDATE moderation_log
-       SET outcome = $2, detail = CASE WHEN $3::text IS NULL AND detail IS DISTINCT FROM $4 THEN detail ELSE $3 END,
+       SET outcome = $2,
+           detail = CASE WHEN $3::text IS NULL AND detail IS DISTINCT FROM $4 THEN detail
+                         WHEN $3::text IS NOT NULL AND (detail = $5 OR starts_with(detail, $6)) THEN $3 || '; ' || detail
+                         ELSE $3 END,
            updated_at = now()
        WHERE command_id = $1 AND (outcome = 'pending' OR (outcome = 'failed' AND detail = $4)) RETURNING *`,
-      [commandId, ok ? 'done' : 'failed', detail, NO_OUTCOME_DETAIL],
+      [commandId, ok ? 'done' : 'failed', detail, NO_OUTCOME_DETAIL, MESSAGE_DELETED_TOO, MESSAGE_NOT_DELETED],
     );
     if (updated[0]) return { row: toRow(updated[0]), changed: true };
     const rows: DbRow[] = await this.db.query('SELECT * FROM moderation_log WHERE command_id = $1', [commandId]);
@@ -176,13 +180,13 @@ export class ModerationLogStore {
   }
 
   /**
-   * Records that the delete sent along with the entry's action was refused (`MESSAGE_DELETED_TOO`
-   * becomes `MESSAGE_NOT_DELETED` and why); an entry saying anything else (its own failure) is
-   * left as it is. Returns the entry when it changed.
+   * Records that the delete sent along with the entry's action was refused: `MESSAGE_DELETED_TOO`
+   * in its detail becomes `MESSAGE_NOT_DELETED` and why. Returns the entry when it changed.
    */
   async noteMessageNotDeleted(actionCommandId: string, why: string): Promise<LogRow | undefined> {
     const [updated]: [DbRow[], number] = await this.db.query(
-      `UPDATE moderation_log SET detail = $2, updated_at = now() WHERE command_id = $1 AND detail = $3 RETURNING *`,
+      `UPDATE moderation_log SET detail = replace(detail, $3, $2), updated_at = now()
+       WHERE command_id = $1 AND strpos(detail, $3) > 0 RETURNING *`,
       [actionCommandId, `${MESSAGE_NOT_DELETED}: ${why}`, MESSAGE_DELETED_TOO],
     );
     return updated[0] ? toRow(updated[0]) : undefined;

@@ -8,7 +8,6 @@ import { CONFIG, GuildConfigStore, LOGGER } from '@steward/runtime';
 import type { Logger } from '@steward/telemetry';
 import {
   commandIdFor,
-  leavesMessageUp,
   messageRemovalCommand,
   moderationCommand,
   type ActionTarget,
@@ -29,7 +28,7 @@ import {
   type NewLogEntry,
 } from '../log/moderation-log.store.js';
 import { breakerTripsTotal, decisionSeconds, decisionsTotal, llmTokens, messagesTotal } from '../metrics.js';
-import { BotCapabilities, type ActionBlock } from '../permissions/bot-capabilities.js';
+import { BotCapabilities, isMemberAction, type ActionBlock } from '../permissions/bot-capabilities.js';
 import { chooseAction } from '../policy/action-policy.js';
 import { QuotaGate, type QuotaAnswer, type QuotaReservation } from '../quota/quota-gate.js';
 import { UnmeteredChecks } from '../quota/unmetered-checks.js';
@@ -54,6 +53,14 @@ export interface MessageChecked {
 export class ModerationEvents extends EventEmitter<{ checked: [MessageChecked] }> {}
 
 type Settings = GuildConfig['settings']['moderation'];
+/**
+ * Only an action stronger than a delete (which is all that is done unmetered) fits the message:
+ * thrown so that JetStream delivers it again, to be judged and acted on once metering answers.
+ */
+export class ActionAwaitsMeteringError extends Error {
+  override readonly name = 'ActionAwaitsMeteringError';
+}
+
 /** What becomes of a decided action; `action` when it is carried out as another one. */
 type Outcome = Pick<NewLogEntry, 'outcome' | 'blockReason' | 'detail' | 'commandId'> & { action?: ModerationAction };
 
@@ -189,6 +196,12 @@ export class ModerationPipeline {
         this.logger.debug({ guildId, messageId: message.id, reason: decision.reason, verdict }, 'violation without action');
       }
       await this.countLaterIfUnmetered(quota, reservation);
+      const minConfidence = this.config.MODERATION_MIN_CONFIDENCE;
+      if (quota.kind === 'unavailable' && chooseAction({ verdict, enabled: settings.actions, minConfidence }).action) {
+        throw new ActionAwaitsMeteringError(
+          `message ${message.id} calls for an action stronger than a delete, which waits for metering to answer (${quota.error}); the message is judged again later`,
+        );
+      }
       return { result: 'no_action', action: null };
     }
 
@@ -282,11 +295,9 @@ export class ModerationPipeline {
         commandId: null,
       };
     }
-    // A timed-out or kicked member's scam link would otherwise stay up.
-    const deletesMessageToo =
-      settings.actions.delete &&
-      leavesMessageUp(action, this.config.MODERATION_BAN_DELETE_SECONDS) &&
-      !bot?.blockFor('delete', place);
+    // A timed-out or kicked member's scam link would otherwise stay up (and a banned member's,
+    // when it is older than the history the ban deletes: an old message edited into one).
+    const deletesMessageToo = settings.actions.delete && isMemberAction(action) && !bot?.blockFor('delete', place);
     return {
       outcome: 'pending',
       blockReason: null,
