@@ -77,4 +77,51 @@ describe('moderation actions without an outcome', () => {
       if (!egressBack) await startEgress();
     }
   });
+
+  it('keeps saying the message goes with a kick given up on, and deletes it once egress reports', async () => {
+    await h.configure(guildId, { rules: INVITE.rule, actions: { delete: true, kick: true } });
+    h.verdicts.set('nitro giveaway', {
+      ...INVITE,
+      severity: 'critical',
+      recommended_action: 'kick',
+      confidence: 1,
+    });
+    const raider = h.discord.createMember({ guildId, username: 'raider' }).user.id;
+    const startEgress = await h.stopEgress();
+    let egressBack = false;
+    try {
+      const message = h.discord.postMessage({
+        channelId,
+        authorId: raider,
+        content: 'nitro giveaway, claim now',
+      });
+      const givenUp = await waitFor(
+        async () => {
+          const entry = await h.entryFor(message.id, false);
+          return entry.outcome === 'failed' ? entry : undefined;
+        },
+        { timeoutMs: 10_000, message: 'the pending kick to be given up' },
+      );
+      expect(givenUp).toMatchObject({
+        action: 'kick',
+        detail: `${NO_OUTCOME_DETAIL}; the message is deleted too`,
+      });
+
+      await startEgress();
+      egressBack = true;
+      await waitFor(async () => (await h.entryFor(message.id, false)).outcome === 'done', {
+        timeoutMs: 10_000,
+        message: 'the late outcome to settle the kick',
+      });
+      expect(await h.entryFor(message.id)).toMatchObject({
+        outcome: 'done',
+        detail: 'the message is deleted too',
+      });
+      await waitFor(() => !h.exists(channelId, message.id), {
+        message: 'the kicked member’s message to be deleted',
+      });
+    } finally {
+      if (!egressBack) await startEgress();
+    }
+  });
 });

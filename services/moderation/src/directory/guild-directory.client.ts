@@ -6,11 +6,6 @@ import type { ModerationConfig } from '../config.js';
 import { DIRECTORY_NOT_FOUND, GUILD_DIRECTORY_SUBJECT, guildDirectory, type GuildDirectory } from './guild-directory.js';
 
 /**
- * Roles and overwrites change rarely; a short cache keeps one request per guild per window
- * (and one more for each channel it turns out not to know).
- */
-const CACHE_TTL_MS = 15_000;
-/**
  * A forum post's first message can reach moderation before the router has stored the post's
  * THREAD_CREATE (they are separate consumers); a channel still unknown is read once more after this.
  */
@@ -23,9 +18,15 @@ const NEW_THREAD_GRACE_MS = 500;
 const STALE_IF_ERROR_MS = 10 * 60_000;
 const MAX_GUILDS = 10_000;
 
+/** A guild's directory, and whether it is the one read last because the router did not answer now. */
+interface DirectoryRead {
+  directory: GuildDirectory | null;
+  stale: boolean;
+}
+
 interface CachedDirectory {
   expiresAt: number;
-  value: Promise<GuildDirectory | null>;
+  value: Promise<DirectoryRead>;
   /** The last directory the router gave, and when: the fallback while it does not answer. */
   last?: { directory: GuildDirectory | null; readAt: number };
 }
@@ -33,8 +34,10 @@ interface CachedDirectory {
 /**
  * Asks the router for a guild's channels, roles and the bot's place in the hierarchy. Null
  * when the router has not seen the guild. A timeout or a router that is down falls back to the
- * directory read last (see STALE_IF_ERROR_MS), or throws when there is none recent enough (the
- * event is retried later rather than judged blind).
+ * directory read last (see STALE_IF_ERROR_MS), or throws when there is none recent enough, or
+ * when that one does not know the message's channel (the event is retried later rather than
+ * judged blind). Roles and overwrites change rarely: each guild is read once per
+ * MODERATION_DIRECTORY_CACHE_MS (and once more for each channel it turns out not to know).
  */
 @Injectable()
 export class GuildDirectoryClient {
@@ -59,20 +62,29 @@ export class GuildDirectoryClient {
     channelId: string,
   ): Promise<{ directory: GuildDirectory | null; channel: GuildDirectory['channels'][number] | undefined }> {
     const find = (directory: GuildDirectory | null) => directory?.channels.find((channel) => channel.id === channelId);
-    const directory = await this.get(guildId, applicationId);
-    const channel = find(directory);
+    const answer = ({ directory, stale }: DirectoryRead) => {
+      const channel = find(directory);
+      // A channel opened since the router last answered may be a thread of an exempt channel, or
+      // sit in an exempt category: judged as if it were not, its members could be acted on.
+      if (stale && directory && !channel) {
+        throw new Error(`the router does not answer, and the guild directory it gave last does not know channel ${channelId}`);
+      }
+      return { directory, channel };
+    };
+    const first = await this.get(guildId, applicationId);
     const rereadKey = `${applicationId}:${guildId}:${channelId}`;
-    if (!directory || channel || (this.rereadAt.get(rereadKey) ?? 0) > Date.now() - CACHE_TTL_MS) return { directory, channel };
+    const rereadRecently = (this.rereadAt.get(rereadKey) ?? 0) > Date.now() - this.config.MODERATION_DIRECTORY_CACHE_MS;
+    if (!first.directory || find(first.directory) || first.stale || rereadRecently) return answer(first);
     this.rereadAt.set(rereadKey, Date.now());
     if (this.rereadAt.size > MAX_GUILDS) this.rereadAt.delete(this.rereadAt.keys().next().value!);
     this.expire(guildId, applicationId);
     let reread = await this.get(guildId, applicationId);
-    if (reread && !find(reread)) {
+    if (reread.directory && !find(reread.directory)) {
       await sleep(NEW_THREAD_GRACE_MS);
       this.expire(guildId, applicationId);
       reread = await this.get(guildId, applicationId);
     }
-    return { directory: reread, channel: find(reread) };
+    return answer(reread);
   }
 
   /** The next read of the guild asks the router again (the last answer stays as the fallback). */
@@ -81,19 +93,23 @@ export class GuildDirectoryClient {
     if (cached) cached.expiresAt = 0;
   }
 
-  private get(guildId: string, applicationId: string): Promise<GuildDirectory | null> {
+  private get(guildId: string, applicationId: string): Promise<DirectoryRead> {
     const key = `${applicationId}:${guildId}`;
     const cached = this.cache.get(key);
     if (cached && cached.expiresAt > Date.now()) return cached.value;
     const fallback = cached?.last && cached.last.readAt > Date.now() - STALE_IF_ERROR_MS ? cached.last : undefined;
-    const entry: CachedDirectory = { expiresAt: Date.now() + CACHE_TTL_MS, value: Promise.resolve(null), last: fallback };
+    const entry: CachedDirectory = {
+      expiresAt: Date.now() + this.config.MODERATION_DIRECTORY_CACHE_MS,
+      value: Promise.resolve({ directory: null, stale: false }),
+      last: fallback,
+    };
     entry.value = this.fetch(guildId, applicationId).then(
       (directory) => {
         entry.last = { directory, readAt: Date.now() };
-        return directory;
+        return { directory, stale: false };
       },
       (error: unknown) => {
-        if (fallback) return fallback.directory;
+        if (fallback) return { directory: fallback.directory, stale: true };
         if (this.cache.get(key) === entry) this.cache.delete(key);
         throw error;
       },

@@ -87,7 +87,7 @@ const HANDLED_OUTCOMES: ReadonlySet<ModerationOutcomeName> = new Set(['pending',
  * news while its command may still be waiting for egress.
  */
 export function awaitsOutcome(entry: Pick<LogRow, 'outcome' | 'detail'>): boolean {
-  return entry.outcome === 'pending' || (entry.outcome === 'failed' && entry.detail === NO_OUTCOME_DETAIL);
+  return entry.outcome === 'pending' || (entry.outcome === 'failed' && entry.detail?.startsWith(NO_OUTCOME_DETAIL) === true);
 }
 
 /** The entry's message was acted on, is being acted on, or waits for review: it is not acted on again. */
@@ -164,14 +164,16 @@ export class ModerationLogStore {
     // TypeORM answers an UPDATE with [rows, affected count]. Success keeps the decision's own
     // detail (why the action is what it is), but not "no word from Discord"; a failure keeps
     // what became of the message deleted along with the action.
+    // The entry's detail as decided, without the "no word from Discord" a give-up put before it ($4).
+    const decided = `NULLIF(CASE WHEN starts_with(detail, $4) THEN substr(detail, length($4) + 3) ELSE detail END, '')`;
     const [updated]: [DbRow[], number] = await this.db.query(
       `UPDATE moderation_log
        SET outcome = $2,
-           detail = CASE WHEN $3::text IS NULL AND detail IS DISTINCT FROM $4 THEN detail
-                         WHEN $3::text IS NOT NULL AND (detail = $5 OR starts_with(detail, $6)) THEN $3 || '; ' || detail
+           detail = CASE WHEN $3::text IS NULL THEN ${decided}
+                         WHEN ${decided} = $5 OR starts_with(${decided}, $6) THEN $3 || '; ' || ${decided}
                          ELSE $3 END,
            updated_at = now()
-       WHERE command_id = $1 AND (outcome = 'pending' OR (outcome = 'failed' AND detail = $4)) RETURNING *`,
+       WHERE command_id = $1 AND (outcome = 'pending' OR (outcome = 'failed' AND starts_with(detail, $4))) RETURNING *`,
       [commandId, ok ? 'done' : 'failed', detail, NO_OUTCOME_DETAIL, MESSAGE_DELETED_TOO, MESSAGE_NOT_DELETED],
     );
     if (updated[0]) return { row: toRow(updated[0]), changed: true };
@@ -195,12 +197,12 @@ export class ModerationLogStore {
   /**
    * Gives up on actions pending since before `pendingBefore`: no outcome came back for them (the
    * command was lost, or Discord is out of reach for that long). They read as failed, with
-   * `NO_OUTCOME_DETAIL`, until an outcome arrives after all. Each is given up once, whichever
-   * replica sweeps.
+   * `NO_OUTCOME_DETAIL` before the detail they had, until an outcome arrives after all. Each is
+   * given up once, whichever replica sweeps.
    */
   async giveUpPending(pendingBefore: Date, limit: number): Promise<LogRow[]> {
     const [updated]: [DbRow[], number] = await this.db.query(
-      `UPDATE moderation_log SET outcome = 'failed', detail = $2, updated_at = now()
+      `UPDATE moderation_log SET outcome = 'failed', detail = $2 || COALESCE('; ' || detail, ''), updated_at = now()
        WHERE id IN (SELECT id FROM moderation_log WHERE outcome = 'pending' AND updated_at < $1
                     ORDER BY updated_at LIMIT $3 FOR UPDATE SKIP LOCKED)
        RETURNING *`,

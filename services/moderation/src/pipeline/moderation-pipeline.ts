@@ -54,8 +54,9 @@ export class ModerationEvents extends EventEmitter<{ checked: [MessageChecked] }
 
 type Settings = GuildConfig['settings']['moderation'];
 /**
- * Only an action stronger than a delete (which is all that is done unmetered) fits the message:
- * thrown so that JetStream delivers it again, to be judged and acted on once metering answers.
+ * The message calls for a timeout, kick or ban, and nothing stronger than a delete is done
+ * unmetered: thrown so that JetStream delivers it again, to be judged and acted on once metering
+ * answers (unless delete was enabled: the message is then deleted and that is the action).
  */
 export class ActionAwaitsMeteringError extends Error {
   override readonly name = 'ActionAwaitsMeteringError';
@@ -191,17 +192,22 @@ export class ModerationPipeline {
       llmTokens.inc({ kind: 'cache_read' }, verdict.usage.cacheReadTokens);
       llmTokens.inc({ kind: 'cache_creation' }, verdict.usage.cacheCreationTokens);
     }
+    if (quota.kind === 'unavailable' && decision.action !== 'delete') {
+      // Held below a timeout, kick or ban it calls for, and could carry out, the message is not
+      // settled with a warning or nothing: it comes back, to be acted on once metering answers.
+      const full = chooseAction({ verdict, enabled: settings.actions, minConfidence: this.config.MODERATION_MIN_CONFIDENCE });
+      if (full.action && isMemberAction(full.action) && !settings.shadowMode && !bot?.blockFor(full.action, place)) {
+        await this.countLaterIfUnmetered(quota, reservation);
+        throw new ActionAwaitsMeteringError(
+          `message ${message.id} calls for a ${full.action}, which waits for metering to answer (${quota.error}); the message is judged again later`,
+        );
+      }
+    }
     if (decision.action === null) {
       if (verdict.violation) {
         this.logger.debug({ guildId, messageId: message.id, reason: decision.reason, verdict }, 'violation without action');
       }
       await this.countLaterIfUnmetered(quota, reservation);
-      const minConfidence = this.config.MODERATION_MIN_CONFIDENCE;
-      if (quota.kind === 'unavailable' && chooseAction({ verdict, enabled: settings.actions, minConfidence }).action) {
-        throw new ActionAwaitsMeteringError(
-          `message ${message.id} calls for an action stronger than a delete, which waits for metering to answer (${quota.error}); the message is judged again later`,
-        );
-      }
       return { result: 'no_action', action: null };
     }
 
@@ -327,7 +333,7 @@ export class ModerationPipeline {
       timeoutMinutes: settings?.timeoutMinutes ?? 10,
       banDeleteMessageSeconds: this.config.MODERATION_BAN_DELETE_SECONDS,
     };
-    if (row.outcome === 'pending' && row.detail === MESSAGE_DELETED_TOO) {
+    if (row.detail?.endsWith(MESSAGE_DELETED_TOO)) {
       // Sent first: once the action's outcome is in, the entry no longer awaits one and a
       // redelivery would not send this delete again.
       const removal = messageRemovalCommand(row.action, target);
