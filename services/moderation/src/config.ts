@@ -35,7 +35,7 @@ export const moderationEnv = stewardEnv.extend({
   /** How often checks made while metering did not answer are offered to it again. */
   MODERATION_UNMETERED_RETRY_MS: integer('a number of milliseconds').min(100).max(3_600_000).default(15_000),
   /** How long a guild's directory (channels, roles, the bot's permissions) read from the router is used before it is read again. */
-  MODERATION_DIRECTORY_CACHE_MS: integer('a number of milliseconds').min(100).max(600_000).default(15_000),
+  MODERATION_DIRECTORY_CACHE_MS: integer('a number of milliseconds').min(100).max(120_000).default(15_000),
   /** Timeout of the quota reservation and the guild directory requests. */
   MODERATION_RPC_TIMEOUT_MS: integer('a number of milliseconds').min(100).max(30_000).default(2_000),
 });

@@ -2,6 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEFAULT_BOT_PERMISSIONS, Permission, type GuildSnapshot } from '@steward/sandbox';
 import { waitFor } from '@steward/testing';
+import { discordMessage } from '../src/events/discord-message.js';
+import { ModerationPipeline } from '../src/pipeline/moderation-pipeline.js';
 import { INVITE, ModerationHarness, judgedMessage } from './harness.js';
 
 const RULES = 'No invite links to other servers.\nNo slurs.\nNo selling accounts.';
@@ -434,7 +436,8 @@ describe('moderation', () => {
     });
     // Nothing stronger than a delete is done unmetered, and delete is off here; nor is it warned instead.
     await sleep(500);
-    expect(h.moderationCalls(started)).toEqual([]);
+    const inAcme = (call: { path: string }) => call.path.includes(acme.id) || call.path.includes(acme.generalChannelId);
+    expect(h.moderationCalls(started).filter(inAcme)).toEqual([]);
 
     await startMetering();
     const entry = await waitFor(async () => (await h.log({ limit: 100 })).entries.find((e) => e.messageId === message.id && e.outcome !== 'pending'), {
@@ -445,6 +448,39 @@ describe('moderation', () => {
     expect(h.discord.guild(acme.id).members.some((member) => member.user.id === spammer)).toBe(false);
     expect(warningsFor(acme.generalChannelId, message.id)).toEqual([]);
     expect((await h.log({ limit: 100 })).entries.filter((e) => e.messageId === message.id)).toHaveLength(1);
+  }, 45_000);
+
+  it('on a message’s last delivery, settles for a warning while the kick waits for metering, and leaves a channel the directory does not know alone', async () => {
+    await h.configure(acme.id, { rules: RULES, actions: { delete: false, warn: true, kick: true } });
+    h.verdicts.set('last chance spam', { ...INVITE, rule: 'No scams.', severity: 'critical', recommended_action: 'kick', confidence: 1 });
+    const pipeline = h.moderation.app.get(ModerationPipeline);
+    const lastDelivery = (message: { id: string }) =>
+      pipeline.handle('create', h.app.id, { ...discordMessage.parse(message), guild_id: acme.id }, true);
+
+    const spammer = h.discord.createMember({ guildId: acme.id, username: 'lastchance' }).user.id;
+    const startMetering = await h.stopMetering();
+    const spam = post(acme, spammer, 'last chance spam, click');
+    try {
+      expect(await lastDelivery(spam)).toMatchObject({ result: 'logged', action: 'warn' });
+      expect(await h.entryFor(spam.id)).toMatchObject({ action: 'warn', outcome: 'done' });
+      expect(warningsFor(acme.generalChannelId, spam.id)).toHaveLength(1);
+    } finally {
+      await startMetering();
+    }
+
+    const startRouter = await h.stopRouter();
+    try {
+      await sleep(1_200); // the directory read has expired
+      const opened = h.discord.createChannel({ guildId: acme.id, name: 'last-delivery' }).id;
+      const unknown = post(acme, spammer, 'last chance spam in a new channel', opened);
+      expect(await lastDelivery(unknown)).toMatchObject({ result: 'skipped_directory_unavailable', action: null });
+    } finally {
+      await startRouter();
+    }
+    // The first message's other deliveries find its entry: one warning, one entry.
+    await sleep(1_500);
+    expect(warningsFor(acme.generalChannelId, spam.id)).toHaveLength(1);
+    expect((await h.log({ limit: 100 })).entries.filter((entry) => entry.messageId === spam.id)).toHaveLength(1);
   }, 45_000);
 
   it('bans a member who edits an old message into a scam, and deletes that message, which the ban’s own deletion does not reach', async () => {

@@ -16,12 +16,30 @@ const NEW_THREAD_GRACE_MS = 500;
  * dead-lettered, its violation never acted on.
  */
 const STALE_IF_ERROR_MS = 10 * 60_000;
+/** A directory used for want of an answer is asked for again this soon. */
+const STALE_RECHECK_MS = 2_000;
+/**
+ * For this long after the router last failed to answer, it may still be catching up on the
+ * channel and thread events of its outage: a channel it does not know is waited for, not guessed.
+ */
+const RECOVERY_MS = 30_000;
 const MAX_GUILDS = 10_000;
 
-/** A guild's directory, and whether it is the one read last because the router did not answer now. */
+/**
+ * The guild directory cannot be read well enough to judge this message: thrown so that the
+ * message is delivered again (on its last delivery, moderation leaves it alone instead).
+ */
+export class DirectoryUnavailableError extends Error {
+  override readonly name = 'DirectoryUnavailableError';
+}
+
+/**
+ * A guild's directory; `uncertain` when it is the one read last because the router does not
+ * answer, or the router did not answer a moment ago (channels opened meanwhile may be missing).
+ */
 interface DirectoryRead {
   directory: GuildDirectory | null;
-  stale: boolean;
+  uncertain: boolean;
 }
 
 interface CachedDirectory {
@@ -29,6 +47,8 @@ interface CachedDirectory {
   value: Promise<DirectoryRead>;
   /** The last directory the router gave, and when: the fallback while it does not answer. */
   last?: { directory: GuildDirectory | null; readAt: number };
+  /** When the router last did not answer for this guild. */
+  failedAt?: number;
 }
 
 /**
@@ -62,19 +82,19 @@ export class GuildDirectoryClient {
     channelId: string,
   ): Promise<{ directory: GuildDirectory | null; channel: GuildDirectory['channels'][number] | undefined }> {
     const find = (directory: GuildDirectory | null) => directory?.channels.find((channel) => channel.id === channelId);
-    const answer = ({ directory, stale }: DirectoryRead) => {
+    const answer = ({ directory, uncertain }: DirectoryRead) => {
       const channel = find(directory);
       // A channel opened since the router last answered may be a thread of an exempt channel, or
       // sit in an exempt category: judged as if it were not, its members could be acted on.
-      if (stale && directory && !channel) {
-        throw new Error(`the router does not answer, and the guild directory it gave last does not know channel ${channelId}`);
+      if (uncertain && !channel) {
+        throw new DirectoryUnavailableError(`the router does not answer, or just came back, and its guild directory does not know channel ${channelId} yet`);
       }
       return { directory, channel };
     };
     const first = await this.get(guildId, applicationId);
     const rereadKey = `${applicationId}:${guildId}:${channelId}`;
     const rereadRecently = (this.rereadAt.get(rereadKey) ?? 0) > Date.now() - this.config.MODERATION_DIRECTORY_CACHE_MS;
-    if (!first.directory || find(first.directory) || first.stale || rereadRecently) return answer(first);
+    if (!first.directory || find(first.directory) || first.uncertain || rereadRecently) return answer(first);
     this.rereadAt.set(rereadKey, Date.now());
     if (this.rereadAt.size > MAX_GUILDS) this.rereadAt.delete(this.rereadAt.keys().next().value!);
     this.expire(guildId, applicationId);
@@ -100,18 +120,23 @@ export class GuildDirectoryClient {
     const fallback = cached?.last && cached.last.readAt > Date.now() - STALE_IF_ERROR_MS ? cached.last : undefined;
     const entry: CachedDirectory = {
       expiresAt: Date.now() + this.config.MODERATION_DIRECTORY_CACHE_MS,
-      value: Promise.resolve({ directory: null, stale: false }),
+      value: Promise.resolve({ directory: null, uncertain: false }),
       last: fallback,
+      failedAt: cached?.failedAt,
     };
     entry.value = this.fetch(guildId, applicationId).then(
       (directory) => {
         entry.last = { directory, readAt: Date.now() };
-        return { directory, stale: false };
+        return { directory, uncertain: (entry.failedAt ?? 0) > Date.now() - RECOVERY_MS };
       },
       (error: unknown) => {
-        if (fallback) return { directory: fallback.directory, stale: true };
+        entry.failedAt = Date.now();
+        if (fallback) {
+          entry.expiresAt = Math.min(entry.expiresAt, Date.now() + STALE_RECHECK_MS);
+          return { directory: fallback.directory, uncertain: true };
+        }
         if (this.cache.get(key) === entry) this.cache.delete(key);
-        throw error;
+        throw new DirectoryUnavailableError(`the router did not answer: ${(error as Error).message}`, { cause: error });
       },
     );
     this.cache.delete(key); // re-inserted last: the oldest guild is the first one dropped

@@ -17,6 +17,13 @@ const ACK_WAIT_MS = 15_000;
 const HEARTBEAT_MS = ACK_WAIT_MS / 3;
 /** Longer than the slowest check can take (the judge's timeout is at most 120 s): one stuck past it is delivered again. */
 const MAX_HEARTBEAT_MS = 180_000;
+/**
+ * A message waiting for the router or metering (see the pipeline) is delivered again for some
+ * six minutes, enough for a restart or a short outage; the last delivery settles for what can be
+ * done without them instead of dead-lettering the message.
+ */
+const MAX_DELIVER = 10;
+const BACKOFF_MS = [1_000, 5_000, 15_000, 30_000, 60_000];
 
 /**
  * MESSAGE_CREATE and MESSAGE_UPDATE of every guild, whatever its response mode. NATS 2.9
@@ -31,6 +38,8 @@ export class MessageEventsController {
     durable: 'moderation-message-create',
     concurrency: CONCURRENCY,
     ackWaitMs: ACK_WAIT_MS,
+    maxDeliver: MAX_DELIVER,
+    backoffMs: BACKOFF_MS,
   })
   async onCreate(@Payload() payload: unknown, @Ctx() context: BusEventContext): Promise<void> {
     await this.handle('create', payload, context);
@@ -41,6 +50,8 @@ export class MessageEventsController {
     durable: 'moderation-message-update',
     concurrency: CONCURRENCY,
     ackWaitMs: ACK_WAIT_MS,
+    maxDeliver: MAX_DELIVER,
+    backoffMs: BACKOFF_MS,
   })
   async onUpdate(@Payload() payload: unknown, @Ctx() context: BusEventContext): Promise<void> {
     await this.handle('update', payload, context);
@@ -60,7 +71,7 @@ export class MessageEventsController {
       if (Date.now() < heartbeatUntil) delivery.working();
     }, HEARTBEAT_MS);
     try {
-      await this.pipeline.handle(event, subject.applicationId, message);
+      await this.pipeline.handle(event, subject.applicationId, message, delivery.deliveryCount >= MAX_DELIVER);
     } finally {
       clearInterval(heartbeat);
     }

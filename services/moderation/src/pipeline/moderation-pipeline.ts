@@ -14,7 +14,7 @@ import {
 } from '../acting/moderation-commands.js';
 import { KickBanBreaker } from '../breaker/kick-ban-breaker.js';
 import type { ModerationConfig } from '../config.js';
-import { GuildDirectoryClient } from '../directory/guild-directory.client.js';
+import { DirectoryUnavailableError, GuildDirectoryClient } from '../directory/guild-directory.client.js';
 import { channelAndParents } from '../directory/guild-directory.js';
 import { MEMBER_MESSAGE_TYPES, type DiscordMessage } from '../events/discord-message.js';
 import { RecentMessages } from '../events/recent-messages.js';
@@ -56,7 +56,8 @@ type Settings = GuildConfig['settings']['moderation'];
 /**
  * The message calls for a timeout, kick or ban, and nothing stronger than a delete is done
  * unmetered: thrown so that JetStream delivers it again, to be judged and acted on once metering
- * answers (unless delete was enabled: the message is then deleted and that is the action).
+ * answers (unless delete was enabled: the message is then deleted and that is the action). The
+ * last delivery settles for the lesser action.
  */
 export class ActionAwaitsMeteringError extends Error {
   override readonly name = 'ActionAwaitsMeteringError';
@@ -90,9 +91,13 @@ export class ModerationPipeline {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async handle(event: MessageEventKind, applicationId: string, message: DiscordMessage): Promise<MessageChecked> {
+  /**
+   * `lastDelivery`: the message will not come back, so a check that would wait for the router or
+   * metering settles for what can be done without them.
+   */
+  async handle(event: MessageEventKind, applicationId: string, message: DiscordMessage, lastDelivery = false): Promise<MessageChecked> {
     const started = performance.now();
-    const { result, action } = await this.check(event, applicationId, message);
+    const { result, action } = await this.check(event, applicationId, message, lastDelivery);
     messagesTotal.inc({ event, result });
     const checked: MessageChecked = { messageId: message.id, event, result, action, elapsedMs: performance.now() - started };
     this.events.emit('checked', checked);
@@ -103,6 +108,7 @@ export class ModerationPipeline {
     event: MessageEventKind,
     applicationId: string,
     message: DiscordMessage,
+    lastDelivery: boolean,
   ): Promise<{ result: string; action: ModerationAction | null }> {
     const skip = (why: string) => ({ result: `skipped_${why}`, action: null });
     const guildId = message.guild_id;
@@ -137,7 +143,16 @@ export class ModerationPipeline {
     if (settings.exemptChannelIds.includes(message.channel_id)) return skip('exempt_channel');
     if (memberRoleIds.some((roleId) => settings.exemptRoleIds.includes(roleId))) return skip('exempt_role');
 
-    const { directory, channel } = await this.directory.withChannel(guildId, applicationId, message.channel_id);
+    let found;
+    try {
+      found = await this.directory.withChannel(guildId, applicationId, message.channel_id);
+    } catch (error) {
+      if (!(error instanceof DirectoryUnavailableError) || !lastDelivery) throw error;
+      // When in doubt, no action: the channel may be exempt.
+      this.logger.warn({ guildId, channelId: message.channel_id, messageId: message.id, reason: error.message }, 'message not moderated: the guild directory stayed unavailable');
+      return skip('directory_unavailable');
+    }
+    const { directory, channel } = found;
     // A thread of an exempt channel, or a channel (or its thread) in an exempt category.
     if (channel && channelAndParents(directory, channel).some((id) => settings.exemptChannelIds.includes(id))) {
       return skip('exempt_channel');
@@ -196,7 +211,8 @@ export class ModerationPipeline {
       // Held below a timeout, kick or ban it calls for, and could carry out, the message is not
       // settled with a warning or nothing: it comes back, to be acted on once metering answers.
       const full = chooseAction({ verdict, enabled: settings.actions, minConfidence: this.config.MODERATION_MIN_CONFIDENCE });
-      if (full.action && isMemberAction(full.action) && !settings.shadowMode && !bot?.blockFor(full.action, place)) {
+      const couldAct = full.action && isMemberAction(full.action) && !settings.shadowMode && !bot?.blockFor(full.action, place);
+      if (couldAct && !lastDelivery) {
         await this.countLaterIfUnmetered(quota, reservation);
         throw new ActionAwaitsMeteringError(
           `message ${message.id} calls for a ${full.action}, which waits for metering to answer (${quota.error}); the message is judged again later`,
