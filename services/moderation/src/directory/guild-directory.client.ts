@@ -33,13 +33,10 @@ export class DirectoryUnavailableError extends Error {
   override readonly name = 'DirectoryUnavailableError';
 }
 
-/**
- * A guild's directory; `uncertain` when it is the one read last because the router does not
- * answer, or the router did not answer a moment ago (channels opened meanwhile may be missing).
- */
+/** A guild's directory; `stale` when it is the one read last because the router does not answer. */
 interface DirectoryRead {
   directory: GuildDirectory | null;
-  uncertain: boolean;
+  stale: boolean;
 }
 
 interface CachedDirectory {
@@ -47,8 +44,11 @@ interface CachedDirectory {
   value: Promise<DirectoryRead>;
   /** The last directory the router gave, and when: the fallback while it does not answer. */
   last?: { directory: GuildDirectory | null; readAt: number };
-  /** When the router last did not answer for this guild. */
-  failedAt?: number;
+}
+
+/** The router answered, but not with a directory: a version mismatch, not an outage. */
+class DirectoryShapeError extends Error {
+  override readonly name = 'DirectoryShapeError';
 }
 
 /**
@@ -64,6 +64,8 @@ export class GuildDirectoryClient {
   private readonly cache = new Map<string, CachedDirectory>();
   /** When a channel the cached directory did not know last had it read again. */
   private readonly rereadAt = new Map<string, number>();
+  /** When the router last did not answer, for any guild: an outage is the router's, not a guild's. */
+  private routerFailedAt = 0;
 
   constructor(
     private readonly bus: Bus,
@@ -82,11 +84,15 @@ export class GuildDirectoryClient {
     channelId: string,
   ): Promise<{ directory: GuildDirectory | null; channel: GuildDirectory['channels'][number] | undefined }> {
     const find = (directory: GuildDirectory | null) => directory?.channels.find((channel) => channel.id === channelId);
-    const answer = ({ directory, uncertain }: DirectoryRead) => {
+    // Stale, or fresh from a router that failed a moment ago and may still be catching up on
+    // the channel events of its outage: a channel it does not know may exist all the same.
+    const uncertain = (read: DirectoryRead) => read.stale || this.routerFailedAt > Date.now() - RECOVERY_MS;
+    const answer = (read: DirectoryRead) => {
+      const { directory } = read;
       const channel = find(directory);
       // A channel opened since the router last answered may be a thread of an exempt channel, or
       // sit in an exempt category: judged as if it were not, its members could be acted on.
-      if (uncertain && !channel) {
+      if (!channel && uncertain(read)) {
         throw new DirectoryUnavailableError(`the router does not answer, or just came back, and its guild directory does not know channel ${channelId} yet`);
       }
       return { directory, channel };
@@ -94,7 +100,7 @@ export class GuildDirectoryClient {
     const first = await this.get(guildId, applicationId);
     const rereadKey = `${applicationId}:${guildId}:${channelId}`;
     const rereadRecently = (this.rereadAt.get(rereadKey) ?? 0) > Date.now() - this.config.MODERATION_DIRECTORY_CACHE_MS;
-    if (!first.directory || find(first.directory) || first.uncertain || rereadRecently) return answer(first);
+    if (!first.directory || find(first.directory) || uncertain(first) || rereadRecently) return answer(first);
     this.rereadAt.set(rereadKey, Date.now());
     if (this.rereadAt.size > MAX_GUILDS) this.rereadAt.delete(this.rereadAt.keys().next().value!);
     this.expire(guildId, applicationId);
@@ -120,22 +126,23 @@ export class GuildDirectoryClient {
     const fallback = cached?.last && cached.last.readAt > Date.now() - STALE_IF_ERROR_MS ? cached.last : undefined;
     const entry: CachedDirectory = {
       expiresAt: Date.now() + this.config.MODERATION_DIRECTORY_CACHE_MS,
-      value: Promise.resolve({ directory: null, uncertain: false }),
+      value: Promise.resolve({ directory: null, stale: false }),
       last: fallback,
-      failedAt: cached?.failedAt,
     };
     entry.value = this.fetch(guildId, applicationId).then(
       (directory) => {
         entry.last = { directory, readAt: Date.now() };
-        return { directory, uncertain: (entry.failedAt ?? 0) > Date.now() - RECOVERY_MS };
+        return { directory, stale: false };
       },
       (error: unknown) => {
-        entry.failedAt = Date.now();
+        const shape = error instanceof DirectoryShapeError;
+        if (this.cache.get(key) === entry && (shape || !fallback)) this.cache.delete(key);
+        if (shape) throw error;
+        this.routerFailedAt = Date.now();
         if (fallback) {
           entry.expiresAt = Math.min(entry.expiresAt, Date.now() + STALE_RECHECK_MS);
-          return { directory: fallback.directory, uncertain: true };
+          return { directory: fallback.directory, stale: true };
         }
-        if (this.cache.get(key) === entry) this.cache.delete(key);
         throw new DirectoryUnavailableError(`the router did not answer: ${(error as Error).message}`, { cause: error });
       },
     );
@@ -154,7 +161,7 @@ export class GuildDirectoryClient {
       throw error;
     }
     const parsed = guildDirectory.safeParse(reply);
-    if (!parsed.success) throw new Error(`the guild directory answered in an unexpected shape: ${parsed.error.message}`);
+    if (!parsed.success) throw new DirectoryShapeError(`the guild directory answered in an unexpected shape: ${parsed.error.message}`);
     return parsed.data;
   }
 }
