@@ -448,6 +448,8 @@ describe('moderation', () => {
     expect(h.discord.guild(acme.id).members.some((member) => member.user.id === spammer)).toBe(false);
     expect(warningsFor(acme.generalChannelId, message.id)).toEqual([]);
     expect((await h.log({ limit: 100 })).entries.filter((e) => e.messageId === message.id)).toHaveLength(1);
+    // Its redeliveries acted on the verdict given the first time: the model was paid once.
+    expect(h.anthropic.requests.filter((request) => judgedMessage(request).includes('spam bot invite'))).toHaveLength(1);
   }, 45_000);
 
   it('on a message’s last delivery, settles for a warning while the kick waits for metering, and leaves a channel the directory does not know alone', async () => {

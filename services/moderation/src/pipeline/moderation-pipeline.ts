@@ -35,6 +35,10 @@ import { UnmeteredChecks } from '../quota/unmetered-checks.js';
 
 export const MODERATION_JUDGE = Symbol('moderation:judge');
 
+/** Longer than a message's ten deliveries take. */
+const HELD_VERDICT_MS = 10 * 60_000;
+const MAX_HELD_VERDICTS = 10_000;
+
 export type MessageEventKind = 'create' | 'update';
 
 /** What became of one message, for metrics, tests and the benchmark. */
@@ -75,6 +79,9 @@ type Outcome = Pick<NewLogEntry, 'outcome' | 'blockReason' | 'detail' | 'command
  */
 @Injectable()
 export class ModerationPipeline {
+  /** Verdicts of messages waiting for metering (see ActionAwaitsMeteringError), by operation id. */
+  private readonly heldVerdicts = new Map<string, { verdict: ModerationVerdict; until: number }>();
+
   constructor(
     private readonly guilds: GuildConfigStore,
     private readonly directory: GuildDirectoryClient,
@@ -184,7 +191,8 @@ export class ModerationPipeline {
     // The offline judge reads no language; detecting it costs more than its detectors.
     const language = this.judge.name === 'offline' ? 'en' : detectLanguage(content);
     const judgedAt = performance.now();
-    const verdict = await this.judge.judge({
+    const held = this.takeHeldVerdict(reservation.operationId);
+    const verdict = held ?? await this.judge.judge({
       message: content,
       authorName,
       authorId: author.id,
@@ -201,7 +209,7 @@ export class ModerationPipeline {
       ceiling: quota.kind === 'unavailable' ? 'delete' : undefined,
     });
     decisionSeconds.observe({ engine: verdict.engine }, (performance.now() - judgedAt) / 1000);
-    if (verdict.usage) {
+    if (verdict.usage && !held) {
       llmTokens.inc({ kind: 'input' }, verdict.usage.inputTokens);
       llmTokens.inc({ kind: 'output' }, verdict.usage.outputTokens);
       llmTokens.inc({ kind: 'cache_read' }, verdict.usage.cacheReadTokens);
@@ -213,6 +221,7 @@ export class ModerationPipeline {
       const full = chooseAction({ verdict, enabled: settings.actions, minConfidence: this.config.MODERATION_MIN_CONFIDENCE });
       const couldAct = full.action && isMemberAction(full.action) && !settings.shadowMode && !bot?.blockFor(full.action, place);
       if (couldAct && !lastDelivery) {
+        this.holdVerdict(reservation.operationId, verdict);
         await this.countLaterIfUnmetered(quota, reservation);
         throw new ActionAwaitsMeteringError(
           `message ${message.id} calls for a ${full.action}, which waits for metering to answer (${quota.error}); the message is judged again later`,
@@ -264,6 +273,19 @@ export class ModerationPipeline {
     await this.carryOut(row);
     await this.countLaterIfUnmetered(quota, reservation);
     return { result: created ? 'logged' : 'resumed', action: row.action };
+  }
+
+  /** Keeps the verdict of a message sent back to wait for metering: its redelivery does not pay the model again. */
+  private holdVerdict(operationId: string, verdict: ModerationVerdict): void {
+    this.heldVerdicts.delete(operationId);
+    this.heldVerdicts.set(operationId, { verdict, until: Date.now() + HELD_VERDICT_MS });
+    if (this.heldVerdicts.size > MAX_HELD_VERDICTS) this.heldVerdicts.delete(this.heldVerdicts.keys().next().value!);
+  }
+
+  private takeHeldVerdict(operationId: string): ModerationVerdict | undefined {
+    const held = this.heldVerdicts.get(operationId);
+    this.heldVerdicts.delete(operationId);
+    return held && held.until > Date.now() ? held.verdict : undefined;
   }
 
   /** A check metering did not count is kept until it does: the message is judged once, whatever the outage. */
