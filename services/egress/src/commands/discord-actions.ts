@@ -5,6 +5,7 @@ import {
   ButtonStyle,
   ComponentType,
   MessageFlags,
+  RESTJSONErrorCodes,
   Routes,
   type APIActionRowComponent,
   type APIAllowedMentions,
@@ -248,10 +249,14 @@ async function sendMessage(
 
 /**
  * Discord's refusals to open a thread on a message after which the channel itself may still
- * take the reply: Missing Permissions (no Create Public Threads), a channel type without threads,
- * and Unknown Message (the question was deleted meanwhile).
+ * take the reply: no Create Public Threads, a channel type without threads, and the question
+ * deleted meanwhile.
  */
-const THREAD_REFUSALS_TO_ANSWER_AROUND = new Set([50013, 50024, 10008]);
+const THREAD_REFUSALS_TO_ANSWER_AROUND = new Set<number>([
+  RESTJSONErrorCodes.MissingPermissions,
+  RESTJSONErrorCodes.CannotExecuteActionOnThisChannelType,
+  RESTJSONErrorCodes.UnknownMessage,
+]);
 
 /**
  * Opens a thread on the member's message and posts the first message in it. When Discord

@@ -1,4 +1,5 @@
 import { Controller, Inject } from '@nestjs/common';
+import { RESTJSONErrorCodes } from 'discord-api-types/v10';
 import { Payload } from '@nestjs/microservices';
 import { JetStreamEventPattern } from '@steward/bus';
 import { DiscordCommandResultSchema, protoDecoder, Streams, Subjects, type DiscordCommandResult } from '@steward/contracts';
@@ -8,9 +9,6 @@ import { actionOfMessageRemoval, COMMAND_ID_PREFIX } from '../acting/moderation-
 import { ActionedFacts } from '../facts/actioned-facts.js';
 import { ModerationLogStore } from '../log/moderation-log.store.js';
 import { decisionsTotal } from '../metrics.js';
-
-/** Discord's code for a message that is not there (any more): the member or a moderator deleted it first. */
-const UNKNOWN_MESSAGE = 10008;
 
 /** How Discord's refusal reads in the moderation log. */
 export function failureDetail(result: DiscordCommandResult): string {
@@ -56,7 +54,8 @@ export class EgressResultsController {
 
   /** The delete sent along with a timeout, kick or ban: its entry says so when Discord refused it. */
   private async onMessageRemoval(actionCommandId: string, result: DiscordCommandResult): Promise<void> {
-    if (result.ok || result.discordCode === UNKNOWN_MESSAGE) return;
+    // Unknown Message: the member or a moderator deleted it first.
+    if (result.ok || result.discordCode === RESTJSONErrorCodes.UnknownMessage) return;
     const row = await this.log.noteMessageNotDeleted(actionCommandId, failureDetail(result));
     if (!row) return;
     this.logger.warn(
