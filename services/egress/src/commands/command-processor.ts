@@ -159,14 +159,16 @@ export class CommandProcessor {
     const label = outcome.ok ? 'ok' : 'failed';
     commandsTotal.inc({ verb, outcome: label });
     span.setAttributes({ 'steward.command.outcome': label, 'http.response.status_code': outcome.httpStatus });
-    if (outcome.ok && departure)
-      log.warn({ messageId: outcome.messageId || undefined }, `command performed, ${departure}`);
-    else if (outcome.ok) log.debug({ messageId: outcome.messageId || undefined }, 'command performed');
-    else
+    if (!outcome.ok) {
       log.warn(
         { httpStatus: outcome.httpStatus, discordCode: outcome.discordCode, reason: outcome.error },
         'Discord refused the command',
       );
+    } else if (departure) {
+      log.warn({ messageId: outcome.messageId || undefined }, `command performed, ${departure}`);
+    } else {
+      log.debug({ messageId: outcome.messageId || undefined }, 'command performed');
+    }
   }
 
   private result(

@@ -161,10 +161,9 @@ export class ModerationLogStore {
    * no entry has this command), with whether it changed now.
    */
   async settle(commandId: string, ok: boolean, detail: string | null): Promise<{ row: LogRow; changed: boolean } | undefined> {
-    // TypeORM answers an UPDATE with [rows, affected count]. Success keeps the decision's own
-    // detail (why the action is what it is), but not "no word from Discord"; a failure keeps
-    // what became of the message deleted along with the action.
-    // The entry's detail as decided, without the "no word from Discord" a give-up put before it ($4).
+    // Success keeps the detail as decided (why the action is what it is), without the "no word
+    // from Discord" ($4) a give-up put before it; a failure keeps what became of the message
+    // deleted along with the action. TypeORM answers an UPDATE with [rows, affected count].
     const decided = `NULLIF(CASE WHEN starts_with(detail, $4) THEN substr(detail, length($4) + 3) ELSE detail END, '')`;
     const [updated]: [DbRow[], number] = await this.db.query(
       `UPDATE moderation_log

@@ -150,15 +150,8 @@ export class ModerationPipeline {
     if (settings.exemptChannelIds.includes(message.channel_id)) return skip('exempt_channel');
     if (memberRoleIds.some((roleId) => settings.exemptRoleIds.includes(roleId))) return skip('exempt_role');
 
-    let found;
-    try {
-      found = await this.directory.withChannel(guildId, applicationId, message.channel_id);
-    } catch (error) {
-      if (!(error instanceof DirectoryUnavailableError) || !lastDelivery) throw error;
-      // When in doubt, no action: the channel may be exempt.
-      this.logger.warn({ guildId, channelId: message.channel_id, messageId: message.id, reason: error.message }, 'message not moderated: the guild directory stayed unavailable');
-      return skip('directory_unavailable');
-    }
+    const found = await this.directoryFor(guildId, applicationId, message, lastDelivery);
+    if (!found) return skip('directory_unavailable');
     const { directory, channel } = found;
     // A thread of an exempt channel, or a channel (or its thread) in an exempt category.
     if (channel && channelAndParents(directory, channel).some((id) => settings.exemptChannelIds.includes(id))) {
@@ -224,7 +217,7 @@ export class ModerationPipeline {
         this.holdVerdict(reservation.operationId, verdict);
         await this.countLaterIfUnmetered(quota, reservation);
         throw new ActionAwaitsMeteringError(
-          `message ${message.id} calls for a ${full.action}, which waits for metering to answer (${quota.error}); the message is judged again later`,
+          `message ${message.id} calls for a ${full.action}, which waits for metering to answer (${quota.error}); the message is delivered again`,
         );
       }
     }
@@ -273,6 +266,20 @@ export class ModerationPipeline {
     await this.carryOut(row);
     await this.countLaterIfUnmetered(quota, reservation);
     return { result: created ? 'logged' : 'resumed', action: row.action };
+  }
+
+  /**
+   * The guild's directory and the message's channel in it; undefined when it stayed unavailable
+   * up to the message's last delivery (when in doubt, no action: the channel may be exempt).
+   */
+  private async directoryFor(guildId: string, applicationId: string, message: DiscordMessage, lastDelivery: boolean) {
+    try {
+      return await this.directory.withChannel(guildId, applicationId, message.channel_id);
+    } catch (error) {
+      if (!(error instanceof DirectoryUnavailableError) || !lastDelivery) throw error;
+      this.logger.warn({ guildId, channelId: message.channel_id, messageId: message.id, reason: error.message }, 'message not moderated: the guild directory stayed unavailable');
+      return undefined;
+    }
   }
 
   /** Keeps the verdict of a message sent back to wait for metering: its redelivery does not pay the model again. */
