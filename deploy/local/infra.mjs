@@ -203,6 +203,13 @@ export function freePort(host = '127.0.0.1') {
   });
 }
 
+/**
+ * A port freePort picked may be taken before the server binds it (an outgoing connection can get
+ * it as its local port): a server on picked ports gets this many tries, each on new ports.
+ */
+const BIND_ATTEMPTS = 3;
+const isAddressInUse = (error) => error instanceof InfraError && /address already in use/i.test(error.message);
+
 /** True when nothing listens on host:port and it can be bound. */
 export function isPortFree(port, host = '127.0.0.1') {
   return new Promise((resolve) => {
@@ -248,15 +255,27 @@ export async function startNats({ dataDir, port, host = '127.0.0.1', binary } = 
   const pidFile = path.join(dataDir, 'nats-server.pid');
   await stopLeftoverProcess(pidFile, 'nats-server');
 
-  port ??= await freePort(host);
-  const monitorPort = await freePort(host);
+  for (let attempt = 1; ; attempt++) {
+    const ports = { client: port ?? (await freePort(host)), monitor: await freePort(host) };
+    try {
+      return await launchNats(natsServer, { dataDir, host, pidFile, ports });
+    } catch (error) {
+      const picked = port === undefined ? [ports.client, ports.monitor] : [ports.monitor];
+      const takenPort = picked.find((candidate) => String(error?.message).includes(`:${candidate}`));
+      if (attempt >= BIND_ATTEMPTS || !isAddressInUse(error) || takenPort === undefined) throw error;
+      log(`nats-server found port ${takenPort} taken; trying another`);
+    }
+  }
+}
+
+async function launchNats(natsServer, { dataDir, host, pidFile, ports }) {
   const logFile = path.join(dataDir, 'nats-server.log');
-  const args = ['-a', host, '-p', String(port), '-m', String(monitorPort), '-js', '-sd', path.join(dataDir, 'jetstream'), '-P', pidFile, '-l', logFile];
+  const args = ['-a', host, '-p', String(ports.client), '-m', String(ports.monitor), '-js', '-sd', path.join(dataDir, 'jetstream'), '-P', pidFile, '-l', logFile];
   // Own process group: Ctrl-C in the terminal reaches the launcher, which stops the server last.
   const child = spawn(natsServer, args, { stdio: 'ignore', detached: true });
   const exited = exitPromise(child);
 
-  const healthUrl = `http://${host}:${monitorPort}/healthz?js-enabled-only=true`;
+  const healthUrl = `http://${host}:${ports.monitor}/healthz?js-enabled-only=true`;
   await waitUntil(
     async () => {
       if (child.exitCode !== null || child.signalCode !== null) {
@@ -264,13 +283,13 @@ export async function startNats({ dataDir, port, host = '127.0.0.1', binary } = 
       }
       return (await httpStatus(healthUrl)) === 200;
     },
-    { timeoutMs: 20_000, what: `nats-server on ${host}:${port}`, onTimeout: () => child.kill('SIGKILL') },
+    { timeoutMs: 20_000, what: `nats-server on ${host}:${ports.client}`, onTimeout: () => child.kill('SIGKILL') },
   );
 
   return {
-    url: `nats://${host}:${port}`,
-    port,
-    monitorPort,
+    url: `nats://${host}:${ports.client}`,
+    port: ports.client,
+    monitorPort: ports.monitor,
     pid: child.pid,
     logFile,
     stop: once(async () => {
@@ -303,7 +322,18 @@ export async function startPostgres({ dataDir, port, host = '127.0.0.1', durable
   }
   await clearStalePostmaster(dataDir, pg, runAs);
 
-  port ??= await freePort(host);
+  for (let attempt = 1; ; attempt++) {
+    const chosenPort = port ?? (await freePort(host));
+    try {
+      return await launchPostgres(pg, runAs, { dataDir, host, port: chosenPort, durable, statementStats });
+    } catch (error) {
+      if (port !== undefined || attempt >= BIND_ATTEMPTS || !isAddressInUse(error)) throw error;
+      log(`Postgres found port ${chosenPort} taken; trying another`);
+    }
+  }
+}
+
+async function launchPostgres(pg, runAs, { dataDir, host, port, durable, statementStats }) {
   const settings = [
     `-p ${port}`,
     `-c listen_addresses=${host}`,

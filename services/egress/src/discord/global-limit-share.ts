@@ -49,7 +49,14 @@ export class GlobalLimitShare implements OnModuleInit, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     await this.heartbeat.stop();
     // The others take this replica's share at their next heartbeat.
-    await this.kv?.delete(this.replicaKey).catch(() => undefined);
+    await this.kv
+      ?.delete(this.replicaKey)
+      .catch((error: unknown) =>
+        this.logger.warn(
+          { err: error },
+          'could not remove this replica from KV egress-replicas; the others take its share once its key expires (30 s)',
+        ),
+      );
   }
 
   /** Says this replica runs, then counts the running ones (on a NATS failure the last count stands). */
