@@ -17,3 +17,4 @@ export * from './gen/steward/v1/takeover_pb.js';
 export * from './takeover-rpc.js';
 export * from './gateway-status.js';
 export * from './feedback.js';
+export * from './bot-permissions.js';

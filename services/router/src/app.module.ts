@@ -4,6 +4,7 @@ import { MemberCooldowns } from './cooldown/member-cooldowns.js';
 import { MessageRouter } from './decision/message-router.js';
 import { BotIdentities } from './directory/bot-identities.js';
 import { ChannelPlaces } from './directory/channel-places.js';
+import { ThreadPermissions } from './directory/thread-permissions.js';
 import { DirectoryController } from './directory/directory.controller.js';
 import { DirectoryEvents } from './directory/directory-events.js';
 import { DirectoryStore } from './directory/directory.store.js';
@@ -16,6 +17,7 @@ import { TakeoverState } from './takeover/takeover-state.js';
   providers: [
     DirectoryStore,
     ChannelPlaces,
+    ThreadPermissions,
     BotIdentities,
     DirectoryEvents,
     guildConfigStoreProvider,

@@ -12,7 +12,7 @@ import {
 import { startService, type RunningService } from '@steward/runtime';
 import { metricsRegistry } from '@steward/telemetry';
 import { createTestDatabase, resetJetStream, type TestDatabase } from '@steward/testing';
-import { ChannelType, MessageType } from 'discord-api-types/v10';
+import { ChannelType, MessageType, PermissionFlagsBits as P } from 'discord-api-types/v10';
 import type { RouterConfig } from '../src/config.js';
 import { routerService } from '../src/service.js';
 import { routerIdle } from './support.js';
@@ -33,6 +33,11 @@ const CHANNEL_IN_QUIET_CATEGORY = '450000000000000096';
 /** A forum of the smart guild where the bot stays quiet. */
 const QUIET_FORUM = '450000000000000095';
 const ALL_CHANNEL_IN_ASK_GUILD = '450000000000000098';
+/** all-messages in threads, in a guild the directory knows: the bot's role may not open threads in one channel. */
+const THREADS_GUILD = '240000000000000004';
+const THREADS_OPEN_CHANNEL = '450000000000000094';
+const THREADS_CLOSED_CHANNEL = '450000000000000093';
+const BOT_ROLE = '560000000000000002';
 const STAFF_ROLE = '560000000000000001';
 const ANA = '340000000000000001';
 const BEN = '340000000000000002';
@@ -175,6 +180,7 @@ describe('router response modes', () => {
     });
     await link(EVERY_GUILD, { responseMode: 'all', smartMode: false });
     await link(ASK_GUILD, { responseMode: 'ask', channelOverrides: { [ALL_CHANNEL_IN_ASK_GUILD]: 'all' } });
+    await link(THREADS_GUILD, { responseMode: 'all', smartMode: false, replyInThread: true });
 
     service = await startService(routerService, {
       NATS_URL: process.env.NATS_URL,
@@ -453,6 +459,77 @@ describe('router response modes', () => {
     expect(requests.get(inSmartThread.id)).toMatchObject({
       origin: AnswerOrigin.ALL_MESSAGES,
       triage: true,
+      replyInThread: false,
+    });
+  });
+
+  it('answers in the channel where the bot may not open a thread, in a thread where it may', async () => {
+    const textChannel = (id: string, name: string, overwrites: unknown[]) => ({
+      id,
+      type: ChannelType.GuildText,
+      name,
+      position: 0,
+      parent_id: null,
+      permission_overwrites: overwrites,
+    });
+    const everyone =
+      P.ViewChannel | P.SendMessages | P.ReadMessageHistory | P.CreatePublicThreads | P.SendMessagesInThreads;
+    await publisher.publishJson(
+      discordEventSubject(APP, THREADS_GUILD, 'GUILD_CREATE'),
+      {
+        id: THREADS_GUILD,
+        name: 'Threads',
+        owner_id: SAM_STAFF,
+        unavailable: false,
+        channels: [
+          textChannel(THREADS_OPEN_CHANNEL, 'help', []),
+          // The server's admin took Create Public Threads from the bot's role here.
+          textChannel(THREADS_CLOSED_CHANNEL, 'announcements-chat', [
+            { id: BOT_ROLE, type: 0, allow: '0', deny: String(P.CreatePublicThreads) },
+          ]),
+        ],
+        threads: [],
+        roles: [
+          {
+            id: THREADS_GUILD,
+            name: '@everyone',
+            position: 0,
+            permissions: String(everyone),
+            managed: false,
+          },
+          {
+            id: BOT_ROLE,
+            name: 'Steward',
+            position: 1,
+            permissions: '0',
+            managed: true,
+            tags: { bot_id: BOT },
+          },
+        ],
+        members: [{ user: { id: BOT, username: 'Steward', bot: true }, roles: [BOT_ROLE] }],
+      },
+      { msgId: `${APP}:session:${++sequence}` },
+    );
+    await routerIdle(publisher);
+
+    const inOpen = await say({
+      guildId: THREADS_GUILD,
+      channelId: THREADS_OPEN_CHANNEL,
+      authorId: ANA,
+      content: 'How do I export my invoices?',
+    });
+    const inClosed = await say({
+      guildId: THREADS_GUILD,
+      channelId: THREADS_CLOSED_CHANNEL,
+      authorId: BEN,
+      content: 'Where do I change my plan?',
+    });
+
+    const requests = await requestsFor([inOpen, inClosed]);
+    expect(requests.get(inOpen.id)).toMatchObject({ origin: AnswerOrigin.ALL_MESSAGES, replyInThread: true });
+    // Discord would refuse the thread: the answer, and the conversation, stay in the channel.
+    expect(requests.get(inClosed.id)).toMatchObject({
+      origin: AnswerOrigin.ALL_MESSAGES,
       replyInThread: false,
     });
   });

@@ -1,4 +1,4 @@
-import type { GuildDirectoryReply, GuildSettings } from '@steward/contracts';
+import { BotPermissions, type GuildDirectoryReply, type GuildSettings } from '@steward/contracts';
 import { PermissionFlagsBits } from 'discord-api-types/v10';
 
 export type PermissionName = keyof typeof PermissionFlagsBits;
@@ -18,20 +18,8 @@ export function requiredPermissions(settings: GuildSettings): PermissionName[] {
   return needed;
 }
 
-/**
- * The server-wide permissions the bot's roles grant it (@everyone included), as Discord
- * computes them before channel overwrites: Administrator grants everything.
- */
-export function botPermissions(directory: GuildDirectoryReply): bigint {
-  const held = new Set([directory.guild.id, ...directory.botRoleIds]);
-  let permissions = 0n;
-  for (const role of directory.roles) if (held.has(role.id)) permissions |= BigInt(role.permissions);
-  if (permissions & PermissionFlagsBits.Administrator) return ~0n;
-  return permissions;
-}
-
 /** The permissions these settings need that the bot does not hold, in the order they matter. */
 export function missingPermissions(directory: GuildDirectoryReply, settings: GuildSettings): PermissionName[] {
-  const granted = botPermissions(directory);
+  const granted = new BotPermissions(directory).guild;
   return requiredPermissions(settings).filter((name) => (granted & PermissionFlagsBits[name]) === 0n);
 }

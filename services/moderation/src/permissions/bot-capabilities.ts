@@ -1,6 +1,6 @@
 import { PermissionFlagsBits } from 'discord-api-types/v10';
 import type { ModerationAction } from '@steward/ai';
-import { isThreadChannel } from '@steward/contracts';
+import { BotPermissions, isThreadChannel } from '@steward/contracts';
 import type { GuildDirectory } from '../directory/guild-directory.js';
 
 /** Why the bot cannot take an action; `detail` is the exact sentence the moderation log shows. */
@@ -8,8 +8,6 @@ export interface ActionBlock {
   blockReason: 'hierarchy' | 'owner' | 'missing_permission';
   detail: string;
 }
-
-const ALL = Object.values(PermissionFlagsBits).reduce((all, bit) => all | bit, 0n);
 
 /** The permissions each action needs, named as Discord's role settings name them. */
 const REQUIRED: Record<ModerationAction, { bits: bigint; name: string; where: 'channel' | 'guild' }[]> = {
@@ -46,54 +44,11 @@ export interface MessagePlace {
 /** What the bot may do in a guild, computed as Discord computes permissions. */
 export class BotCapabilities {
   private readonly positions = new Map<string, number>();
-  private readonly guildPermissions: bigint;
-  private readonly botUserIds: Set<string>;
+  private readonly permissions: BotPermissions;
 
   constructor(private readonly directory: GuildDirectory) {
     for (const role of directory.roles) this.positions.set(role.id, role.position);
-    const everyone = directory.roles.find((role) => role.id === directory.guild.id);
-    let permissions = BigInt(everyone?.permissions ?? '0');
-    for (const roleId of directory.botRoleIds) {
-      const role = directory.roles.find((candidate) => candidate.id === roleId);
-      if (role) permissions |= BigInt(role.permissions);
-    }
-    this.guildPermissions = (permissions & PermissionFlagsBits.Administrator) !== 0n ? ALL : permissions;
-    this.botUserIds = new Set(
-      directory.roles.filter((role) => role.botId && directory.botRoleIds.includes(role.id)).map((role) => role.botId!),
-    );
-  }
-
-  /** The bot's permissions in a channel: guild permissions with the channel's (or its parent's) overwrites. */
-  channelPermissions(channelId: string): bigint {
-    if ((this.guildPermissions & PermissionFlagsBits.Administrator) !== 0n) return ALL;
-    const channel = this.overwritesSource(channelId);
-    if (!channel) return this.guildPermissions;
-    const guildId = this.directory.guild.id;
-    let permissions = this.guildPermissions;
-    const everyone = channel.permissionOverwrites.find((o) => o.id === guildId);
-    if (everyone) permissions = (permissions & ~BigInt(everyone.deny)) | BigInt(everyone.allow);
-    let allow = 0n;
-    let deny = 0n;
-    for (const overwrite of channel.permissionOverwrites) {
-      if (overwrite.type === 0 && overwrite.id !== guildId && this.directory.botRoleIds.includes(overwrite.id)) {
-        allow |= BigInt(overwrite.allow);
-        deny |= BigInt(overwrite.deny);
-      }
-    }
-    permissions = (permissions & ~deny) | allow;
-    const own = channel.permissionOverwrites.find((o) => o.type === 1 && this.botUserIds.has(o.id));
-    if (own) permissions = (permissions & ~BigInt(own.deny)) | BigInt(own.allow);
-    return permissions;
-  }
-
-  /** The channel whose overwrites apply: a thread has none of its own, Discord applies its parent's. */
-  private overwritesSource(channelId: string): GuildDirectory['channels'][number] | undefined {
-    const channel = this.channel(channelId);
-    return channel && isThreadChannel(channel.type) && channel.parentId ? this.channel(channel.parentId) : channel;
-  }
-
-  private channel(channelId: string): GuildDirectory['channels'][number] | undefined {
-    return this.directory.channels.find((candidate) => candidate.id === channelId);
+    this.permissions = new BotPermissions(directory);
   }
 
   /** Position of the member's highest role (0: only @everyone). */
@@ -112,13 +67,13 @@ export class BotCapabilities {
 
   /** Why the bot cannot take this action on this message, or undefined when it can. */
   blockFor(action: ModerationAction, place: MessagePlace): ActionBlock | undefined {
-    const channel = this.channelPermissions(place.channelId);
-    const inThread = isThreadChannel(this.channel(place.channelId)?.type ?? -1);
+    const channel = this.permissions.in(place.channelId);
+    const inThread = isThreadChannel(this.permissions.channel(place.channelId)?.type ?? -1);
     const requirements = REQUIRED[action].map((requirement) =>
       inThread && requirement.bits === PermissionFlagsBits.SendMessages ? SEND_IN_THREADS : requirement,
     );
     for (const requirement of requirements) {
-      const held = requirement.where === 'channel' ? channel : this.guildPermissions;
+      const held = requirement.where === 'channel' ? channel : this.permissions.guild;
       if ((held & requirement.bits) !== requirement.bits) {
         return { blockReason: 'missing_permission', detail: `missing ${requirement.name} permission` };
       }

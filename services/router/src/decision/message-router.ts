@@ -19,6 +19,7 @@ import type { RouterConfig } from '../config.js';
 import { MemberCooldowns } from '../cooldown/member-cooldowns.js';
 import { BotIdentities } from '../directory/bot-identities.js';
 import { ChannelPlaces, settingsInPlace } from '../directory/channel-places.js';
+import { ThreadPermissions } from '../directory/thread-permissions.js';
 import { messageCreateDispatch, parseDispatch, type DiscordMessage } from '../dispatch/discord-payloads.js';
 import { ChannelHistory, displayName } from '../history/channel-history.js';
 import {
@@ -62,6 +63,7 @@ export class MessageRouter {
     private readonly guildConfigs: GuildConfigStore,
     private readonly bots: BotIdentities,
     private readonly places: ChannelPlaces,
+    private readonly threads: ThreadPermissions,
     private readonly history: ChannelHistory,
     private readonly cooldowns: MemberCooldowns,
     private readonly takeover: TakeoverState,
@@ -177,8 +179,14 @@ export class MessageRouter {
       tenantId: tenant.tenantId,
       message,
       decision,
-      // Discord starts no thread inside a thread: there the answer goes in the thread itself.
-      replyInThread: settings.replyInThread && !place.isThread && !forumPostStart,
+      // Only answers to all messages go in a thread of their own. Discord starts no thread inside
+      // a thread: there the answer goes in the thread itself; nor can the bot without permission.
+      replyInThread:
+        decision.trigger === 'all_messages' &&
+        settings.replyInThread &&
+        !place.isThread &&
+        !forumPostStart &&
+        (await this.threads.mayOpenIn(applicationId, guildId, message.channel_id)),
       channelContext: settings.channelContext ? recentMessages : [],
     });
     return decision;
@@ -208,7 +216,7 @@ export class MessageRouter {
       question: decision.question,
       origin: ORIGINS[decision.trigger],
       triage: decision.triage,
-      replyInThread: decision.trigger === 'all_messages' && request.replyInThread,
+      replyInThread: request.replyInThread,
       channelContext: request.channelContext.map((recent) => ({
         messageId: recent.messageId,
         authorId: recent.authorId,
