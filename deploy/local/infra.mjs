@@ -208,7 +208,31 @@ export function freePort(host = '127.0.0.1') {
  * it as its local port): a server on picked ports gets this many tries, each on new ports.
  */
 const BIND_ATTEMPTS = 3;
-const isAddressInUse = (error) => error instanceof InfraError && /address already in use/i.test(error.message);
+
+/** A server could not bind `port`: another socket holds it. */
+class PortTakenError extends InfraError {
+  constructor(message, port) {
+    super(message);
+    this.port = port;
+  }
+}
+
+/** What a server wrote to its log since `offset` (its size before this start). */
+function logSince(file, offset) {
+  try {
+    return readFileSync(file).subarray(offset).toString('utf8');
+  } catch {
+    return '';
+  }
+}
+
+function sizeOf(file) {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
 
 /** True when nothing listens on host:port and it can be bound. */
 export function isPortFree(port, host = '127.0.0.1') {
@@ -261,15 +285,15 @@ export async function startNats({ dataDir, port, host = '127.0.0.1', binary } = 
       return await launchNats(natsServer, { dataDir, host, pidFile, ports });
     } catch (error) {
       const picked = port === undefined ? [ports.client, ports.monitor] : [ports.monitor];
-      const takenPort = picked.find((candidate) => String(error?.message).includes(`:${candidate}`));
-      if (attempt >= BIND_ATTEMPTS || !isAddressInUse(error) || takenPort === undefined) throw error;
-      log(`nats-server found port ${takenPort} taken; trying another`);
+      if (attempt >= BIND_ATTEMPTS || !(error instanceof PortTakenError) || !picked.includes(error.port)) throw error;
+      log(`nats-server found port ${error.port} taken; trying another`);
     }
   }
 }
 
 async function launchNats(natsServer, { dataDir, host, pidFile, ports }) {
   const logFile = path.join(dataDir, 'nats-server.log');
+  const logOffset = sizeOf(logFile);
   const args = ['-a', host, '-p', String(ports.client), '-m', String(ports.monitor), '-js', '-sd', path.join(dataDir, 'jetstream'), '-P', pidFile, '-l', logFile];
   // Own process group: Ctrl-C in the terminal reaches the launcher, which stops the server last.
   const child = spawn(natsServer, args, { stdio: 'ignore', detached: true });
@@ -279,7 +303,9 @@ async function launchNats(natsServer, { dataDir, host, pidFile, ports }) {
   await waitUntil(
     async () => {
       if (child.exitCode !== null || child.signalCode !== null) {
-        throw new InfraError(`nats-server exited during start-up (${describeExit(child)}): ${tail(logFile)}`);
+        const message = `nats-server exited during start-up (${describeExit(child)}): ${tail(logFile)}`;
+        const taken = /listen tcp [^\s]*:(\d+): bind: address already in use/i.exec(logSince(logFile, logOffset));
+        throw taken ? new PortTakenError(message, Number(taken[1])) : new InfraError(message);
       }
       return (await httpStatus(healthUrl)) === 200;
     },
@@ -327,7 +353,7 @@ export async function startPostgres({ dataDir, port, host = '127.0.0.1', durable
     try {
       return await launchPostgres(pg, runAs, { dataDir, host, port: chosenPort, durable, statementStats });
     } catch (error) {
-      if (port !== undefined || attempt >= BIND_ATTEMPTS || !isAddressInUse(error)) throw error;
+      if (port !== undefined || attempt >= BIND_ATTEMPTS || !(error instanceof PortTakenError)) throw error;
       log(`Postgres found port ${chosenPort} taken; trying another`);
     }
   }
@@ -344,9 +370,12 @@ async function launchPostgres(pg, runAs, { dataDir, host, port, durable, stateme
     ...(durable ? [] : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']),
   ].join(' ');
   const logFile = path.join(dataDir, 'postgres.log');
+  const logOffset = sizeOf(logFile);
   const started = runAs.sync(pg.pgCtl, ['-D', dataDir, '-l', logFile, '-w', '-t', '60', '-o', settings, 'start']);
   if (started.status !== 0) {
-    throw new InfraError(`Postgres did not start on ${host}:${port}: ${oneLine(started.stderr || started.stdout)} ${tail(logFile)}`);
+    const message = `Postgres did not start on ${host}:${port}: ${oneLine(started.stderr || started.stdout)} ${tail(logFile)}`;
+    const taken = /Address already in use[\s\S]*another postmaster already running on port (\d+)/i.exec(logSince(logFile, logOffset));
+    throw taken && Number(taken[1]) === port ? new PortTakenError(message, port) : new InfraError(message);
   }
 
   const stop = once(async () => {

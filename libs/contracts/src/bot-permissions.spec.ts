@@ -96,6 +96,15 @@ describe('BotPermissions', () => {
     ).toBe(true);
   });
 
+  it('applies overwrites for the bot user when it holds no role of its own', () => {
+    const roleless = {
+      ...directory(0n, 0n, [allow(BOT_USER, 1, P.ViewChannel)]),
+      botRoleIds: [],
+      botUserId: BOT_USER,
+    };
+    expect(new BotPermissions(roleless).has('c1', P.ViewChannel)).toBe(true);
+  });
+
   it("gives a thread its parent channel's overwrites, and an unknown channel the guild's permissions", () => {
     const permissions = new BotPermissions(
       directory(P.ViewChannel | P.SendMessagesInThreads, 0n, [deny(BOT_ROLE, 0, P.SendMessagesInThreads)]),

@@ -22,11 +22,12 @@ export class BotPermissions {
     let granted = 0n;
     for (const role of directory.roles) if (held.has(role.id)) granted |= BigInt(role.permissions);
     this.guild = (granted & PermissionFlagsBits.Administrator) !== 0n ? ALL : granted;
-    this.botUserIds = new Set(
-      directory.roles
-        .filter((role) => role.botId && directory.botRoleIds.includes(role.id))
-        .map((role) => role.botId!),
-    );
+    // The user a channel's member overwrite names: from the directory, or the bot's managed role.
+    const botUserIds = directory.roles
+      .filter((role) => role.botId && directory.botRoleIds.includes(role.id))
+      .map((role) => role.botId!);
+    if (directory.botUserId) botUserIds.push(directory.botUserId);
+    this.botUserIds = new Set(botUserIds);
     this.channels = new Map(directory.channels.map((channel) => [channel.id, channel]));
   }
 

@@ -66,6 +66,8 @@ export const DirectoryRpc = {
       /** Highest position first, as Discord lists the hierarchy. */
       roles: z.array(roleView),
       botRoleIds: z.array(z.string()),
+      /** The bot's user, whose own overwrites a channel may carry (absent until the router learns it). */
+      botUserId: z.string().optional(),
       /** Position of the bot's highest role (0 when it holds only @everyone). */
       botTopRolePosition: z.number().int(),
       ownerId: z.string(),

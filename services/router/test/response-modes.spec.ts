@@ -37,7 +37,7 @@ const ALL_CHANNEL_IN_ASK_GUILD = '450000000000000098';
 const THREADS_GUILD = '240000000000000004';
 const THREADS_OPEN_CHANNEL = '450000000000000094';
 const THREADS_CLOSED_CHANNEL = '450000000000000093';
-const BOT_ROLE = '560000000000000002';
+const THREADS_PRIVATE_CHANNEL = '450000000000000092';
 const STAFF_ROLE = '560000000000000001';
 const ANA = '340000000000000001';
 const BEN = '340000000000000002';
@@ -474,6 +474,7 @@ describe('router response modes', () => {
     });
     const everyone =
       P.ViewChannel | P.SendMessages | P.ReadMessageHistory | P.CreatePublicThreads | P.SendMessagesInThreads;
+    // The bot was invited without a role of its own: only overwrites for its user apply to it.
     await publisher.publishJson(
       discordEventSubject(APP, THREADS_GUILD, 'GUILD_CREATE'),
       {
@@ -483,9 +484,14 @@ describe('router response modes', () => {
         unavailable: false,
         channels: [
           textChannel(THREADS_OPEN_CHANNEL, 'help', []),
-          // The server's admin took Create Public Threads from the bot's role here.
+          // The server's admin took Create Public Threads from the bot here.
           textChannel(THREADS_CLOSED_CHANNEL, 'announcements-chat', [
-            { id: BOT_ROLE, type: 0, allow: '0', deny: String(P.CreatePublicThreads) },
+            { id: BOT, type: 1, allow: '0', deny: String(P.CreatePublicThreads) },
+          ]),
+          // A private channel opened to the bot alone.
+          textChannel(THREADS_PRIVATE_CHANNEL, 'billing', [
+            { id: THREADS_GUILD, type: 0, allow: '0', deny: String(P.ViewChannel) },
+            { id: BOT, type: 1, allow: String(P.ViewChannel), deny: '0' },
           ]),
         ],
         threads: [],
@@ -497,16 +503,8 @@ describe('router response modes', () => {
             permissions: String(everyone),
             managed: false,
           },
-          {
-            id: BOT_ROLE,
-            name: 'Steward',
-            position: 1,
-            permissions: '0',
-            managed: true,
-            tags: { bot_id: BOT },
-          },
         ],
-        members: [{ user: { id: BOT, username: 'Steward', bot: true }, roles: [BOT_ROLE] }],
+        members: [{ user: { id: BOT, username: 'Steward', bot: true }, roles: [] }],
       },
       { msgId: `${APP}:session:${++sequence}` },
     );
@@ -525,8 +523,19 @@ describe('router response modes', () => {
       content: 'Where do I change my plan?',
     });
 
-    const requests = await requestsFor([inOpen, inClosed]);
+    const inPrivate = await say({
+      guildId: THREADS_GUILD,
+      channelId: THREADS_PRIVATE_CHANNEL,
+      authorId: ANA,
+      content: 'Why was I charged twice?',
+    });
+
+    const requests = await requestsFor([inOpen, inClosed, inPrivate]);
     expect(requests.get(inOpen.id)).toMatchObject({ origin: AnswerOrigin.ALL_MESSAGES, replyInThread: true });
+    expect(requests.get(inPrivate.id)).toMatchObject({
+      origin: AnswerOrigin.ALL_MESSAGES,
+      replyInThread: true,
+    });
     // Discord would refuse the thread: the answer, and the conversation, stay in the channel.
     expect(requests.get(inClosed.id)).toMatchObject({
       origin: AnswerOrigin.ALL_MESSAGES,

@@ -324,6 +324,7 @@ describe('router', () => {
       guild: { id: GUILD, name: 'Acme Community', ownerId: OWNER, applicationId: APP },
       ownerId: OWNER,
       botRoleIds: [BOT_ROLE],
+      botUserId: BOT,
       botTopRolePosition: 2,
       channels: [
         {

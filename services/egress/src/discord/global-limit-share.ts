@@ -54,7 +54,7 @@ export class GlobalLimitShare implements OnModuleInit, OnModuleDestroy {
       .catch((error: unknown) =>
         this.logger.warn(
           { err: error },
-          'could not remove this replica from KV egress-replicas; the others take its share once its key expires (30 s)',
+          `could not remove this replica from KV egress-replicas; the others take its share once its key expires (${Buckets.egressReplicas.ttlMs / 1000} s)`,
         ),
       );
   }

@@ -165,6 +165,7 @@ export class DirectoryStore {
       channels: channels.map(channelView),
       roles: roles.map(roleView),
       botRoleIds,
+      ...(botUserId !== undefined ? { botUserId } : {}),
       botTopRolePosition: Math.max(0, ...positions),
       ownerId: guild.ownerId,
     };
