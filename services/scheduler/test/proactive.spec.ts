@@ -13,6 +13,7 @@ describe('proactive messages', () => {
   let downtime: GuildSnapshot;
   let channels: GuildSnapshot;
   let unsubscribed: GuildSnapshot;
+  let quiet: GuildSnapshot;
 
   beforeAll(async () => {
     await h.start((discord, app) => {
@@ -21,6 +22,7 @@ describe('proactive messages', () => {
       downtime = discord.createGuild({ name: 'Downtime', applicationIds: [app.id] });
       channels = discord.createGuild({ name: 'Channels', applicationIds: [app.id] });
       unsubscribed = discord.createGuild({ name: 'No plan', applicationIds: [app.id] });
+      quiet = discord.createGuild({ name: 'Quiet nights', applicationIds: [app.id] });
     });
     await h.addDocument(
       'Getting started',
@@ -39,7 +41,7 @@ describe('proactive messages', () => {
       'Weekly office hours take place every Thursday at 17:00 UTC in the Stage channel. The product team answers questions live. ' +
         'You can submit questions in advance in the office-hours thread. Recordings are posted in the announcements channel the next day.',
     );
-    for (const guild of [replicas, crash, downtime, channels, unsubscribed]) await h.channelKnown(guild.id, 'general');
+    for (const guild of [replicas, crash, downtime, channels, unsubscribed, quiet]) await h.channelKnown(guild.id, 'general');
   }, 90_000);
 
   afterAll(() => h.stop(), 60_000);
@@ -176,6 +178,49 @@ describe('proactive messages', () => {
     await h.configure(channels.id, { enabled: false, channelName: 'announcements', frequency: '2h', topics: TOPICS });
   }, 60_000);
 
+  it('keeps a run that is retried during quiet hours until they end', async () => {
+    const MINUTE = 60_000;
+    const clockTime = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+    // Quiet from half an hour after the first post is due, for three hours.
+    const due = h.clock.now().getTime() + TWO_HOURS;
+    const quietFrom = due + 30 * MINUTE;
+    const quietUntil = quietFrom + 3 * 60 * MINUTE;
+    await h.configure(quiet.id, {
+      enabled: true,
+      channelName: 'announcements',
+      frequency: '2h',
+      topics: TOPICS,
+      quietHours: { start: clockTime(quietFrom), end: clockTime(quietUntil) },
+      timeZone: 'UTC',
+    });
+
+    h.clock.advance(TWO_HOURS);
+    const [missing] = await h.historyWith(quiet.id, 1, (e) => e.outcome === 'channel_missing');
+    // Into the quiet hours: the blocked run comes up for its retry there.
+    h.clock.advance(40 * MINUTE);
+    await h.historyWith(quiet.id, 1, (e) => e.runId === missing!.runId && e.attempts > missing!.attempts);
+    const announcements = h.discord.createChannel({ guildId: quiet.id, name: 'announcements' }).id;
+    await h.channelKnown(quiet.id, 'announcements');
+    h.clock.advance(CHANNEL_RETRY_MS);
+    await h.settle();
+    expect(h.botPosts(announcements)).toHaveLength(0);
+
+    h.clock.advance(quietUntil - h.clock.now().getTime());
+    const [posted] = await h.historyWith(quiet.id, 1, (e) => e.outcome === 'posted');
+    expect(posted).toMatchObject({ runId: missing!.runId, channelId: announcements });
+    expect(h.botPosts(announcements)).toHaveLength(1);
+    await h.configure(quiet.id, { enabled: false, channelName: 'announcements', frequency: '2h', topics: TOPICS });
+  }, 60_000);
+
+  it('refuses a history cursor it did not write, however well it decodes', async () => {
+    const cursor = (text: string) => Buffer.from(text).toString('base64url');
+    for (const forged of [cursor('-271821-04-20T00:00:00Z|run'), cursor('2030-03-04|run'), 'not-a-cursor']) {
+      await expect(
+        h.bus.requestJson('rpc.scheduler.history.list', { tenantId: 'tenant-proactive', limit: 5, cursor: forged }),
+      ).rejects.toMatchObject({ code: 'bad_request' });
+    }
+  });
+
   it('skips and records a post the tenant has no messages for; every post counted exactly one message', async () => {
     await h.configure(unsubscribed.id, { enabled: true, channelName: 'general', frequency: '2h', topics: TOPICS }, 'tenant-without-plan');
     h.clock.advance(TWO_HOURS);
@@ -186,7 +231,7 @@ describe('proactive messages', () => {
 
     const posted = (await h.bus.requestJson<{ entries: { outcome: string }[] }>('rpc.scheduler.history.list', { tenantId: 'tenant-proactive', limit: 100 }))
       .entries.filter((entry) => entry.outcome === 'posted');
-    expect(posted).toHaveLength(10 + 1 + 3 + 2);
+    expect(posted).toHaveLength(10 + 1 + 3 + 2 + 1);
     expect(await h.proactiveMessagesUsed()).toBe(posted.length);
   }, 30_000);
 });

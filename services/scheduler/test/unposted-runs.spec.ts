@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { GuildSnapshot } from '@steward/sandbox';
 import { waitFor } from '@steward/testing';
-import { ProactiveHarness, TWO_HOURS } from './harness.js';
+import { MeteringRpc } from '@steward/contracts';
+import { LEASE_MS, ProactiveHarness, TENANT, TWO_HOURS } from './harness.js';
 
 const TOPICS = ['tips for new users'];
 const WRITE_TIMEOUT_MS = 1_000;
@@ -11,6 +12,7 @@ describe('proactive runs that post nothing', () => {
   const h = new ProactiveHarness();
   let turnedOff: GuildSnapshot;
   let silentWriter: GuildSnapshot;
+  let lostReply: GuildSnapshot;
 
   const proactive = (enabled: boolean) => ({ enabled, channelName: 'general', frequency: '2h', topics: TOPICS });
 
@@ -24,7 +26,7 @@ describe('proactive runs that post nothing', () => {
   }
 
   beforeAll(async () => {
-    [turnedOff, silentWriter] = await h.startWithGuilds('Turned off', 'Silent writer');
+    [turnedOff, silentWriter, lostReply] = await h.startWithGuilds('Turned off', 'Silent writer', 'Lost reply');
   }, 90_000);
 
   afterAll(() => h.stop(), 60_000);
@@ -89,5 +91,34 @@ describe('proactive runs that post nothing', () => {
     expect((await h.history(silentWriter.id))[0]).toMatchObject({ outcome: 'failed' });
     await usageBackTo(usedBefore);
     await h.configure(silentWriter.id, proactive(false));
+  }, 60_000);
+
+  it('gives back a message metering granted to a run that never heard so, when the run ends without a post', async () => {
+    await h.onlyScheduler();
+    await h.configure(lostReply.id, proactive(true));
+    const usedBefore = await h.proactiveMessagesUsed();
+
+    // Metering is away when the slot comes: the run waits for its next try.
+    await h.stopShared('metering');
+    h.clock.advance(TWO_HOURS);
+    const [run] = await h.historyWith(lostReply.id, 1, (e) => e.state === 'due');
+    await h.settle();
+    // Metering granted the run's message, as it does when its reply is lost on the way back.
+    await h.startShared('metering');
+    const granted = await h.bus.requestJson<{ granted: boolean }>(
+      MeteringRpc.reserve.subject,
+      { tenantId: TENANT, operationId: run!.runId, kind: 'proactive', channel: 'discord', guildId: lostReply.id },
+      { timeoutMs: 10_000 },
+    );
+    expect(granted.granted).toBe(true);
+    expect(await h.proactiveMessagesUsed()).toBe(usedBefore + 1);
+
+    // Posts are turned off before the run's next try: it ends skipped, and the message comes back.
+    await h.configure(lostReply.id, proactive(false));
+    h.clock.advance(LEASE_MS + 1);
+    const [done] = await h.historyWith(lostReply.id, 1, (e) => e.state === 'done');
+    expect(done).toMatchObject({ runId: run!.runId, outcome: 'skipped', messageId: null });
+    await usageBackTo(usedBefore);
+    expect(h.botPosts(lostReply.generalChannelId)).toHaveLength(0);
   }, 60_000);
 });

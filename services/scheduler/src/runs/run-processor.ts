@@ -18,7 +18,8 @@ import type { Logger } from '@steward/telemetry';
 import { CLOCK, type Clock } from '../clock.js';
 import type { SchedulerConfig } from '../config.js';
 import { postDelaySeconds, runsFinishedTotal } from '../metrics.js';
-import { ScheduleStore } from '../schedules/schedule.store.js';
+import { quietHoursOf, ScheduleStore } from '../schedules/schedule.store.js';
+import { isQuiet, quietEnd } from '../schedules/timing.js';
 import { dueMessageId, parsePostCommandId, postCommandId, ProactiveSubjects } from './proactive-subjects.js';
 import { RunStore, type RunOutcome, type RunRow } from './run.store.js';
 
@@ -72,6 +73,12 @@ export class RunProcessor {
     const schedule = await this.schedules.get(run.guildId);
     if (!schedule?.enabled) {
       await this.finish(run, owner, 'skipped', 'proactive messages were turned off before the post was made');
+      return;
+    }
+    const quiet = quietHoursOf(schedule);
+    if (quiet && isQuiet(now, quiet)) {
+      // A retried or taken-over run waits for the quiet hours to end, as a new slot does.
+      await this.runs.defer(run, owner, now, quietEnd(now, quiet));
       return;
     }
     const channelName = schedule.channelName;
@@ -196,7 +203,8 @@ export class RunProcessor {
             ),
           );
           await this.runs.reservationReleased(runId);
-          this.logger.info({ runId, tenantId, released: reply.released }, 'gave back the message of a run that posted nothing');
+          if (reply.released) this.logger.info({ runId, tenantId }, 'gave back the message of a run that posted nothing');
+          else this.logger.debug({ runId, tenantId }, 'a run that posted nothing held no message to give back');
         } catch (error) {
           this.logger.warn({ err: error, runId, tenantId }, 'could not give back the message of a run that posted nothing; trying again');
         }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from '@steward/db';
-import { SCHEDULE_COLUMNS, type ScheduleRow } from '../schedules/schedule.store.js';
-import { frequencyMs, isQuiet, nextSlot, quietEnd, type QuietHours } from '../schedules/timing.js';
+import { quietHoursOf, SCHEDULE_COLUMNS, type ScheduleRow } from '../schedules/schedule.store.js';
+import { frequencyMs, isQuiet, nextSlot, quietEnd } from '../schedules/timing.js';
 import { runIdFor } from './proactive-subjects.js';
 
 export type RunState = 'due' | 'writing' | 'posting' | 'blocked' | 'done';
@@ -199,16 +199,22 @@ export class RunStore {
     );
   }
 
+  /** The owner leaves the run as it is until `until` (the end of quiet hours), whoever is free then. */
+  async defer(run: RunRow, owner: string, now: Date, until: Date) {
+    return this.ownerUpdate(run, owner, `lease_owner = NULL, lease_until = $5`, [until], now);
+  }
+
   /**
-   * The owner ends the run without a post. A run that asked for its text had its reservation
-   * granted (writing follows the grant), so its message is to be given back.
+   * The owner ends the run without a post. Its message is given back: a run may hold one it
+   * reserved on an earlier attempt whose record was lost (a reply that timed out, a crash), and
+   * metering gives back only what it granted, once.
    */
   async finish(run: RunRow, owner: string, outcome: RunOutcome, error: string | null, now: Date) {
     return this.ownerUpdate(
       run,
       owner,
       `state = 'done', outcome = $5, error = $6, finished_at = $1, lease_owner = NULL, lease_until = NULL,
-       release_reservation = write_attempts > 0`,
+       release_reservation = true`,
       [outcome, error],
       now,
     );
@@ -353,9 +359,4 @@ function rowsOf(result: unknown): RunRow[] {
     return result[0] as RunRow[];
   }
   return result as RunRow[];
-}
-
-function quietHoursOf(schedule: ScheduleRow): QuietHours | null {
-  if (schedule.quietStartMinute === null || schedule.quietEndMinute === null) return null;
-  return { startMinute: schedule.quietStartMinute, endMinute: schedule.quietEndMinute, timeZone: schedule.timeZone };
 }

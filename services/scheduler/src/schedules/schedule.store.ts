@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from '@steward/db';
 import type { ScheduleSettings } from './schedule-settings.js';
-import { frequencyMs } from './timing.js';
+import { frequencyMs, type QuietHours } from './timing.js';
 
 export interface ScheduleRow {
   guildId: string;
@@ -23,6 +23,11 @@ export const SCHEDULE_COLUMNS = `guild_id AS "guildId", tenant_id AS "tenantId",
   enabled, channel_name AS "channelName", frequency, topics, quiet_start_minute AS "quietStartMinute",
   quiet_end_minute AS "quietEndMinute", time_zone AS "timeZone", anchor_at AS "anchorAt",
   next_run_at AS "nextRunAt", topic_cursor AS "topicCursor"`;
+
+export function quietHoursOf(schedule: ScheduleRow): QuietHours | null {
+  if (schedule.quietStartMinute === null || schedule.quietEndMinute === null) return null;
+  return { startMinute: schedule.quietStartMinute, endMinute: schedule.quietEndMinute, timeZone: schedule.timeZone };
+}
 
 /** The scheduler's copy of each guild's schedule, kept from KV `config-guilds`. */
 @Injectable()

@@ -35,6 +35,12 @@ describe('quiet hours', () => {
     expect(quietEnd(at('2030-01-15T22:30:00Z'), night)).toEqual(at('2030-01-16T07:00:00Z'));
   });
 
+  it('ends at the local end time on the nights the clocks change', () => {
+    // 2030: Berlin moves to summer time on 31 March (a 23-hour night) and back on 27 October.
+    expect(quietEnd(at('2030-03-30T22:00:00Z'), night)).toEqual(at('2030-03-31T06:00:00Z')); // 08:00 CEST
+    expect(quietEnd(at('2030-10-26T21:00:00Z'), night)).toEqual(at('2030-10-27T07:00:00Z')); // 08:00 CET
+  });
+
   it('rejects malformed times', () => {
     expect(() => parseClockTime('25:00')).toThrow(/HH:MM/);
   });
