@@ -1,6 +1,7 @@
 // JetStream publishes whose acknowledgements come back on one subscription of the connection.
 import { JetStreamApiError, type ApiError } from '@nats-io/jetstream';
 import {
+  ClosedConnectionError,
   createInbox,
   DrainingConnectionError,
   TimeoutError,
@@ -79,7 +80,8 @@ export class AckedPublisher {
   close(): void {
     clearInterval(this.sweeper);
     if (!this.subscription.isClosed()) this.subscription.unsubscribe();
-    this.failAll(new Error('the NATS connection closed before JetStream acknowledged the publish'));
+    // The connection closed before JetStream acknowledged them.
+    this.failAll(new ClosedConnectionError());
   }
 
   private failAll(error: Error): void {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { pino } from 'pino';
 import { Writable } from 'node:stream';
 import { Bus } from './bus.js';
+import { isBusFailure } from './errors.js';
 import type { BusMessage } from './message.js';
 import { deferred, eventually, sleep } from '../test/eventually.js';
 import { uniqueName, useNatsServer, type NatsTestServer } from '../test/nats-server.js';
@@ -79,6 +80,17 @@ describe('ensureBuckets and KV', () => {
     await bus.putJson(name, 'tenant.42', { plan: 'pro', seats: 3 });
     expect(await bus.getJson(name, 'tenant.42')).toEqual({ plan: 'pro', seats: 3 });
     expect(await bus.getJson(name, 'missing')).toBeUndefined();
+  });
+
+  it('fails a write whose bucket is gone with an error isBusFailure recognises, and its input with one it does not', async () => {
+    const name = uniqueName('b');
+    await bus.ensureBuckets([{ name }]);
+    await bus.jsm.streams.delete(`KV_${name}`);
+    const lost = await bus.putJson(name, 'key', { a: 1 }).catch((error: unknown) => error);
+    expect(isBusFailure(lost)).toBe(true);
+    const invalid = await bus.putJson(name, 'not a key', { a: 1 }).catch((error: unknown) => error);
+    expect(invalid).toBeInstanceOf(Error);
+    expect(isBusFailure(invalid)).toBe(false);
   });
 });
 

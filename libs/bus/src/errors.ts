@@ -1,4 +1,15 @@
 import { RpcException } from '@nestjs/microservices';
+import { JetStreamApiError, JetStreamError } from '@nats-io/jetstream';
+// A publish nobody stores (its stream is gone) fails with this one, which only the internal entry exports.
+import { jserrors } from '@nats-io/jetstream/internal';
+import {
+  ClosedConnectionError,
+  ConnectionError,
+  DrainingConnectionError,
+  NoRespondersError,
+  RequestError,
+  TimeoutError,
+} from '@nats-io/transport-node';
 
 /**
  * Thrown by a consumer handler when retrying cannot help (a malformed payload, a reference
@@ -69,4 +80,22 @@ export function describeError(error: unknown): { name: string; message: string }
     name: 'Error',
     message: typeof error === 'string' ? error : (JSON.stringify(error) ?? String(error)),
   };
+}
+
+/**
+ * Whether NATS or JetStream failed the call: the connection is down, closing or slow, or the
+ * server refused the write. Retrying later may succeed; the caller's input is not at fault.
+ */
+export function isBusFailure(error: unknown): boolean {
+  return (
+    error instanceof TimeoutError ||
+    error instanceof ConnectionError ||
+    error instanceof ClosedConnectionError ||
+    error instanceof DrainingConnectionError ||
+    error instanceof NoRespondersError ||
+    error instanceof RequestError ||
+    error instanceof JetStreamError ||
+    error instanceof JetStreamApiError ||
+    error instanceof jserrors.JetStreamNotEnabled
+  );
 }

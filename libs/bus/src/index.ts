@@ -6,7 +6,7 @@ export {
   type DeadLetterRecord,
   type MessageHandler,
 } from './consumer.js';
-export { PermanentError, RpcError, RpcErrorCode } from './errors.js';
+export { isBusFailure, PermanentError, RpcError, RpcErrorCode } from './errors.js';
 export { mirrorKv, type MirroredEntry } from './kv-mirror.js';
 export type { HeaderRecord } from './headers.js';
 export { silentLogger, type BusLogger } from './logger.js';

@@ -96,6 +96,8 @@ describe('cross-tenant isolation', () => {
   /** Tenant A's id for a parameter, or undefined when this test does not know the kind of id. */
   function idOfA(template: string, name: string): string | undefined {
     if (name === 'guildId') return GUILD_A;
+    // A member of A's server, whose moderation entries only A may read.
+    if (name === 'authorId') return AUTHOR_A;
     if (name !== 'id') return undefined;
     if (template.startsWith('/api/v1/api-keys/')) return keyIdA;
     if (template.startsWith('/api/v1/knowledge/documents/')) return documentA;
@@ -214,7 +216,8 @@ describe('cross-tenant isolation', () => {
     readViewRequests.length = 0;
     const log = await call(
       api,
-      `/api/v1/moderation/log?guildId=${GUILD_A}&action=ban&outcome=done&limit=10&cursor=abc`,
+      `/api/v1/moderation/log?guildId=${GUILD_A}&action=ban&outcome=done&authorId=${AUTHOR_A}` +
+        '&from=2026-11-01T00:00:00Z&to=2026-11-02T00:00:00Z&limit=10&cursor=abc',
       { key: keyA },
     );
     expect(log).toMatchObject({ status: 200, body: { entries: [], nextCursor: null } });
@@ -228,17 +231,32 @@ describe('cross-tenant isolation', () => {
           guildId: GUILD_A,
           action: 'ban',
           outcome: 'done',
+          authorId: AUTHOR_A,
+          from: '2026-11-01T00:00:00Z',
+          to: '2026-11-02T00:00:00Z',
           limit: 10,
           cursor: 'abc',
         },
       },
       { subject: 'rpc.scheduler.history.list', body: { tenantId: tenantA, limit: 5 } },
     ]);
-    const tooMany = await call(api, '/api/v1/moderation/log?limit=500&action=explode', { key: keyA });
+    const tooMany = await call(api, '/api/v1/moderation/log?limit=500&action=explode&authorId=me', {
+      key: keyA,
+    });
     expect(tooMany.status).toBe(400);
     expect(tooMany.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual([
       'action',
+      'authorId',
       'limit',
     ]);
+    const backwards = await call(
+      api,
+      '/api/v1/moderation/log?from=2026-11-02T00:00:00Z&to=2026-11-01T00:00:00Z',
+      {
+        key: keyA,
+      },
+    );
+    expect(backwards.status).toBe(400);
+    expect(backwards.body.error.details).toEqual([{ field: 'from', message: 'must not be after to' }]);
   });
 });

@@ -246,6 +246,42 @@ describe('install flow and guild settings', () => {
     expect(patched.body.responseMode).toBe('all');
   });
 
+  it('keeps every change that was answered 200 when saves of the same server overlap', async () => {
+    const path = `/api/v1/guilds/${guild.id}/settings`;
+    await owner.request('PUT', path, { body: {} });
+    // Each save reads the settings, checks them against the directory, then stores them.
+    const changes = [{ responseMode: 'all' }, { smartMode: false }, { channelContext: true }, { replyInThread: true }];
+    const answers = await Promise.all(changes.map((body) => owner.request('PATCH', path, { body })));
+    for (const answer of answers) expect([200, 409]).toContain(answer.status);
+    expect(answers.some((answer) => answer.status === 200)).toBe(true);
+    const stored = (await owner.get(path)).body;
+    changes.forEach((change, index) => {
+      if (answers[index]!.status === 200) expect(stored).toMatchObject(change);
+      else expect(answers[index]!.body.error.code).toBe('conflict');
+    });
+    expect((await kvConfig(guild.id))!.settings).toEqual(stored);
+  });
+
+  it('answers 503 and keeps the settings as they were when NATS refuses the configuration', async () => {
+    const path = `/api/v1/guilds/${guild.id}/settings`;
+    const before = (await owner.get(path)).body;
+    const published = await kvConfig(guild.id);
+    // JetStream loses the bucket the configuration goes to.
+    await bus.jsm.streams.delete(`KV_${Buckets.configGuilds.name}`);
+    try {
+      const refused = await owner.request('PATCH', path, { body: { responseMode: 'ask' } });
+      expect(refused.status).toBe(503);
+      expect(refused.body.error.code).toBe('service_unavailable');
+      expect((await owner.get(path)).body).toEqual(before);
+    } finally {
+      await bus.ensureBuckets([Buckets.configGuilds]);
+      await bus.putJson(Buckets.configGuilds.name, guild.id, published);
+    }
+    const saved = await owner.request('PATCH', path, { body: { responseMode: 'ask' } });
+    expect(saved.status).toBe(200);
+    expect((await kvConfig(guild.id))!.settings).toEqual(saved.body);
+  });
+
   it('refuses a guild another tenant holds until that tenant releases it', async () => {
     const rival = new Browser(api);
     await rival.signUp('rival@globex.example', 'Globex');

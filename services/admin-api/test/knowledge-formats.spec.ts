@@ -330,6 +330,22 @@ describe('knowledge formats', () => {
       code: 'document_too_large',
       message: expect.stringMatching(/^The document's text is 1\.3 MiB/),
     });
+    // A JSON document just inside the 1 MiB request limit, with no room left for the message's envelope.
+    const json = await call(api, '/api/v1/knowledge/documents', {
+      key,
+      method: 'POST',
+      body: { title: 'Almost a mebibyte', content: 'a'.repeat(1024 * 1024 - 100) },
+    });
+    expect(json.status).toBe(413);
+    expect(json.body.error).toMatchObject({ code: 'document_too_large' });
+    // A title longer than a document may have is refused, as the JSON route refuses it, not cut.
+    for (const title of ['t'.repeat(201), 't'.repeat(2_000)]) {
+      const titled = await upload('guide.md', '# Guide\nRead me.', 'text/markdown', title);
+      expect(titled.status).toBe(400);
+      expect(titled.body.error.details).toEqual([
+        { field: 'title', message: 'must be at most 200 characters' },
+      ]);
+    }
   });
 
   it('refuses URL imports that lead to private, loopback or link-local addresses, before connecting', async () => {

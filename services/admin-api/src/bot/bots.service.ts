@@ -78,8 +78,21 @@ export class BotsService implements OnApplicationBootstrap {
       tokenCiphertext: sealed.ciphertext,
       keyId: sealed.keyId,
     });
+    const replaced =
+      previous && previous.applicationId !== bot.applicationId ? previous.applicationId : undefined;
     try {
-      await this.bots.save(bot);
+      // One transaction with the KV writes: when NATS refuses them, the bot on record stays.
+      await this.db.transaction(async (manager) => {
+        await manager.getRepository(Bot).save(bot);
+        // The new bot is on KV before the old one leaves it: the tenant is never without a bot.
+        await this.publisher.publish(bot);
+        if (replaced) {
+          await this.publisher.remove(replaced).catch(async (error: unknown) => {
+            await this.publisher.remove(bot.applicationId).catch(() => undefined);
+            throw error;
+          });
+        }
+      });
     } catch (error) {
       if ((error as { driverError?: { code?: string } }).driverError?.code === UNIQUE_VIOLATION) {
         botChanges.inc({ action: 'save', outcome: 'conflict' });
@@ -91,9 +104,6 @@ export class BotsService implements OnApplicationBootstrap {
       }
       throw error;
     }
-    if (previous && previous.applicationId !== bot.applicationId)
-      await this.publisher.remove(previous.applicationId);
-    await this.publisher.publish(bot);
     botChanges.inc({ action: 'save', outcome: 'saved' });
     this.logger.info({ tenantId, applicationId: bot.applicationId }, 'custom bot saved');
     return this.view(tenantId);
@@ -103,8 +113,9 @@ export class BotsService implements OnApplicationBootstrap {
   async remove(tenantId: string): Promise<boolean> {
     const bot = await this.bots.findOneBy({ tenantId });
     if (!bot) return false;
-    await this.bots.delete({ tenantId });
+    // Off KV first: once the API says the bot is removed, no service runs it any more.
     await this.publisher.remove(bot.applicationId);
+    await this.bots.delete({ tenantId });
     botChanges.inc({ action: 'remove', outcome: 'removed' });
     this.logger.info({ tenantId, applicationId: bot.applicationId }, 'custom bot removed');
     return true;

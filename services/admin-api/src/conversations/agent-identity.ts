@@ -16,7 +16,8 @@ export class AgentIdentities {
   async of(auth: AuthContext): Promise<AgentIdentity> {
     if (auth.userId) {
       const user = await this.db.getRepository(User).findOneBy({ id: auth.userId, tenantId: auth.tenantId });
-      return { id: `user:${auth.userId}`, name: user ? user.email.split('@')[0]! : 'Agent' };
+      // An agent's name holds at most 100 characters; an e-mail's local part may hold more.
+      return { id: `user:${auth.userId}`, name: user ? user.email.split('@')[0]!.slice(0, 100) : 'Agent' };
     }
     if (auth.apiKeyId) {
       const key = await this.db

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { DEFAULT_GUILD_SETTINGS, type GuildDirectoryReply, type GuildSettings } from '@steward/contracts';
 import { DataSource } from '@steward/db';
 import { CONFIG, LOGGER } from '@steward/runtime';
@@ -25,8 +25,8 @@ export type LinkOutcome =
   | { outcome: 'taken' };
 
 /**
- * Guilds linked to tenants and their settings. Every write goes to Postgres first, then its
- * configuration to KV; every read is scoped to the caller's tenant (another tenant's guild
+ * Guilds linked to tenants and their settings. Every write goes to Postgres and, in the same
+ * transaction, its configuration to KV; every read is scoped to the caller's tenant (another tenant's guild
  * is "not found").
  */
 @Injectable()
@@ -61,26 +61,30 @@ export class GuildsService {
 
   /** Links the guild to the tenant with default settings, or refreshes the tenant's own link. */
   async link(input: GuildToLink): Promise<LinkOutcome> {
-    const rows: Array<{ inserted: boolean }> = await this.db.query(
-      `INSERT INTO guilds (guild_id, tenant_id, application_id, name, icon, settings)
-       VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (guild_id) DO UPDATE
-         SET application_id = EXCLUDED.application_id, name = EXCLUDED.name, icon = EXCLUDED.icon,
-             updated_at = now()
-         WHERE guilds.tenant_id = EXCLUDED.tenant_id
-       RETURNING (xmax = 0) AS inserted`,
-      [input.guildId, input.tenantId, input.applicationId, input.name, input.icon, DEFAULT_GUILD_SETTINGS],
-    );
-    if (!rows[0]) {
+    // One transaction with the KV write: when NATS refuses it, the link is not stored either.
+    const outcome = await this.db.transaction(async (manager): Promise<LinkOutcome> => {
+      const rows: Array<{ inserted: boolean }> = await manager.query(
+        `INSERT INTO guilds (guild_id, tenant_id, application_id, name, icon, settings)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (guild_id) DO UPDATE
+           SET application_id = EXCLUDED.application_id, name = EXCLUDED.name, icon = EXCLUDED.icon,
+               updated_at = now()
+           WHERE guilds.tenant_id = EXCLUDED.tenant_id
+         RETURNING (xmax = 0) AS inserted`,
+        [input.guildId, input.tenantId, input.applicationId, input.name, input.icon, DEFAULT_GUILD_SETTINGS],
+      );
+      if (!rows[0]) return { outcome: 'taken' };
+      const guild = await manager.getRepository(Guild).findOneByOrFail({ guildId: input.guildId });
+      await this.publish(guild);
+      return { outcome: rows[0].inserted ? 'linked' : 'relinked', guild };
+    });
+    if (outcome.outcome === 'taken') {
       this.logger.warn(
         { tenantId: input.tenantId, guildId: input.guildId },
         'guild is linked to another tenant',
       );
-      return { outcome: 'taken' };
     }
-    const guild = await this.get(input.tenantId, input.guildId);
-    await this.publish(guild);
-    return { outcome: rows[0].inserted ? 'linked' : 'relinked', guild };
+    return outcome;
   }
 
   async replaceSettings(tenantId: string, guildId: string, body: unknown): Promise<GuildSettings> {
@@ -106,11 +110,33 @@ export class GuildsService {
     this.logger.info({ tenantId, guildId }, 'guild released');
   }
 
+  /**
+   * Stores the settings in place of the ones they were made from, for the tenant's own link
+   * only: a release, another tenant's link or another save in between is not overwritten (409,
+   * or 404 once the link is gone). One transaction with the KV write: when NATS refuses it,
+   * nothing changes.
+   */
   private async saveSettings(guild: Guild, settings: GuildSettings): Promise<GuildSettings> {
-    guild.settings = settings;
-    const saved = await this.db.getRepository(Guild).save(guild);
-    await this.publish(saved);
-    return saved.settings;
+    const saved = await this.db.transaction(async (manager) => {
+      const [rows] = (await manager.query(
+        `UPDATE guilds SET settings = $3, updated_at = now()
+          WHERE guild_id = $1 AND tenant_id = $2 AND settings = $4::jsonb
+          RETURNING guild_id`,
+        [guild.guildId, guild.tenantId, JSON.stringify(settings), JSON.stringify(guild.settings)],
+      )) as [unknown[], number];
+      if (rows.length === 0) return false;
+      await this.publish({ ...guild, settings });
+      return true;
+    });
+    if (!saved) {
+      await this.get(guild.tenantId, guild.guildId);
+      throw new ApiError(
+        HttpStatus.CONFLICT,
+        'conflict',
+        "The server's settings changed while these were being saved; load them again and retry",
+      );
+    }
+    return settings;
   }
 
   private async publish(guild: Guild): Promise<void> {

@@ -7,7 +7,7 @@ import {
   type ExceptionFilter,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { RpcError } from '@steward/bus';
+import { isBusFailure, RpcError } from '@steward/bus';
 import { LOGGER } from '@steward/runtime';
 import type { Logger } from '@steward/telemetry';
 import { throwError } from 'rxjs';
@@ -17,8 +17,8 @@ import { ApiError } from './api-error.js';
 /**
  * Turns everything thrown while handling a request into `{ error: { code, message, details? } }`
  * with the right status: our own ApiErrors as they are, Fastify's body errors and Nest's
- * HttpExceptions by status, failed calls to other services by their RPC code, and anything
- * else into a 500 that reveals nothing (and is logged in full).
+ * HttpExceptions by status, failed calls to other services by their RPC code, NATS and JetStream
+ * failures into a 503, and anything else into a 500 that reveals nothing (and is logged in full).
  */
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
@@ -60,6 +60,13 @@ export function toApiError(exception: unknown): ApiError {
     return fromServiceCall(exception.service, exception.code, exception.message);
   if (exception instanceof RpcError) return fromServiceCall(undefined, exception.code, exception.message);
   if (exception instanceof HttpException) return fromHttpException(exception);
+  if (isBusFailure(exception)) {
+    return new ApiError(
+      HttpStatus.SERVICE_UNAVAILABLE,
+      'service_unavailable',
+      'Steward could not reach its message bus to apply this; nothing was changed, try again shortly',
+    );
+  }
   return new ApiError(
     HttpStatus.INTERNAL_SERVER_ERROR,
     'internal',

@@ -7,6 +7,7 @@ import {
   ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
+import { isBusFailure } from '@steward/bus';
 import { decodeMasterKey, z } from '@steward/config';
 import { CONFIG, LOGGER } from '@steward/runtime';
 import type { Logger } from '@steward/telemetry';
@@ -164,13 +165,20 @@ export class InstallController {
       return { error: 'exchange_failed' };
     }
     if (!granted.guild) return { error: 'no_guild' };
-    const linked = await this.guilds.link({
-      tenantId,
-      guildId: granted.guild.id,
-      applicationId: this.config.DISCORD_APPLICATION_ID,
-      name: granted.guild.name,
-      icon: granted.guild.icon ?? null,
-    });
+    let linked;
+    try {
+      linked = await this.guilds.link({
+        tenantId,
+        guildId: granted.guild.id,
+        applicationId: this.config.DISCORD_APPLICATION_ID,
+        name: granted.guild.name,
+        icon: granted.guild.icon ?? null,
+      });
+    } catch (failure) {
+      // The person lands on the Servers page either way, told that adding the server failed.
+      this.logger.error({ tenantId, guildId: granted.guild.id, err: failure }, 'install: could not link the guild');
+      return { error: isBusFailure(failure) ? 'unavailable' : 'link_failed' };
+    }
     if (linked.outcome === 'taken') return { error: 'guild_taken' };
     this.logger.info(
       { tenantId, guildId: granted.guild.id, outcome: linked.outcome },

@@ -29,6 +29,11 @@ export class KnowledgeImports {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
+  /** A document sent as JSON, already checked against the route's schema. */
+  addText(tenantId: string, title: string, content: string): Promise<RpcReply<'knowledgeAdd'>> {
+    return this.store(tenantId, title, content);
+  }
+
   async upload(tenantId: string, upload: UploadedDocument): Promise<RpcReply<'knowledgeAdd'>> {
     const format = documentFormat({ filename: upload.filename, mediaType: upload.mediaType });
     if (!format)

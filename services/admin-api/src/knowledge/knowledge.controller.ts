@@ -66,7 +66,7 @@ export class KnowledgeController {
     @TenantId() tenantId: string,
     @Body({ schema: newDocumentBody }) body: NewDocumentBody,
   ): Promise<RpcReply<'knowledgeAdd'>> {
-    return this.rpc.call('knowledgeAdd', { tenantId, title: body.title, content: body.content });
+    return this.imports.addText(tenantId, body.title, body.content);
   }
 
   @Post('upload')

@@ -17,12 +17,18 @@ export interface UploadedDocument {
  * Registers @fastify/multipart on the admin API's Fastify instance, limited to one file. It runs
  * while the application is configured, before Nest initialises the adapter and adds routes.
  */
-export async function registerMultipartUploads(app: NestFastifyApplication, config: AdminApiConfig): Promise<void> {
+export async function registerMultipartUploads(
+  app: NestFastifyApplication,
+  config: AdminApiConfig,
+): Promise<void> {
   await app.register(multipart, {
     throwFileSizeLimit: true,
     limits: { files: 1, fields: 4, parts: 5, fileSize: config.ADMIN_UPLOAD_MAX_BYTES, fieldSize: 1_000 },
   });
 }
+
+/** As for a document sent as JSON. */
+const MAX_TITLE_LENGTH = 200;
 
 /** Reads the one uploaded file (and the title, when sent before it) with clear errors for every misuse. */
 export async function readUpload(request: FastifyRequest, maxBytes: number): Promise<UploadedDocument> {
@@ -33,11 +39,16 @@ export async function readUpload(request: FastifyRequest, maxBytes: number): Pro
       'Send the file as multipart/form-data in a field named "file"',
     );
   let title: string | undefined;
+  let titleTooLong = false;
   let upload: UploadedDocument | undefined;
   try {
     for await (const part of request.parts()) {
       if (part.type === 'field') {
-        if (part.fieldname === 'title' && typeof part.value === 'string') title = part.value;
+        if (part.fieldname === 'title' && typeof part.value === 'string') {
+          title = part.value;
+          // The parser cuts a field at 1,000 bytes; either way a title is refused, not cut.
+          titleTooLong = part.valueTruncated || title.trim().length > MAX_TITLE_LENGTH;
+        }
         continue;
       }
       if (part.fieldname !== 'file') {
@@ -52,6 +63,10 @@ export async function readUpload(request: FastifyRequest, maxBytes: number): Pro
     throw uploadFailure(error, maxBytes);
   }
   if (!upload) throw invalidUpload('no file: send it in a field named "file"');
+  if (titleTooLong)
+    throw ApiError.validation([
+      { field: 'title', message: `must be at most ${MAX_TITLE_LENGTH} characters` },
+    ]);
   return { ...upload, title: upload.title ?? title };
 }
 

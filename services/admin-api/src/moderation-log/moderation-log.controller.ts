@@ -13,21 +13,39 @@ import { ApiErrorResponses } from '../http/api-error-responses.decorator.js';
 import { API_PREFIX } from '../http/api-prefix.js';
 import { RpcClient } from '../rpc/rpc.client.js';
 
-const logQuery = z.object({
-  guildId: z
-    .string()
-    .regex(/^\d{15,21}$/, 'must be a Discord id')
-    .optional(),
-  action: z.enum(moderationActions).optional(),
-  outcome: z.enum(moderationOutcomes).optional(),
-  limit: z.coerce
-    .number()
-    .int('must be a whole number')
-    .min(1, 'must be 1-100')
-    .max(100, 'must be 1-100')
-    .default(50),
-  cursor: z.string().max(200).optional(),
-});
+const logQuery = z
+  .object({
+    guildId: z
+      .string()
+      .regex(/^\d{15,21}$/, 'must be a Discord id')
+      .optional(),
+    action: z.enum(moderationActions).optional(),
+    outcome: z.enum(moderationOutcomes).optional(),
+    authorId: z
+      .string()
+      .regex(/^\d{15,21}$/, 'must be a Discord id')
+      .optional()
+      .meta({ description: 'Only entries about this member' }),
+    from: z.iso
+      .datetime({ offset: true, error: 'must be an ISO date-time' })
+      .optional()
+      .meta({ description: 'Only entries at or after this time', example: '2026-11-01T00:00:00Z' }),
+    to: z.iso
+      .datetime({ offset: true, error: 'must be an ISO date-time' })
+      .optional()
+      .meta({ description: 'Only entries at or before this time' }),
+    limit: z.coerce
+      .number()
+      .int('must be a whole number')
+      .min(1, 'must be 1-100')
+      .max(100, 'must be 1-100')
+      .default(50),
+    cursor: z.string().max(200).optional(),
+  })
+  .refine((query) => !query.from || !query.to || Date.parse(query.from) <= Date.parse(query.to), {
+    message: 'must not be after to',
+    path: ['from'],
+  });
 
 const logPage = ModerationRpc.logList.reply.meta({ id: 'ModerationLogPage' });
 
