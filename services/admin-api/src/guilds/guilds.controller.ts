@@ -112,7 +112,7 @@ export class GuildsController {
   })
   @ApiBody({ schema: settingsJsonSchema })
   @ApiResponse({ status: 200, description: 'Saved and live', standardSchema: guildSettingsView })
-  @ApiErrorResponses(400, 404, 415)
+  @ApiErrorResponses(400, 404, 409, 415, 503)
   replace(
     @TenantId() tenantId: string,
     @Param('guildId', { schema: guildIdParam }) guildId: string,
@@ -127,7 +127,7 @@ export class GuildsController {
   })
   @ApiBody({ schema: { type: 'object', description: 'Any part of the GuildSettings object' } })
   @ApiResponse({ status: 200, description: 'Saved and live', standardSchema: guildSettingsView })
-  @ApiErrorResponses(400, 404, 415)
+  @ApiErrorResponses(400, 404, 409, 415, 503)
   patch(
     @TenantId() tenantId: string,
     @Param('guildId', { schema: guildIdParam }) guildId: string,

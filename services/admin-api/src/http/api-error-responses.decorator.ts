@@ -6,6 +6,7 @@ const DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid input; `details` lists every invalid field',
   401: 'Missing, unknown or revoked API key',
   404: 'No such resource for this tenant',
+  409: 'The resource changed or is held elsewhere; load it again and retry',
   413: 'Request body larger than 1 MiB',
   415: 'Request body is not JSON',
   502: 'A service behind the API failed',
