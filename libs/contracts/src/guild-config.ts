@@ -44,11 +44,31 @@ export const moderationSettings = z.object({
     .default({ maxKicksAndBans: 5, windowMinutes: 10 }),
 });
 
+/** A time of day as HH:MM, 24-hour. */
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time as HH:MM');
+
+/** Whether the runtime knows the IANA time zone (Europe/Berlin, America/New_York, UTC). */
+export function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const proactiveSettings = z.object({
   enabled: z.boolean().default(false),
   channelName: z.string().min(1).max(100).default('general'),
   frequency: z.enum(proactiveFrequencies).default('daily'),
   topics: z.array(z.string().min(1).max(200)).max(50).default([]),
+  /** No post between start and end, local time in `timeZone` (22:00–08:00 spans midnight); posts due then wait for the end. */
+  quietHours: z.object({ start: clockTime, end: clockTime }).nullable().default(null),
+  timeZone: z
+    .string()
+    .max(64)
+    .refine(isTimeZone, { message: 'must be an IANA time zone such as Europe/Berlin' })
+    .default('UTC'),
 });
 
 /** The guild settings object of DESIGN.md, with its defaults. */

@@ -252,6 +252,24 @@ describe('dashboard in the browser', () => {
     await screenshot(page, `setup-${language}`);
   });
 
+  it('keeps proactive posts out of quiet hours set in the server\'s time zone', async () => {
+    await page.goto(`/servers/${guildId}/proactive?lng=en`);
+    await page.getByRole('heading', { name: 'Proactive messages', level: 1 }).waitFor();
+    await page.getByRole('switch', { name: 'Quiet hours' }).check();
+    await page.getByLabel('From').fill('23:30');
+    await page.getByLabel('Until').fill('07:15');
+    await page.getByRole('textbox', { name: 'Time zone' }).fill('Europe/Ber');
+    await page.getByRole('option', { name: 'Europe/Berlin' }).click();
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Saved', { exact: true }).waitFor();
+    const settings = await api<{ proactive: unknown }>(`/guilds/${guildId}/settings`);
+    expect(settings.body.proactive).toMatchObject({
+      quietHours: { start: '23:30', end: '07:15' },
+      timeZone: 'Europe/Berlin',
+    });
+    await screenshot(page, 'proactive-quiet-hours');
+  });
+
   it('opens every other page without an error', async () => {
     await page.goto('/servers?lng=en');
     const pages = [

@@ -50,6 +50,25 @@ describe('guild settings validation', () => {
     ]);
   });
 
+  it('takes quiet hours as HH:MM in an IANA time zone, and names what is wrong with others', () => {
+    const quiet = validateSettings(
+      { proactive: { quietHours: { start: '22:00', end: '08:00' }, timeZone: 'Europe/Berlin' } },
+      known,
+    );
+    expect(quiet.proactive).toMatchObject({
+      quietHours: { start: '22:00', end: '08:00' },
+      timeZone: 'Europe/Berlin',
+    });
+    expect(validateSettings({}, known).proactive).toMatchObject({ quietHours: null, timeZone: 'UTC' });
+    expect(
+      problems({ proactive: { quietHours: { start: '24:00', end: '8:00' }, timeZone: 'Mars/Olympus' } }),
+    ).toEqual([
+      { field: 'proactive.quietHours.start', message: 'must be a time as HH:MM' },
+      { field: 'proactive.quietHours.end', message: 'must be a time as HH:MM' },
+      { field: 'proactive.timeZone', message: 'must be an IANA time zone such as Europe/Berlin' },
+    ]);
+  });
+
   it('checks ids only when the directory knows the guild', () => {
     expect(validateSettings({ channelOverrides: { [UNKNOWN]: 'all' } }, null).channelOverrides).toEqual({
       [UNKNOWN]: 'all',

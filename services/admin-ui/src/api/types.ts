@@ -31,7 +31,15 @@ export interface GuildSettings {
     exemptChannelIds: string[];
     breaker: { maxKicksAndBans: number; windowMinutes: number };
   };
-  proactive: { enabled: boolean; channelName: string; frequency: Frequency; topics: string[] };
+  proactive: {
+    enabled: boolean;
+    channelName: string;
+    frequency: Frequency;
+    topics: string[];
+    /** Local times as HH:MM in `timeZone`; null: posts go out at any hour. */
+    quietHours: { start: string; end: string } | null;
+    timeZone: string;
+  };
   notificationEmails: string[];
 }
 

@@ -1,4 +1,4 @@
-import { Autocomplete, Card, Select, Stack, Switch, TagsInput, Text, Timeline, Title } from '@mantine/core';
+import { Autocomplete, Card, Group, Select, Stack, Switch, TagsInput, Text, TextInput, Timeline, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { useParams } from 'react-router';
@@ -12,6 +12,9 @@ import { EmptyState, QueryState } from '../components/QueryState';
 import { SaveBar } from '../components/SaveBar';
 
 const SECTION = ['proactive'] as const;
+/** Every IANA time zone the browser knows, for the quiet hours. */
+const TIME_ZONES = Intl.supportedValuesOf('timeZone');
+const DEFAULT_QUIET_HOURS = { start: '22:00', end: '08:00' };
 
 export default function ProactivePage() {
   const { t } = useTranslation();
@@ -44,6 +47,19 @@ export default function ProactivePage() {
                     onChange={(frequency) => frequency && update({ proactive: { ...draft.proactive, frequency: frequency as Frequency } })}
                   />
                   <TagsInput label={t('proactive.topics')} description={t('proactive.topicsHelp')} value={draft.proactive.topics} onChange={(topics) => update({ proactive: { ...draft.proactive, topics } })} />
+                  <Switch
+                    checked={draft.proactive.quietHours !== null}
+                    onChange={(e) => update({ proactive: { ...draft.proactive, quietHours: e.currentTarget.checked ? DEFAULT_QUIET_HOURS : null } })}
+                    label={t('proactive.quietHours')}
+                    description={t('proactive.quietHoursHelp')}
+                  />
+                  {draft.proactive.quietHours && (
+                    <Group grow align="flex-start">
+                      <TextInput type="time" label={t('proactive.quietFrom')} value={draft.proactive.quietHours.start} onChange={(e) => update({ proactive: { ...draft.proactive, quietHours: { ...draft.proactive.quietHours!, start: e.currentTarget.value } } })} />
+                      <TextInput type="time" label={t('proactive.quietUntil')} value={draft.proactive.quietHours.end} onChange={(e) => update({ proactive: { ...draft.proactive, quietHours: { ...draft.proactive.quietHours!, end: e.currentTarget.value } } })} />
+                      <Select searchable label={t('proactive.timeZone')} data={TIME_ZONES} value={draft.proactive.timeZone} allowDeselect={false} onChange={(timeZone) => timeZone && update({ proactive: { ...draft.proactive, timeZone } })} />
+                    </Group>
+                  )}
                   <SaveBar save={save} dirty={dirty} onSave={() => save.mutate(draft)} />
                 </Stack>
               </Card>

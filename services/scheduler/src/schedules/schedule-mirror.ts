@@ -6,7 +6,7 @@ import { LOGGER, retryDelayMs } from '@steward/runtime';
 import type { Logger } from '@steward/telemetry';
 import { CLOCK, type Clock } from '../clock.js';
 import { configEntriesTotal } from '../metrics.js';
-import { scheduleSettingsOf, type ParsedEntry } from './schedule-settings.js';
+import { scheduleSettingsOf, type ScheduleSettings } from './schedule-settings.js';
 import { ScheduleStore } from './schedule.store.js';
 
 /** Waits between attempts to write a guild's schedule while the database fails: doubling, capped. */
@@ -112,16 +112,15 @@ export class ScheduleMirror implements OnApplicationBootstrap, OnModuleDestroy {
       configEntriesTotal.inc({ result: 'deleted' });
       return;
     }
-    let parsed: ParsedEntry;
+    let settings: ScheduleSettings;
     try {
-      parsed = scheduleSettingsOf(JSON.parse(new TextDecoder().decode(value)));
+      settings = scheduleSettingsOf(JSON.parse(new TextDecoder().decode(value)));
     } catch (error) {
       configEntriesTotal.inc({ result: 'invalid' });
       this.logger.warn({ guildId, revision, err: (error as Error).message }, 'ignoring guild configuration the scheduler cannot use');
       return;
     }
-    for (const warning of parsed.warnings) this.logger.warn({ guildId }, warning);
-    await this.schedules.apply(parsed.settings, revision, now);
+    await this.schedules.apply(settings, revision, now);
     configEntriesTotal.inc({ result: 'applied' });
   }
 }

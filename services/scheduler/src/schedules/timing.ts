@@ -74,12 +74,3 @@ export function parseClockTime(value: string): number {
   if (!match) throw new Error(`expected a time as HH:MM, got ${JSON.stringify(value)}`);
   return Number(match[1]) * 60 + Number(match[2]);
 }
-
-export function isTimeZone(value: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: value });
-    return true;
-  } catch {
-    return false;
-  }
-}
