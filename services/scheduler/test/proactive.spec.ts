@@ -178,12 +178,14 @@ describe('proactive messages', () => {
     await h.configure(channels.id, { enabled: false, channelName: 'announcements', frequency: '2h', topics: TOPICS });
   }, 60_000);
 
-  it('keeps a run that is retried during quiet hours until they end', async () => {
-    const MINUTE = 60_000;
+  const MINUTE = 60_000;
+  /**
+   * Posts every two hours to #announcements of the quiet guild, quiet (UTC) from half an hour
+   * after the next post is due, for three hours; resolves with the end of the quiet hours.
+   */
+  async function quietAfterNextPost(): Promise<number> {
     const clockTime = (ms: number) => new Date(ms).toISOString().slice(11, 16);
-    // Quiet from half an hour after the first post is due, for three hours.
-    const due = h.clock.now().getTime() + TWO_HOURS;
-    const quietFrom = due + 30 * MINUTE;
+    const quietFrom = h.clock.now().getTime() + TWO_HOURS + 30 * MINUTE;
     const quietUntil = quietFrom + 3 * 60 * MINUTE;
     await h.configure(quiet.id, {
       enabled: true,
@@ -193,6 +195,11 @@ describe('proactive messages', () => {
       quietHours: { start: clockTime(quietFrom), end: clockTime(quietUntil) },
       timeZone: 'UTC',
     });
+    return quietUntil;
+  }
+
+  it('keeps a run that is retried during quiet hours until they end', async () => {
+    const quietUntil = await quietAfterNextPost();
 
     h.clock.advance(TWO_HOURS);
     const [missing] = await h.historyWith(quiet.id, 1, (e) => e.outcome === 'channel_missing');
@@ -212,9 +219,36 @@ describe('proactive messages', () => {
     await h.configure(quiet.id, { enabled: false, channelName: 'announcements', frequency: '2h', topics: TOPICS });
   }, 60_000);
 
+  it('holds a text written late, into the quiet hours, until they end', async () => {
+    const quietUntil = await quietAfterNextPost();
+    const announcements = await h.channelKnown(quiet.id, 'announcements');
+    const postsBefore = h.botPosts(announcements).length;
+
+    // The writer is away when the post is due; its text comes once the quiet hours have begun.
+    await h.stopShared('answer');
+    h.clock.advance(TWO_HOURS);
+    const [writing] = await h.historyWith(quiet.id, 1, (e) => e.state === 'writing');
+    h.clock.advance(40 * MINUTE);
+    await h.startShared('answer');
+    await h.historyWith(quiet.id, 1, (e) => e.runId === writing!.runId && e.state === 'posting' && e.text !== null);
+    await h.settle();
+    expect(h.botPosts(announcements)).toHaveLength(postsBefore);
+
+    h.clock.advance(quietUntil - h.clock.now().getTime());
+    await h.historyWith(quiet.id, 1, (e) => e.runId === writing!.runId && e.outcome === 'posted');
+    expect(h.botPosts(announcements)).toHaveLength(postsBefore + 1);
+    await h.configure(quiet.id, { enabled: false, channelName: 'announcements', frequency: '2h', topics: TOPICS });
+  }, 60_000);
+
   it('refuses a history cursor it did not write, however well it decodes', async () => {
     const cursor = (text: string) => Buffer.from(text).toString('base64url');
-    for (const forged of [cursor('-271821-04-20T00:00:00Z|run'), cursor('2030-03-04|run'), 'not-a-cursor']) {
+    const forgedCursors = [
+      cursor('-271821-04-20T00:00:00Z|run'),
+      cursor('-271821-04-20T00:00:00.000Z|run'),
+      cursor('2030-03-04|run'),
+      'not-a-cursor',
+    ];
+    for (const forged of forgedCursors) {
       await expect(
         h.bus.requestJson('rpc.scheduler.history.list', { tenantId: 'tenant-proactive', limit: 5, cursor: forged }),
       ).rejects.toMatchObject({ code: 'bad_request' });
@@ -231,7 +265,7 @@ describe('proactive messages', () => {
 
     const posted = (await h.bus.requestJson<{ entries: { outcome: string }[] }>('rpc.scheduler.history.list', { tenantId: 'tenant-proactive', limit: 100 }))
       .entries.filter((entry) => entry.outcome === 'posted');
-    expect(posted).toHaveLength(10 + 1 + 3 + 2 + 1);
+    expect(posted).toHaveLength(10 + 1 + 3 + 2 + 1 + 1);
     expect(await h.proactiveMessagesUsed()).toBe(posted.length);
   }, 30_000);
 });

@@ -56,8 +56,8 @@ function encodeCursor(row: RunRow): string {
 function decodeCursor(cursor: string): { dueAt: Date; runId: string } {
   const [iso, runId] = Buffer.from(cursor, 'base64url').toString().split('|');
   const dueAt = new Date(iso ?? '');
-  // Exactly as encodeCursor wrote it: a date JavaScript reads but Postgres cannot is refused here.
-  if (!runId || Number.isNaN(dueAt.getTime()) || dueAt.toISOString() !== iso)
+  // Exactly as encodeCursor wrote it, a year of four digits: a date JavaScript reads but Postgres cannot is refused here.
+  if (!runId || !/^\d{4}-/.test(iso ?? '') || Number.isNaN(dueAt.getTime()) || dueAt.toISOString() !== iso)
     throw new RpcError(RpcErrorCode.BadRequest, 'cursor is not one this RPC returned');
   return { dueAt, runId };
 }

@@ -51,7 +51,10 @@ export class RunProcessor {
   async advance(run: RunRow, owner: string): Promise<void> {
     const log = this.logger.child({ runId: run.runId, guildId: run.guildId, state: run.state });
     try {
-      if (run.state === 'posting') return await this.publishPost(run);
+      if (run.state === 'posting') {
+        if (await this.heldForQuietHours(run)) return;
+        return await this.publishPost(run);
+      }
       if (run.state === 'writing' && run.writeAttempts >= this.config.SCHEDULER_MAX_WRITE_ATTEMPTS) {
         await this.finish(
           run,
@@ -172,7 +175,7 @@ export class RunProcessor {
       this.leaseUntil(now),
     );
     if (run) {
-      await this.publishPost(run);
+      if (!(await this.heldForQuietHours(run))) await this.publishPost(run);
       return;
     }
     // Not moved on to posting: handled before, or the tenant turned posts off while it was written.
@@ -279,6 +282,20 @@ export class RunProcessor {
       runsFinishedTotal.inc({ outcome });
       this.logger.info({ runId: run.runId, guildId: run.guildId, outcome }, error);
     }
+  }
+
+  /**
+   * A text ready to post (written late, or taken up again) while the guild's quiet hours hold
+   * waits for their end; whoever is free then posts it.
+   */
+  private async heldForQuietHours(run: RunRow): Promise<boolean> {
+    const now = this.clock.now();
+    const schedule = await this.schedules.get(run.guildId);
+    const quiet = schedule ? quietHoursOf(schedule) : null;
+    if (!quiet || !isQuiet(now, quiet)) return false;
+    await this.runs.holdPosting(run.runId, quietEnd(now, quiet), now);
+    this.logger.info({ runId: run.runId, guildId: run.guildId }, 'proactive post held until the quiet hours end');
+    return true;
   }
 
   private leaseUntil(now: Date): Date {

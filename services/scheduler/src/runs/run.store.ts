@@ -204,6 +204,14 @@ export class RunStore {
     return this.ownerUpdate(run, owner, `lease_owner = NULL, lease_until = $5`, [until], now);
   }
 
+  /** A run about to post waits until `until` (the end of quiet hours), whoever is free then. */
+  async holdPosting(runId: string, until: Date, now: Date): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE runs SET lease_owner = NULL, lease_until = $2, updated_at = $3 WHERE run_id = $1 AND state = 'posting'`,
+      [runId, until, now],
+    );
+  }
+
   /**
    * The owner ends the run without a post. Its message is given back: a run may hold one it
    * reserved on an earlier attempt whose record was lost (a reply that timed out, a crash), and

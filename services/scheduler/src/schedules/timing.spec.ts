@@ -39,6 +39,11 @@ describe('quiet hours', () => {
     // 2030: Berlin moves to summer time on 31 March (a 23-hour night) and back on 27 October.
     expect(quietEnd(at('2030-03-30T22:00:00Z'), night)).toEqual(at('2030-03-31T06:00:00Z')); // 08:00 CEST
     expect(quietEnd(at('2030-10-26T21:00:00Z'), night)).toEqual(at('2030-10-27T07:00:00Z')); // 08:00 CET
+    // An end the clocks skip (02:30 on 31 March): the first quiet-free minute after it, 03:30 CEST.
+    const skippedEnd = { ...night, endMinute: parseClockTime('02:30') };
+    const end = quietEnd(at('2030-03-30T22:00:00Z'), skippedEnd);
+    expect(isQuiet(end, skippedEnd)).toBe(false);
+    expect(end.getTime()).toBeLessThanOrEqual(at('2030-03-31T01:30:00Z').getTime());
   });
 
   it('rejects malformed times', () => {

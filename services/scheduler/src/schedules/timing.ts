@@ -61,11 +61,11 @@ export function quietEnd(at: Date, quiet: QuietHours): Date {
   const startOfMinute = Math.floor(at.getTime() / 60_000) * 60_000;
   const candidate = startOfMinute + minutesLeft * 60_000;
   // A night with a clock change lasts an hour more or less: set the end by what the local clock
-  // then shows (unless that lands before `at`, as an end time the change skips may).
+  // then shows, unless that is still quiet (an end time the change skips): then the hour after.
   const shownEnd = localMinuteOfDay(new Date(candidate), quiet.timeZone);
   const offMinutes = ((quiet.endMinute - shownEnd + 36 * 60) % (24 * 60)) - 12 * 60;
-  const corrected = candidate + offMinutes * 60_000;
-  return new Date(corrected > at.getTime() ? corrected : candidate);
+  const corrected = new Date(candidate + offMinutes * 60_000);
+  return corrected.getTime() > at.getTime() && !isQuiet(corrected, quiet) ? corrected : new Date(candidate);
 }
 
 /** Parses "HH:MM" into minutes after midnight. */
