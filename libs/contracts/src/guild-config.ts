@@ -63,7 +63,11 @@ export const proactiveSettings = z.object({
   frequency: z.enum(proactiveFrequencies).default('daily'),
   topics: z.array(z.string().min(1).max(200)).max(50).default([]),
   /** No post between start and end, local time in `timeZone` (22:00–08:00 spans midnight); posts due then wait for the end. */
-  quietHours: z.object({ start: clockTime, end: clockTime }).nullable().default(null),
+  quietHours: z
+    .object({ start: clockTime, end: clockTime })
+    .refine((quiet) => quiet.start !== quiet.end, { message: 'must differ from start', path: ['end'] })
+    .nullable()
+    .default(null),
   timeZone: z
     .string()
     .max(64)

@@ -304,4 +304,17 @@ describe('custom bot', () => {
     expect((await ping(own.privateKey)).status).toBe(401);
     expect((await call(api, '/api/v1/bot', { key: keyA })).body.mode).toBe('platform');
   });
+
+  it('answers 503 and keeps the platform bot when NATS cannot take the custom bot', async () => {
+    await bus.jsm.streams.delete(`KV_${Buckets.configApps.name}`);
+    try {
+      const refused = await call(api, '/api/v1/bot', { key: keyA, method: 'PUT', body: ownBot() });
+      expect(refused.status).toBe(503);
+      expect(refused.body.error.code).toBe('service_unavailable');
+      expect(await storedRow()).toBeUndefined();
+      expect((await call(api, '/api/v1/bot', { key: keyA })).body.mode).toBe('platform');
+    } finally {
+      await bus.ensureBuckets([Buckets.configApps]);
+    }
+  });
 });

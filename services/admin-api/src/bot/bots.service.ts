@@ -1,5 +1,5 @@
 import { HttpStatus, Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import { DataSource } from '@steward/db';
+import { DataSource, type EntityManager } from '@steward/db';
 import { CONFIG, LOGGER } from '@steward/runtime';
 import { botTokenContext, SecretBox } from '@steward/secrets';
 import { Counter, metricsRegistry, type Logger } from '@steward/telemetry';
@@ -68,7 +68,6 @@ export class BotsService implements OnApplicationBootstrap {
       throw error;
     }
     const sealed = secrets.encrypt(input.token, botTokenContext(input.applicationId));
-    const previous = await this.bots.findOneBy({ tenantId });
     const bot = this.bots.create({
       tenantId,
       applicationId: input.applicationId,
@@ -78,11 +77,12 @@ export class BotsService implements OnApplicationBootstrap {
       tokenCiphertext: sealed.ciphertext,
       keyId: sealed.keyId,
     });
-    const replaced =
-      previous && previous.applicationId !== bot.applicationId ? previous.applicationId : undefined;
     try {
       // One transaction with the KV writes: when NATS refuses them, the bot on record stays.
       await this.db.transaction(async (manager) => {
+        const previous = await this.lockedBot(manager, tenantId);
+        const replaced =
+          previous && previous.applicationId !== bot.applicationId ? previous.applicationId : undefined;
         await manager.getRepository(Bot).save(bot);
         // The new bot is on KV before the old one leaves it: the tenant is never without a bot.
         await this.publisher.publish(bot);
@@ -111,14 +111,24 @@ export class BotsService implements OnApplicationBootstrap {
 
   /** Back to the platform bot; false when the tenant had no custom bot. */
   async remove(tenantId: string): Promise<boolean> {
-    const bot = await this.bots.findOneBy({ tenantId });
+    const bot = await this.db.transaction(async (manager) => {
+      const current = await this.lockedBot(manager, tenantId);
+      if (!current) return null;
+      // Off KV first: once the API says the bot is removed, no service runs it any more.
+      await this.publisher.remove(current.applicationId);
+      await manager.getRepository(Bot).delete({ tenantId });
+      return current;
+    });
     if (!bot) return false;
-    // Off KV first: once the API says the bot is removed, no service runs it any more.
-    await this.publisher.remove(bot.applicationId);
-    await this.bots.delete({ tenantId });
     botChanges.inc({ action: 'remove', outcome: 'removed' });
     this.logger.info({ tenantId, applicationId: bot.applicationId }, 'custom bot removed');
     return true;
+  }
+
+  /** The tenant's bot, with the tenant's bot changes held until the transaction ends (a first save has no row to lock). */
+  private async lockedBot(manager: EntityManager, tenantId: string): Promise<Bot | null> {
+    await manager.query(`SELECT pg_advisory_xact_lock(hashtext('admin.bots:' || $1))`, [tenantId]);
+    return manager.getRepository(Bot).findOneBy({ tenantId });
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -61,6 +61,7 @@ export class GuildsService {
 
   /** Links the guild to the tenant with default settings, or refreshes the tenant's own link. */
   async link(input: GuildToLink): Promise<LinkOutcome> {
+    const plan = await this.planOf(input.tenantId);
     // One transaction with the KV write: when NATS refuses it, the link is not stored either.
     const outcome = await this.db.transaction(async (manager): Promise<LinkOutcome> => {
       const rows: Array<{ inserted: boolean }> = await manager.query(
@@ -75,7 +76,7 @@ export class GuildsService {
       );
       if (!rows[0]) return { outcome: 'taken' };
       const guild = await manager.getRepository(Guild).findOneByOrFail({ guildId: input.guildId });
-      await this.publish(guild);
+      await this.publisher.publish(guild, plan);
       return { outcome: rows[0].inserted ? 'linked' : 'relinked', guild };
     });
     if (outcome.outcome === 'taken') {
@@ -102,11 +103,19 @@ export class GuildsService {
     return this.saveSettings(guild, settings);
   }
 
-  /** Unlinks the guild: its configuration leaves KV first, so no service keeps serving it. */
+  /**
+   * Unlinks the guild: its configuration leaves KV first, so no service keeps serving it. The
+   * row stays locked meanwhile, so a settings save cannot publish it again in between.
+   */
   async release(tenantId: string, guildId: string): Promise<void> {
-    await this.get(tenantId, guildId);
-    await this.publisher.remove(guildId);
-    await this.db.getRepository(Guild).delete({ guildId, tenantId });
+    await this.db.transaction(async (manager) => {
+      const guild = await manager
+        .getRepository(Guild)
+        .findOne({ where: { guildId, tenantId }, lock: { mode: 'pessimistic_write' } });
+      if (!guild) throw ApiError.notFound('Server');
+      await this.publisher.remove(guildId);
+      await manager.getRepository(Guild).delete({ guildId, tenantId });
+    });
     this.logger.info({ tenantId, guildId }, 'guild released');
   }
 
@@ -117,17 +126,25 @@ export class GuildsService {
    * nothing changes.
    */
   private async saveSettings(guild: Guild, settings: GuildSettings): Promise<GuildSettings> {
-    const saved = await this.db.transaction(async (manager) => {
-      const [rows] = (await manager.query(
-        `UPDATE guilds SET settings = $3, updated_at = now()
-          WHERE guild_id = $1 AND tenant_id = $2 AND settings = $4::jsonb
-          RETURNING guild_id`,
-        [guild.guildId, guild.tenantId, JSON.stringify(settings), JSON.stringify(guild.settings)],
-      )) as [unknown[], number];
-      if (rows.length === 0) return false;
-      await this.publish({ ...guild, settings });
-      return true;
-    });
+    const plan = await this.planOf(guild.tenantId);
+    let saved: boolean;
+    try {
+      saved = await this.db.transaction(async (manager) => {
+        const [rows] = (await manager.query(
+          `UPDATE guilds SET settings = $3, updated_at = now()
+            WHERE guild_id = $1 AND tenant_id = $2 AND settings = $4::jsonb
+            RETURNING updated_at AS "updatedAt"`,
+          [guild.guildId, guild.tenantId, JSON.stringify(settings), JSON.stringify(guild.settings)],
+        )) as [Array<{ updatedAt: Date }>, number];
+        if (rows.length === 0) return false;
+        await this.publisher.publish({ ...guild, settings, updatedAt: rows[0]!.updatedAt }, plan);
+        return true;
+      });
+    } catch (error) {
+      // A write NATS stored without saying so would leave KV ahead of Postgres: put back what is stored.
+      await this.republish(guild.tenantId, guild.guildId, plan);
+      throw error;
+    }
     if (!saved) {
       await this.get(guild.tenantId, guild.guildId);
       throw new ApiError(
@@ -139,9 +156,18 @@ export class GuildsService {
     return settings;
   }
 
-  private async publish(guild: Guild): Promise<void> {
-    const tenant = await this.db.getRepository(Tenant).findOneByOrFail({ id: guild.tenantId });
-    await this.publisher.publish(guild, tenant.plan as Plan);
+  /** Read before a transaction that publishes: the transaction holds its own connection meanwhile. */
+  private async planOf(tenantId: string): Promise<Plan> {
+    return (await this.db.getRepository(Tenant).findOneByOrFail({ id: tenantId })).plan as Plan;
+  }
+
+  private async republish(tenantId: string, guildId: string, plan: Plan): Promise<void> {
+    try {
+      const stored = await this.db.getRepository(Guild).findOneBy({ guildId, tenantId });
+      if (stored) await this.publisher.publish(stored, plan);
+    } catch (error) {
+      this.logger.warn({ err: error, guildId }, 'could not put the stored guild configuration back in KV');
+    }
   }
 
   private isLocalTenant(tenantId: string): boolean {

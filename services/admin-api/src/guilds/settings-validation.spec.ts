@@ -67,6 +67,9 @@ describe('guild settings validation', () => {
       { field: 'proactive.quietHours.end', message: 'must be a time as HH:MM' },
       { field: 'proactive.timeZone', message: 'must be an IANA time zone such as Europe/Berlin' },
     ]);
+    expect(problems({ proactive: { quietHours: { start: '22:00', end: '22:00' } } })).toEqual([
+      { field: 'proactive.quietHours.end', message: 'must differ from start' },
+    ]);
   });
 
   it('checks ids only when the directory knows the guild', () => {

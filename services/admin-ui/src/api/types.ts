@@ -36,9 +36,9 @@ export interface GuildSettings {
     channelName: string;
     frequency: Frequency;
     topics: string[];
-    /** Local times as HH:MM in `timeZone`; null: posts go out at any hour. */
-    quietHours: { start: string; end: string } | null;
-    timeZone: string;
+    /** Local times as HH:MM in `timeZone`; null (absent in settings saved before they existed): any hour. */
+    quietHours?: { start: string; end: string } | null;
+    timeZone?: string;
   };
   notificationEmails: string[];
 }

@@ -12,9 +12,11 @@ import { EmptyState, QueryState } from '../components/QueryState';
 import { SaveBar } from '../components/SaveBar';
 
 const SECTION = ['proactive'] as const;
-/** Every IANA time zone the browser knows, for the quiet hours. */
-const TIME_ZONES = Intl.supportedValuesOf('timeZone');
+/** Every IANA time zone the browser knows, for the quiet hours (browsers leave UTC out of it). */
+const TIME_ZONES = ['UTC', ...Intl.supportedValuesOf('timeZone').filter((zone) => zone !== 'UTC')];
 const DEFAULT_QUIET_HOURS = { start: '22:00', end: '08:00' };
+/** A time input is empty while half typed: the settings keep the last whole time. */
+const wholeTime = (value: string, last: string) => (/^\d{2}:\d{2}$/.test(value) ? value : last);
 
 export default function ProactivePage() {
   const { t } = useTranslation();
@@ -48,16 +50,16 @@ export default function ProactivePage() {
                   />
                   <TagsInput label={t('proactive.topics')} description={t('proactive.topicsHelp')} value={draft.proactive.topics} onChange={(topics) => update({ proactive: { ...draft.proactive, topics } })} />
                   <Switch
-                    checked={draft.proactive.quietHours !== null}
+                    checked={draft.proactive.quietHours != null}
                     onChange={(e) => update({ proactive: { ...draft.proactive, quietHours: e.currentTarget.checked ? DEFAULT_QUIET_HOURS : null } })}
                     label={t('proactive.quietHours')}
                     description={t('proactive.quietHoursHelp')}
                   />
                   {draft.proactive.quietHours && (
                     <Group grow align="flex-start">
-                      <TextInput type="time" label={t('proactive.quietFrom')} value={draft.proactive.quietHours.start} onChange={(e) => update({ proactive: { ...draft.proactive, quietHours: { ...draft.proactive.quietHours!, start: e.currentTarget.value } } })} />
-                      <TextInput type="time" label={t('proactive.quietUntil')} value={draft.proactive.quietHours.end} onChange={(e) => update({ proactive: { ...draft.proactive, quietHours: { ...draft.proactive.quietHours!, end: e.currentTarget.value } } })} />
-                      <Select searchable label={t('proactive.timeZone')} data={TIME_ZONES} value={draft.proactive.timeZone} allowDeselect={false} onChange={(timeZone) => timeZone && update({ proactive: { ...draft.proactive, timeZone } })} />
+                      <TextInput type="time" label={t('proactive.quietFrom')} value={draft.proactive.quietHours.start} onChange={(e) => update({ proactive: { ...draft.proactive, quietHours: { ...draft.proactive.quietHours!, start: wholeTime(e.currentTarget.value, draft.proactive.quietHours!.start) } } })} />
+                      <TextInput type="time" label={t('proactive.quietUntil')} value={draft.proactive.quietHours.end} onChange={(e) => update({ proactive: { ...draft.proactive, quietHours: { ...draft.proactive.quietHours!, end: wholeTime(e.currentTarget.value, draft.proactive.quietHours!.end) } } })} />
+                      <Select searchable label={t('proactive.timeZone')} data={TIME_ZONES} value={draft.proactive.timeZone ?? 'UTC'} allowDeselect={false} onChange={(timeZone) => timeZone && update({ proactive: { ...draft.proactive, timeZone } })} />
                     </Group>
                   )}
                   <SaveBar save={save} dirty={dirty} onSave={() => save.mutate(draft)} />

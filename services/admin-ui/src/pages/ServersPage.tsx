@@ -8,6 +8,9 @@ import type { GuildSummary } from '../api/types';
 import { PageHeader } from '../components/PageHeader';
 import { EmptyState, QueryState, RequestError } from '../components/QueryState';
 
+/** Install errors on Steward's side, after Discord authorized the bot. */
+const STEWARD_INSTALL_ERRORS = new Set(['unavailable', 'link_failed']);
+
 export default function ServersPage() {
   const { t } = useTranslation();
   const [params] = useSearchParams();
@@ -38,7 +41,7 @@ export default function ServersPage() {
         )}
         {installError && (
           <Alert color="red" role="alert" title={t('servers.installFailedTitle')}>
-            {t('servers.installFailedBody', { code: installError })}
+            {t(STEWARD_INSTALL_ERRORS.has(installError) ? 'servers.installNotSaved' : 'servers.installFailedBody', { code: installError })}
           </Alert>
         )}
         <QueryState query={guilds}>
