@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { textSimilarity } from '@steward/ai';
 import { DEFAULT_BOT_PERMISSIONS, Permission, type GuildSnapshot } from '@steward/sandbox';
+import { waitFor } from '@steward/testing';
 import { RunScheduler } from '../src/runs/run-scheduler.js';
 import { CHANNEL_RETRY_MS, LEASE_MS, ProactiveHarness, TWO_HOURS } from './harness.js';
 
@@ -230,7 +231,8 @@ describe('proactive messages', () => {
     const [writing] = await h.historyWith(quiet.id, 1, (e) => e.state === 'writing');
     h.clock.advance(40 * MINUTE);
     await h.startShared('answer');
-    await h.historyWith(quiet.id, 1, (e) => e.runId === writing!.runId && e.state === 'posting' && e.text !== null);
+    // The text is kept for when the quiet hours end.
+    await h.historyWith(quiet.id, 1, (e) => e.runId === writing!.runId && e.state === 'writing' && e.text !== null);
     await h.settle();
     expect(h.botPosts(announcements)).toHaveLength(postsBefore);
 
@@ -238,6 +240,31 @@ describe('proactive messages', () => {
     await h.historyWith(quiet.id, 1, (e) => e.runId === writing!.runId && e.outcome === 'posted');
     expect(h.botPosts(announcements)).toHaveLength(postsBefore + 1);
     await h.configure(quiet.id, { enabled: false, channelName: 'announcements', frequency: '2h', topics: TOPICS });
+  }, 60_000);
+
+  it('drops a text kept through the quiet hours when posts are turned off meanwhile, and gives its message back', async () => {
+    const quietUntil = await quietAfterNextPost();
+    const announcements = await h.channelKnown(quiet.id, 'announcements');
+    const postsBefore = h.botPosts(announcements).length;
+    const usedBefore = await h.proactiveMessagesUsed();
+
+    await h.stopShared('answer');
+    h.clock.advance(TWO_HOURS);
+    const [writing] = await h.historyWith(quiet.id, 1, (e) => e.state === 'writing' && e.text === null);
+    h.clock.advance(40 * MINUTE);
+    await h.startShared('answer');
+    await h.historyWith(quiet.id, 1, (e) => e.runId === writing!.runId && e.text !== null);
+    await h.configure(quiet.id, { enabled: false, channelName: 'announcements', frequency: '2h', topics: TOPICS });
+
+    h.clock.advance(quietUntil - h.clock.now().getTime());
+    const [done] = await h.historyWith(quiet.id, 1, (e) => e.runId === writing!.runId && e.state === 'done');
+    expect(done).toMatchObject({ outcome: 'skipped', messageId: null });
+    await h.settle();
+    expect(h.botPosts(announcements)).toHaveLength(postsBefore);
+    await waitFor(async () => (await h.proactiveMessagesUsed()) === usedBefore, {
+      timeoutMs: 5_000,
+      message: 'the message of the dropped post given back',
+    });
   }, 60_000);
 
   it('refuses a history cursor it did not write, however well it decodes', async () => {

@@ -163,8 +163,13 @@ export class GuildsService {
 
   private async republish(tenantId: string, guildId: string, plan: Plan): Promise<void> {
     try {
-      const stored = await this.db.getRepository(Guild).findOneBy({ guildId, tenantId });
-      if (stored) await this.publisher.publish(stored, plan);
+      // Under the row's lock, as a save or a release writes it: neither can slip in between.
+      await this.db.transaction(async (manager) => {
+        const stored = await manager
+          .getRepository(Guild)
+          .findOne({ where: { guildId, tenantId }, lock: { mode: 'pessimistic_write' } });
+        if (stored) await this.publisher.publish(stored, plan);
+      });
     } catch (error) {
       this.logger.warn({ err: error, guildId }, 'could not put the stored guild configuration back in KV');
     }

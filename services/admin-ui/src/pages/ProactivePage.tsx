@@ -15,6 +15,8 @@ const SECTION = ['proactive'] as const;
 /** Every IANA time zone the browser knows, for the quiet hours (browsers leave UTC out of it). */
 const TIME_ZONES = ['UTC', ...Intl.supportedValuesOf('timeZone').filter((zone) => zone !== 'UTC')];
 const DEFAULT_QUIET_HOURS = { start: '22:00', end: '08:00' };
+/** The list with the server's own zone in it, should the browser name that zone otherwise (Asia/Calcutta). */
+const withZone = (zone: string) => (TIME_ZONES.includes(zone) ? TIME_ZONES : [zone, ...TIME_ZONES]);
 /** A time input is empty while half typed: the settings keep the last whole time. */
 const wholeTime = (value: string, last: string) => (/^\d{2}:\d{2}$/.test(value) ? value : last);
 
@@ -59,7 +61,7 @@ export default function ProactivePage() {
                     <Group grow align="flex-start">
                       <TextInput type="time" label={t('proactive.quietFrom')} value={draft.proactive.quietHours.start} onChange={(e) => update({ proactive: { ...draft.proactive, quietHours: { ...draft.proactive.quietHours!, start: wholeTime(e.currentTarget.value, draft.proactive.quietHours!.start) } } })} />
                       <TextInput type="time" label={t('proactive.quietUntil')} value={draft.proactive.quietHours.end} onChange={(e) => update({ proactive: { ...draft.proactive, quietHours: { ...draft.proactive.quietHours!, end: wholeTime(e.currentTarget.value, draft.proactive.quietHours!.end) } } })} />
-                      <Select searchable label={t('proactive.timeZone')} data={TIME_ZONES} value={draft.proactive.timeZone ?? 'UTC'} allowDeselect={false} onChange={(timeZone) => timeZone && update({ proactive: { ...draft.proactive, timeZone } })} />
+                      <Select searchable label={t('proactive.timeZone')} data={withZone(draft.proactive.timeZone ?? 'UTC')} value={draft.proactive.timeZone ?? 'UTC'} allowDeselect={false} onChange={(timeZone) => timeZone && update({ proactive: { ...draft.proactive, timeZone } })} />
                     </Group>
                   )}
                   <SaveBar save={save} dirty={dirty} onSave={() => save.mutate(draft)} />

@@ -51,11 +51,9 @@ export class RunProcessor {
   async advance(run: RunRow, owner: string): Promise<void> {
     const log = this.logger.child({ runId: run.runId, guildId: run.guildId, state: run.state });
     try {
-      if (run.state === 'posting') {
-        if (await this.heldForQuietHours(run)) return;
-        return await this.publishPost(run);
-      }
-      if (run.state === 'writing' && run.writeAttempts >= this.config.SCHEDULER_MAX_WRITE_ATTEMPTS) {
+      if (run.state === 'posting') return await this.publishPost(run);
+      // A run holding a text (kept through quiet hours) has its text: it only waits to post.
+      if (run.state === 'writing' && !run.text && run.writeAttempts >= this.config.SCHEDULER_MAX_WRITE_ATTEMPTS) {
         await this.finish(
           run,
           owner,
@@ -162,21 +160,29 @@ export class RunProcessor {
   /** The text arrived: post it (once, whoever received the fact), if posts are still on. */
   async onWritten(fact: ProactivePostWritten): Promise<void> {
     const now = this.clock.now();
-    const run = await this.runs.written(
-      fact.runId,
-      {
-        text: fact.text,
-        language: fact.language,
-        engine: fact.engine,
-        similarity: fact.similarityToRecent,
-        regenerated: fact.regenerated,
-      },
-      now,
-      this.leaseUntil(now),
-    );
-    if (run) {
-      if (!(await this.heldForQuietHours(run))) await this.publishPost(run);
-      return;
+    const post = {
+      text: fact.text,
+      language: fact.language,
+      engine: fact.engine,
+      similarity: fact.similarityToRecent,
+      regenerated: fact.regenerated,
+    };
+    const schedule = await this.schedules.get(fact.guildId);
+    const quiet = schedule ? quietHoursOf(schedule) : null;
+    if (quiet && isQuiet(now, quiet)) {
+      // Written into the quiet hours: the text is kept, and the run posts it once they end
+      // (if posts are still on then), as a run whose channel was fixed does.
+      const kept = await this.runs.keepText(fact.runId, post, quietEnd(now, quiet), now);
+      if (kept) {
+        this.logger.info({ runId: kept.runId, guildId: kept.guildId }, 'proactive post held until the quiet hours end');
+        return;
+      }
+    } else {
+      const run = await this.runs.written(fact.runId, post, now, this.leaseUntil(now));
+      if (run) {
+        await this.publishPost(run);
+        return;
+      }
     }
     // Not moved on to posting: handled before, or the tenant turned posts off while it was written.
     const skipped = await this.runs.skipTurnedOff(fact.runId, TURNED_OFF_WHILE_WRITING, now);
@@ -282,20 +288,6 @@ export class RunProcessor {
       runsFinishedTotal.inc({ outcome });
       this.logger.info({ runId: run.runId, guildId: run.guildId, outcome }, error);
     }
-  }
-
-  /**
-   * A text ready to post (written late, or taken up again) while the guild's quiet hours hold
-   * waits for their end; whoever is free then posts it.
-   */
-  private async heldForQuietHours(run: RunRow): Promise<boolean> {
-    const now = this.clock.now();
-    const schedule = await this.schedules.get(run.guildId);
-    const quiet = schedule ? quietHoursOf(schedule) : null;
-    if (!quiet || !isQuiet(now, quiet)) return false;
-    await this.runs.holdPosting(run.runId, quietEnd(now, quiet), now);
-    this.logger.info({ runId: run.runId, guildId: run.guildId }, 'proactive post held until the quiet hours end');
-    return true;
   }
 
   private leaseUntil(now: Date): Date {

@@ -51,6 +51,15 @@ const RUN_COLUMNS = `run_id AS "runId", guild_id AS "guildId", tenant_id AS "ten
 /** The run's schedule is still on: checked when its text arrives, in the same statement. */
 const SCHEDULE_ENABLED = `EXISTS (SELECT 1 FROM schedules WHERE schedules.guild_id = runs.guild_id AND schedules.enabled)`;
 
+/** A post's text as the answer service wrote it. */
+export interface WrittenPost {
+  text: string;
+  language: string;
+  engine: string;
+  similarity: number;
+  regenerated: boolean;
+}
+
 export interface StartedRuns {
   started: RunRow[];
   /** Slots that came while an earlier post of the guild was still on its way. */
@@ -204,11 +213,17 @@ export class RunStore {
     return this.ownerUpdate(run, owner, `lease_owner = NULL, lease_until = $5`, [until], now);
   }
 
-  /** A run about to post waits until `until` (the end of quiet hours), whoever is free then. */
-  async holdPosting(runId: string, until: Date, now: Date): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE runs SET lease_owner = NULL, lease_until = $2, updated_at = $3 WHERE run_id = $1 AND state = 'posting'`,
-      [runId, until, now],
+  /**
+   * The text arrived during quiet hours: it is kept and the run waits, still writing, until
+   * `until`; whoever is free then posts it (or ends the run if posts were turned off).
+   */
+  async keepText(runId: string, post: WrittenPost, until: Date, now: Date): Promise<RunRow | undefined> {
+    return this.first(
+      `UPDATE runs SET text = $3, language = $4, engine = $5, similarity = $6, regenerated = $7,
+         lease_owner = NULL, lease_until = $8, updated_at = $2
+       WHERE run_id = $1 AND state = 'writing' AND text IS NULL AND ${SCHEDULE_ENABLED}
+       RETURNING ${RUN_COLUMNS}`,
+      [runId, now, post.text, post.language, post.engine, post.similarity, post.regenerated, until],
     );
   }
 
@@ -232,16 +247,11 @@ export class RunStore {
    * The answer service wrote the text: the run moves on to posting (once, whoever receives the
    * fact), unless proactive posts were turned off meanwhile.
    */
-  async written(
-    runId: string,
-    post: { text: string; language: string; engine: string; similarity: number; regenerated: boolean },
-    now: Date,
-    leaseUntil: Date,
-  ): Promise<RunRow | undefined> {
+  async written(runId: string, post: WrittenPost, now: Date, leaseUntil: Date): Promise<RunRow | undefined> {
     return this.first(
       `UPDATE runs SET state = 'posting', text = $3, language = $4, engine = $5, similarity = $6, regenerated = $7,
          post_attempts = post_attempts + 1, lease_until = $8, updated_at = $2
-       WHERE run_id = $1 AND state = 'writing' AND ${SCHEDULE_ENABLED}
+       WHERE run_id = $1 AND state = 'writing' AND text IS NULL AND ${SCHEDULE_ENABLED}
        RETURNING ${RUN_COLUMNS}`,
       [runId, now, post.text, post.language, post.engine, post.similarity, post.regenerated, leaseUntil],
     );
