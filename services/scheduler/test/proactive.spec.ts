@@ -199,6 +199,20 @@ describe('proactive messages', () => {
     return quietUntil;
   }
 
+  /**
+   * The writer is away when the next post is due; its text comes once the quiet hours have
+   * begun, and is kept on the run. Resolves with the run's id.
+   */
+  async function textWrittenIntoQuietHours(): Promise<string> {
+    await h.stopShared('answer');
+    h.clock.advance(TWO_HOURS);
+    const [writing] = await h.historyWith(quiet.id, 1, (e) => e.state === 'writing' && e.text === null);
+    h.clock.advance(40 * MINUTE);
+    await h.startShared('answer');
+    await h.historyWith(quiet.id, 1, (e) => e.runId === writing!.runId && e.state === 'writing' && e.text !== null);
+    return writing!.runId;
+  }
+
   it('keeps a run that is retried during quiet hours until they end', async () => {
     const quietUntil = await quietAfterNextPost();
 
@@ -225,19 +239,12 @@ describe('proactive messages', () => {
     const announcements = await h.channelKnown(quiet.id, 'announcements');
     const postsBefore = h.botPosts(announcements).length;
 
-    // The writer is away when the post is due; its text comes once the quiet hours have begun.
-    await h.stopShared('answer');
-    h.clock.advance(TWO_HOURS);
-    const [writing] = await h.historyWith(quiet.id, 1, (e) => e.state === 'writing');
-    h.clock.advance(40 * MINUTE);
-    await h.startShared('answer');
-    // The text is kept for when the quiet hours end.
-    await h.historyWith(quiet.id, 1, (e) => e.runId === writing!.runId && e.state === 'writing' && e.text !== null);
+    const runId = await textWrittenIntoQuietHours();
     await h.settle();
     expect(h.botPosts(announcements)).toHaveLength(postsBefore);
 
     h.clock.advance(quietUntil - h.clock.now().getTime());
-    await h.historyWith(quiet.id, 1, (e) => e.runId === writing!.runId && e.outcome === 'posted');
+    await h.historyWith(quiet.id, 1, (e) => e.runId === runId && e.outcome === 'posted');
     expect(h.botPosts(announcements)).toHaveLength(postsBefore + 1);
     await h.configure(quiet.id, { enabled: false, channelName: 'announcements', frequency: '2h', topics: TOPICS });
   }, 60_000);
@@ -248,16 +255,11 @@ describe('proactive messages', () => {
     const postsBefore = h.botPosts(announcements).length;
     const usedBefore = await h.proactiveMessagesUsed();
 
-    await h.stopShared('answer');
-    h.clock.advance(TWO_HOURS);
-    const [writing] = await h.historyWith(quiet.id, 1, (e) => e.state === 'writing' && e.text === null);
-    h.clock.advance(40 * MINUTE);
-    await h.startShared('answer');
-    await h.historyWith(quiet.id, 1, (e) => e.runId === writing!.runId && e.text !== null);
+    const runId = await textWrittenIntoQuietHours();
     await h.configure(quiet.id, { enabled: false, channelName: 'announcements', frequency: '2h', topics: TOPICS });
 
     h.clock.advance(quietUntil - h.clock.now().getTime());
-    const [done] = await h.historyWith(quiet.id, 1, (e) => e.runId === writing!.runId && e.state === 'done');
+    const [done] = await h.historyWith(quiet.id, 1, (e) => e.runId === runId && e.state === 'done');
     expect(done).toMatchObject({ outcome: 'skipped', messageId: null });
     await h.settle();
     expect(h.botPosts(announcements)).toHaveLength(postsBefore);

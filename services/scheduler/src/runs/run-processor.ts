@@ -18,8 +18,7 @@ import type { Logger } from '@steward/telemetry';
 import { CLOCK, type Clock } from '../clock.js';
 import type { SchedulerConfig } from '../config.js';
 import { postDelaySeconds, runsFinishedTotal } from '../metrics.js';
-import { quietHoursOf, ScheduleStore } from '../schedules/schedule.store.js';
-import { isQuiet, quietEnd } from '../schedules/timing.js';
+import { quietUntil, ScheduleStore } from '../schedules/schedule.store.js';
 import { dueMessageId, parsePostCommandId, postCommandId, ProactiveSubjects } from './proactive-subjects.js';
 import { RunStore, type RunOutcome, type RunRow } from './run.store.js';
 
@@ -76,10 +75,10 @@ export class RunProcessor {
       await this.finish(run, owner, 'skipped', 'proactive messages were turned off before the post was made');
       return;
     }
-    const quiet = quietHoursOf(schedule);
-    if (quiet && isQuiet(now, quiet)) {
+    const quietEnds = quietUntil(schedule, now);
+    if (quietEnds) {
       // A retried or taken-over run waits for the quiet hours to end, as a new slot does.
-      await this.runs.defer(run, owner, now, quietEnd(now, quiet));
+      await this.runs.defer(run, owner, now, quietEnds);
       return;
     }
     const channelName = schedule.channelName;
@@ -168,11 +167,11 @@ export class RunProcessor {
       regenerated: fact.regenerated,
     };
     const schedule = await this.schedules.get(fact.guildId);
-    const quiet = schedule ? quietHoursOf(schedule) : null;
-    if (quiet && isQuiet(now, quiet)) {
+    const quietEnds = schedule ? quietUntil(schedule, now) : null;
+    if (quietEnds) {
       // Written into the quiet hours: the text is kept, and the run posts it once they end
       // (if posts are still on then), as a run whose channel was fixed does.
-      const kept = await this.runs.keepText(fact.runId, post, quietEnd(now, quiet), now);
+      const kept = await this.runs.keepText(fact.runId, post, quietEnds, now);
       if (kept) {
         this.logger.info({ runId: kept.runId, guildId: kept.guildId }, 'proactive post held until the quiet hours end');
         return;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from '@steward/db';
-import { quietHoursOf, SCHEDULE_COLUMNS, type ScheduleRow } from '../schedules/schedule.store.js';
-import { frequencyMs, isQuiet, nextSlot, quietEnd } from '../schedules/timing.js';
+import { quietUntil, SCHEDULE_COLUMNS, type ScheduleRow } from '../schedules/schedule.store.js';
+import { frequencyMs, nextSlot } from '../schedules/timing.js';
 import { runIdFor } from './proactive-subjects.js';
 
 export type RunState = 'due' | 'writing' | 'posting' | 'blocked' | 'done';
@@ -110,9 +110,9 @@ export class RunStore {
             cursor,
           ]);
         const next = nextSlot(schedule.anchorAt, frequencyMs(schedule.frequency), now);
-        const quiet = quietHoursOf(schedule);
-        if (quiet && isQuiet(now, quiet)) {
-          await moveTo(quietEnd(now, quiet));
+        const quietEnds = quietUntil(schedule, now);
+        if (quietEnds) {
+          await moveTo(quietEnds);
           result.deferred++;
           continue;
         }

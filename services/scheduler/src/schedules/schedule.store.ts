@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from '@steward/db';
 import type { ScheduleSettings } from './schedule-settings.js';
-import { frequencyMs, type QuietHours } from './timing.js';
+import { frequencyMs, isQuiet, quietEnd } from './timing.js';
 
 export interface ScheduleRow {
   guildId: string;
@@ -24,9 +24,11 @@ export const SCHEDULE_COLUMNS = `guild_id AS "guildId", tenant_id AS "tenantId",
   quiet_end_minute AS "quietEndMinute", time_zone AS "timeZone", anchor_at AS "anchorAt",
   next_run_at AS "nextRunAt", topic_cursor AS "topicCursor"`;
 
-export function quietHoursOf(schedule: ScheduleRow): QuietHours | null {
+/** When the schedule's quiet hours hold at `now`, the moment they end; otherwise null. */
+export function quietUntil(schedule: ScheduleRow, now: Date): Date | null {
   if (schedule.quietStartMinute === null || schedule.quietEndMinute === null) return null;
-  return { startMinute: schedule.quietStartMinute, endMinute: schedule.quietEndMinute, timeZone: schedule.timeZone };
+  const quiet = { startMinute: schedule.quietStartMinute, endMinute: schedule.quietEndMinute, timeZone: schedule.timeZone };
+  return isQuiet(now, quiet) ? quietEnd(now, quiet) : null;
 }
 
 /** The scheduler's copy of each guild's schedule, kept from KV `config-guilds`. */
