@@ -1,6 +1,6 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { DEFAULT_GUILD_SETTINGS, type GuildDirectoryReply, type GuildSettings } from '@steward/contracts';
-import { DataSource } from '@steward/db';
+import { DataSource, type EntityManager } from '@steward/db';
 import { CONFIG, LOGGER } from '@steward/runtime';
 import type { Logger } from '@steward/telemetry';
 import { Tenant, type Plan } from '../accounts/tenant.entity.js';
@@ -109,10 +109,7 @@ export class GuildsService {
    */
   async release(tenantId: string, guildId: string): Promise<void> {
     await this.db.transaction(async (manager) => {
-      const guild = await manager
-        .getRepository(Guild)
-        .findOne({ where: { guildId, tenantId }, lock: { mode: 'pessimistic_write' } });
-      if (!guild) throw ApiError.notFound('Server');
+      if (!(await lockedGuild(manager, tenantId, guildId))) throw ApiError.notFound('Server');
       await this.publisher.remove(guildId);
       await manager.getRepository(Guild).delete({ guildId, tenantId });
     });
@@ -165,9 +162,7 @@ export class GuildsService {
     try {
       // Under the row's lock, as a save or a release writes it: neither can slip in between.
       await this.db.transaction(async (manager) => {
-        const stored = await manager
-          .getRepository(Guild)
-          .findOne({ where: { guildId, tenantId }, lock: { mode: 'pessimistic_write' } });
+        const stored = await lockedGuild(manager, tenantId, guildId);
         if (stored) await this.publisher.publish(stored, plan);
       });
     } catch (error) {
@@ -178,6 +173,13 @@ export class GuildsService {
   private isLocalTenant(tenantId: string): boolean {
     return Boolean(this.config.STEWARD_LOCAL) && this.config.STEWARD_LOCAL_TENANT_ID === tenantId;
   }
+}
+
+/** The tenant's link to the guild, locked until the transaction ends (a save's UPDATE waits for it). */
+function lockedGuild(manager: EntityManager, tenantId: string, guildId: string): Promise<Guild | null> {
+  return manager
+    .getRepository(Guild)
+    .findOne({ where: { guildId, tenantId }, lock: { mode: 'pessimistic_write' } });
 }
 
 export function knownParts(directory: GuildDirectoryReply | null): KnownGuildParts | null {

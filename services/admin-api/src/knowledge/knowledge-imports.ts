@@ -8,10 +8,10 @@ import type { AdminApiConfig } from '../config.js';
 import { ApiError } from '../http/api-error.js';
 import { RpcClient } from '../rpc/rpc.client.js';
 import { documentFormat, documentText, SUPPORTED_FORMATS } from './document-text.js';
+import { MAX_DOCUMENT_TITLE } from './knowledge.schemas.js';
 import type { UploadedDocument } from './multipart-upload.js';
 import { fetchPublicDocument } from './url-fetcher.js';
 
-const MAX_TITLE = 200;
 /** Room left in a NATS message for the request's other fields and headers. */
 const MESSAGE_HEADROOM_BYTES = 4 * 1024;
 
@@ -79,7 +79,7 @@ export class KnowledgeImports {
   private store(tenantId: string, title: string, content: string): Promise<RpcReply<'knowledgeAdd'>> {
     // The text travels to the answer service in one NATS message, whose size the server caps.
     // It goes as JSON, where quotes, backslashes and control characters take more room.
-    const request = { tenantId, title: title.slice(0, MAX_TITLE), content };
+    const request = { tenantId, title: title.slice(0, MAX_DOCUMENT_TITLE), content };
     const maxPayload = this.bus.maxPayload;
     const size = Buffer.byteLength(JSON.stringify(request), 'utf8');
     if (size > maxPayload - MESSAGE_HEADROOM_BYTES)

@@ -28,6 +28,7 @@ import {
   importDocumentBody,
   knowledgeDocument,
   knowledgeDocumentList,
+  MAX_DOCUMENT_TITLE,
   newDocumentBody,
   reindexedDocument,
   searchQuery,
@@ -87,7 +88,7 @@ export class KnowledgeController {
       properties: {
         title: {
           type: 'string',
-          maxLength: 200,
+          maxLength: MAX_DOCUMENT_TITLE,
           description: "Send before the file. Default: the document's own title, else the file name",
         },
         file: {

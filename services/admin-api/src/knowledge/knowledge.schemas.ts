@@ -1,6 +1,9 @@
 import { z } from '@steward/config';
 import { documentStatus, documentView, knowledgePassageView, Rpc } from '@steward/contracts';
 
+/** A document's title, whichever way it comes (JSON, upload, URL import). */
+export const MAX_DOCUMENT_TITLE = 200;
+
 /** `POST /knowledge/documents`: the limits are those of the answer service (Rpc.knowledgeAdd). */
 export const newDocumentBody = z
   .object({
@@ -8,7 +11,7 @@ export const newDocumentBody = z
       .string()
       .trim()
       .min(1, 'must not be empty')
-      .max(200, 'must be at most 200 characters')
+      .max(MAX_DOCUMENT_TITLE, `must be at most ${MAX_DOCUMENT_TITLE} characters`)
       .meta({ description: 'Shown as the source of answers', example: 'Resetting your password' }),
     content: z
       .string()
@@ -51,7 +54,7 @@ export const importDocumentBody = z
       .string()
       .trim()
       .min(1, 'must not be empty')
-      .max(200, 'must be at most 200 characters')
+      .max(MAX_DOCUMENT_TITLE, `must be at most ${MAX_DOCUMENT_TITLE} characters`)
       .optional()
       .meta({ description: "Default: the page's own title, else its address" }),
   })

@@ -4,6 +4,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import type { AdminApiConfig } from '../config.js';
 import { ApiError } from '../http/api-error.js';
+import { MAX_DOCUMENT_TITLE } from './knowledge.schemas.js';
 
 /** A file uploaded as `multipart/form-data`: field `file`, and optionally a `title` field. */
 export interface UploadedDocument {
@@ -27,9 +28,6 @@ export async function registerMultipartUploads(
   });
 }
 
-/** As for a document sent as JSON. */
-const MAX_TITLE_LENGTH = 200;
-
 /** Reads the one uploaded file (and the title, when sent before it) with clear errors for every misuse. */
 export async function readUpload(request: FastifyRequest, maxBytes: number): Promise<UploadedDocument> {
   if (!request.isMultipart())
@@ -47,7 +45,7 @@ export async function readUpload(request: FastifyRequest, maxBytes: number): Pro
         if (part.fieldname === 'title' && typeof part.value === 'string') {
           title = part.value;
           // The parser cuts a field at 1,000 bytes; either way a title is refused, not cut.
-          titleTooLong = part.valueTruncated || title.trim().length > MAX_TITLE_LENGTH;
+          titleTooLong = part.valueTruncated || title.trim().length > MAX_DOCUMENT_TITLE;
         }
         continue;
       }
@@ -65,7 +63,7 @@ export async function readUpload(request: FastifyRequest, maxBytes: number): Pro
   if (!upload) throw invalidUpload('no file: send it in a field named "file"');
   if (titleTooLong)
     throw ApiError.validation([
-      { field: 'title', message: `must be at most ${MAX_TITLE_LENGTH} characters` },
+      { field: 'title', message: `must be at most ${MAX_DOCUMENT_TITLE} characters` },
     ]);
   return { ...upload, title: upload.title ?? title };
 }

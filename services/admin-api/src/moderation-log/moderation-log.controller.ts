@@ -13,19 +13,14 @@ import { ApiErrorResponses } from '../http/api-error-responses.decorator.js';
 import { API_PREFIX } from '../http/api-prefix.js';
 import { RpcClient } from '../rpc/rpc.client.js';
 
+const discordId = z.string().regex(/^\d{15,21}$/, 'must be a Discord id');
+
 const logQuery = z
   .object({
-    guildId: z
-      .string()
-      .regex(/^\d{15,21}$/, 'must be a Discord id')
-      .optional(),
+    guildId: discordId.optional(),
     action: z.enum(moderationActions).optional(),
     outcome: z.enum(moderationOutcomes).optional(),
-    authorId: z
-      .string()
-      .regex(/^\d{15,21}$/, 'must be a Discord id')
-      .optional()
-      .meta({ description: 'Only entries about this member' }),
+    authorId: discordId.optional().meta({ description: 'Only entries about this member' }),
     from: z.iso
       .datetime({ offset: true, error: 'must be an ISO date-time' })
       .optional()
