@@ -510,36 +510,17 @@ describe('router response modes', () => {
     );
     await routerIdle(publisher);
 
-    const inOpen = await say({
-      guildId: THREADS_GUILD,
-      channelId: THREADS_OPEN_CHANNEL,
-      authorId: ANA,
-      content: 'How do I export my invoices?',
-    });
-    const inClosed = await say({
-      guildId: THREADS_GUILD,
-      channelId: THREADS_CLOSED_CHANNEL,
-      authorId: BEN,
-      content: 'Where do I change my plan?',
-    });
-
-    const inPrivate = await say({
-      guildId: THREADS_GUILD,
-      channelId: THREADS_PRIVATE_CHANNEL,
-      authorId: ANA,
-      content: 'Why was I charged twice?',
-    });
+    const ask = (channelId: string, authorId: string, content: string) =>
+      say({ guildId: THREADS_GUILD, channelId, authorId, content });
+    const inOpen = await ask(THREADS_OPEN_CHANNEL, ANA, 'How do I export my invoices?');
+    const inClosed = await ask(THREADS_CLOSED_CHANNEL, BEN, 'Where do I change my plan?');
+    const inPrivate = await ask(THREADS_PRIVATE_CHANNEL, ANA, 'Why was I charged twice?');
 
     const requests = await requestsFor([inOpen, inClosed, inPrivate]);
-    expect(requests.get(inOpen.id)).toMatchObject({ origin: AnswerOrigin.ALL_MESSAGES, replyInThread: true });
-    expect(requests.get(inPrivate.id)).toMatchObject({
-      origin: AnswerOrigin.ALL_MESSAGES,
-      replyInThread: true,
-    });
+    const asked = (message: { id: string }) => requests.get(message.id);
+    expect(asked(inOpen)).toMatchObject({ origin: AnswerOrigin.ALL_MESSAGES, replyInThread: true });
+    expect(asked(inPrivate)).toMatchObject({ origin: AnswerOrigin.ALL_MESSAGES, replyInThread: true });
     // Discord would refuse the thread: the answer, and the conversation, stay in the channel.
-    expect(requests.get(inClosed.id)).toMatchObject({
-      origin: AnswerOrigin.ALL_MESSAGES,
-      replyInThread: false,
-    });
+    expect(asked(inClosed)).toMatchObject({ origin: AnswerOrigin.ALL_MESSAGES, replyInThread: false });
   });
 });
