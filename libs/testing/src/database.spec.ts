@@ -44,6 +44,26 @@ describe('createTestDatabase', () => {
     await open.end().catch(() => {});
   });
 
+  it('keeps a change in flight until the work under test waits for it, then commits it', async () => {
+    const database = await createTestDatabase();
+    created.push(database);
+    await database.query('CREATE TABLE notes (id int PRIMARY KEY, body text)');
+    await database.query("INSERT INTO notes VALUES (1, 'first')");
+    const change = await database.begin();
+    await change.query("UPDATE notes SET body = 'changed' WHERE id = 1");
+    expect(await database.query('SELECT body FROM notes')).toEqual([{ body: 'first' }]);
+
+    // A writer of the same row waits for the change, and then works on top of it.
+    const writer = database.query("UPDATE notes SET body = body || ' again' WHERE id = 1 RETURNING body");
+    expect(await change.commitOnceWaitedFor(writer)).toEqual([{ body: 'changed again' }]);
+
+    // Work that never meets the change finishes first; the change is committed all the same.
+    const other = await database.begin();
+    await other.query("INSERT INTO notes VALUES (2, 'second')");
+    expect(await other.commitOnceWaitedFor(database.query('SELECT count(*)::int AS n FROM notes'))).toEqual([{ n: 1 }]);
+    expect(await database.query('SELECT count(*)::int AS n FROM notes')).toEqual([{ n: 2 }]);
+  });
+
   it('says what is missing without a server URL', async () => {
     await expect(createTestDatabase('')).rejects.toThrow('createTestDatabase needs a Postgres URL');
   });

@@ -1,4 +1,4 @@
-export { createTestDatabase, type TestDatabase } from './database.js';
+export { createTestDatabase, type OpenTransaction, type TestDatabase } from './database.js';
 export { resetJetStream } from './jetstream.js';
 export { waitFor, type WaitForOptions } from './wait-for.js';
 export {

@@ -305,6 +305,27 @@ describe('custom bot', () => {
     expect((await call(api, '/api/v1/bot', { key: keyA })).body.mode).toBe('platform');
   });
 
+  it('does not put back a bot removed while another replica starts', async () => {
+    expect((await call(api, '/api/v1/bot', { key: keyA, method: 'PUT', body: ownBot() })).status).toBe(200);
+    // A removal in flight (a rolling deploy starts a replica meanwhile): the row deleted and the
+    // entry off KV, not yet committed.
+    const removal = await database.begin();
+    await removal.query('DELETE FROM admin.bots WHERE application_id = $1', [own.id]);
+    await (await bus.kv(Buckets.configApps.name)).delete(own.id);
+    let replica: AdminApi | undefined;
+    try {
+      replica = await removal.commitOnceWaitedFor(
+        startApi({ STEWARD_MASTER_KEY: rotatedKey, STEWARD_MASTER_KEY_PREVIOUS: masterKey }),
+      );
+    } finally {
+      await removal.rollback();
+      await replica?.stop();
+    }
+    expect(await publishedEntry()).toBeUndefined();
+    expect((await call(api, '/api/v1/bot', { key: keyA })).body.mode).toBe('platform');
+    await waitFor(() => sandbox.sessions(own.id).length === 0, { timeoutMs: 10_000 });
+  });
+
   it('answers 503 and keeps the platform bot when NATS cannot take the custom bot', async () => {
     await bus.jsm.streams.delete(`KV_${Buckets.configApps.name}`);
     try {

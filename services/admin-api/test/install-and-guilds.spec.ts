@@ -8,7 +8,7 @@ import {
   type DiscordSandbox,
   type GuildSnapshot,
 } from '@steward/sandbox';
-import { createTestDatabase, resetJetStream, waitFor, type TestDatabase } from '@steward/testing';
+import { createTestDatabase, resetJetStream, waitFor, type OpenTransaction, type TestDatabase } from '@steward/testing';
 import { randomBytes } from 'node:crypto';
 import { gatewayService } from '../../gateway/src/service.js';
 import { routerService } from '../../router/src/service.js';
@@ -136,7 +136,7 @@ describe('install flow and guild settings', () => {
       guildId: guild.id,
       tenantId,
       applicationId: app.id,
-      plan: 'starter',
+      plan: (await kvConfig(guild.id))!.plan,
       settings: DEFAULT_GUILD_SETTINGS,
       updatedAt: expect.any(String),
     });
@@ -350,5 +350,63 @@ describe('install flow and guild settings', () => {
     expect(await kvConfig('999999999999999999')).toBeUndefined();
     expect(await kvConfig(unpublishable)).toBeUndefined();
     await database.query('DELETE FROM admin.guilds WHERE guild_id = $1', [unpublishable]);
+  });
+
+  /**
+   * A rolling deploy: a second admin-api starts while this one serves. `change` is a link or a
+   * save in flight (its row written and its configuration in KV, not yet committed); it commits
+   * once the new replica's start-up republish waits for it, or is done without it.
+   */
+  async function startReplicaDuring(change: OpenTransaction): Promise<void> {
+    const replica = await startAdminApi(database.url, {
+      ...env,
+      DISCORD_CLIENT_SECRET: 'platform-client-secret',
+      STEWARD_MASTER_KEY: randomBytes(32).toString('hex'),
+      STEWARD_PUBLIC_URL: PUBLIC_URL,
+    });
+    try {
+      await change.commitOnceWaitedFor(replica.app.get(GuildConfigPublisher).reconciled);
+    } finally {
+      await change.rollback();
+      await replica.stop();
+    }
+  }
+
+  it("does not put back old settings over a save made while another replica starts", async () => {
+    const before = (await kvConfig(guild.id))!;
+    const save = await database.begin();
+    const [saved] = await save.query<{ settings: Record<string, unknown>; updated_at: Date }>(
+      `UPDATE admin.guilds SET settings = jsonb_set(settings, '{smartMode}', to_jsonb(NOT (settings->>'smartMode')::boolean)),
+              updated_at = now()
+        WHERE guild_id = $1 RETURNING settings, updated_at`,
+      [guild.id],
+    );
+    const savedConfig = { ...before, settings: saved!.settings, updatedAt: saved!.updated_at.toISOString() };
+    await bus.putJson(Buckets.configGuilds.name, guild.id, savedConfig);
+    await startReplicaDuring(save);
+    expect(await kvConfig(guild.id)).toEqual(savedConfig);
+    expect((saved!.settings as { smartMode: boolean }).smartMode).toBe(!(before.settings as { smartMode: boolean }).smartMode);
+  });
+
+  it('does not take a server linked while another replica starts for stale', async () => {
+    const linkedGuildId = '000000000000000002';
+    const link = await database.begin();
+    const [row] = await link.query<{ tenant_id: string; application_id: string }>(
+      `INSERT INTO admin.guilds (guild_id, tenant_id, application_id, name, settings)
+       SELECT $1, tenant_id, application_id, 'Newly linked', $2 FROM admin.guilds WHERE guild_id = $3
+       RETURNING tenant_id, application_id`,
+      [linkedGuildId, DEFAULT_GUILD_SETTINGS, guild.id],
+    );
+    const linkedConfig = {
+      guildId: linkedGuildId,
+      tenantId: row!.tenant_id,
+      applicationId: row!.application_id,
+      plan: (await kvConfig(guild.id))!.plan,
+      settings: DEFAULT_GUILD_SETTINGS,
+    };
+    await bus.putJson(Buckets.configGuilds.name, linkedGuildId, linkedConfig);
+    await startReplicaDuring(link);
+    expect(await kvConfig(linkedGuildId)).toEqual(linkedConfig);
+    await database.query('DELETE FROM admin.guilds WHERE guild_id = $1', [linkedGuildId]);
   });
 });

@@ -114,9 +114,10 @@ export class BotsService implements OnApplicationBootstrap {
     const bot = await this.db.transaction(async (manager) => {
       const current = await this.lockedBot(manager, tenantId);
       if (!current) return null;
-      // Off KV first: once the API says the bot is removed, no service runs it any more.
-      await this.publisher.remove(current.applicationId);
+      // The row goes first, so a replica's start-up republish waits for this change (see
+      // onApplicationBootstrap); off KV before the API answers, so no service runs it any more.
       await manager.getRepository(Bot).delete({ tenantId });
+      await this.publisher.remove(current.applicationId);
       return current;
     });
     if (!bot) return false;
@@ -142,14 +143,19 @@ export class BotsService implements OnApplicationBootstrap {
       return;
     }
     const reencrypted = await this.reencryptOldTokens(this.secrets, bots);
-    for (const bot of bots) await this.publisher.publish(bot);
-    const backed = new Set(bots.map((bot) => bot.applicationId));
-    const stale = (await this.publisher.publishedApplicationIds()).filter((id) => !backed.has(id));
-    for (const applicationId of stale) await this.publisher.remove(applicationId);
-    this.logger.info(
-      { published: bots.length, removed: stale.length, reencrypted },
-      'custom bots republished',
-    );
+    const outcome = await this.db.transaction(async (manager) => {
+      // Other replicas keep serving meanwhile (a rolling deploy). SHARE mode waits for a bot
+      // change in flight (each writes its row before KV) and holds new ones back until this is
+      // done: a bot removed or replaced meanwhile is not put back, nor a new one taken for stale.
+      await manager.query('LOCK TABLE bots IN SHARE MODE');
+      const current = await manager.getRepository(Bot).find();
+      for (const bot of current) await this.publisher.publish(bot);
+      const backed = new Set(current.map((bot) => bot.applicationId));
+      const stale = (await this.publisher.publishedApplicationIds()).filter((id) => !backed.has(id));
+      for (const applicationId of stale) await this.publisher.remove(applicationId);
+      return { published: current.length, removed: stale.length };
+    });
+    this.logger.info({ ...outcome, reencrypted }, 'custom bots republished');
   }
 
   /**
