@@ -7,18 +7,20 @@ import {
   AnswerFeedbackSchema,
   AnswerOrigin,
   AnswerOutcome,
+  Buckets,
   ConversationTurnSchema,
   encode,
   MeteringRpc,
   Subjects,
 } from '@steward/contracts';
-import { startService, type RunningService } from '@steward/runtime';
+import { GuildConfigStore, startService, type RunningService } from '@steward/runtime';
 import { createTestDatabase, resetJetStream, waitFor, type TestDatabase } from '@steward/testing';
 import type { MeteringConfig } from '../../metering/src/config.js';
 import { meteringService } from '../../metering/src/service.js';
 import type { TakeoverConfig } from '../../takeover/src/config.js';
 import { takeoverService } from '../../takeover/src/service.js';
 import { AccountsService } from '../src/accounts/accounts.service.js';
+import { GuildConfigPublisher } from '../src/guilds/guild-config.publisher.js';
 import { LIVE_RECHECK_MS } from '../src/live/live.controller.js';
 import { call, inProcessServiceEnv, startAdminApi, type AdminApi } from './support.js';
 
@@ -170,6 +172,17 @@ describe('conversations and live API', () => {
     }
     [tenantA, tenantB, tenantStarter] = tenants as [string, string, string];
     [keyA, keyB, keyStarter] = keys as [string, string, string];
+    // Each tenant's server linked, as the install flow publishes it: an agent writes only in a
+    // server of their tenant. (After admin-api's start-up republish, which keeps only linked rows.)
+    await api.app.get(GuildConfigPublisher).reconciled;
+    for (const [guildId, tenantId] of [
+      [GUILD_A, tenantA],
+      [GUILD_B, tenantB],
+    ]) {
+      await bus.putJson(Buckets.configGuilds.name, guildId!, { guildId, tenantId, applicationId: APP });
+    }
+    const served = takeover.app.get(GuildConfigStore);
+    await waitFor(() => served.get(GUILD_A) && served.get(GUILD_B));
   }, 60_000);
 
   afterAll(async () => {

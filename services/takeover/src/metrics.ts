@@ -11,7 +11,7 @@ export const factsConsumed = new Counter({
 
 export const takeoverActions = new Counter({
   name: 'steward_takeover_actions_total',
-  help: 'Agent actions by kind (takeover, message, release) and outcome (done, plan_required, not_found)',
+  help: 'Agent actions by kind (takeover, message, release) and outcome (done, plan_required, not_found, server_gone)',
   labelNames: ['action', 'outcome'] as const,
   registers: [metricsRegistry],
 });

@@ -5,6 +5,7 @@ import {
   AnswerOutcome,
   ConversationEscalatedSchema,
   ConversationTurnSchema,
+  discordEventSubject,
   encode,
   Subjects,
   TakeoverRpc,
@@ -47,6 +48,26 @@ export interface Place {
 }
 
 export const conversationIdOf = (place: Place) => `${place.guildId}:${place.channelId}:${place.authorId}`;
+
+/** Publishes the gateway's MESSAGE_CREATE of the member's message, written now. */
+export async function publishMemberMessage(
+  bus: Bus,
+  place: Place,
+  message: { id: string; content: string; nick?: string },
+): Promise<void> {
+  await bus.publishJson(discordEventSubject(place.applicationId, place.guildId, 'MESSAGE_CREATE'), {
+    id: message.id,
+    channel_id: place.channelId,
+    guild_id: place.guildId,
+    type: 0,
+    content: message.content,
+    timestamp: new Date().toISOString(),
+    author: { id: place.authorId, username: place.authorName },
+    member: { nick: message.nick ?? null, roles: [] },
+    mentions: [],
+    mention_roles: [],
+  });
+}
 
 /** Publishes what the answer service publishes after answering a question; resolves to the turn id. */
 export async function publishTurn(

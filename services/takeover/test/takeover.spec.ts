@@ -5,18 +5,19 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Bus, DEAD_LETTER_STREAM, deadLetterSubject, type DeadLetterRecord } from '@steward/bus';
 import {
+  AnswerOutcome,
   Buckets,
   ConversationHandedBackSchema,
+  ConversationMessageSchema,
   decode,
   discordCommandSubject,
-  discordEventSubject,
   DiscordCommandSchema,
   HandBackReason,
   MeteringRpc,
   takeoverKey,
   TakeoverSubjects,
 } from '@steward/contracts';
-import { startService, type RunningService } from '@steward/runtime';
+import { GuildConfigStore, startService, type RunningService } from '@steward/runtime';
 import { startSmtpSink, type SmtpSink } from '@steward/sandbox';
 import { createTestDatabase, resetJetStream, waitFor, type TestDatabase } from '@steward/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -28,6 +29,7 @@ import {
   conversationIdOf,
   publishEscalation,
   publishFeedback,
+  publishMemberMessage,
   publishTurn,
   rpcErrorOf,
   snowflake,
@@ -346,18 +348,7 @@ describe('takeover', () => {
 
     // The member writes while the agent is in charge: the AI is silent, the transcript keeps it.
     const memberMessageId = snowflake();
-    await bus.publishJson(discordEventSubject(APP, GUILD, 'MESSAGE_CREATE'), {
-      id: memberMessageId,
-      channel_id: CHANNEL,
-      guild_id: GUILD,
-      type: 0,
-      content: `<@${APP}> Hello? Anyone there?`,
-      timestamp: new Date().toISOString(),
-      author: { id: bob.authorId, username: 'bob' },
-      member: { nick: 'Bobby', roles: [] },
-      mentions: [],
-      mention_roles: [],
-    });
+    await publishMemberMessage(bus, bob, { id: memberMessageId, content: `<@${APP}> Hello? Anyone there?`, nick: 'Bobby' });
 
     const first = await call('message', {
       tenantId: 'acme',
@@ -434,6 +425,74 @@ describe('takeover', () => {
     expect(await kvEntry(id)).toBeUndefined();
     const facts = await storedMessages(bus, 'STEWARD', TakeoverSubjects.released);
     expect(facts.map(({ data }) => decode(ConversationHandedBackSchema, data).conversationId)).toContain(id);
+  });
+
+  it('keeps a question the member wrote just before the takeover, which the AI then left to the agent', async () => {
+    const gina = place('acme', 'gina');
+    const id = conversationIdOf(gina);
+    await publishTurn(bus, gina, { messageId: snowflake(), question: 'Do you ship abroad?', answer: 'Yes, to the EU.' });
+    await waitFor(() => call('get', { tenantId: 'acme', conversationId: id }).catch(() => undefined));
+    await call('takeover', { tenantId: 'acme', conversationId: id, agent });
+
+    // Written while the AI still had the conversation (so its MESSAGE_CREATE was not kept), and
+    // answered after the takeover: the answer service leaves it to the agent. (A turn is dated
+    // from its question, 420 ms before the answer here.)
+    await sleep(500);
+    const late = snowflake();
+    await publishTurn(bus, gina, { messageId: late, question: 'And to Norway?', answer: '', outcome: AnswerOutcome.SKIPPED });
+    const detail = await waitFor(async () => {
+      const current = await call('get', { tenantId: 'acme', conversationId: id });
+      return current.turns.length === 3 ? current : undefined;
+    });
+    expect(detail.turns.map(({ role, authorName, content }) => [role, authorName, content])).toEqual([
+      ['member', 'gina', 'Do you ship abroad?'],
+      ['bot', 'Steward', 'Yes, to the EU.'],
+      ['member', 'gina', 'And to Norway?'],
+    ]);
+    expect(detail.lastQuestion).toBe('And to Norway?');
+    const shown = (await storedMessages(bus, 'STEWARD', TakeoverSubjects.message))
+      .map(({ data }) => decode(ConversationMessageSchema, data))
+      .filter((fact) => fact.conversationId === id);
+    expect(shown.map((fact) => [fact.messageId, fact.content])).toEqual([[late, 'And to Norway?']]);
+
+    // Its MESSAGE_CREATE, late too, keeps it once.
+    await publishMemberMessage(bus, gina, { id: late, content: `<@${APP}> And to Norway?` });
+    // And the member's next message comes after it in the transcript.
+    await publishMemberMessage(bus, gina, { id: snowflake(), content: 'thanks' });
+    const after = await waitFor(async () => {
+      const current = await call('get', { tenantId: 'acme', conversationId: id });
+      return current.turns.length >= 4 ? current : undefined;
+    });
+    expect(after.turns.map((turn) => turn.content)).toEqual(['Do you ship abroad?', 'Yes, to the EU.', 'And to Norway?', 'thanks']);
+    await call('release', { tenantId: 'acme', conversationId: id, agent });
+  });
+
+  it("refuses to post in a server that has moved to another tenant, keeping the transcript readable", async () => {
+    const moved = snowflake();
+    const link = (tenantId: string) =>
+      bus.putJson(Buckets.configGuilds.name, moved, { guildId: moved, tenantId, applicationId: APP });
+    await link('acme');
+    const erin = place('acme', 'erin', moved);
+    const id = conversationIdOf(erin);
+    await publishTurn(bus, erin, { messageId: snowflake(), question: 'Is the shop open?', answer: 'Yes, until 6 pm.' });
+    await waitFor(() => call('get', { tenantId: 'acme', conversationId: id }).catch(() => undefined));
+    expect(await call('takeover', { tenantId: 'acme', conversationId: id, agent })).toMatchObject({ state: 'human' });
+    await call('release', { tenantId: 'acme', conversationId: id, agent });
+
+    // Acme releases the server and globex links it; erin has not written since.
+    await link('globex');
+    await waitFor(() => takeover.app.get(GuildConfigStore).get(moved)?.tenantId === 'globex');
+    const refused = await rpcErrorOf(
+      call('message', { tenantId: 'acme', conversationId: id, agent, requestId: 'after-move', content: 'Still there?' }),
+    );
+    expect(refused).toMatchObject({ code: 'conflict', message: expect.stringContaining('no longer connected to your account') });
+    expect((await rpcErrorOf(call('takeover', { tenantId: 'acme', conversationId: id, agent }))).code).toBe('conflict');
+    const sent = (await storedMessages(bus, 'DISCORD_CMD', discordCommandSubject(APP, 'send'))).map(
+      ({ data }) => decode(DiscordCommandSchema, data).commandId,
+    );
+    expect(sent).not.toContain(`agent:${id}:after-move`);
+    expect(await call('get', { tenantId: 'acme', conversationId: id })).toMatchObject({ state: 'ai' });
+    expect(await kvEntry(id)).toBeUndefined();
   });
 
   it('refuses a tenant on the Starter plan', async () => {

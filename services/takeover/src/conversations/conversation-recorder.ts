@@ -24,7 +24,7 @@ import { escalationEmails, factsConsumed } from '../metrics.js';
 import { PlanEntitlements } from '../plans/plan-entitlements.js';
 import { transaction } from '../sql.js';
 import { TakeoverFacts } from '../takeover/takeover-facts.js';
-import { ConversationStore } from './conversation.store.js';
+import { ConversationStore, type ConversationRow } from './conversation.store.js';
 
 /** One escalation e-mail per conversation within this long. */
 const ESCALATION_EMAIL_INTERVAL = '1 hour';
@@ -68,17 +68,29 @@ export class ConversationRecorder {
 
   /** A question and what the AI did with it: the member's message and the bot's reply. */
   async recordTurn(turn: ConversationTurn): Promise<void> {
-    // Discord conversations only; triage skips are chatter the bot rightly ignored.
-    if (
-      !turn.guildId ||
-      !conversationIdPattern.test(turn.conversationId) ||
-      turn.outcome === AnswerOutcome.SKIPPED
-    ) {
+    // Discord conversations only.
+    if (!turn.guildId || !conversationIdPattern.test(turn.conversationId)) {
       factsConsumed.inc({ kind: 'turn', outcome: 'ignored' });
       return;
     }
     const answeredAt = new Date(Number(turn.atMs) || Date.now());
     const askedAt = new Date(answeredAt.getTime() - turn.latencyMs);
+    if (turn.outcome === AnswerOutcome.SKIPPED) {
+      // Chatter the bot rightly ignored, or a question it left to the person in charge. The
+      // latter may have been written before the takeover, when its MESSAGE_CREATE was not kept.
+      const known = turn.question ? await this.conversations.find(turn.conversationId) : null;
+      const kept =
+        known?.state === 'human' &&
+        known.tenant_id === turn.tenantId &&
+        (await this.addMemberMessage(known, {
+          messageId: turn.questionMessageId || `turn:${turn.turnId}`,
+          authorName: turn.authorName,
+          content: turn.question,
+          at: askedAt,
+        }));
+      factsConsumed.inc({ kind: 'turn', outcome: kept ? 'recorded' : 'ignored' });
+      return;
+    }
     await transaction(this.db, async (sql) => {
       const row = await this.conversations.upsert(
         sql,
@@ -235,28 +247,44 @@ export class ConversationRecorder {
       factsConsumed.inc({ kind: 'member_message', outcome: 'ignored' });
       return;
     }
-    const authorName = message.member?.nick || message.author.global_name || message.author.username;
-    const content = withoutLeadingMentions(message.content);
-    const at = new Date(message.timestamp);
-    await transaction(this.db, async (sql) => {
-      const added = await this.conversations.addTurn(sql, conversationId, {
-        key: `member:${message.id}`,
+    await this.addMemberMessage(known, {
+      messageId: message.id,
+      authorName: message.member?.nick || message.author.global_name || message.author.username,
+      content: withoutLeadingMentions(message.content),
+      at: new Date(message.timestamp),
+    });
+    factsConsumed.inc({ kind: 'member_message', outcome: 'recorded' });
+  }
+
+  /**
+   * Keeps a member's message in the transcript of a conversation a person is in charge of, and
+   * shows it on the live feed; once per message, whichever of its facts (the dispatch, the
+   * answer service's turn) comes first. False when it was kept already.
+   */
+  private addMemberMessage(
+    conversation: ConversationRow,
+    message: { messageId: string; authorName: string; content: string; at: Date },
+  ): Promise<boolean> {
+    const { messageId, authorName, content, at } = message;
+    return transaction(this.db, async (sql) => {
+      const added = await this.conversations.addTurn(sql, conversation.id, {
+        key: `member:${messageId}`,
         role: 'member',
         authorName,
         content,
         at,
       });
-      if (!added) return;
-      await sql('UPDATE conversations SET last_question = $2 WHERE id = $1', [conversationId, content]);
-      await this.facts.message(known, {
-        messageId: message.id,
+      if (!added) return false;
+      await sql('UPDATE conversations SET last_question = $2 WHERE id = $1', [conversation.id, content]);
+      await this.facts.message(conversation, {
+        messageId,
         role: MessageRole.MEMBER,
         authorName,
         content,
         at,
       });
+      return true;
     });
-    factsConsumed.inc({ kind: 'member_message', outcome: 'recorded' });
   }
 }
 

@@ -19,7 +19,7 @@ import {
   type TakeoverReply,
 } from '@steward/contracts';
 import { DataSource } from '@steward/db';
-import { CONFIG, LOGGER } from '@steward/runtime';
+import { CONFIG, GuildConfigStore, LOGGER } from '@steward/runtime';
 import type { Logger } from '@steward/telemetry';
 import type { TakeoverConfig } from '../config.js';
 import {
@@ -52,6 +52,7 @@ export class TakeoverService {
     private readonly bucket: TakeoverBucket,
     private readonly facts: TakeoverFacts,
     private readonly entitlements: PlanEntitlements,
+    private readonly guilds: GuildConfigStore,
     @Inject(CONFIG) private readonly config: TakeoverConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -189,6 +190,7 @@ export class TakeoverService {
     current: ConversationRow,
     agent: AgentIdentity,
   ): Promise<ConversationRow> {
+    this.assertServerStillServed(current);
     const sameAgent = current.state === 'human' && current.assigned_agent_id === agent.id;
     const [row] = await sql<ConversationRow>(
       `UPDATE conversations SET
@@ -215,6 +217,25 @@ export class TakeoverService {
       );
     }
     return row!;
+  }
+
+  /**
+   * A released server may be linked to another tenant, or served by the tenant's own bot in
+   * place of the one that answered: the conversation stays readable, but an agent must not
+   * post in a server that is no longer theirs.
+   */
+  private assertServerStillServed(row: ConversationRow): void {
+    const config = this.guilds.get(row.guild_id);
+    const served = config
+      ? config.tenantId === row.tenant_id &&
+        (!row.application_id || config.applicationId === row.application_id)
+      : row.tenant_id === this.config.STEWARD_LOCAL_TENANT_ID; // local mode serves every unlinked server
+    if (served) return;
+    takeoverActions.inc({ action: 'takeover', outcome: 'server_gone' });
+    throw new RpcError(
+      'conflict',
+      'This server is no longer connected to your account with the bot that answered here: the conversation can be read but not taken over',
+    );
   }
 
   private async requirePlan(tenantId: string, feature: keyof PlanFeatures, action: string): Promise<void> {
