@@ -290,7 +290,7 @@ describe('moderation', () => {
     expect(messages.every((message) => h.exists(raid.generalChannelId, message.id))).toBe(true);
   });
 
-  it('kicks a member once for several messages, deletes the rest, and counts them as one removal in the circuit breaker', async () => {
+  it('kicks a member once for several messages, deletes the rest, counts them as one removal in the circuit breaker, and kicks them again when they come back', async () => {
     await h.configure(noBans.id, { rules: RULES, actions: { kick: true, delete: true }, breaker: { maxKicksAndBans: 2, windowMinutes: 10 } });
     const scam = { ...INVITE, rule: 'No scams.', severity: 'critical', recommended_action: 'kick', confidence: 1 } as const;
     h.verdicts.set('free nitro', scam);
@@ -319,6 +319,13 @@ describe('moderation', () => {
     const remaining = h.discord.guild(noBans.id).members.map((member) => member.user.id);
     expect(remaining).not.toContain(flooder);
     expect(remaining).not.toContain(latecomer);
+
+    // The flooder joins again through an invite and posts the scam again, well inside the window:
+    // kicked again, and still one removal for the breaker (both slots are taken, theirs renewed).
+    h.discord.createMember({ guildId: noBans.id, username: 'flooder', id: flooder });
+    const back = post(noBans, flooder, 'free nitro here, I am back');
+    expect(await h.entryFor(back.id)).toMatchObject({ action: 'kick', outcome: 'done', detail: 'the message is deleted too' });
+    expect(h.discord.guild(noBans.id).members.map((member) => member.user.id)).not.toContain(flooder);
   });
 
   it('checks nothing and uses no quota in exempt channels or for exempt roles', async () => {

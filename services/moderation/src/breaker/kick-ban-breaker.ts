@@ -14,6 +14,8 @@ export interface BreakerLimits {
  * counted in Postgres so the limit holds across replicas. Slots are keyed by member, so a
  * redelivered event, or another message of a member already being removed, finds the slot the
  * member took instead of taking another: one raider posting five scam links is one removal.
+ * A member who joined again after their slot was taken came back: removing them again renews
+ * their slot, still one removal for the limit.
  */
 @Injectable()
 export class KickBanBreaker {
@@ -21,18 +23,26 @@ export class KickBanBreaker {
    * Takes a slot for this decision within the caller's transaction (the slot commits with its
    * log entry, on the connection that holds the message's lock).
    */
-  async tryTake(guildId: string, slotKey: string, limits: BreakerLimits, manager: EntityManager): Promise<BreakerSlot> {
+  async tryTake(
+    guildId: string,
+    slotKey: string,
+    limits: BreakerLimits,
+    manager: EntityManager,
+    memberJoinedAt?: Date,
+  ): Promise<BreakerSlot> {
     // One decision per guild at a time, whichever replica makes it.
     await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`moderation-breaker:${guildId}`]);
-    const mine = await manager.query(
-      `SELECT 1 FROM breaker_slots WHERE slot_key = $1 AND taken_at > now() - make_interval(mins => $2)`,
+    const [mine]: Array<{ taken_at: Date }> = await manager.query(
+      `SELECT taken_at FROM breaker_slots WHERE slot_key = $1 AND taken_at > now() - make_interval(mins => $2)`,
       [slotKey, limits.windowMinutes],
     );
-    if (mine.length > 0) return 'held';
+    const cameBack = mine !== undefined && memberJoinedAt !== undefined && memberJoinedAt > mine.taken_at;
+    if (mine && !cameBack) return 'held';
     await manager.query(`DELETE FROM breaker_slots WHERE guild_id = $1 AND taken_at < now() - interval '1 day'`, [guildId]);
     const [{ taken }] = await manager.query(
-      `SELECT count(*)::int AS taken FROM breaker_slots WHERE guild_id = $1 AND taken_at > now() - make_interval(mins => $2)`,
-      [guildId, limits.windowMinutes],
+      `SELECT count(*)::int AS taken FROM breaker_slots
+        WHERE guild_id = $1 AND taken_at > now() - make_interval(mins => $2) AND slot_key <> $3`,
+      [guildId, limits.windowMinutes, slotKey],
     );
     if (taken >= limits.maxKicksAndBans) return 'full';
     await manager.query(

@@ -16,7 +16,10 @@ export const discordMessage = z
       })
       .loose()
       .optional(),
-    member: z.object({ roles: z.array(z.string()), nick: z.string().nullish() }).loose().optional(),
+    member: z
+      .object({ roles: z.array(z.string()), nick: z.string().nullish(), joined_at: z.string().nullish() })
+      .loose()
+      .optional(),
     content: z.string().optional(),
     timestamp: z.string().optional(),
     edited_timestamp: z.string().nullish(),

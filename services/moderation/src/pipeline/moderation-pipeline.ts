@@ -158,7 +158,13 @@ export class ModerationPipeline {
       return skip('exempt_channel');
     }
     const bot = directory ? new BotCapabilities(directory) : undefined;
-    const place = { channelId: message.channel_id, authorId: author.id, memberRoleIds };
+    const joinedAt = message.member?.joined_at ? new Date(message.member.joined_at) : undefined;
+    const place = {
+      channelId: message.channel_id,
+      authorId: author.id,
+      memberRoleIds,
+      joinedAt: joinedAt && !Number.isNaN(joinedAt.getTime()) ? joinedAt : undefined,
+    };
     // Not worth a check (nor a message of quota) when nothing enabled could touch this member.
     if (bot?.hierarchyBlock(place) && !settings.actions.delete && !settings.actions.warn) return skip('untouchable_member');
 
@@ -305,7 +311,7 @@ export class ModerationPipeline {
     action: ModerationAction,
     settings: Settings,
     bot: BotCapabilities | undefined,
-    place: { channelId: string; authorId: string; memberRoleIds: string[] },
+    place: { channelId: string; authorId: string; memberRoleIds: string[]; joinedAt?: Date },
     version: { messageId: string; messageVersion: string },
     guildId: string,
     transaction: EntityManager,
@@ -322,7 +328,7 @@ export class ModerationPipeline {
     if (block) return { outcome: 'blocked', blockReason: block.blockReason, detail: block.detail, commandId: null };
     const slot =
       action === 'kick' || action === 'ban'
-        ? await this.breaker.tryTake(guildId, `member:${guildId}:${place.authorId}`, settings.breaker, transaction)
+        ? await this.breaker.tryTake(guildId, `member:${guildId}:${place.authorId}`, settings.breaker, transaction, place.joinedAt)
         : undefined;
     if (slot === 'held') {
       // An earlier message of the member is already having them kicked or banned: removing them
