@@ -102,6 +102,7 @@ describe('publish and consume', () => {
       received.push(message);
     });
 
+    const publishedAt = Date.now();
     const ack = await bus.publishJson(
       `${prefix}.greeting`,
       { text: 'hello' },
@@ -115,6 +116,9 @@ describe('publish and consume', () => {
     expect(message!.headers['X-Tenant']).toBe('t1');
     expect(message!.deliveryCount).toBe(1);
     expect(message!.streamSequence).toBe(ack.seq);
+    // The server's clock is this machine's: stored between the publish and its acknowledgement.
+    expect(message!.storedAtMs).toBeGreaterThanOrEqual(publishedAt - 5);
+    expect(message!.storedAtMs).toBeLessThanOrEqual(Date.now());
     await consumer.stop();
 
     // Acked: nothing is pending for the durable any more.

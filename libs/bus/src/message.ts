@@ -19,6 +19,8 @@ export interface BusMessage extends InboundMessage {
   /** 1 on first delivery, growing with each redelivery. */
   readonly deliveryCount: number;
   readonly streamSequence: number;
+  /** When the stream stored the message (the server's clock), in ms since the epoch. */
+  readonly storedAtMs: number;
   /** Tells the server the handler is still busy, restarting the ack wait. */
   working(): void;
   /**
@@ -45,6 +47,7 @@ export function fromJsMsg(msg: JsMsg, stopping: AbortSignal): BusMessage {
     headers: toHeaderRecord(msg.headers),
     deliveryCount: msg.info.deliveryCount,
     streamSequence: msg.seq,
+    storedAtMs: Math.floor(msg.info.timestampNanos / 1e6),
     working: () => msg.working(),
     ...decodingHelpers(msg.data),
   };

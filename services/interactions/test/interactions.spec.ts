@@ -1,4 +1,5 @@
 import { sign } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Bus, type BusMessage, type ConsumerHandle } from '@steward/bus';
 import {
   AnswerFeedbackSchema,
@@ -37,6 +38,17 @@ describe('interactions service', () => {
   const commands: DiscordCommand[] = [];
 
   const endpoint = () => `${service.httpUrl}/discord/webhook/`;
+  const startInteractions = () =>
+    startService(interactionsService, {
+      NATS_URL: process.env.NATS_URL,
+      LOG_LEVEL: 'silent',
+      INTERACTIONS_PORT: '0',
+      DISCORD_API_URL: discord.apiUrl,
+      DISCORD_BOT_TOKEN: app.token,
+      DISCORD_APPLICATION_ID: app.id,
+      DISCORD_PUBLIC_KEY: app.publicKey,
+      STEWARD_LOCAL_TENANT_ID: TENANT,
+    });
 
   beforeAll(async () => {
     await resetJetStream(process.env.NATS_URL!);
@@ -48,16 +60,7 @@ describe('interactions service', () => {
     const declaring = await Bus.connect({ servers: process.env.NATS_URL!, name: 'router-stand-in' });
     await declaring.ensureBuckets([Buckets.takeover]);
     await declaring.drain();
-    service = await startService(interactionsService, {
-      NATS_URL: process.env.NATS_URL,
-      LOG_LEVEL: 'silent',
-      INTERACTIONS_PORT: '0',
-      DISCORD_API_URL: discord.apiUrl,
-      DISCORD_BOT_TOKEN: app.token,
-      DISCORD_APPLICATION_ID: app.id,
-      DISCORD_PUBLIC_KEY: app.publicKey,
-      STEWARD_LOCAL_TENANT_ID: TENANT,
-    });
+    service = await startInteractions();
     bus = await Bus.connect({ servers: process.env.NATS_URL!, name: 'interactions-test' });
     consumers = [
       await bus.consume({ stream: Streams.facts.name, durable: 'test-requested', filterSubjects: ['steward.answer.requested'] }, (m: BusMessage) => {
@@ -374,5 +377,28 @@ describe('interactions service', () => {
     expect(callback.action.case).toBe('interactionCallback');
     expect(callback.action.value).toMatchObject({ interactionId: id, token: `token-${id}`, type: 5 });
     await waitFor(() => requested.some((r) => r.requestId === `ia:${id}` && r.question === 'Where is my invoice?'));
+  });
+
+  it('leaves an INTERACTION_CREATE that waited in the stream past Discord’s 3 s: no response Discord would refuse, no question billed', async () => {
+    await service.stop();
+    const late = '200000000000000003';
+    await bus.publish(discordEventSubject(app.id, guild.id, 'INTERACTION_CREATE'), askBody('Is anyone there?', late), {
+      msgId: `gw-${late}`,
+    });
+    await sleep(3_000);
+    service = await startInteractions();
+    const fresh = '200000000000000004';
+    await bus.publish(discordEventSubject(app.id, guild.id, 'INTERACTION_CREATE'), askBody('Where is my order?', fresh), {
+      msgId: `gw-${fresh}`,
+    });
+    await waitFor(() => commands.some((c) => c.commandId === `ia-callback:${fresh}`));
+    // Both handled (acknowledged): the late one is not coming back.
+    await waitFor(async () => {
+      const consumer = await bus.jsm.consumers.info(Streams.discordEvents.name, 'interactions');
+      return consumer.num_pending === 0 && consumer.num_ack_pending === 0;
+    });
+    expect(commands.filter((c) => c.commandId === `ia-callback:${late}`)).toEqual([]);
+    await waitFor(() => requested.some((r) => r.requestId === `ia:${fresh}`));
+    expect(requested.filter((r) => r.requestId === `ia:${late}`)).toEqual([]);
   });
 });

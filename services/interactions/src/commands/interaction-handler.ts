@@ -19,7 +19,7 @@ import { reply } from './replies.js';
 
 export const ASK_COMMAND = 'ask';
 
-const interactionsHandled = new Counter({
+export const interactionsHandled = new Counter({
   name: 'steward_interactions_total',
   help: 'Interactions handled, by path and outcome',
   labelNames: ['via', 'outcome'] as const,
