@@ -85,15 +85,20 @@ describe('dashboard in the browser', () => {
     await stack?.stop();
   });
 
+  /** Signs a new tenant up from the login page; lands on the servers page. */
+  async function signUp(on: Page, name: string, email: string): Promise<void> {
+    await on.goto('/');
+    await on.waitForURL(/\/login/);
+    await on.getByRole('link', { name: 'Create account' }).click();
+    await on.getByLabel('Company or community name').fill(name);
+    await on.getByLabel('Email').fill(email);
+    await on.getByLabel('Password').fill('correct horse battery');
+    await on.getByRole('button', { name: 'Create account' }).click();
+    await on.getByRole('heading', { name: 'Your Discord servers' }).waitFor();
+  }
+
   it('signs a new tenant up and opens the servers page', async () => {
-    await page.goto('/');
-    await page.waitForURL(/\/login/);
-    await page.getByRole('link', { name: 'Create account' }).click();
-    await page.getByLabel('Company or community name').fill('Acme');
-    await page.getByLabel('Email').fill('owner@acme.test');
-    await page.getByLabel('Password').fill('correct horse battery');
-    await page.getByRole('button', { name: 'Create account' }).click();
-    await page.getByRole('heading', { name: 'Your Discord servers' }).waitFor();
+    await signUp(page, 'Acme', 'owner@acme.test');
     expect((await api<{ tenant: { name: string } }>('/auth/me')).body.tenant.name).toBe('Acme');
     await screenshot(page, 'servers-empty');
   });
@@ -124,6 +129,29 @@ describe('dashboard in the browser', () => {
     await card.getByTestId('gateway-status').filter({ hasText: 'Gateway online' }).waitFor({ timeout: 30_000 });
     expect(await card.getByText('Permissions missing').count()).toBe(0);
     await screenshot(page, 'servers');
+  });
+
+  it('tells another account why the server was not added: cancelled on Discord, then connected elsewhere', async () => {
+    const other = await openPage(browser, adminUrl);
+    try {
+      await signUp(other.page, 'Globex', 'owner@globex.test');
+      await other.page.getByRole('button', { name: 'Add to Discord' }).click();
+      await other.page.getByRole('link', { name: 'Cancel' }).click();
+      await other.page.waitForURL(/\/servers\?error=access_denied/);
+      await other.page.getByRole('alert').filter({ hasText: 'The authorization was cancelled on Discord.' }).waitFor();
+
+      await other.page.getByRole('button', { name: 'Add to Discord' }).click();
+      await other.page.getByRole('link', { name: stack.guild.name }).click();
+      await other.page.waitForURL(/\/servers\?error=guild_taken/);
+      await other.page.getByRole('alert').filter({ hasText: 'already connected to another Steward account' }).waitFor();
+      await screenshot(other.page, 'servers-install-taken');
+      await other.page.getByText('No server is connected yet.').waitFor();
+      expect(other.consoleErrors.filter((text) => !text.includes('Failed to load resource'))).toEqual([]);
+    } finally {
+      await other.page.context().close();
+    }
+    // The server stays with the account that added it.
+    expect((await api<{ guilds: Array<{ id: string }> }>('/guilds')).body.guilds.map((guild) => guild.id)).toEqual([guildId]);
   });
 
   it('sets the all-messages mode, with smart mode explained', async () => {

@@ -372,8 +372,15 @@ describe('Discord sandbox interactions and OAuth2', () => {
       state: 'tenant-42',
     }).toString();
 
-    const consent = await fetch(authorize);
-    expect(await consent.text()).toContain('New Community');
+    const consent = await (await fetch(authorize)).text();
+    expect(consent).toContain('New Community');
+    // Cancel on the consent page goes back to the redirect URI with access_denied and the state.
+    const cancel = consent.match(/<a class="cancel" href="\?([^"]+)"/)![1]!.replaceAll('&amp;', '&');
+    const cancelled = await fetch(`${sandbox.url}/oauth2/authorize?${cancel}`, { redirect: 'manual' });
+    expect(cancelled.status).toBe(302);
+    const back = new URL(cancelled.headers.get('location')!);
+    expect(`${back.origin}${back.pathname}`).toBe(redirectUri);
+    expect(Object.fromEntries(back.searchParams)).toMatchObject({ error: 'access_denied', state: 'tenant-42' });
     authorize.searchParams.set('guild_id', other.id);
     authorize.searchParams.set('approve', '1');
     const redirect = await fetch(authorize, { redirect: 'manual' });

@@ -94,12 +94,17 @@ export function registerOAuthRoutes(router: Router<RestContext>): void {
           return `<a class="guild" href="?${escapeHtml(approveUrl.toString())}">${escapeHtml(guild.name)}</a>`;
         })
         .join('');
+      // Like Discord's Cancel button: back to the redirect URI with error=access_denied.
+      const cancel = redirectUri
+        ? `<p><a class="cancel" href="?${escapeHtml(new URLSearchParams([...query, ['approve', '0']]).toString())}">Cancel</a></p>`
+        : '';
       return page(
         `Add ${application.name}`,
         `<p><strong>${escapeHtml(application.name)}</strong> asks for: ${scopes.map(escapeHtml).join(', ')}.</p>` +
           (needsGuild
             ? `<p>Add to server:</p>${links || '<p>No servers yet.</p>'}`
-            : `<p><a class="guild" href="?${escapeHtml(new URLSearchParams([...query, ['approve', '1']]).toString())}">Authorize</a></p>`),
+            : `<p><a class="guild" href="?${escapeHtml(new URLSearchParams([...query, ['approve', '1']]).toString())}">Authorize</a></p>`) +
+          cancel,
       );
     }
 

@@ -8,8 +8,22 @@ import type { GuildSummary } from '../api/types';
 import { PageHeader } from '../components/PageHeader';
 import { EmptyState, QueryState, RequestError } from '../components/QueryState';
 
-/** Install errors on Steward's side, after Discord authorized the bot. */
-const STEWARD_INSTALL_ERRORS = new Set(['unavailable', 'link_failed']);
+/**
+ * What the person can do about each install error the callback reports (install.controller.ts);
+ * any other code is Discord not completing the authorization.
+ */
+const INSTALL_ERROR_MESSAGES = new Map([
+  ['access_denied', 'servers.installCancelled'],
+  ['guild_taken', 'servers.installTaken'],
+  ['session_mismatch', 'servers.installOtherSession'],
+  ['invalid_state', 'servers.installExpired'],
+  ['expired_state', 'servers.installExpired'],
+  ['invalid_request', 'servers.installExpired'],
+  ['install_unavailable', 'servers.installNotConfigured'],
+  ['no_guild', 'servers.installNoServer'],
+  ['unavailable', 'servers.installNotSaved'],
+  ['link_failed', 'servers.installNotSaved'],
+]);
 
 export default function ServersPage() {
   const { t } = useTranslation();
@@ -41,7 +55,7 @@ export default function ServersPage() {
         )}
         {installError && (
           <Alert color="red" role="alert" title={t('servers.installFailedTitle')}>
-            {t(STEWARD_INSTALL_ERRORS.has(installError) ? 'servers.installNotSaved' : 'servers.installFailedBody', { code: installError })}
+            {t(INSTALL_ERROR_MESSAGES.get(installError) ?? 'servers.installFailedBody', { code: installError })}
           </Alert>
         )}
         <QueryState query={guilds}>
