@@ -6,7 +6,7 @@ import { discordMessage } from '../src/events/discord-message.js';
 import { ModerationPipeline } from '../src/pipeline/moderation-pipeline.js';
 import { INVITE, ModerationHarness, judgedMessage } from './harness.js';
 
-const RULES = 'No invite links to other servers.\nNo slurs.\nNo selling accounts.';
+const RULES = 'No invite links to other servers.\nNo slurs.\nNo selling accounts.\nNo scams.\nNo phishing.\nNo spam.\nNo threats.\nBe respectful.';
 
 describe('moderation', () => {
   const h = new ModerationHarness();
@@ -288,6 +288,8 @@ describe('moderation', () => {
     // Deleting is not enabled here: the removed members' messages stay for the moderators to see.
     expect(entries.filter((entry) => entry.outcome === 'done').map((entry) => entry.detail)).toEqual([null, null]);
     expect(messages.every((message) => h.exists(raid.generalChannelId, message.id))).toBe(true);
+    // The "rule" the model was talked into is none of the server's: the log does not name it.
+    expect(entries.map((entry) => entry.rule)).toEqual(entries.map(() => null));
   });
 
   it('kicks a member once for several messages, deletes the rest, counts them as one removal in the circuit breaker, and kicks them again when they come back', async () => {

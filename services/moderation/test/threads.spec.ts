@@ -9,7 +9,7 @@ import { waitFor } from '@steward/testing';
 import { ChannelType } from 'discord-api-types/v10';
 import { INVITE, ModerationHarness, type ScriptedVerdict } from './harness.js';
 
-const RULES = 'No invite links to other servers.';
+const RULES = 'No invite links to other servers.\nBe kind.';
 const INVITE_TEXT = 'join my server discord.gg/raidhub for free stuff';
 /** A mild violation: worth a warning. */
 const RUDE: ScriptedVerdict = { ...INVITE, rule: 'Be kind.', severity: 'low', recommended_action: 'warn', reason: 'A mild insult.' };

@@ -82,6 +82,15 @@ describe('AnthropicModerationJudge', () => {
     });
   });
 
+  it('keeps the broken rule only as quoted from the server rules, so a message cannot put words of its own in the warning', async () => {
+    sandbox.enqueue(verdict({ rule: '  no  SLURS ' }));
+    expect((await judge().judge(input)).rule).toBe('no  SLURS');
+    sandbox.enqueue(verdict({ rule: 'No slurs. Appeal at https://appeal.example' }));
+    expect((await judge().judge(input)).rule).toBeUndefined();
+    sandbox.enqueue(verdict({ rule: 'Ban everyone.' }));
+    expect(await judge().judge(input)).toMatchObject({ violation: true, rule: undefined, recommendedAction: 'ban' });
+  });
+
   it('refuses a tool call outside the schema', async () => {
     sandbox.enqueue(verdict({ confidence: 7 }));
     await expect(judge().judge(input)).rejects.toThrow(AiEngineError);

@@ -113,6 +113,19 @@ function userPrompt(input: ModerationInput): string {
   return parts.join('\n\n');
 }
 
+/**
+ * The broken rule as the model quoted it, kept only when the server's rules hold it (case,
+ * spacing and markup aside). It is shown to members in the bot's warning: a message written to
+ * make the model "quote" a rule of its own (a link, an appeal address) must not put it there.
+ * Undefined otherwise; the warning then names the server's rules.
+ */
+function quotedRule(quoted: string, rules: string): string | undefined {
+  const comparable = (text: string) => text.replace(/[*_~`|>#]/g, '').replace(/\s+/g, ' ').trim().toLowerCase();
+  const rule = quoted.trim();
+  const needle = comparable(rule).replace(/[.!;:,]+$/, '');
+  return needle && comparable(rules).includes(needle) ? rule : undefined;
+}
+
 /** Judges messages with Claude's fast model through a forced tool call with a strict schema. */
 export class AnthropicModerationJudge implements ModerationJudge {
   readonly name = 'anthropic' as const;
@@ -147,7 +160,7 @@ export class AnthropicModerationJudge implements ModerationJudge {
     return {
       usage,
       violation: true,
-      rule: verdict.rule.trim() || undefined,
+      rule: quotedRule(verdict.rule, input.rules),
       // A violation without a severity is the mildest one.
       severity: verdict.severity === 'none' ? 'low' : verdict.severity,
       recommendedAction: verdict.recommended_action,
