@@ -533,6 +533,26 @@ describe('egress', () => {
     expect(members.map((member) => member.user.id)).not.toContain(carol);
     expect(sandbox.messages(channelId).map((message) => message.id)).not.toContain(spam.id);
     expect(members.find((member) => member.user.id === moderator)!.communication_disabled_until).toBeNull();
+
+    // A moderator times alice out for a week before a late 10-minute timeout of hers arrives:
+    // the week stands. A longer one than what she has still replaces it.
+    const week = new Date(Date.now() + 7 * 24 * 60 * 60_000).toISOString();
+    const byModerator = await fetch(`${sandbox.apiUrl}/v10/guilds/${guild.id}/members/${alice}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bot ${app.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ communication_disabled_until: week }),
+    });
+    expect(byModerator.status).toBe(200);
+    const late = command({ case: 'timeoutMember', value: { userId: alice, minutes: 10, reason: 'spam' } });
+    await publish(late);
+    expect(await resultOf(late)).toMatchObject({ ok: true, verb: 'timeout' });
+    const untilOf = () =>
+      sandbox.guild(guild.id).members.find((member) => member.user.id === alice)!.communication_disabled_until;
+    expect(untilOf()).toBe(week);
+    const longer = command({ case: 'timeoutMember', value: { userId: alice, minutes: 14 * 24 * 60 } });
+    await publish(longer);
+    expect(await resultOf(longer)).toMatchObject({ ok: true, verb: 'timeout' });
+    expect(Date.parse(untilOf()!)).toBeGreaterThan(Date.parse(week));
   });
 
   it('starts a thread from a message with a first message in it, and deletes with an audit-log reason', async () => {

@@ -10,6 +10,7 @@ import {
   type APIActionRowComponent,
   type APIAllowedMentions,
   type APIButtonComponent,
+  type APIGuildMember,
   type APIMessage,
   type APIMessageComponentEmoji,
   type RESTPatchAPIChannelMessageJSONBody,
@@ -168,15 +169,20 @@ export async function performCommand(
     }
     case 'timeoutMember': {
       const { userId, minutes, reason } = action.value;
+      const route = Routes.guildMember(command.guildId, userId);
       // Zero minutes lifts a timeout.
+      const until = minutes > 0 ? Date.now() + minutes * 60_000 : null;
+      if (until !== null) {
+        // A moderator may have timed the member out for longer meanwhile (the command waited
+        // for metering, or for its retries): Discord would replace theirs with this shorter one.
+        const current = await call(bot(), RequestMethod.Get, route, {});
+        const theirs = (current.body as APIGuildMember).communication_disabled_until;
+        if (theirs && Date.parse(theirs) >= until) return { httpStatus: current.status };
+      }
       const body: RESTPatchAPIGuildMemberJSONBody = {
-        communication_disabled_until:
-          minutes > 0 ? new Date(Date.now() + minutes * 60_000).toISOString() : null,
+        communication_disabled_until: until === null ? null : new Date(until).toISOString(),
       };
-      const response = await call(bot(), RequestMethod.Patch, Routes.guildMember(command.guildId, userId), {
-        body,
-        reason: reason || undefined,
-      });
+      const response = await call(bot(), RequestMethod.Patch, route, { body, reason: reason || undefined });
       return { httpStatus: response.status };
     }
     case 'kickMember': {
