@@ -1,5 +1,7 @@
 import { sign } from 'node:crypto';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
 import { Bus, type BusMessage, type ConsumerHandle } from '@steward/bus';
 import {
   AnswerFeedbackSchema,
@@ -18,12 +20,19 @@ import {
 } from '@steward/contracts';
 import { GuildConfigStore, startService, type RunningService } from '@steward/runtime';
 import { startDiscordSandbox, type ApplicationCredentials, type DiscordSandbox, type GuildSnapshot } from '@steward/sandbox';
-import { resetJetStream, waitFor } from '@steward/testing';
+import { resetJetStream, waitFor, workspaceRoot } from '@steward/testing';
 import { ChannelType } from 'discord-api-types/v10';
 import { interactionsService } from '../src/service.js';
 import type { InteractionsConfig } from '../src/config.js';
 
 const TENANT = 'tenant-local';
+
+/** The part of deploy/local/infra.mjs this test uses. */
+interface LocalInfra {
+  makeRunDir(prefix: string): string;
+  removeDir(dir: string): void;
+  startNats(options: { dataDir: string }): Promise<{ url: string; pid: number; stop(): Promise<void> }>;
+}
 
 describe('interactions service', () => {
   let discord: DiscordSandbox;
@@ -38,17 +47,17 @@ describe('interactions service', () => {
   const commands: DiscordCommand[] = [];
 
   const endpoint = () => `${service.httpUrl}/discord/webhook/`;
-  const startInteractions = () =>
-    startService(interactionsService, {
-      NATS_URL: process.env.NATS_URL,
-      LOG_LEVEL: 'silent',
-      INTERACTIONS_PORT: '0',
-      DISCORD_API_URL: discord.apiUrl,
-      DISCORD_BOT_TOKEN: app.token,
-      DISCORD_APPLICATION_ID: app.id,
-      DISCORD_PUBLIC_KEY: app.publicKey,
-      STEWARD_LOCAL_TENANT_ID: TENANT,
-    });
+  const interactionsEnv = () => ({
+    NATS_URL: process.env.NATS_URL,
+    LOG_LEVEL: 'silent',
+    INTERACTIONS_PORT: '0',
+    DISCORD_API_URL: discord.apiUrl,
+    DISCORD_BOT_TOKEN: app.token,
+    DISCORD_APPLICATION_ID: app.id,
+    DISCORD_PUBLIC_KEY: app.publicKey,
+    STEWARD_LOCAL_TENANT_ID: TENANT,
+  });
+  const startInteractions = () => startService(interactionsService, interactionsEnv());
 
   beforeAll(async () => {
     await resetJetStream(process.env.NATS_URL!);
@@ -377,6 +386,40 @@ describe('interactions service', () => {
     expect(callback.action.case).toBe('interactionCallback');
     expect(callback.action.value).toMatchObject({ interactionId: id, token: `token-${id}`, type: 5 });
     await waitFor(() => requested.some((r) => r.requestId === `ia:${id}` && r.question === 'Where is my invoice?'));
+  });
+
+  it('answers /ask inside Discord’s 3 s, asking the member to try again, when NATS stops answering', async () => {
+    // A NATS of its own, frozen mid-flight as a stalled server or a network partition leaves it.
+    const infra = (await import(pathToFileURL(path.join(workspaceRoot, 'deploy/local/infra.mjs')).href)) as LocalInfra;
+    const runDir = infra.makeRunDir('steward-interactions-');
+    const nats = await infra.startNats({ dataDir: path.join(runDir, 'nats') });
+    let frozen: RunningService<InteractionsConfig> | undefined;
+    try {
+      const declaring = await Bus.connect({ servers: nats.url, name: 'router-stand-in' });
+      await declaring.ensureBuckets([Buckets.takeover]);
+      await declaring.drain();
+      frozen = await startService(interactionsService, { ...interactionsEnv(), NATS_URL: nats.url });
+      discord.setInteractionsEndpoint(app.id, `${frozen.httpUrl}/discord/webhook/`);
+      process.kill(nats.pid, 'SIGSTOP');
+      const delivery = await discord.sendInteraction({
+        applicationId: app.id,
+        guildId: guild.id,
+        channelId: guild.generalChannelId,
+        userId: memberId,
+        commandName: 'ask',
+        options: { question: 'Is anyone there?' },
+      });
+      expect(delivery).toMatchObject({
+        status: 200,
+        body: { type: 4, data: { flags: 64, content: 'Steward cannot take questions right now. Please try again in a minute.' } },
+      });
+    } finally {
+      process.kill(nats.pid, 'SIGCONT');
+      discord.setInteractionsEndpoint(app.id, endpoint());
+      await frozen?.stop();
+      await nats.stop();
+      infra.removeDir(runDir);
+    }
   });
 
   it('leaves an INTERACTION_CREATE that waited in the stream past Discord’s 3 s: no response Discord would refuse, no question billed', async () => {

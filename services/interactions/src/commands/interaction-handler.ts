@@ -19,6 +19,15 @@ import { reply } from './replies.js';
 
 export const ASK_COMMAND = 'ask';
 
+/**
+ * How long a response may take here: Discord waits 3 s for it from sending the interaction,
+ * and the way to us and back takes some of that. A queue that does not answer within it is
+ * reported to the member as unavailable, while Discord still shows the reply.
+ */
+const RESPONSE_BUDGET_MS = 2_500;
+/** Never less than this for a publish, late as the request may already be. */
+const MIN_PUBLISH_MS = 250;
+
 export const interactionsHandled = new Counter({
   name: 'steward_interactions_total',
   help: 'Interactions handled, by path and outcome',
@@ -41,15 +50,15 @@ export class InteractionHandler {
   ) {}
 
   async handle(interaction: Interaction, via: 'http' | 'gateway'): Promise<InteractionResponse> {
-    const response = await this.respond(interaction);
+    const response = await this.respond(interaction, Date.now() + RESPONSE_BUDGET_MS);
     interactionsHandled.inc({ via, outcome: response.type === ResponseType.DeferredChannelMessage ? 'deferred' : 'replied' });
     return response;
   }
 
-  private async respond(interaction: Interaction): Promise<InteractionResponse> {
+  private async respond(interaction: Interaction, deadline: number): Promise<InteractionResponse> {
     if (interaction.type === InteractionType.Ping) return { type: ResponseType.Pong };
     const locale = interaction.locale ?? interaction.guild_locale;
-    if (interaction.type === InteractionType.MessageComponent) return this.feedback(interaction, locale);
+    if (interaction.type === InteractionType.MessageComponent) return this.feedback(interaction, locale, deadline);
     if (interaction.type !== InteractionType.ApplicationCommand || interaction.data?.name !== ASK_COMMAND) {
       return ephemeral(reply('unknownCommand', locale));
     }
@@ -94,7 +103,7 @@ export class InteractionHandler {
           locale: locale ?? '',
           conversationId,
         }),
-        { msgId: requestId },
+        { msgId: requestId, timeoutMs: timeLeft(deadline) },
       );
     } catch (error) {
       this.logger.error({ err: error, interactionId: interaction.id }, 'could not queue /ask; told the member to retry');
@@ -109,7 +118,11 @@ export class InteractionHandler {
    * service keeps it with the conversation), thanked in private. The tenant is the guild's, so
    * a button cannot vote on another tenant's answers.
    */
-  private async feedback(interaction: Interaction, locale: string | undefined): Promise<InteractionResponse> {
+  private async feedback(
+    interaction: Interaction,
+    locale: string | undefined,
+    deadline: number,
+  ): Promise<InteractionResponse> {
     const vote = parseFeedbackCustomId(interaction.data?.custom_id ?? '');
     const user = interaction.member?.user ?? interaction.user;
     if (!vote) return ephemeral(reply('unknownCommand', locale));
@@ -132,7 +145,7 @@ export class InteractionHandler {
           // of two quick presses the later one counts, whichever replica handles it.
           atMs: snowflakeTimeMs(interaction.id),
         }),
-        { msgId: `feedback:${interaction.id}` },
+        { msgId: `feedback:${interaction.id}`, timeoutMs: timeLeft(deadline) },
       );
     } catch (error) {
       this.logger.error({ err: error, interactionId: interaction.id }, 'could not record answer feedback');
@@ -140,4 +153,9 @@ export class InteractionHandler {
     }
     return ephemeral(reply('feedbackThanks', locale));
   }
+}
+
+/** What is left of the response's budget for a publish (a stored question still gets its answer). */
+function timeLeft(deadline: number): number {
+  return Math.max(MIN_PUBLISH_MS, deadline - Date.now());
 }
