@@ -58,6 +58,16 @@ describe('interactions service', () => {
     STEWARD_LOCAL_TENANT_ID: TENANT,
   });
   const startInteractions = () => startService(interactionsService, interactionsEnv());
+  /** Discord delivers `/ask question` from a member, in the Acme server's general channel unless told otherwise. */
+  const ask = (question: string, where: { guildId?: string; channelId?: string; userId?: string } = {}) =>
+    discord.sendInteraction({
+      applicationId: app.id,
+      guildId: where.guildId ?? guild.id,
+      channelId: where.channelId ?? guild.generalChannelId,
+      userId: where.userId ?? memberId,
+      commandName: 'ask',
+      options: { question },
+    });
 
   beforeAll(async () => {
     await resetJetStream(process.env.NATS_URL!);
@@ -138,14 +148,7 @@ describe('interactions service', () => {
   it('answers a signed /ask from Discord with a deferred response well inside 3 s and queues the question', async () => {
     discord.setInteractionsEndpoint(app.id, endpoint());
     const started = Date.now();
-    const delivery = await discord.sendInteraction({
-      applicationId: app.id,
-      guildId: guild.id,
-      channelId: guild.generalChannelId,
-      userId: memberId,
-      commandName: 'ask',
-      options: { question: 'How do I reset my password?' },
-    });
+    const delivery = await ask('How do I reset my password?');
     expect(Date.now() - started).toBeLessThan(3_000);
     expect(delivery.via).toBe('http');
     expect(delivery.status).toBe(200);
@@ -177,14 +180,7 @@ describe('interactions service', () => {
       untilMs: now + 60_000,
     });
     try {
-      const delivery = await discord.sendInteraction({
-        applicationId: app.id,
-        guildId: guild.id,
-        channelId: guild.generalChannelId,
-        userId: memberId,
-        commandName: 'ask',
-        options: { question: 'Is anyone there?' },
-      });
+      const delivery = await ask('Is anyone there?');
       expect(delivery.body).toEqual({
         type: 4,
         data: { content: expect.stringContaining('A member of the team is looking after your conversation here'), flags: 64, allowed_mentions: { parse: [] } },
@@ -208,14 +204,7 @@ describe('interactions service', () => {
     const guilds = service.app.get(GuildConfigStore);
     await waitFor(() => guilds.resolve(linkedElsewhere.id, app.id).kind === 'other_application');
 
-    const delivery = await discord.sendInteraction({
-      applicationId: app.id,
-      guildId: linkedElsewhere.id,
-      channelId: linkedElsewhere.generalChannelId,
-      userId: askerId,
-      commandName: 'ask',
-      options: { question: 'How do I reset my password?' },
-    });
+    const delivery = await ask('How do I reset my password?', { guildId: linkedElsewhere.id, channelId: linkedElsewhere.generalChannelId, userId: askerId });
     expect(delivery.body).toEqual({
       type: 4,
       data: { content: expect.stringContaining('through another bot'), flags: 64, allowed_mentions: { parse: [] } },
@@ -234,20 +223,12 @@ describe('interactions service', () => {
     const threadOfOffChannel = discord.startThread({ messageId: starter.id, authorId: askerId, name: 'questions' }).id;
     await switchOff(quiet.id, [offChannel, offCategory]);
 
-    const ask = (channelId: string) =>
-      discord.sendInteraction({
-        applicationId: app.id,
-        guildId: quiet.id,
-        channelId,
-        userId: askerId,
-        commandName: 'ask',
-        options: { question: 'How do I reset my password?' },
-      });
+    const askIn = (channelId: string) => ask('How do I reset my password?', { guildId: quiet.id, channelId, userId: askerId });
     const switchedOff = { type: 4, data: { content: 'Steward is switched off in this channel.', flags: 64, allowed_mentions: { parse: [] } } };
-    const refused = [await ask(offChannel), await ask(threadOfOffChannel), await ask(inOffCategory)];
+    const refused = [await askIn(offChannel), await askIn(threadOfOffChannel), await askIn(inOffCategory)];
     for (const delivery of refused) expect(delivery.body).toEqual(switchedOff);
     // Elsewhere in the same server /ask is answered.
-    expect((await ask(quiet.generalChannelId)).body).toEqual({ type: 5 });
+    expect((await askIn(quiet.generalChannelId)).body).toEqual({ type: 5 });
     await new Promise((resolve) => setTimeout(resolve, 300));
     const refusedIds = new Set(refused.map((delivery) => delivery.interactionId));
     expect(requested.some((r) => refusedIds.has(r.interaction?.interactionId ?? ''))).toBe(false);
@@ -268,14 +249,7 @@ describe('interactions service', () => {
     });
     try {
       const started = performance.now();
-      const delivery = await discord.sendInteraction({
-        applicationId: app.id,
-        guildId: place.id,
-        channelId: thread,
-        userId: askerId,
-        commandName: 'ask',
-        options: { question: 'Who is on call tonight?' },
-      });
+      const delivery = await ask('Who is on call tonight?', { guildId: place.id, channelId: thread, userId: askerId });
       expect(delivery.body).toEqual({ type: 5 });
       expect(performance.now() - started).toBeLessThan(2_000);
       await waitFor(() => requested.some((r) => r.interaction?.interactionId === delivery.interactionId));
@@ -401,14 +375,7 @@ describe('interactions service', () => {
       frozen = await startService(interactionsService, { ...interactionsEnv(), NATS_URL: nats.url });
       discord.setInteractionsEndpoint(app.id, `${frozen.httpUrl}/discord/webhook/`);
       process.kill(nats.pid, 'SIGSTOP');
-      const delivery = await discord.sendInteraction({
-        applicationId: app.id,
-        guildId: guild.id,
-        channelId: guild.generalChannelId,
-        userId: memberId,
-        commandName: 'ask',
-        options: { question: 'Is anyone there?' },
-      });
+      const delivery = await ask('Is anyone there?');
       expect(delivery).toMatchObject({
         status: 200,
         body: { type: 4, data: { flags: 64, content: 'Steward cannot take questions right now. Please try again in a minute.' } },
