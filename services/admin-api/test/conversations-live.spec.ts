@@ -2,6 +2,7 @@
  * Conversations, takeover and the live feed through real HTTP, with the real takeover and
  * metering services behind them on NATS and Postgres.
  */
+import { connect } from 'node:net';
 import { Bus } from '@steward/bus';
 import {
   AnswerFeedbackSchema,
@@ -290,6 +291,45 @@ describe('conversations and live API', () => {
     const replayed = resumed.of('turn').map((turn) => turn.question);
     expect(replayed.length).toBeLessThanOrEqual(4);
     expect(replayed).toEqual(questions.slice(-replayed.length));
+  });
+
+  it('frees the place of a feed whose client left before the feed was open', async () => {
+    const accounts = api.app.get(AccountsService);
+    const tenant = await accounts.createTenant({ name: 'Hooli', plan: 'pro' });
+    await bus.requestJson(MeteringRpc.subscriptionSet.subject, { tenantId: tenant.id, plan: 'pro' });
+    const key = (await accounts.issueApiKey(tenant.id, 'dashboard')).key;
+    const feedsStarted = async () => {
+      const metrics = await (await fetch(`${api.ops.url}/metrics`)).text();
+      return [...metrics.matchAll(/^steward_admin_live_feeds_total\{[^}]*\} (\d+)$/gm)].reduce(
+        (sum, [, n]) => sum + Number(n),
+        0,
+      );
+    };
+    const startedBefore = await feedsStarted();
+    const { hostname, port } = new URL(api.httpUrl!);
+    // More tabs than the limit (3), each closed as soon as its request is out.
+    for (let n = 0; n < 6; n++) {
+      await new Promise<void>((resolve, reject) => {
+        const socket = connect(Number(port), hostname, () =>
+          socket.write(
+            `GET /api/v1/live?lastEventId=1 HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: Bearer ${key}\r\n\r\n`,
+            () => {
+              socket.destroy();
+              resolve();
+            },
+          ),
+        );
+        socket.once('error', reject);
+      });
+    }
+    // Every one of them reached the feed (opened, or found its client gone).
+    await waitFor(async () => (await feedsStarted()) >= startedBefore + 6);
+    const opened = await waitFor(async () => {
+      const stream = await EventStream.open(api, key);
+      streams.push(stream);
+      return stream.status === 200 ? stream : undefined;
+    });
+    expect(opened.status).toBe(200);
   });
 
   it('lists, shows, writes in and releases a conversation, for its tenant only', async () => {

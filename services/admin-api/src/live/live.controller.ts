@@ -1,6 +1,7 @@
 import { Controller, Get, Headers, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from '@steward/config';
+import { Counter, Gauge, metricsRegistry } from '@steward/telemetry';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RequestAuthentication } from '../auth/request-authentication.js';
 import { TenantId } from '../auth/tenant-id.decorator.js';
@@ -21,6 +22,18 @@ export const LIVE_HEARTBEAT_MS = 15_000;
 export const LIVE_RECHECK_MS = 5_000;
 /** How long a browser waits before reconnecting (it then sends Last-Event-ID). */
 const RECONNECT_MS = 3_000;
+
+const feedsStarted = new Counter({
+  name: 'steward_admin_live_feeds_total',
+  help: 'Live feeds started, by outcome: opened, or client_gone (the client left while it was being opened)',
+  labelNames: ['outcome'] as const,
+  registers: [metricsRegistry],
+});
+const feedsOpen = new Gauge({
+  name: 'steward_admin_live_feeds_open',
+  help: 'Live feeds open on this replica',
+  registers: [metricsRegistry],
+});
 
 const eventId = z.string().regex(/^\d{1,19}$/, 'must be the id of an event of this stream');
 
@@ -66,8 +79,17 @@ export class LiveController {
     const after = parseEventId(lastEventHeader || lastEventQuery);
     await this.plans.requireLiveMonitoring(tenantId);
     const subscription = await this.feed.subscribe(tenantId, after);
-
     reply.hijack();
+    if (request.raw.destroyed) {
+      // The client left while the feed was being opened: its close event has passed already,
+      // and the feed would keep its place among the tenant's open feeds.
+      subscription.close();
+      feedsStarted.inc({ outcome: 'client_gone' });
+      return;
+    }
+    feedsStarted.inc({ outcome: 'opened' });
+    feedsOpen.inc();
+
     const response = reply.raw;
     response.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
@@ -88,6 +110,7 @@ export class LiveController {
     const end = () => {
       if (ended) return;
       ended = true;
+      feedsOpen.dec();
       clearInterval(heartbeat);
       clearInterval(recheck);
       forget();
