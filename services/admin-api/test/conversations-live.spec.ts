@@ -293,6 +293,16 @@ describe('conversations and live API', () => {
     expect(replayed).toEqual(questions.slice(-replayed.length));
   });
 
+  it('keeps a tenant to 3 feeds when more are opened at once', async () => {
+    const accounts = api.app.get(AccountsService);
+    const tenant = await accounts.createTenant({ name: 'Pied Piper', plan: 'pro' });
+    await bus.requestJson(MeteringRpc.subscriptionSet.subject, { tenantId: tenant.id, plan: 'pro' });
+    const key = (await accounts.issueApiKey(tenant.id, 'dashboard')).key;
+    const feeds = await Promise.all(Array.from({ length: 6 }, () => EventStream.open(api, key)));
+    streams.push(...feeds);
+    expect(feeds.map((feed) => feed.status).sort()).toEqual([200, 200, 200, 429, 429, 429]);
+  });
+
   it('frees the place of a feed whose client left before the feed was open', async () => {
     const accounts = api.app.get(AccountsService);
     const tenant = await accounts.createTenant({ name: 'Hooli', plan: 'pro' });

@@ -41,16 +41,24 @@ export class LiveFeed implements OnModuleDestroy {
         'too_many_streams',
         `At most ${limit} live feeds can be open at once; close one (another tab or program) first`,
       );
-    const consumer = await this.bus.js.consumers.get(Streams.facts.name, {
-      filter_subjects: conversationFactsFilter,
-      ...(afterSequence === undefined
-        ? { deliver_policy: DeliverPolicy.New }
-        : {
-            deliver_policy: DeliverPolicy.StartSequence,
-            opt_start_seq: await this.replayFrom(afterSequence),
-          }),
-    });
-    const messages: ConsumerMessages = await consumer.consume();
+    // The place is taken before the consumer is made, so feeds opened at once keep to the limit.
+    this.perTenant.set(tenantId, (this.perTenant.get(tenantId) ?? 0) + 1);
+    let messages: ConsumerMessages;
+    try {
+      const consumer = await this.bus.js.consumers.get(Streams.facts.name, {
+        filter_subjects: conversationFactsFilter,
+        ...(afterSequence === undefined
+          ? { deliver_policy: DeliverPolicy.New }
+          : {
+              deliver_policy: DeliverPolicy.StartSequence,
+              opt_start_seq: await this.replayFrom(afterSequence),
+            }),
+      });
+      messages = await consumer.consume();
+    } catch (error) {
+      this.leave(tenantId);
+      throw error;
+    }
     const logger = this.logger;
     async function* events(): AsyncGenerator<LiveEvent & { id: number }> {
       for await (const message of messages) {
@@ -70,13 +78,19 @@ export class LiveFeed implements OnModuleDestroy {
       events: events(),
       close: () => {
         if (!this.open.delete(subscription)) return;
-        this.perTenant.set(tenantId, (this.perTenant.get(tenantId) ?? 1) - 1);
+        this.leave(tenantId);
         void messages.close().catch(() => undefined);
       },
     };
     this.open.add(subscription);
-    this.perTenant.set(tenantId, (this.perTenant.get(tenantId) ?? 0) + 1);
     return subscription;
+  }
+
+  /** Gives a tenant's place back (the last one takes its entry along). */
+  private leave(tenantId: string): void {
+    const left = (this.perTenant.get(tenantId) ?? 1) - 1;
+    if (left > 0) this.perTenant.set(tenantId, left);
+    else this.perTenant.delete(tenantId);
   }
 
   /** The sequence a reconnect resumes from: after its last event, at most ADMIN_LIVE_REPLAY_MAX_FACTS back. */

@@ -25,7 +25,7 @@ const RECONNECT_MS = 3_000;
 
 const feedsStarted = new Counter({
   name: 'steward_admin_live_feeds_total',
-  help: 'Live feeds started, by outcome: opened, or client_gone (the client left while it was being opened)',
+  help: 'Live feeds asked for, by outcome: opened, refused (too many open, or NATS failed), client_gone (the client left while it was being opened)',
   labelNames: ['outcome'] as const,
   registers: [metricsRegistry],
 });
@@ -78,7 +78,13 @@ export class LiveController {
   ): Promise<void> {
     const after = parseEventId(lastEventHeader || lastEventQuery);
     await this.plans.requireLiveMonitoring(tenantId);
-    const subscription = await this.feed.subscribe(tenantId, after);
+    let subscription;
+    try {
+      subscription = await this.feed.subscribe(tenantId, after);
+    } catch (error) {
+      feedsStarted.inc({ outcome: 'refused' });
+      throw error;
+    }
     reply.hijack();
     if (request.raw.destroyed) {
       // The client left while the feed was being opened: its close event has passed already,
