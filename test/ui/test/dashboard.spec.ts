@@ -298,6 +298,27 @@ describe('dashboard in the browser', () => {
     await screenshot(page, 'proactive-quiet-hours');
   });
 
+  it('shows the billing period by calendar day, in a browser west of UTC too', async () => {
+    const west = await browser.newContext({
+      baseURL: adminUrl,
+      locale: 'en-US',
+      timezoneId: 'America/Los_Angeles',
+      storageState: await page.context().storageState(),
+    });
+    try {
+      const usagePage = await west.newPage();
+      await usagePage.goto('/usage?lng=en');
+      await usagePage.getByRole('heading', { name: 'Usage and plan', level: 1 }).waitFor();
+      const { period } = (await api<{ period: { start: string; end: string } }>('/usage')).body;
+      const lastDay = new Date(`${period.end}T00:00:00Z`);
+      lastDay.setUTCDate(lastDay.getUTCDate() - 1);
+      const asDay = (date: Date) => new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeZone: 'UTC' }).format(date);
+      await usagePage.getByText(`Period: ${asDay(new Date(`${period.start}T00:00:00Z`))} – ${asDay(lastDay)}`).waitFor();
+    } finally {
+      await west.close();
+    }
+  });
+
   it('opens every other page without an error', async () => {
     await page.goto('/servers?lng=en');
     const pages = [

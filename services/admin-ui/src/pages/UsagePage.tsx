@@ -38,7 +38,7 @@ export default function UsagePage() {
                   <Badge size="lg">{t(`plans.${data.plan}`, { defaultValue: data.plan })}</Badge>
                 </Group>
                 <Text size="sm" c="dimmed" mb="sm">
-                  {t('usage.period', { start: format.date(data.period.start), end: format.date(lastDayOf(data.period)) })}
+                  {t('usage.period', { start: format.calendarDate(data.period.start), end: format.calendarDate(lastDayOf(data.period)) })}
                 </Text>
                 <Progress size="xl" value={fraction * 100} color={fraction > 0.9 ? 'red' : fraction > 0.75 ? 'orange' : 'indigo'} aria-label={t('usage.quota')} />
                 <Group justify="space-between" mt="xs">
