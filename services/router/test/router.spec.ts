@@ -273,6 +273,28 @@ describe('router', () => {
     expect((await requestFor(reply.id)).question).toBe('and if I no longer have that email?');
   });
 
+  it('invites a mention without a question to ask, and leaves a reply that only thanks the bot', async () => {
+    const bare = messageCreate({ content: `<@${BOT}>` });
+    const greeting = messageCreate({ content: `<@${BOT}> hello 👋` });
+    const thanks = messageCreate({
+      type: MessageType.Reply,
+      content: 'thanks a lot!',
+      mentions: [],
+      message_reference: { type: 0, message_id: '690000000000000002', channel_id: SUPPORT, guild_id: GUILD },
+      referenced_message: {
+        id: '690000000000000002',
+        author: { id: BOT, username: 'Steward', bot: true },
+        content: 'Use the reset link.',
+      },
+    });
+    for (const message of [bare, greeting, thanks]) await dispatch(GUILD, 'MESSAGE_CREATE', message);
+    // An empty question: the answer service invites the member to ask, and spends nothing.
+    expect(await requestFor(bare.id)).toMatchObject({ question: '', origin: AnswerOrigin.MENTION });
+    expect(await requestFor(greeting.id)).toMatchObject({ question: '' });
+    await routerIdle(publisher);
+    expect((await storedAnswerRequests()).filter((request) => request.messageId === thanks.id)).toEqual([]);
+  });
+
   it('ignores messages without a mention, from bots, from webhooks and its own', async () => {
     const before = (await storedAnswerRequests()).length;
     const ignored = [
@@ -284,7 +306,6 @@ describe('router', () => {
         author: { id: '770000000000000001', username: 'Hook', bot: true },
       }),
       messageCreate({ author: { id: BOT, username: 'Steward', bot: true } }),
-      messageCreate({ content: `<@${BOT}>` }),
     ];
     for (const message of ignored) await dispatch(GUILD, 'MESSAGE_CREATE', message);
     await routerIdle(publisher);

@@ -132,16 +132,35 @@ describe('response policy (mention mode)', () => {
     });
   });
 
-  it('does not ask an empty question when the message is only the mention', () => {
-    expect(decide({ content: `  <@${BOT.userId}>  `, mentions: [{ id: BOT.userId }] })).toEqual({
-      outcome: 'skip',
-      reason: 'empty_question',
+  it('sends a mention without a question (the mention alone, a greeting, thanks) on with an empty question, to be invited to ask', () => {
+    for (const content of [`  <@${BOT.userId}>  `, `<@${BOT.userId}> hi!`, `thanks <@${BOT.userId}> 🙏`]) {
+      expect(decide({ content, mentions: [{ id: BOT.userId }] })).toMatchObject({
+        outcome: 'answer',
+        via: 'user_mention',
+        question: '',
+      });
+    }
+  });
+
+  it('leaves a reply to the bot that only thanks or reacts, or carries no text', () => {
+    const replyToBot = (content: string) =>
+      decide({
+        type: MessageType.Reply,
+        content,
+        referenced_message: { author: { id: BOT.userId } },
+      });
+    expect(replyToBot('thanks a lot!')).toEqual({ outcome: 'skip', reason: 'chatter' });
+    expect(replyToBot('👍')).toEqual({ outcome: 'skip', reason: 'chatter' });
+    expect(replyToBot('   ')).toEqual({ outcome: 'skip', reason: 'empty_question' });
+    expect(replyToBot('thanks, and where do I find the invoice?')).toMatchObject({
+      outcome: 'answer',
+      question: 'thanks, and where do I find the invoice?',
     });
   });
 });
 
 describe('response policy (modes)', () => {
-  const mentioned = { content: `<@${BOT.userId}> hi?`, mentions: [{ id: BOT.userId }] };
+  const mentioned = { content: `<@${BOT.userId}> refunds?`, mentions: [{ id: BOT.userId }] };
 
   it('stays silent in a channel switched off, even when mentioned', () => {
     const settings = { ...DEFAULT_GUILD_SETTINGS, channelOverrides: { [CHANNEL]: 'off' as const } };
@@ -159,7 +178,7 @@ describe('response policy (modes)', () => {
       responseMode: 'ask' as const,
       channelOverrides: { [CHANNEL]: 'mention' as const },
     };
-    expect(decide(mentioned, { settings })).toMatchObject({ outcome: 'answer', question: 'hi?' });
+    expect(decide(mentioned, { settings })).toMatchObject({ outcome: 'answer', question: 'refunds?' });
   });
 });
 

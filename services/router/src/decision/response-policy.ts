@@ -21,6 +21,7 @@
  *    - smart mode off: every message is answered, once per member per channel within the
  *      cooldown (the router holds the cooldown; the decision only asks for it).
  */
+import { isObviousChatter } from '@steward/ai';
 import type { GuildSettings } from '@steward/contracts';
 import { MessageType } from 'discord-api-types/v10';
 import type { DiscordMessage } from '../dispatch/discord-payloads.js';
@@ -119,13 +120,27 @@ function skipForAuthor(message: DiscordMessage, bot: BotIdentity): SkipReason | 
   return undefined;
 }
 
-/** Mention mode: answer when the bot (or its managed role) is mentioned, or its message is replied to. */
+/**
+ * Mention mode: answer when the bot (or its managed role) is mentioned, or its message is
+ * replied to. A mention without a question (the mention alone, a greeting, thanks) is sent on
+ * with an empty question, which the answer service meets with a free invitation to ask; a reply
+ * to the bot that only thanks or reacts is left alone, not answered "I don't know" at a cost.
+ */
 export function decideMention(message: DiscordMessage, bot: BotIdentity): Decision {
   const via = mentionKind(message, bot);
   if (!via) return { outcome: 'skip', reason: 'not_mentioned' };
   const question = stripBotMentions(message.content, bot);
-  if (!question) return { outcome: 'skip', reason: 'empty_question' };
-  return { outcome: 'answer', trigger: 'mention', question, via, triage: false, cooldown: false };
+  const noQuestion = !question || isObviousChatter(question);
+  if (noQuestion && via === 'reply')
+    return { outcome: 'skip', reason: question ? 'chatter' : 'empty_question' };
+  return {
+    outcome: 'answer',
+    trigger: 'mention',
+    question: noQuestion ? '' : question,
+    via,
+    triage: false,
+    cooldown: false,
+  };
 }
 
 function decideAllMessages({
