@@ -34,6 +34,12 @@ const operationId = z
   .min(1, 'operationId must not be empty')
   .max(200, 'operationId is longer than 200 characters');
 const isoDate = z.iso.date('must be a date as YYYY-MM-DD');
+/** A day a billing period can hold: from 2000 on, and before the calendar's last year (9999). */
+export const billingDay = isoDate.refine(
+  // Not a date at all is the format check's to report.
+  (day) => !/^\d{4}-/.test(day) || (day >= '2000-01-01' && day <= '9998-12-31'),
+  'must be a day between 2000-01-01 and 9998-12-31',
+);
 const count = z.number().int().min(0);
 
 export const planFeatures = z.object({
@@ -86,7 +92,7 @@ export const MeteringRpc = {
   /** The dashboard's view of a period (the current one unless a date inside another is given). */
   usage: {
     subject: 'rpc.metering.usage',
-    request: z.object({ tenantId, period: isoDate.optional() }),
+    request: z.object({ tenantId, period: billingDay.optional() }),
     reply: z.object({
       tenantId,
       plan: z.enum(planIds).nullable(),

@@ -154,6 +154,12 @@ describe('usage, plan and chat API', () => {
     const date = await call(api, '/api/v1/usage?date=yesterday', { key: acme.key });
     expect(date.status).toBe(400);
     expect(date.body.error.details).toEqual([{ field: 'date', message: 'must be a date as YYYY-MM-DD' }]);
+    // Days no billing period can hold: the year 10000 would end one, year 50 is read as 1950.
+    for (const day of ['9999-12-15', '0050-03-15']) {
+      const outside = await call(api, `/api/v1/usage?date=${day}`, { key: acme.key });
+      expect(outside.status).toBe(400);
+      expect(outside.body.error.details).toEqual([{ field: 'date', message: 'must be a day between 2000-01-01 and 9998-12-31' }]);
+    }
     expect((await call(api, '/api/v1/chat', { body: { message: 'hi' } })).status).toBe(401);
   });
 

@@ -1,12 +1,11 @@
 import { z } from '@steward/config';
-import { MeteringRpc, planFeatures, planIds } from '@steward/contracts';
+import { billingDay, MeteringRpc, planFeatures, planIds } from '@steward/contracts';
 
 const usageReply = MeteringRpc.usage.reply;
 const count = z.number().int().min(0);
 
 /** `GET /usage?date=`: any day inside the period to show; the current period without it. */
-export const usageDate = z.iso
-  .date('must be a date as YYYY-MM-DD')
+export const usageDate = billingDay
   .optional()
   .meta({
     description: 'Any day inside the billing period to show (default: the current period)',
