@@ -89,6 +89,30 @@ describe('quota e-mails', () => {
     ).toEqual([eighty.subject, full.subject]);
   });
 
+  it("after an upgrade in the period, e-mails the new plan's 80 % and 100 % too, once each", async () => {
+    const mailsTo = (address: string) =>
+      sink.messages.filter((mail) => mail.to.includes(address)).map((mail) => mail.subject);
+    await call('subscriptionSet', { tenantId: 'upgrader', plan: 'starter', notifyEmails: ['owner@upgrader.test'] });
+    await presetUsage(service.dataSource!, 'upgrader', 2_499);
+    await reserveMany('upgrader', 'on-starter', 1);
+    await waitFor(() => mailsTo('owner@upgrader.test').length === 2);
+
+    // The 100 % notice says an upgrade takes effect at once; the tenant upgrades and goes on.
+    await call('subscriptionSet', { tenantId: 'upgrader', plan: 'standard', notifyEmails: ['owner@upgrader.test'] });
+    await presetUsage(service.dataSource!, 'upgrader', 14_999);
+    await reserveMany('upgrader', 'on-standard', 3);
+    await waitFor(() => mailsTo('owner@upgrader.test').length === 4);
+    await sleep(SWEEP_MS * 5);
+    expect(mailsTo('owner@upgrader.test').sort()).toEqual(
+      [
+        'Steward: 80 % of your monthly messages used (2,500 of 2,500)',
+        'Steward: your monthly message quota is used up (2,500 of 2,500)',
+        'Steward: 80 % of your monthly messages used (15,000 of 15,000)',
+        'Steward: your monthly message quota is used up (15,000 of 15,000)',
+      ].sort(),
+    );
+  });
+
   it('retries an e-mail that could not be sent, and sends it once', async () => {
     const port = sink.port;
     await sink.close();

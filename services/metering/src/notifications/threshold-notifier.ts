@@ -70,7 +70,8 @@ export class ThresholdNotifier implements OnApplicationBootstrap, OnModuleDestro
          FOR UPDATE OF n SKIP LOCKED`,
       );
       for (const row of rows) {
-        const key = [row.tenant_id, row.period_start, row.threshold];
+        // One notice per period, threshold and quota (an upgrade brings the new quota's own).
+        const key = [row.tenant_id, row.period_start, row.threshold, row.quota];
         const recipients = row.notify_emails ?? [];
         const skip = !this.transport
           ? 'SMTP_URL is not set'
@@ -79,8 +80,8 @@ export class ThresholdNotifier implements OnApplicationBootstrap, OnModuleDestro
             : null;
         if (skip) {
           await sql(
-            `UPDATE threshold_notifications SET status = 'skipped', last_error = $4
-             WHERE tenant_id = $1 AND period_start = $2 AND threshold = $3`,
+            `UPDATE threshold_notifications SET status = 'skipped', last_error = $5
+             WHERE tenant_id = $1 AND period_start = $2 AND threshold = $3 AND quota = $4`,
             [...key, skip],
           );
           notificationsTotal.inc({ threshold: String(row.threshold), outcome: 'skipped' });
@@ -94,7 +95,7 @@ export class ThresholdNotifier implements OnApplicationBootstrap, OnModuleDestro
           await this.send(row, recipients);
           await sql(
             `UPDATE threshold_notifications SET status = 'sent', sent_at = now(), attempts = attempts + 1, last_error = NULL
-             WHERE tenant_id = $1 AND period_start = $2 AND threshold = $3`,
+             WHERE tenant_id = $1 AND period_start = $2 AND threshold = $3 AND quota = $4`,
             key,
           );
           notificationsTotal.inc({ threshold: String(row.threshold), outcome: 'sent' });
@@ -107,8 +108,8 @@ export class ThresholdNotifier implements OnApplicationBootstrap, OnModuleDestro
           const message = error instanceof Error ? error.message : String(error);
           await sql(
             `UPDATE threshold_notifications
-             SET attempts = attempts + 1, last_error = $4, next_attempt_at = now() + make_interval(secs => $5)
-             WHERE tenant_id = $1 AND period_start = $2 AND threshold = $3`,
+             SET attempts = attempts + 1, last_error = $5, next_attempt_at = now() + make_interval(secs => $6)
+             WHERE tenant_id = $1 AND period_start = $2 AND threshold = $3 AND quota = $4`,
             [...key, message.slice(0, 500), delayMs / 1000],
           );
           notificationsTotal.inc({ threshold: String(row.threshold), outcome: 'failed' });

@@ -90,7 +90,7 @@ export const RESERVE_BATCH = `
     CROSS JOIN LATERAL (SELECT threshold, ${reachedAt('c.quota')} AS reached_at
                         FROM unnest($12::int[]) AS threshold) AS t
     WHERE c.used >= t.reached_at
-    ON CONFLICT (tenant_id, period_start, threshold) DO NOTHING
+    ON CONFLICT (tenant_id, period_start, quota, threshold) DO NOTHING
     RETURNING tenant_id, threshold, used
   )
   SELECT (SELECT COALESCE(json_agg(json_build_object('ord', ord, 'used', used)), '[]'::json) FROM decided) AS decided,
@@ -142,7 +142,7 @@ export const REGRANT_RESERVATION = `
          (SELECT COALESCE(r.used, (SELECT used FROM period_usage WHERE tenant_id = $1 AND period_start = $5::date)) AS used
           FROM result r) AS now_used
     WHERE $9::text IS NULL AND $7::int > 0 AND now_used.used >= t.reached_at
-    ON CONFLICT (tenant_id, period_start, threshold) DO NOTHING
+    ON CONFLICT (tenant_id, period_start, quota, threshold) DO NOTHING
     RETURNING threshold, used
   )
   SELECT r.used,
