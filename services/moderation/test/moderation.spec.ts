@@ -158,6 +158,12 @@ describe('moderation', () => {
     expect(entry.detail).toMatch(/^HTTP 403 \(Discord code 50013\).*; the message is deleted too$/);
     await waitFor(() => !h.exists(acme.generalChannelId, message.id), { message: 'the message to be deleted though the kick failed' });
     expect(h.discord.guild(acme.id).members.some((member) => member.user.id === impostor)).toBe(true);
+
+    // Still in the server, the impostor tries again: kicked this time, not waved through as
+    // "already being kicked" by the failed attempt's slot.
+    const again = post(acme, impostor, 'fake support desk, second try');
+    expect(await h.entryFor(again.id)).toMatchObject({ action: 'kick', outcome: 'done' });
+    expect(h.discord.guild(acme.id).members.some((member) => member.user.id === impostor)).toBe(false);
   });
 
   it('does not act on a member whose top role is above the bot’s, and logs why', async () => {

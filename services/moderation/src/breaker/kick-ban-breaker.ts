@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from '@steward/db';
+import { DataSource, type EntityManager } from '@steward/db';
 
 /** `taken`: this decision took a slot; `held`: the member already holds one (another of their messages); `full`: the window is used up. */
 export type BreakerSlot = 'taken' | 'held' | 'full';
@@ -17,8 +17,28 @@ export interface BreakerLimits {
  * A member who joined again after their slot was taken came back: removing them again renews
  * their slot, still one removal for the limit.
  */
+/** The slot a member holds while they are being removed from the guild. */
+export function memberSlotKey(guildId: string, memberId: string): string {
+  return `member:${guildId}:${memberId}`;
+}
+
 @Injectable()
 export class KickBanBreaker {
+  constructor(private readonly db: DataSource) {}
+
+  /**
+   * Frees the member's slot once Discord refused the kick or ban decided at `decidedAt`: the
+   * member is still there, so their next violation is acted on, and the limit counts removals.
+   * A slot a later decision renewed stays. (The slot and the decision's log entry are written
+   * in one transaction, at the same `now()`.)
+   */
+  async giveBack(guildId: string, memberId: string, decidedAt: Date): Promise<void> {
+    await this.db.query(
+      `DELETE FROM breaker_slots WHERE slot_key = $1 AND date_trunc('milliseconds', taken_at) <= $2`,
+      [memberSlotKey(guildId, memberId), decidedAt],
+    );
+  }
+
   /**
    * Takes a slot for this decision within the caller's transaction (the slot commits with its
    * log entry, on the connection that holds the message's lock).

@@ -176,8 +176,14 @@ export class ModerationLogStore {
       [commandId, ok ? 'done' : 'failed', detail, NO_OUTCOME_DETAIL, MESSAGE_DELETED_TOO, MESSAGE_NOT_DELETED],
     );
     if (updated[0]) return { row: toRow(updated[0]), changed: true };
+    const row = await this.findByCommand(commandId);
+    return row ? { row, changed: false } : undefined;
+  }
+
+  /** The entry whose action the command carries out. */
+  async findByCommand(commandId: string): Promise<LogRow | undefined> {
     const rows: DbRow[] = await this.db.query('SELECT * FROM moderation_log WHERE command_id = $1', [commandId]);
-    return rows[0] ? { row: toRow(rows[0]), changed: false } : undefined;
+    return rows[0] ? toRow(rows[0]) : undefined;
   }
 
   /**

@@ -12,7 +12,7 @@ import {
   moderationCommand,
   type ActionTarget,
 } from '../acting/moderation-commands.js';
-import { KickBanBreaker } from '../breaker/kick-ban-breaker.js';
+import { KickBanBreaker, memberSlotKey } from '../breaker/kick-ban-breaker.js';
 import type { ModerationConfig } from '../config.js';
 import { DirectoryUnavailableError, GuildDirectoryClient } from '../directory/guild-directory.client.js';
 import { channelAndParents } from '../directory/guild-directory.js';
@@ -328,7 +328,7 @@ export class ModerationPipeline {
     if (block) return { outcome: 'blocked', blockReason: block.blockReason, detail: block.detail, commandId: null };
     const slot =
       action === 'kick' || action === 'ban'
-        ? await this.breaker.tryTake(guildId, `member:${guildId}:${place.authorId}`, settings.breaker, transaction, place.joinedAt)
+        ? await this.breaker.tryTake(guildId, memberSlotKey(guildId, place.authorId), settings.breaker, transaction, place.joinedAt)
         : undefined;
     if (slot === 'held') {
       // An earlier message of the member is already having them kicked or banned: removing them

@@ -6,6 +6,7 @@ import { DiscordCommandResultSchema, protoDecoder, Streams, Subjects, type Disco
 import { LOGGER } from '@steward/runtime';
 import type { Logger } from '@steward/telemetry';
 import { actionOfMessageRemoval, COMMAND_ID_PREFIX } from '../acting/moderation-commands.js';
+import { KickBanBreaker } from '../breaker/kick-ban-breaker.js';
 import { ActionedFacts } from '../facts/actioned-facts.js';
 import { ModerationLogStore } from '../log/moderation-log.store.js';
 import { decisionsTotal } from '../metrics.js';
@@ -23,6 +24,7 @@ export class EgressResultsController {
   constructor(
     private readonly log: ModerationLogStore,
     private readonly facts: ActionedFacts,
+    private readonly breaker: KickBanBreaker,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -37,6 +39,7 @@ export class EgressResultsController {
     const removalOf = actionOfMessageRemoval(result.commandId);
     if (removalOf) return this.onMessageRemoval(removalOf, result);
     const detail = result.ok ? null : failureDetail(result);
+    if (!result.ok) await this.giveBackSlot(result.commandId);
     const settled = await this.log.settle(result.commandId, result.ok, detail);
     if (!settled) {
       this.logger.warn({ commandId: result.commandId }, 'egress result for a moderation command without a log entry');
@@ -50,6 +53,18 @@ export class EgressResultsController {
       }
     }
     await this.facts.publish(row);
+  }
+
+  /**
+   * Discord refused a kick or ban: the member is still there, so the next message of theirs that
+   * breaks a rule is acted on again. Before the entry settles, so that one who reads it as
+   * failed finds the slot free.
+   */
+  private async giveBackSlot(commandId: string): Promise<void> {
+    const entry = await this.log.findByCommand(commandId);
+    if (entry && (entry.action === 'kick' || entry.action === 'ban')) {
+      await this.breaker.giveBack(entry.guildId, entry.authorId, new Date(entry.createdAt));
+    }
   }
 
   /** The delete sent along with a timeout, kick or ban: its entry says so when Discord refused it. */
