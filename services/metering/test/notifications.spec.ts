@@ -127,7 +127,7 @@ describe('quota e-mails', () => {
     const failed = await waitFor(async () => {
       const rows: Array<{ status: string; attempts: number; last_error: string | null }> =
         await service.dataSource!.query(
-          "SELECT status, attempts, last_error FROM threshold_notifications WHERE tenant_id = 'offline'",
+          "SELECT status, attempts, last_error FROM quota_notices WHERE tenant_id = 'offline'",
         );
       return rows[0] && rows[0].attempts >= 1 ? rows[0] : undefined;
     });
@@ -140,7 +140,7 @@ describe('quota e-mails', () => {
     await sleep(SWEEP_MS * 5);
     expect(sink.messages.filter((received) => received.to.includes('owner@offline.test'))).toHaveLength(1);
     const [row] = await service.dataSource!.query(
-      "SELECT status FROM threshold_notifications WHERE tenant_id = 'offline'",
+      "SELECT status FROM quota_notices WHERE tenant_id = 'offline'",
     );
     expect(row.status).toBe('sent');
   });

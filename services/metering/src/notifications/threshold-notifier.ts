@@ -64,7 +64,7 @@ export class ThresholdNotifier implements OnApplicationBootstrap, OnModuleDestro
       const { rows } = await sql<PendingNotification>(
         `SELECT n.tenant_id, n.period_start::text, n.period_end::text, n.threshold, n.plan, n.used, n.quota,
                 n.attempts, s.notify_emails
-         FROM threshold_notifications n LEFT JOIN subscriptions s USING (tenant_id)
+         FROM quota_notices n LEFT JOIN subscriptions s USING (tenant_id)
          WHERE n.status = 'pending' AND n.next_attempt_at <= now()
          ORDER BY n.next_attempt_at LIMIT ${EMAILS_PER_TRANSACTION}
          FOR UPDATE OF n SKIP LOCKED`,
@@ -80,7 +80,7 @@ export class ThresholdNotifier implements OnApplicationBootstrap, OnModuleDestro
             : null;
         if (skip) {
           await sql(
-            `UPDATE threshold_notifications SET status = 'skipped', last_error = $5
+            `UPDATE quota_notices SET status = 'skipped', last_error = $5
              WHERE tenant_id = $1 AND period_start = $2 AND threshold = $3 AND quota = $4`,
             [...key, skip],
           );
@@ -94,7 +94,7 @@ export class ThresholdNotifier implements OnApplicationBootstrap, OnModuleDestro
         try {
           await this.send(row, recipients);
           await sql(
-            `UPDATE threshold_notifications SET status = 'sent', sent_at = now(), attempts = attempts + 1, last_error = NULL
+            `UPDATE quota_notices SET status = 'sent', sent_at = now(), attempts = attempts + 1, last_error = NULL
              WHERE tenant_id = $1 AND period_start = $2 AND threshold = $3 AND quota = $4`,
             key,
           );
@@ -107,7 +107,7 @@ export class ThresholdNotifier implements OnApplicationBootstrap, OnModuleDestro
           const delayMs = retryDelayMs(this.config.METERING_EMAIL_RETRY_MS, row.attempts);
           const message = error instanceof Error ? error.message : String(error);
           await sql(
-            `UPDATE threshold_notifications
+            `UPDATE quota_notices
              SET attempts = attempts + 1, last_error = $5, next_attempt_at = now() + make_interval(secs => $6)
              WHERE tenant_id = $1 AND period_start = $2 AND threshold = $3 AND quota = $4`,
             [...key, message.slice(0, 500), delayMs / 1000],

@@ -19,8 +19,8 @@ const reachedAt = (quota: string) => `ceil(${quota} * threshold / 100.0)::int`;
  *   each gets the counter value its grant reached.
  * - `recorded`, `fact`: the ledger rows with their answers, and a usage fact per grant.
  * - `crossed`: the 80 % / 100 % rows the counters reached (also when a lowered quota refuses),
- *   with the count that reached them; each is inserted once per tenant and period, whatever the
- *   concurrency.
+ *   with the count that reached them; each is inserted once per tenant, period and quota,
+ *   whatever the concurrency.
  *
  * Counter rows are locked in (tenant, period) order, so concurrent batches never deadlock on them.
  *
@@ -80,7 +80,7 @@ export const RESERVE_BATCH = `
     FROM decided WHERE used IS NOT NULL
     RETURNING ${USAGE_OUTBOX_COLUMNS}
   ), crossed AS (
-    INSERT INTO threshold_notifications (tenant_id, period_start, period_end, threshold, plan, used, quota)
+    INSERT INTO quota_notices (tenant_id, period_start, period_end, threshold, plan, used, quota)
     SELECT c.tenant_id, c.period_start, w.period_end, t.threshold, w.plan,
            -- the count that reached it: mid-batch, the threshold's own count
            CASE WHEN c.used - c.last_increment < t.reached_at THEN t.reached_at ELSE c.used END,
@@ -136,7 +136,7 @@ export const REGRANT_RESERVATION = `
     WHERE r.used IS NOT NULL
     RETURNING ${USAGE_OUTBOX_COLUMNS}
   ), crossed AS (
-    INSERT INTO threshold_notifications (tenant_id, period_start, period_end, threshold, plan, used, quota)
+    INSERT INTO quota_notices (tenant_id, period_start, period_end, threshold, plan, used, quota)
     SELECT $1::text, $5::date, $6::date, t.threshold, $11::text, now_used.used, $7::int
     FROM (SELECT threshold, ${reachedAt('$7::int')} AS reached_at FROM unnest($12::int[]) AS threshold) AS t,
          (SELECT COALESCE(r.used, (SELECT used FROM period_usage WHERE tenant_id = $1 AND period_start = $5::date)) AS used
