@@ -389,12 +389,24 @@ describe('interactions service', () => {
     }
   });
 
-  it('leaves an INTERACTION_CREATE that waited in the stream past Discord’s 3 s: no response Discord would refuse, no question billed', async () => {
+  it('leaves an /ask that waited in the stream past Discord’s 3 s: no response Discord would refuse, no question billed; a late vote still counts', async () => {
     await service.stop();
     const late = '200000000000000003';
     await bus.publish(discordEventSubject(app.id, guild.id, 'INTERACTION_CREATE'), askBody('Is anyone there?', late), {
       msgId: `gw-${late}`,
     });
+    const lateVote = '200000000000000005';
+    const vote = {
+      id: lateVote,
+      application_id: app.id,
+      type: 3,
+      token: `token-${lateVote}`,
+      guild_id: guild.id,
+      channel_id: guild.generalChannelId,
+      member: { user: { id: memberId, username: 'alice' }, roles: [] },
+      data: { custom_id: 'feedback:up:msg:987654321098765433', component_type: 2 },
+    };
+    await bus.publish(discordEventSubject(app.id, guild.id, 'INTERACTION_CREATE'), JSON.stringify(vote), { msgId: `gw-${lateVote}` });
     await sleep(3_000);
     service = await startInteractions();
     const fresh = '200000000000000004';
@@ -410,5 +422,6 @@ describe('interactions service', () => {
     expect(commands.filter((c) => c.commandId === `ia-callback:${late}`)).toEqual([]);
     await waitFor(() => requested.some((r) => r.requestId === `ia:${fresh}`));
     expect(requested.filter((r) => r.requestId === `ia:${late}`)).toEqual([]);
+    await waitFor(() => feedback.some((press) => press.feedbackId === lateVote && press.helpful));
   });
 });

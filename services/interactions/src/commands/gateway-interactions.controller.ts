@@ -4,15 +4,8 @@ import { Bus, JetStreamEventPattern, PermanentError, type BusEventContext } from
 import { commandSubject, create, DiscordCommandSchema, Streams, toBinary } from '@steward/contracts';
 import { LOGGER } from '@steward/runtime';
 import type { Logger } from '@steward/telemetry';
-import { InteractionHandler, interactionsHandled } from './interaction-handler.js';
-import { interactionSchema, ResponseType } from './interaction.schema.js';
-
-/**
- * Discord takes the first response to an interaction within 3 s of sending it. One that waited
- * longer in the stream (this service was down or behind) is left: Discord would refuse the
- * response, and the question would still cost the tenant a message.
- */
-const TOO_LATE_MS = 2_500;
+import { InteractionHandler, interactionsHandled, RESPONSE_BUDGET_MS } from './interaction-handler.js';
+import { interactionSchema, InteractionType, ResponseType } from './interaction.schema.js';
 
 /**
  * INTERACTION_CREATE over the gateway (no endpoint URL configured): the same handler, and
@@ -36,16 +29,21 @@ export class GatewayInteractionsController {
     const parsed = interactionSchema.safeParse(payload);
     if (!parsed.success) throw new PermanentError('INTERACTION_CREATE is not a valid interaction');
     const interaction = parsed.data;
-    const waitedMs = Date.now() - context.getMessage().storedAtMs;
-    if (waitedMs > TOO_LATE_MS) {
+    // Counted from when the stream stored it, this service's clock, not Discord's.
+    const arrivedAtMs = context.getMessage().storedAtMs;
+    const waitedMs = Date.now() - arrivedAtMs;
+    if (waitedMs > RESPONSE_BUDGET_MS && interaction.type === InteractionType.ApplicationCommand) {
+      // This service was down or behind: Discord would refuse the response, and the question
+      // would still cost the tenant a message. (A late button press is still recorded: it is
+      // free, and the vote counts.)
       interactionsHandled.inc({ via: 'gateway', outcome: 'too_late' });
       this.logger.warn(
         { interactionId: interaction.id, waitedMs },
-        'interaction from the gateway left unanswered: it waited past the 3 s Discord gives its first response',
+        'command from the gateway left unanswered: it waited past the 3 s Discord gives its first response',
       );
       return;
     }
-    const response = await this.handler.handle(interaction, 'gateway');
+    const response = await this.handler.handle(interaction, 'gateway', arrivedAtMs);
     if (response.type === ResponseType.Pong) return;
     const command = create(DiscordCommandSchema, {
       commandId: `ia-callback:${interaction.id}`,

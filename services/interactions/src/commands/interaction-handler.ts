@@ -21,10 +21,11 @@ export const ASK_COMMAND = 'ask';
 
 /**
  * How long a response may take here: Discord waits 3 s for it from sending the interaction,
- * and the way to us and back takes some of that. A queue that does not answer within it is
- * reported to the member as unavailable, while Discord still shows the reply.
+ * and the way to us and back (through egress, for the gateway's) takes some of that. A queue
+ * that does not answer within it is reported to the member as unavailable, while Discord still
+ * shows the reply.
  */
-const RESPONSE_BUDGET_MS = 2_500;
+export const RESPONSE_BUDGET_MS = 2_000;
 /** Never less than this for a publish, late as the request may already be. */
 const MIN_PUBLISH_MS = 250;
 
@@ -49,8 +50,13 @@ export class InteractionHandler {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async handle(interaction: Interaction, via: 'http' | 'gateway'): Promise<InteractionResponse> {
-    const response = await this.respond(interaction, Date.now() + RESPONSE_BUDGET_MS);
+  /** `arrivedAtMs`: when the interaction reached Steward, from which the response budget runs. */
+  async handle(
+    interaction: Interaction,
+    via: 'http' | 'gateway',
+    arrivedAtMs = Date.now(),
+  ): Promise<InteractionResponse> {
+    const response = await this.respond(interaction, arrivedAtMs + RESPONSE_BUDGET_MS);
     interactionsHandled.inc({ via, outcome: response.type === ResponseType.DeferredChannelMessage ? 'deferred' : 'replied' });
     return response;
   }
