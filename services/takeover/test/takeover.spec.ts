@@ -144,6 +144,16 @@ describe('conversations', () => {
       },
     ]);
 
+    // Then a bare mention, met with the invitation to ask: the last question stays the real one.
+    // (A turn is dated from its question, 420 ms before the answer here.)
+    await sleep(1_000);
+    await publishTurn(bus, alice, { messageId: snowflake(), question: '', answer: 'Hi! Ask me a question.' });
+    const invited = await waitFor(async () => {
+      const current = await call('get', { tenantId: 'acme', conversationId: id });
+      return current.turns.length === 3 ? current : undefined;
+    });
+    expect(invited).toMatchObject({ lastQuestion: 'How do I reset my password?' });
+
     expect((await call('list', { tenantId: 'globex' })).conversations.map((c) => c.id)).not.toContain(id);
     expect((await rpcErrorOf(call('get', { tenantId: 'globex', conversationId: id }))).code).toBe(
       'not_found',

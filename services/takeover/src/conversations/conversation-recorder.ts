@@ -104,7 +104,7 @@ export class ConversationRecorder {
           authorName: turn.authorName,
         },
         askedAt,
-        turn.question,
+        turn.question || undefined, // a mention without a question leaves the last one
       );
       if (turn.question) {
         await this.conversations.addTurn(sql, row.id, {

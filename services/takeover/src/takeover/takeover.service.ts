@@ -65,7 +65,7 @@ export class TakeoverService {
     await this.requirePlan(tenantId, 'takeover', 'takeover');
     const row = await transaction(this.db, async (sql) => {
       const current = await this.conversations.lock(sql, tenantId, conversationId);
-      return this.takeCharge(sql, current, agent);
+      return this.takeCharge(sql, current, agent, 'takeover');
     });
     takeoverActions.inc({ action: 'takeover', outcome: 'done' });
     this.logger.info({ tenantId, conversationId, agentId: agent.id }, 'conversation taken over');
@@ -99,7 +99,7 @@ export class TakeoverService {
         throw new RpcError('conflict', 'the conversation has no bot reply yet to tell which bot posts in it');
       }
       // Writing in a conversation is taking it over; it also restarts the window.
-      const row = await this.takeCharge(sql, current, agent);
+      const row = await this.takeCharge(sql, current, agent, 'message');
       const at = row.last_agent_activity_at!;
       await this.conversations.addTurn(sql, row.id, {
         key,
@@ -189,8 +189,9 @@ export class TakeoverService {
     sql: Sql,
     current: ConversationRow,
     agent: AgentIdentity,
+    action: 'takeover' | 'message',
   ): Promise<ConversationRow> {
-    this.assertServerStillServed(current);
+    this.assertServerStillServed(current, action);
     const sameAgent = current.state === 'human' && current.assigned_agent_id === agent.id;
     const [row] = await sql<ConversationRow>(
       `UPDATE conversations SET
@@ -224,14 +225,14 @@ export class TakeoverService {
    * place of the one that answered: the conversation stays readable, but an agent must not
    * post in a server that is no longer theirs.
    */
-  private assertServerStillServed(row: ConversationRow): void {
+  private assertServerStillServed(row: ConversationRow, action: 'takeover' | 'message'): void {
     const config = this.guilds.get(row.guild_id);
     const served = config
       ? config.tenantId === row.tenant_id &&
         (!row.application_id || config.applicationId === row.application_id)
       : row.tenant_id === this.config.STEWARD_LOCAL_TENANT_ID; // local mode serves every unlinked server
     if (served) return;
-    takeoverActions.inc({ action: 'takeover', outcome: 'server_gone' });
+    takeoverActions.inc({ action, outcome: 'server_gone' });
     throw new RpcError(
       'conflict',
       'This server is no longer connected to your account with the bot that answered here: the conversation can be read but not taken over',
