@@ -121,9 +121,14 @@ describe('publish and consume', () => {
     expect(message!.storedAtMs).toBeLessThanOrEqual(Date.now());
     await consumer.stop();
 
-    // Acked: nothing is pending for the durable any more.
-    const info = await bus.jsm.consumers.info(stream, 'reader');
-    expect(info.num_ack_pending).toBe(0);
+    // Acked: nothing is pending for the durable any more (the server applies acks on its own time).
+    const info = await eventually(
+      async () => {
+        const current = await bus.jsm.consumers.info(stream, 'reader');
+        return current.num_ack_pending === 0 && current;
+      },
+      { what: 'the ack to be applied' },
+    );
     expect(info.num_pending).toBe(0);
   });
 
