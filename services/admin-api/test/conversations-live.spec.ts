@@ -139,6 +139,14 @@ describe('conversations and live API', () => {
     return conversationId;
   }
 
+  /** A new tenant on the Pro plan (metering told), with an API key for its dashboard. */
+  async function proTenant(name: string): Promise<{ tenantId: string; key: string }> {
+    const accounts = api.app.get(AccountsService);
+    const tenant = await accounts.createTenant({ name, plan: 'pro' });
+    await bus.requestJson(MeteringRpc.subscriptionSet.subject, { tenantId: tenant.id, plan: 'pro' });
+    return { tenantId: tenant.id, key: (await accounts.issueApiKey(tenant.id, 'dashboard')).key };
+  }
+
   const open = async (key: string, lastEventId?: string) => {
     const stream = await EventStream.open(api, key, lastEventId);
     streams.push(stream);
@@ -294,20 +302,14 @@ describe('conversations and live API', () => {
   });
 
   it('keeps a tenant to 3 feeds when more are opened at once', async () => {
-    const accounts = api.app.get(AccountsService);
-    const tenant = await accounts.createTenant({ name: 'Pied Piper', plan: 'pro' });
-    await bus.requestJson(MeteringRpc.subscriptionSet.subject, { tenantId: tenant.id, plan: 'pro' });
-    const key = (await accounts.issueApiKey(tenant.id, 'dashboard')).key;
+    const { key } = await proTenant('Pied Piper');
     const feeds = await Promise.all(Array.from({ length: 6 }, () => EventStream.open(api, key)));
     streams.push(...feeds);
     expect(feeds.map((feed) => feed.status).sort()).toEqual([200, 200, 200, 429, 429, 429]);
   });
 
   it('frees the place of a feed whose client left before the feed was open', async () => {
-    const accounts = api.app.get(AccountsService);
-    const tenant = await accounts.createTenant({ name: 'Hooli', plan: 'pro' });
-    await bus.requestJson(MeteringRpc.subscriptionSet.subject, { tenantId: tenant.id, plan: 'pro' });
-    const key = (await accounts.issueApiKey(tenant.id, 'dashboard')).key;
+    const { key } = await proTenant('Hooli');
     const feedsStarted = async () => {
       const metrics = await (await fetch(`${api.ops.url}/metrics`)).text();
       return [...metrics.matchAll(/^steward_admin_live_feeds_total\{[^}]*\} (\d+)$/gm)].reduce(

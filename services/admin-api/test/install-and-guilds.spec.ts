@@ -36,6 +36,15 @@ describe('install flow and guild settings', () => {
   const kvConfig = (guildId: string) =>
     bus.getJson<Record<string, unknown>>(Buckets.configGuilds.name, guildId);
 
+  /** An admin-api of this stack (another replica, or the same after a restart). */
+  const startDashboardApi = () =>
+    startAdminApi(database.url, {
+      ...env,
+      DISCORD_CLIENT_SECRET: 'platform-client-secret',
+      STEWARD_MASTER_KEY: randomBytes(32).toString('hex'),
+      STEWARD_PUBLIC_URL: PUBLIC_URL,
+    });
+
   /** The owner clicks "Add to Discord", picks the guild and approves; the browser lands on the callback. */
   async function install(browser: Browser, guildId: string): Promise<URL> {
     const link = await browser.get('/api/v1/discord/install');
@@ -67,12 +76,7 @@ describe('install flow and guild settings', () => {
     };
     others.push((await startService(routerService, env)) as unknown as RunningService<StewardEnv>);
     others.push((await startService(gatewayService, env)) as unknown as RunningService<StewardEnv>);
-    api = await startAdminApi(database.url, {
-      ...env,
-      DISCORD_CLIENT_SECRET: 'platform-client-secret',
-      STEWARD_MASTER_KEY: randomBytes(32).toString('hex'),
-      STEWARD_PUBLIC_URL: PUBLIC_URL,
-    });
+    api = await startDashboardApi();
     owner = new Browser(api);
     await owner.signUp('owner@acme.example', 'Acme');
   }, 30_000);
@@ -339,12 +343,7 @@ describe('install flow and guild settings', () => {
     );
     expect(inserted).toHaveLength(1);
     await api.stop();
-    api = await startAdminApi(database.url, {
-      ...env,
-      DISCORD_CLIENT_SECRET: 'platform-client-secret',
-      STEWARD_MASTER_KEY: randomBytes(32).toString('hex'),
-      STEWARD_PUBLIC_URL: PUBLIC_URL,
-    });
+    api = await startDashboardApi();
     await api.app.get(GuildConfigPublisher).reconciled;
     expect(await kvConfig(guild.id)).toEqual(before);
     expect(await kvConfig('999999999999999999')).toBeUndefined();
@@ -358,12 +357,7 @@ describe('install flow and guild settings', () => {
    * once the new replica's start-up republish waits for it, or is done without it.
    */
   async function startReplicaDuring(change: OpenTransaction): Promise<void> {
-    const replica = await startAdminApi(database.url, {
-      ...env,
-      DISCORD_CLIENT_SECRET: 'platform-client-secret',
-      STEWARD_MASTER_KEY: randomBytes(32).toString('hex'),
-      STEWARD_PUBLIC_URL: PUBLIC_URL,
-    });
+    const replica = await startDashboardApi();
     try {
       await change.commitOnceWaitedFor(replica.app.get(GuildConfigPublisher).reconciled);
     } finally {

@@ -249,23 +249,27 @@ describe('router', () => {
     expect(requests[0]!.question).toBe('where is my order?');
   });
 
+  /** A member's reply to the bot's message `answerId` (an answer of the bot's, in the support channel). */
+  const replyToBot = (content: string, answerId: string) =>
+    messageCreate({
+      type: MessageType.Reply,
+      content,
+      mentions: [],
+      message_reference: { type: 0, message_id: answerId, channel_id: SUPPORT, guild_id: GUILD },
+      referenced_message: {
+        id: answerId,
+        author: { id: BOT, username: 'Steward', bot: true },
+        content: 'Use the reset link.',
+      },
+    });
+
   it("answers a mention of the bot's managed role and a reply to the bot's message", async () => {
     const roleMention = messageCreate({
       content: `<@&${BOT_ROLE}> refunds?`,
       mentions: [],
       mention_roles: [BOT_ROLE],
     });
-    const reply = messageCreate({
-      type: MessageType.Reply,
-      content: 'and if I no longer have that email?',
-      mentions: [],
-      message_reference: { type: 0, message_id: '690000000000000001', channel_id: SUPPORT, guild_id: GUILD },
-      referenced_message: {
-        id: '690000000000000001',
-        author: { id: BOT, username: 'Steward', bot: true },
-        content: 'Use the reset link.',
-      },
-    });
+    const reply = replyToBot('and if I no longer have that email?', '690000000000000001');
     await dispatch(GUILD, 'MESSAGE_CREATE', roleMention);
     await dispatch(GUILD, 'MESSAGE_CREATE', reply);
 
@@ -276,17 +280,7 @@ describe('router', () => {
   it('invites a mention without a question to ask, and leaves a reply that only thanks the bot', async () => {
     const bare = messageCreate({ content: `<@${BOT}>` });
     const greeting = messageCreate({ content: `<@${BOT}> hello 👋` });
-    const thanks = messageCreate({
-      type: MessageType.Reply,
-      content: 'thanks a lot!',
-      mentions: [],
-      message_reference: { type: 0, message_id: '690000000000000002', channel_id: SUPPORT, guild_id: GUILD },
-      referenced_message: {
-        id: '690000000000000002',
-        author: { id: BOT, username: 'Steward', bot: true },
-        content: 'Use the reset link.',
-      },
-    });
+    const thanks = replyToBot('thanks a lot!', '690000000000000002');
     for (const message of [bare, greeting, thanks]) await dispatch(GUILD, 'MESSAGE_CREATE', message);
     // An empty question: the answer service invites the member to ask, and spends nothing.
     expect(await requestFor(bare.id)).toMatchObject({ question: '', origin: AnswerOrigin.MENTION });
