@@ -80,7 +80,7 @@ export class GuildConfigPublisher implements OnApplicationBootstrap, OnModuleDes
           updatedAt: row.updated_at,
           plan: row.plan,
         }));
-        for (const row of rows) if (await this.republish(row)) published++;
+        for (const row of rows) if (await this.publishStored(row)) published++;
         return rows;
       });
       if (batch.length < RECONCILE_BATCH) break;
@@ -108,7 +108,7 @@ export class GuildConfigPublisher implements OnApplicationBootstrap, OnModuleDes
    * A guild whose stored settings no longer pass (saved before a limit existed) is left out,
    * not allowed to keep the others from their copy; a NATS failure still fails the run.
    */
-  private async republish(row: Guild & { plan: Plan }): Promise<boolean> {
+  private async publishStored(row: Guild & { plan: Plan }): Promise<boolean> {
     const config = guildConfig.safeParse(configInput(row, row.plan));
     if (!config.success) {
       this.logger.error(

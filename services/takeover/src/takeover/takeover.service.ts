@@ -226,12 +226,11 @@ export class TakeoverService {
    * post in a server that is no longer theirs.
    */
   private assertServerStillServed(row: ConversationRow, action: 'takeover' | 'message'): void {
-    const config = this.guilds.get(row.guild_id);
-    const served = config
-      ? config.tenantId === row.tenant_id &&
-        (!row.application_id || config.applicationId === row.application_id)
-      : row.tenant_id === this.config.STEWARD_LOCAL_TENANT_ID; // local mode serves every unlinked server
-    if (served) return;
+    // A conversation with no bot reply yet names no bot: whichever bot serves the server (an
+    // unlinked server, served in local mode, names none either).
+    const applicationId = row.application_id ?? this.guilds.get(row.guild_id)?.applicationId ?? '';
+    const owner = this.guilds.resolve(row.guild_id, applicationId);
+    if (owner.kind === 'tenant' && owner.tenantId === row.tenant_id) return;
     takeoverActions.inc({ action, outcome: 'server_gone' });
     throw new RpcError(
       'conflict',
