@@ -1,5 +1,13 @@
 import { Bus } from '@steward/bus';
-import { MeteringRpc, type PlanId } from '@steward/contracts';
+import {
+  AnswerOutcome,
+  ConversationTurnSchema,
+  decode,
+  MeteringRpc,
+  Subjects,
+  type ConversationTurn,
+  type PlanId,
+} from '@steward/contracts';
 import { startService, type RunningService } from '@steward/runtime';
 import { createTestDatabase, resetJetStream, waitFor, type TestDatabase } from '@steward/testing';
 import type { AnswerConfig } from '../../answer/src/config.js';
@@ -197,19 +205,39 @@ describe('usage, plan and chat API', () => {
     expect(Math.abs(Number(refused.headers.get('retry-after')) - untilRenewal)).toBeLessThan(60);
   });
 
-  it('answers 504 when no answer arrives in the time the client prefers to wait', async () => {
-    // Without metering the answer service holds the question back rather than answering unmetered.
-    await metering!.stop();
-    metering = undefined;
-    const started = Date.now();
-    const late = await call(api, '/api/v1/chat', {
-      key: acme.key,
-      body: { message: 'How long is the reset link valid?' },
-      headers: { prefer: 'wait=1' },
+  it('answers 504 when no answer arrives in the time the client prefers to wait, and never answers or counts it later', async () => {
+    const usedBefore = (await call(api, '/api/v1/usage', { key: acme.key })).body.used;
+    const turns: ConversationTurn[] = [];
+    const subscription = bus.connection.subscribe(Subjects.conversationTurn, {
+      callback: (error, message) => {
+        if (!error) turns.push(decode(ConversationTurnSchema, message.data));
+      },
     });
-    expect(late.status).toBe(504);
-    expect(late.body.error.code).toBe('answer_timeout');
-    expect(late.headers.get('preference-applied')).toBe('wait=1');
-    expect(Date.now() - started).toBeLessThan(3_000);
-  });
+    await bus.connection.flush();
+    try {
+      // Without metering the answer service holds the question back rather than answering unmetered.
+      await metering!.stop();
+      metering = undefined;
+      const started = Date.now();
+      const late = await call(api, '/api/v1/chat', {
+        key: acme.key,
+        body: { message: 'How long is the reset link valid?' },
+        headers: { prefer: 'wait=1' },
+      });
+      expect(late.status).toBe(504);
+      expect(late.body.error.code).toBe('answer_timeout');
+      expect(late.headers.get('preference-applied')).toBe('wait=1');
+      expect(Date.now() - started).toBeLessThan(3_000);
+
+      // Metering is back while the question would still be waiting for it: it is left, not answered.
+      metering = await startService(meteringService, env());
+      const turn = await waitFor(() => turns.find((seen) => seen.question === 'How long is the reset link valid?'), {
+        timeoutMs: 10_000,
+      });
+      expect(turn.outcome).toBe(AnswerOutcome.EXPIRED);
+      expect((await call(api, '/api/v1/usage', { key: acme.key })).body.used).toBe(usedBefore);
+    } finally {
+      subscription.unsubscribe();
+    }
+  }, 20_000);
 });

@@ -269,6 +269,50 @@ describe('answer service quota', () => {
     expect((await harness.turnFor(refused.requestId)).outcome).toBe(AnswerOutcome.QUOTA_EXCEEDED);
   });
 
+  it('leaves a chat question whose caller stops waiting while the model writes: the call is aborted, nothing counted', async () => {
+    const usedBefore = (await harness.usage(API_ONLY)).used;
+    const modelCalls = anthropic.requestCount;
+    const letModelAnswer = holdModel();
+    try {
+      const request = await harness.ask(API_ONLY, 'slowly: how do I reset my password?', {
+        ...VIA_CHAT_API,
+        conversationId: 'api:session-gone',
+        answerWithinMs: 1_500n,
+      });
+      await waitFor(() => anthropic.requestCount > modelCalls);
+      // Told while the model is still held: the answer service did not wait for it.
+      const turn = await harness.turnFor(request.requestId, 4_000);
+      expect(turn).toMatchObject({ outcome: AnswerOutcome.EXPIRED, answer: '', sources: [] });
+    } finally {
+      letModelAnswer();
+    }
+    await sleep(500);
+    expect((await harness.usage(API_ONLY)).used).toBe(usedBefore);
+    // Nothing was remembered either: the session's next question starts afresh.
+    expect(harness.turns.filter((turn) => turn.conversationId === 'api:session-gone')).toHaveLength(1);
+  });
+
+  it('leaves a chat question that waited for metering past its caller\'s wait, and counts nothing when metering is back', async () => {
+    const usedBefore = (await harness.usage(API_ONLY)).used;
+    await harness.stopMetering();
+    let request;
+    try {
+      const modelCalls = anthropic.requestCount;
+      request = await harness.ask(API_ONLY, 'where do I find the reset link?', {
+        ...VIA_CHAT_API,
+        conversationId: 'api:session-outage',
+        answerWithinMs: 1_000n,
+      });
+      expect((await harness.turnFor(request.requestId, 5_000)).outcome).toBe(AnswerOutcome.EXPIRED);
+      expect(anthropic.requestCount).toBe(modelCalls);
+    } finally {
+      await harness.restartMetering();
+    }
+    await sleep(500);
+    expect((await harness.usage(API_ONLY)).used).toBe(usedBefore);
+    expect(harness.turns.filter((turn) => turn.turnId === request.requestId)).toHaveLength(1);
+  }, 20_000);
+
   it('waits for metering when it does not answer, and answers (counted) once it is back', async () => {
     const answersBefore = (await harness.usage(PRO)).byKind.answer;
     await harness.stopMetering();

@@ -227,6 +227,7 @@ export type AskOverrides = Partial<
     | 'applicationId'
     | 'channelId'
     | 'triage'
+    | 'answerWithinMs'
   >
 >;
 

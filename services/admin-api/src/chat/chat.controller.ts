@@ -39,7 +39,7 @@ export class ChatController {
   })
   @ApiResponse({
     status: 504,
-    description: 'No answer in time (`answer_timeout`)',
+    description: 'No answer in time (`answer_timeout`); the question is then left, and not counted',
     standardSchema: apiErrorBody,
   })
   @ApiErrorResponses(400, 413, 415, 502)
@@ -77,7 +77,7 @@ export class ChatController {
         throw new ApiError(
           HttpStatus.GATEWAY_TIMEOUT,
           'answer_timeout',
-          'No answer arrived in time; the question may still be answered later. Try again shortly',
+          'No answer in time; the question is not answered later and not counted. Try again shortly',
         );
     }
   }

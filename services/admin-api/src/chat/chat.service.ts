@@ -37,6 +37,15 @@ export type ChatResult =
   | { kind: 'failed' }
   | { kind: 'timeout' };
 
+/**
+ * The answer service is told to give up a little before the caller's wait ends, so that its
+ * "expired" turn (nothing generated, nothing counted) arrives while the caller still waits,
+ * and an answer finished just in time is still delivered.
+ */
+export function answerWithinMs(waitMs: number): number {
+  return waitMs - Math.min(1_000, Math.round(waitMs / 4));
+}
+
 const ANSWERED: Partial<Record<AnswerOutcome, ChatReply['outcome']>> = {
   [AnswerOutcome.ANSWERED]: 'answered',
   [AnswerOutcome.NO_ANSWER]: 'no_answer',
@@ -73,6 +82,7 @@ export class ChatService {
           origin: AnswerOrigin.CHAT_API,
           conversationId: `api:${question.sessionId}`,
           receivedAtMs: BigInt(Date.now()),
+          answerWithinMs: BigInt(answerWithinMs(timeoutMs)),
         }),
         { msgId: `answer-requested:${requestId}` },
       );
@@ -85,7 +95,7 @@ export class ChatService {
     const result = turn ? await this.resultOf(turn, question.sessionId) : ({ kind: 'timeout' } as const);
     chatQuestions.inc({ result: result.kind === 'answered' ? result.reply.outcome : result.kind });
     if (result.kind === 'timeout') {
-      // It may still be answered (and counted) later: the answer service retries until it can.
+      // Not answered later either: the answer service leaves a question whose asker stopped waiting.
       this.logger.warn(
         { tenantId: question.tenantId, requestId, timeoutMs },
         'chat question not answered in time',
@@ -96,6 +106,7 @@ export class ChatService {
 
   private async resultOf(turn: ConversationTurn, sessionId: string): Promise<ChatResult> {
     if (turn.outcome === AnswerOutcome.QUOTA_EXCEEDED) return this.refusal(turn.tenantId);
+    if (turn.outcome === AnswerOutcome.EXPIRED) return { kind: 'timeout' };
     const outcome = ANSWERED[turn.outcome];
     if (!outcome) {
       this.logger.error(

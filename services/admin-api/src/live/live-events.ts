@@ -31,6 +31,7 @@ const OUTCOMES: Record<AnswerOutcome, string> = {
   [AnswerOutcome.ESCALATED]: 'escalated',
   [AnswerOutcome.QUOTA_EXCEEDED]: 'quota_exceeded',
   [AnswerOutcome.FAILED]: 'failed',
+  [AnswerOutcome.EXPIRED]: 'expired',
 };
 
 const iso = (ms: bigint) => new Date(Number(ms)).toISOString();

@@ -76,6 +76,14 @@ const HEARTBEAT_MS = ANSWER_ACK_WAIT_MS / 3;
 /** Passages given to the engine after a search. */
 const TOP_K = 5;
 
+/** What an attempt at a question is told to stop for. */
+interface AttemptSignals {
+  /** This replica is shutting down. */
+  stopping?: AbortSignal;
+  /** The asker stopped waiting (see askerGoneSignal). */
+  askerGone?: AbortSignal;
+}
+
 interface Retrieval {
   passages: KnowledgePassage[];
   wholeKnowledgeBase: boolean;
@@ -128,6 +136,20 @@ function wordForAsk(request: AnswerRequested, phrases: Record<Language, string>,
 }
 
 /**
+ * Aborts when the asker stops waiting: `answerWithinMs` after the stream stored the request
+ * (the stream's clock, not the asker's, so a skewed host cannot expire a fresh question).
+ * Undefined when the asker waits as long as it takes (Discord).
+ */
+function askerGoneSignal(request: AnswerRequested, message: BusMessage): AbortSignal | undefined {
+  if (request.answerWithinMs === 0n) return undefined;
+  const leftMs = message.storedAtMs + Number(request.answerWithinMs) - Date.now();
+  return leftMs > 0 ? AbortSignal.timeout(leftMs) : AbortSignal.abort();
+}
+
+/** The outcome of a question whose asker stopped waiting before it was answered: nothing is generated or counted. */
+const EXPIRED_OUTCOME = plainOutcome(AnswerOutcome.EXPIRED, '');
+
+/**
  * Answers one AnswerRequested: claims it, shows the typing indicator, retrieves knowledge,
  * generates with the engine, publishes the reply commands for egress (ids derived from the
  * request, so a repeat after a crash is de-duplicated) and the ConversationTurn fact, and
@@ -173,6 +195,7 @@ export class AnswerService {
     // Another worker holds a live claim: retry later, by when it has finished (or died).
     if (claim.kind === 'busy') throw new AnsweredElsewhereError(request.requestId);
     const decided = this.decidedBefore(request, claim.decided);
+    const askerGone = askerGoneSignal(request, message);
 
     const heartbeat = setInterval(() => {
       message.working();
@@ -184,7 +207,7 @@ export class AnswerService {
       await withSpan(
         'answer generate',
         (span) =>
-          this.answer(request, message.stopping, decided).then((outcome) => {
+          this.answer(request, { stopping: message.stopping, askerGone }, decided).then((outcome) => {
             span.setAttributes({
               'steward.outcome': AnswerOutcome[outcome.outcome],
               'steward.engine': outcome.engine,
@@ -258,13 +281,13 @@ export class AnswerService {
    */
   private async answer(
     request: AnswerRequested,
-    stopping?: AbortSignal,
+    signals: AttemptSignals,
     decided?: Outcome,
   ): Promise<Outcome> {
     const started = performance.now();
     const question = request.question.trim();
     const language = languageOf(request);
-    const outcome = decided ?? (await this.freshOutcome(request, question, language, stopping));
+    const outcome = decided ?? (await this.freshOutcome(request, question, language, signals));
     if (!decided) await this.claims.decide(request.requestId, outcome);
 
     const replyCommands = this.replyCommands(request, outcome, language);
@@ -319,15 +342,16 @@ export class AnswerService {
     request: AnswerRequested,
     question: string,
     language: Language,
-    stopping?: AbortSignal,
+    signals: AttemptSignals,
   ): Promise<Outcome> {
+    if (signals.askerGone?.aborted) return this.expired(request);
     // A person took the conversation over after the question was routed: the bot stays out of
     // it and spends nothing.
     const leftToPerson = this.leftToPersonInCharge(request, language);
     if (leftToPerson) return leftToPerson;
     // A bare mention costs nothing: it is answered with an invitation to ask.
     if (!question) return plainOutcome(AnswerOutcome.ANSWERED, ASK_INVITATION[language]);
-    return this.generate(request, question, language, stopping);
+    return this.generate(request, question, language, signals);
   }
 
   /**
@@ -339,12 +363,12 @@ export class AnswerService {
     request: AnswerRequested,
     question: string,
     language: Language,
-    stopping?: AbortSignal,
+    signals: AttemptSignals,
   ): Promise<Outcome> {
     let typing = NO_TYPING;
     try {
       if (!request.triage) {
-        const refused = await this.reserve(request, language, stopping);
+        const refused = await this.reserve(request, language, signals);
         if (refused) return refused;
         typing = this.typingUnlessQuick(request);
       }
@@ -352,9 +376,14 @@ export class AnswerService {
         request,
         question,
         language,
-        stopping,
+        signals,
         (started) => (typing = started),
       );
+    } catch (error) {
+      // Aborted because the asker stopped waiting (the model call, or the wait for metering): a
+      // reserved message was given back on the way out.
+      if (signals.askerGone?.aborted) return this.expired(request);
+      throw error;
     } finally {
       await typing.settle();
     }
@@ -364,50 +393,59 @@ export class AnswerService {
     request: AnswerRequested,
     question: string,
     language: Language,
-    stopping: AbortSignal | undefined,
+    signals: AttemptSignals,
     typingStarted: (typing: Typing) => void,
   ): Promise<Outcome> {
     const channelContext: ContextMessage[] = request.channelContext.map((message) => ({
       author: message.authorName || message.authorId,
       content: message.content,
     }));
-    const retrieve = () => this.retrieve(request.tenantId, question, language);
+    const retrieve = () => this.retrieve(request.tenantId, question, language, signals.askerGone);
     // Once the message is reserved, a failure gives it back.
     const retrieval = request.triage ? await retrieve() : await this.releasingOnFailure(request, retrieve);
 
     if (request.triage) {
-      const decision = await this.engine.triage({
-        message: question,
-        language,
-        channelContext,
-        bestPassageScore: await this.triageScore(request.tenantId, question, language, retrieval),
-      });
+      const decision = await this.engine.triage(
+        {
+          message: question,
+          language,
+          channelContext,
+          bestPassageScore: await this.triageScore(request.tenantId, question, language, retrieval),
+        },
+        signals.askerGone,
+      );
       if (!decision.reply) {
         this.logger.debug({ requestId: request.requestId, reason: decision.reason }, 'triage: not answering');
         return plainOutcome(AnswerOutcome.SKIPPED, '', decision.engine);
       }
-      const refused = await this.reserve(request, language, stopping);
+      const refused = await this.reserve(request, language, signals);
       if (refused) return refused;
       typingStarted(this.typingUnlessQuick(request));
     }
 
     // The reservation may have waited for metering, and triage for the model: a person who
-    // took over meanwhile gets the conversation, and the reserved message is given back.
-    const takenOverMeanwhile = this.leftToPersonInCharge(request, language);
-    if (takenOverMeanwhile) {
+    // took over meanwhile gets the conversation, an asker who stopped waiting gets nothing, and
+    // the reserved message is given back.
+    const leftMeanwhile = signals.askerGone?.aborted
+      ? this.expired(request)
+      : this.leftToPersonInCharge(request, language);
+    if (leftMeanwhile) {
       await this.quota.release(request);
-      return takenOverMeanwhile;
+      return leftMeanwhile;
     }
 
     const result = await this.releasingOnFailure(request, async () =>
-      this.engine.answer({
-        question,
-        language,
-        passages: retrieval.passages,
-        wholeKnowledgeBase: retrieval.wholeKnowledgeBase,
-        history: await this.memory.history(request.tenantId, request.conversationId),
-        channelContext,
-      }),
+      this.engine.answer(
+        {
+          question,
+          language,
+          passages: retrieval.passages,
+          wholeKnowledgeBase: retrieval.wholeKnowledgeBase,
+          history: await this.memory.history(request.tenantId, request.conversationId),
+          channelContext,
+        },
+        signals.askerGone,
+      ),
     );
     countTokens(result);
     // Taken over while the model wrote: the answer is not posted over the person's (the model
@@ -421,6 +459,15 @@ export class AnswerService {
       sources: sourcesOf(result, retrieval.passages),
       remember: true,
     };
+  }
+
+  /** The asker stopped waiting: the question is left unanswered, and nothing is counted. */
+  private expired(request: AnswerRequested): Outcome {
+    this.logger.info(
+      { requestId: request.requestId, tenantId: request.tenantId, answerWithinMs: Number(request.answerWithinMs) },
+      'the asker stopped waiting: not answering',
+    );
+    return EXPIRED_OUTCOME;
   }
 
   /** When one of the tenant's people is in charge of the conversation: the outcome that leaves it to them. */
@@ -440,9 +487,11 @@ export class AnswerService {
   private async reserve(
     request: AnswerRequested,
     language: Language,
-    stopping?: AbortSignal,
+    signals: AttemptSignals,
   ): Promise<Outcome | undefined> {
-    const decision = await this.quota.reserve(request, stopping);
+    // Waiting for metering ends when the asker stops waiting, too.
+    const waitEnds = [signals.stopping, signals.askerGone].filter((signal) => signal !== undefined);
+    const decision = await this.quota.reserve(request, waitEnds.length > 0 ? AbortSignal.any(waitEnds) : undefined);
     if (decision.granted) return undefined;
     return plainOutcome(AnswerOutcome.QUOTA_EXCEEDED, wordForAsk(request, ANSWERS_PAUSED, language));
   }
@@ -485,7 +534,12 @@ export class AnswerService {
    * The whole knowledge base when a model reads it and it is small (perfect recall, cached);
    * otherwise the best passages for the rewritten query.
    */
-  private async retrieve(tenantId: string, question: string, language: Language): Promise<Retrieval> {
+  private async retrieve(
+    tenantId: string,
+    question: string,
+    language: Language,
+    signal?: AbortSignal,
+  ): Promise<Retrieval> {
     const started = performance.now();
     const profile = await this.retriever.profile(tenantId);
     if (profile.languages.length === 0) return { passages: [], wholeKnowledgeBase: false };
@@ -496,7 +550,7 @@ export class AnswerService {
       retrievalSeconds.observe({ mode: 'whole' }, (performance.now() - started) / 1000);
       return { passages, wholeKnowledgeBase: true };
     }
-    const query = await this.engine.rewriteQuery(question, language, profile.languages, profile.headings);
+    const query = await this.engine.rewriteQuery(question, language, profile.languages, profile.headings, signal);
     const passages = await this.retriever.search(tenantId, query, profile.languages, {
       limit: TOP_K,
       preferredLanguage: language,
@@ -642,6 +696,7 @@ function assertValid(request: AnswerRequested): void {
     if (!repliesToInteraction(request) && !request.channelId) missing.push('channelId');
   }
   if (missing.length > 0) throw new PermanentError(`AnswerRequested without ${missing.join(', ')}`);
+  if (request.answerWithinMs < 0n) throw new PermanentError('AnswerRequested has a negative answerWithinMs');
   if (request.applicationId && !/^[A-Za-z0-9_-]+$/.test(request.applicationId)) {
     throw new PermanentError(
       `AnswerRequested has an invalid applicationId ${JSON.stringify(request.applicationId)}`,
