@@ -1,6 +1,6 @@
 import type { DescMessage, MessageShape } from '@bufbuild/protobuf';
 import { decode } from './codec.js';
-import type { DiscordCommand } from './gen/steward/v1/discord_pb.js';
+import type { DiscordCommand, DiscordCommandResult } from './gen/steward/v1/discord_pb.js';
 import { discordCommandSubject } from './subjects.js';
 
 /** The subject verb of each Discord command action (`discord.cmd.<appId>.<verb>`). */
@@ -28,6 +28,15 @@ export function commandVerb(command: Pick<DiscordCommand, 'action'>): CommandVer
 /** Where a command is published: `discord.cmd.<appId>.<verb>`. */
 export function commandSubject(command: Pick<DiscordCommand, 'applicationId' | 'action'>): string {
   return discordCommandSubject(command.applicationId, commandVerb(command));
+}
+
+/** Why Discord refused a command, in one line for people: "HTTP 403 (Discord code 50013): Missing Permissions". */
+export function commandFailureDetail(
+  result: Pick<DiscordCommandResult, 'httpStatus' | 'discordCode' | 'error'>,
+): string {
+  const status = result.httpStatus ? `HTTP ${result.httpStatus}` : 'no answer from Discord';
+  const code = result.discordCode ? ` (Discord code ${result.discordCode})` : '';
+  return `${status}${code}: ${result.error || 'unknown error'}`;
 }
 
 /**

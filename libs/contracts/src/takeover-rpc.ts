@@ -15,6 +15,8 @@ export const TakeoverSubjects = {
   resumed: 'steward.conversation.resumed',
   /** ConversationMessage (agent messages, member messages while a person is in charge) */
   message: 'steward.conversation.message',
+  /** ConversationMessageDelivery (whether Discord took an agent's message) */
+  delivery: 'steward.conversation.delivery',
 } as const;
 
 /** Every conversation fact (turns, escalations and the takeover facts above), for live feeds. */
@@ -83,6 +85,9 @@ export const conversationSummary = z.object({
 });
 export type ConversationSummary = z.infer<typeof conversationSummary>;
 
+export const agentMessageDeliveries = ['sending', 'sent', 'failed'] as const;
+export type AgentMessageDelivery = (typeof agentMessageDeliveries)[number];
+
 export const transcriptTurn = z.object({
   role: z.enum(turnRoles),
   authorName: z.string(),
@@ -91,6 +96,12 @@ export const transcriptTurn = z.object({
   at: z.string(),
   /** Members' votes on a bot turn (one per member, the latest press); null for other turns. */
   feedback: z.object({ helpful: z.number().int().min(0), notHelpful: z.number().int().min(0) }).nullish(),
+  /**
+   * An agent turn's way to Discord: `sending` until egress reports, then `sent` or `failed`
+   * (with `deliveryError`, Discord's reason); null for other turns.
+   */
+  delivery: z.enum(agentMessageDeliveries).nullish(),
+  deliveryError: z.string().nullish(),
 });
 export type TranscriptTurn = z.infer<typeof transcriptTurn>;
 

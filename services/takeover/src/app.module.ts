@@ -5,6 +5,7 @@ import { ConversationRecorder } from './conversations/conversation-recorder.js';
 import { ConversationStore } from './conversations/conversation.store.js';
 import { EscalationMailer } from './escalation/escalation-mailer.js';
 import { PlanEntitlements } from './plans/plan-entitlements.js';
+import { AgentDeliveryController } from './takeover/agent-delivery.controller.js';
 import { AutoResumeSweeper } from './takeover/auto-resume.sweeper.js';
 import { TakeoverBucket } from './takeover/takeover-bucket.js';
 import { TakeoverFacts } from './takeover/takeover-facts.js';
@@ -16,7 +17,7 @@ export class TakeoverModule {
   static register(): DynamicModule {
     return {
       module: TakeoverModule,
-      controllers: [TakeoverController, ConversationFactsController],
+      controllers: [TakeoverController, ConversationFactsController, AgentDeliveryController],
       providers: [
         guildConfigStoreProvider,
         ConversationStore,

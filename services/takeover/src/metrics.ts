@@ -4,7 +4,7 @@ import { Counter, Gauge, Histogram, metricsRegistry } from '@steward/telemetry';
 
 export const factsConsumed = new Counter({
   name: 'steward_takeover_facts_total',
-  help: 'Conversation facts and member messages consumed, by kind (turn, escalated, feedback, member_message) and outcome (recorded, ignored)',
+  help: 'Conversation facts and member messages consumed, by kind (turn, escalated, feedback, member_message, delivery) and outcome (recorded, ignored)',
   labelNames: ['kind', 'outcome'] as const,
   registers: [metricsRegistry],
 });

@@ -12,11 +12,18 @@ export async function query<R = Record<string, unknown>>(
   return (await db.query(text, params)) as R[];
 }
 
-/** Runs `work` in a READ COMMITTED transaction on one connection; rolls back when it throws. */
-export async function transaction<T>(db: DataSource, work: (sql: Sql) => Promise<T>): Promise<T> {
+/**
+ * Runs `work` in a transaction on one connection (READ COMMITTED unless told otherwise); rolls
+ * back when it throws.
+ */
+export async function transaction<T>(
+  db: DataSource,
+  work: (sql: Sql) => Promise<T>,
+  isolation: 'READ COMMITTED' | 'REPEATABLE READ' = 'READ COMMITTED',
+): Promise<T> {
   const runner: QueryRunner = db.createQueryRunner();
   try {
-    await runner.startTransaction();
+    await runner.startTransaction(isolation);
     const sql: Sql = async <R>(text: string, params: unknown[] = []) => {
       const result = await runner.query(text, params, true);
       return (result.records ?? []) as R[];

@@ -8,12 +8,16 @@ import {
   AnswerOutcome,
   Buckets,
   ConversationHandedBackSchema,
+  ConversationMessageDeliverySchema,
   ConversationMessageSchema,
   decode,
+  DiscordCommandResultSchema,
+  encode,
   discordCommandSubject,
   DiscordCommandSchema,
   HandBackReason,
   MeteringRpc,
+  Subjects,
   takeoverKey,
   TakeoverSubjects,
 } from '@steward/contracts';
@@ -58,6 +62,16 @@ function place(tenantId: string, authorName: string, guildId = GUILD): Place {
 async function kvEntry(conversationId: string) {
   const entry = await (await bus.kv(Buckets.takeover.name)).get(takeoverKey(conversationId));
   return entry?.operation === 'PUT' ? entry.json<{ by: string; untilMs: number }>() : undefined;
+}
+
+/** An Acme member's conversation, answered once by the AI, then taken over by the agent. */
+async function takenOverConversation(authorName: string, exchange: { question: string; answer: string }) {
+  const member = place('acme', authorName);
+  const id = conversationIdOf(member);
+  await publishTurn(bus, member, { messageId: snowflake(), ...exchange });
+  await waitFor(() => call('get', { tenantId: 'acme', conversationId: id }).catch(() => undefined));
+  await call('takeover', { tenantId: 'acme', conversationId: id, agent });
+  return { member, id };
 }
 
 const stateOf = async (tenantId: string, conversationId: string) =>
@@ -148,11 +162,11 @@ describe('conversations', () => {
     // (A turn is dated from its question, 420 ms before the answer here.)
     await sleep(1_000);
     await publishTurn(bus, alice, { messageId: snowflake(), question: '', answer: 'Hi! Ask me a question.' });
-    await waitFor(async () => (await call('get', { tenantId: 'acme', conversationId: id })).turns.length === 3);
-    // Read again: a read that saw the new turn may have read the conversation's row before it.
-    expect(await call('get', { tenantId: 'acme', conversationId: id })).toMatchObject({
-      lastQuestion: 'How do I reset my password?',
+    const withInvitation = await waitFor(async () => {
+      const current = await call('get', { tenantId: 'acme', conversationId: id });
+      return current.turns.length === 3 ? current : undefined;
     });
+    expect(withInvitation.lastQuestion).toBe('How do I reset my password?');
 
     expect((await call('list', { tenantId: 'globex' })).conversations.map((c) => c.id)).not.toContain(id);
     expect((await rpcErrorOf(call('get', { tenantId: 'globex', conversationId: id }))).code).toBe(
@@ -406,15 +420,7 @@ describe('takeover', () => {
   });
 
   it('extends the window with every agent action, and releases at once on request', async () => {
-    const carol = place('acme', 'carol');
-    const id = conversationIdOf(carol);
-    await publishTurn(bus, carol, {
-      messageId: snowflake(),
-      question: 'Can I pay by invoice?',
-      answer: 'Yes.',
-    });
-    await waitFor(() => call('get', { tenantId: 'acme', conversationId: id }).catch(() => undefined));
-    await call('takeover', { tenantId: 'acme', conversationId: id, agent });
+    const { id } = await takenOverConversation('carol', { question: 'Can I pay by invoice?', answer: 'Yes.' });
 
     // Acting every two thirds of a window keeps the conversation well past one window.
     for (let n = 0; n < 3; n++) {
@@ -437,12 +443,52 @@ describe('takeover', () => {
     expect(facts.map(({ data }) => decode(ConversationHandedBackSchema, data).conversationId)).toContain(id);
   });
 
+  it("shows whether Discord took each agent message, with Discord's reason when it refused one", async () => {
+    const { id } = await takenOverConversation('erin', { question: 'Is my order late?', answer: 'It ships today.' });
+    const delivered = await call('message', { tenantId: 'acme', conversationId: id, agent, requestId: 'erin-1', content: 'Checking now.' });
+    const refused = await call('message', { tenantId: 'acme', conversationId: id, agent, requestId: 'erin-2', content: 'Found it!' });
+    const agentTurns = async () => (await call('get', { tenantId: 'acme', conversationId: id })).turns.filter((turn) => turn.role === 'agent');
+    expect((await agentTurns()).map(({ delivery }) => delivery)).toEqual(['sending', 'sending']);
+
+    // What egress reports once Discord answered (the second one: the bot lost Send Messages here).
+    const refusal = 'missing permission: the bot cannot send messages in this channel (Discord 50013)';
+    const report = async (commandId: string, outcome: { ok: boolean; httpStatus?: number; discordCode?: number; error?: string }) =>
+      bus.publish(
+        Subjects.egressResult,
+        encode(DiscordCommandResultSchema, { commandId, applicationId: APP, tenantId: 'acme', guildId: GUILD, verb: 'send', attempts: 1, atMs: BigInt(Date.now()), ...outcome }),
+        { msgId: `result:${commandId}` },
+      );
+    await report(delivered.commandId, { ok: true, httpStatus: 200 });
+    await report(refused.commandId, { ok: false, httpStatus: 403, discordCode: 50013, error: refusal });
+
+    const settled = await waitFor(async () => {
+      const turns = await agentTurns();
+      return turns.every(({ delivery }) => delivery !== 'sending') ? turns : undefined;
+    });
+    expect(settled.map(({ content, delivery, deliveryError }) => ({ content, delivery, deliveryError }))).toEqual([
+      { content: 'Checking now.', delivery: 'sent', deliveryError: null },
+      { content: 'Found it!', delivery: 'failed', deliveryError: refusal },
+    ]);
+    // The dashboard's live feed hears of it at once.
+    const facts = await waitFor(async () => {
+      const stored = (await storedMessages(bus, 'STEWARD', TakeoverSubjects.delivery))
+        .map(({ data }) => decode(ConversationMessageDeliverySchema, data))
+        .filter((fact) => fact.conversationId === id);
+      return stored.length === 2 ? stored : undefined;
+    });
+    // Reports are handled concurrently: in whichever order they settled.
+    const byMessage = facts.sort((a, b) => a.messageId.localeCompare(b.messageId));
+    expect(byMessage.map(({ tenantId, messageId, delivered: ok, error }) => ({ tenantId, messageId, ok, error }))).toEqual([
+      { tenantId: 'acme', messageId: 'erin-1', ok: true, error: '' },
+      { tenantId: 'acme', messageId: 'erin-2', ok: false, error: refusal },
+    ]);
+  });
+
   it('keeps a question the member wrote just before the takeover, which the AI then left to the agent', async () => {
-    const gina = place('acme', 'gina');
-    const id = conversationIdOf(gina);
-    await publishTurn(bus, gina, { messageId: snowflake(), question: 'Do you ship abroad?', answer: 'Yes, to the EU.' });
-    await waitFor(() => call('get', { tenantId: 'acme', conversationId: id }).catch(() => undefined));
-    await call('takeover', { tenantId: 'acme', conversationId: id, agent });
+    const { member: gina, id } = await takenOverConversation('gina', {
+      question: 'Do you ship abroad?',
+      answer: 'Yes, to the EU.',
+    });
 
     // Written while the AI still had the conversation (so its MESSAGE_CREATE was not kept), and
     // answered after the takeover: the answer service leaves it to the agent. (A turn is dated
@@ -450,9 +496,11 @@ describe('takeover', () => {
     await sleep(500);
     const late = snowflake();
     await publishTurn(bus, gina, { messageId: late, question: 'And to Norway?', answer: '', outcome: AnswerOutcome.SKIPPED });
-    await waitFor(async () => (await call('get', { tenantId: 'acme', conversationId: id })).turns.length === 3);
-    // Read again: a read that saw the new turn may have read the conversation's row before it.
-    const detail = await call('get', { tenantId: 'acme', conversationId: id });
+    // The read that first shows the new turn shows the last question it brought (one snapshot).
+    const detail = await waitFor(async () => {
+      const current = await call('get', { tenantId: 'acme', conversationId: id });
+      return current.turns.length === 3 ? current : undefined;
+    });
     expect(detail.turns.map(({ role, authorName, content }) => [role, authorName, content])).toEqual([
       ['member', 'gina', 'Do you ship abroad?'],
       ['bot', 'Steward', 'Yes, to the EU.'],

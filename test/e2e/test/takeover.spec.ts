@@ -73,10 +73,15 @@ describe('live monitoring, takeover and escalation', () => {
   const conversationOf = (member: Member) => `${stack.guild.id}:${stack.channelId}:${member.id}`;
   const conversation = async (member: Member) =>
     (
-      await stack.api<{ state: string; turns: Array<{ role: string; content: string }> }>(
-        'GET',
-        `/conversations/${conversationOf(member)}`,
-      )
+      await stack.api<{
+        state: string;
+        turns: Array<{
+          role: string;
+          content: string;
+          delivery?: string | null;
+          deliveryError?: string | null;
+        }>;
+      }>('GET', `/conversations/${conversationOf(member)}`)
     ).body;
 
   beforeAll(async () => {
@@ -162,6 +167,45 @@ describe('live monitoring, takeover and escalation', () => {
         : undefined;
     });
     expect(transcript.map((t) => t.role)).toEqual(['member', 'bot', 'member', 'agent']);
+    // Egress reports that Discord took it: the transcript and the live feed say so.
+    await waitFor(
+      async () => (await conversation(alice)).turns.find((t) => t.role === 'agent')?.delivery === 'sent',
+      {
+        message: "the agent's message shown as delivered",
+      },
+    );
+    await waitFor(
+      () =>
+        feed.events.some(
+          (e) =>
+            e.event === 'delivery' &&
+            e.data.conversationId === conversationOf(alice) &&
+            e.data.delivered === true,
+        ),
+      { message: 'the delivery on the live feed' },
+    );
+
+    // Discord refuses the next one (the bot lost Send Messages in the channel): the agent is told why.
+    stack.discord.failNext({
+      method: 'POST',
+      route: '/channels/:channelId/messages',
+      status: 403,
+      code: 50013,
+      message: 'Missing Permissions',
+    });
+    const refused = await stack.api('POST', `/conversations/${conversationOf(alice)}/messages`, {
+      content: 'Are you still there, Alice?',
+    });
+    expect(refused.status).toBe(201);
+    const failed = await waitFor(
+      async () =>
+        (await conversation(alice)).turns.find(
+          (t) => t.content === 'Are you still there, Alice?' && t.delivery === 'failed',
+        ),
+      { timeoutMs: 10_000, message: 'the refused message shown as not delivered' },
+    );
+    expect(failed.deliveryError).toBe('missing permission: the bot cannot send messages in this channel (Discord 50013)');
+    expect(stack.botMessages().some((m) => m.content === 'Are you still there, Alice?')).toBe(false);
 
     // The agent goes quiet: after the window the feed says so and the AI answers again.
     await waitFor(
@@ -175,7 +219,7 @@ describe('live monitoring, takeover and escalation', () => {
     const again = stack.say(alice, `${stack.mention()} How do I reset my password?`);
     await stack.replyTo(again.id, 15_000);
     expect(feed.events.map((e) => e.event)).toEqual(
-      expect.arrayContaining(['turn', 'takeover', 'message', 'resumed']),
+      expect.arrayContaining(['turn', 'takeover', 'message', 'delivery', 'resumed']),
     );
   });
 

@@ -230,6 +230,18 @@ describe('dashboard in the browser', () => {
     await waitFor(async () => (await page.getByLabel('Your reply').inputValue()) === '', { message: 'the draft cleared once sent' });
     expect(stack.botMessages().filter((message) => message.content.includes(reply))).toHaveLength(1);
     await screenshot(page, 'live');
+
+    // Discord refuses the next reply (the bot lost Send Messages in the channel): the agent sees
+    // it was not delivered, and why, without reloading.
+    stack.discord.failNext({ method: 'POST', route: '/channels/:channelId/messages', status: 403, code: 50013, message: 'Missing Permissions' });
+    await page.getByLabel('Your reply').fill('Did the link arrive?');
+    await page.getByRole('button', { name: 'Send reply' }).click();
+    await transcript
+      .getByRole('alert')
+      .filter({ hasText: 'Not delivered to Discord: missing permission: the bot cannot send messages in this channel (Discord 50013)' })
+      .waitFor({ timeout: 15_000 });
+    expect(await transcript.getByText('Not delivered', { exact: false }).count()).toBe(1);
+    expect(stack.botMessages().some((message) => message.content.includes('Did the link arrive?'))).toBe(false);
   });
 
   it('moderates by a rule once switched on, and lists the decision in the log', async () => {

@@ -6,6 +6,7 @@ import {
   AnswerOutcome,
   ConversationEscalatedSchema,
   ConversationHandedBackSchema,
+  ConversationMessageDeliverySchema,
   ConversationMessageSchema,
   ConversationTakenOverSchema,
   ConversationTurnSchema,
@@ -16,7 +17,8 @@ import {
   type Agent,
 } from '@steward/contracts';
 
-export type LiveEventType = 'turn' | 'message' | 'takeover' | 'released' | 'resumed' | 'escalated';
+export type LiveEventType =
+  'turn' | 'message' | 'delivery' | 'takeover' | 'released' | 'resumed' | 'escalated';
 
 export interface LiveEvent {
   type: LiveEventType;
@@ -119,6 +121,22 @@ export function liveEventOf(subject: string, payload: Uint8Array, tenantId: stri
           role: fact.role === MessageRole.AGENT ? 'agent' : 'member',
           authorName: fact.authorName,
           content: fact.content,
+          at: iso(fact.atMs),
+        },
+      };
+    }
+    case TakeoverSubjects.delivery: {
+      const fact = decode(ConversationMessageDeliverySchema, payload);
+      if (fact.tenantId !== tenantId) return null;
+      return {
+        type: 'delivery',
+        data: {
+          conversationId: fact.conversationId,
+          guildId: fact.guildId,
+          channelId: fact.channelId,
+          messageId: fact.messageId,
+          delivered: fact.delivered,
+          error: fact.delivered ? null : fact.error,
           at: iso(fact.atMs),
         },
       };

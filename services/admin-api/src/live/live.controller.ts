@@ -39,7 +39,7 @@ const eventId = z.string().regex(/^\d{1,19}$/, 'must be the id of an event of th
 
 /**
  * `GET /live`: Server-Sent Events of the tenant's conversations as they happen — `turn`,
- * `message`, `takeover`, `released`, `resumed`, `escalated` — each with `id:` set to its
+ * `message`, `delivery`, `takeover`, `released`, `resumed`, `escalated` — each with `id:` set to its
  * stream sequence. A reconnect with `Last-Event-ID` (or `?lastEventId=`) replays what it missed,
  * up to ADMIN_LIVE_REPLAY_MAX_FACTS facts back.
  */
@@ -58,7 +58,7 @@ export class LiveController {
   @ApiOperation({
     summary: 'Live feed of conversations (Server-Sent Events)',
     description:
-      'Events `turn`, `message`, `takeover`, `released`, `resumed`, `escalated`, each a JSON object with `conversationId`. ' +
+      "Events `turn`, `message`, `delivery` (whether Discord took an agent's message), `takeover`, `released`, `resumed`, `escalated`, each a JSON object with `conversationId`. " +
       'Send `Last-Event-ID` to continue after the last event seen.',
   })
   @ApiProduces('text/event-stream')

@@ -168,6 +168,9 @@ export interface Turn {
   at: string;
   /** Members' 👍 / 👎 on an answer (bot turns only). */
   feedback?: { helpful: number; notHelpful: number } | null;
+  /** An agent's message on its way to Discord, there, or refused (with Discord's reason). */
+  delivery?: 'sending' | 'sent' | 'failed' | null;
+  deliveryError?: string | null;
 }
 export interface ConversationDetail extends Conversation {
   turns: Turn[];

@@ -2,7 +2,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { API_BASE } from './client';
 
-export const LIVE_EVENTS = ['turn', 'message', 'takeover', 'released', 'resumed', 'escalated'] as const;
+export const LIVE_EVENTS = ['turn', 'message', 'delivery', 'takeover', 'released', 'resumed', 'escalated'] as const;
 export type LiveEventName = (typeof LIVE_EVENTS)[number];
 export interface LiveEvent {
   name: LiveEventName;

@@ -185,6 +185,16 @@ function ConversationPanel({ id, resumedAt }: { id: string; resumedAt?: number }
                       {t('live.sources', { titles: turn.sources.map((source) => source.title).join(', ') })}
                     </Text>
                   )}
+                  {turn.delivery === 'sending' && (
+                    <Text size="xs" c="dimmed">
+                      {t('live.sending')}
+                    </Text>
+                  )}
+                  {turn.delivery === 'failed' && (
+                    <Text size="xs" c="red" role="alert">
+                      {t('live.notDelivered', { reason: turn.deliveryError ?? '' })}
+                    </Text>
+                  )}
                   {turn.feedback && turn.feedback.helpful + turn.feedback.notHelpful > 0 && (
                     <Text size="xs" c="dimmed">
                       {t('live.votes', turn.feedback)}

@@ -2,7 +2,14 @@ import { Controller, Inject } from '@nestjs/common';
 import { RESTJSONErrorCodes } from 'discord-api-types/v10';
 import { Payload } from '@nestjs/microservices';
 import { JetStreamEventPattern } from '@steward/bus';
-import { DiscordCommandResultSchema, protoDecoder, Streams, Subjects, type DiscordCommandResult } from '@steward/contracts';
+import {
+  commandFailureDetail,
+  DiscordCommandResultSchema,
+  protoDecoder,
+  Streams,
+  Subjects,
+  type DiscordCommandResult,
+} from '@steward/contracts';
 import { LOGGER } from '@steward/runtime';
 import type { Logger } from '@steward/telemetry';
 import { actionOfMessageRemoval, COMMAND_ID_PREFIX } from '../acting/moderation-commands.js';
@@ -10,13 +17,6 @@ import { KickBanBreaker } from '../breaker/kick-ban-breaker.js';
 import { ActionedFacts } from '../facts/actioned-facts.js';
 import { ModerationLogStore } from '../log/moderation-log.store.js';
 import { decisionsTotal } from '../metrics.js';
-
-/** How Discord's refusal reads in the moderation log. */
-export function failureDetail(result: DiscordCommandResult): string {
-  const status = result.httpStatus ? `HTTP ${result.httpStatus}` : 'no answer from Discord';
-  const code = result.discordCode ? ` (Discord code ${result.discordCode})` : '';
-  return `${status}${code}: ${result.error || 'unknown error'}`;
-}
 
 /** Settles moderation log entries with what egress reports Discord did. */
 @Controller()
@@ -38,7 +38,7 @@ export class EgressResultsController {
     if (!result.commandId.startsWith(COMMAND_ID_PREFIX)) return;
     const removalOf = actionOfMessageRemoval(result.commandId);
     if (removalOf) return this.onMessageRemoval(removalOf, result);
-    const detail = result.ok ? null : failureDetail(result);
+    const detail = result.ok ? null : commandFailureDetail(result);
     if (!result.ok) await this.giveBackSlot(result.commandId);
     const settled = await this.log.settle(result.commandId, result.ok, detail);
     if (!settled) {
@@ -71,7 +71,7 @@ export class EgressResultsController {
   private async onMessageRemoval(actionCommandId: string, result: DiscordCommandResult): Promise<void> {
     // Unknown Message: the member or a moderator deleted it first.
     if (result.ok || result.discordCode === RESTJSONErrorCodes.UnknownMessage) return;
-    const row = await this.log.noteMessageNotDeleted(actionCommandId, failureDetail(result));
+    const row = await this.log.noteMessageNotDeleted(actionCommandId, commandFailureDetail(result));
     if (!row) return;
     this.logger.warn(
       { guildId: row.guildId, messageId: row.messageId, action: row.action, detail: row.detail },

@@ -5,9 +5,9 @@
  */
 import { Injectable } from '@nestjs/common';
 import { RpcError, RpcErrorCode } from '@steward/bus';
-import type { ConversationState, ConversationSummary, TranscriptTurn } from '@steward/contracts';
+import type { AgentMessageDelivery, ConversationState, ConversationSummary, TranscriptTurn } from '@steward/contracts';
 import { DataSource } from '@steward/db';
-import { query, type Sql } from '../sql.js';
+import { query, transaction, type Sql } from '../sql.js';
 
 export interface ConversationRow {
   id: string;
@@ -35,6 +35,8 @@ interface TurnRow {
   at: Date;
   helpful: number | null;
   not_helpful: number | null;
+  delivery: AgentMessageDelivery | null;
+  delivery_error: string | null;
 }
 
 /** Where a conversation is in Discord and who started it. */
@@ -57,7 +59,18 @@ export interface NewTurn {
   outcome?: string;
   latencyMs?: number;
   commandId?: string;
+  /** Agent turns: `sending` until egress reports on the command. */
+  delivery?: AgentMessageDelivery;
   at: Date;
+}
+
+/** An agent turn whose delivery egress reported, with where it was written. */
+export interface SettledDelivery {
+  conversation: ConversationRow;
+  /** The agent message's request id (its turn key is `agent:<request id>`). */
+  messageId: string;
+  delivered: boolean;
+  error: string | null;
 }
 
 /** A member's press of an answer's feedback button. */
@@ -137,8 +150,8 @@ export class ConversationStore {
   /** Adds a turn once; false when a turn with the same key is already there. */
   async addTurn(sql: Sql, conversationId: string, turn: NewTurn): Promise<boolean> {
     const inserted = await sql(
-      `INSERT INTO turns (conversation_id, key, role, author_name, content, sources, outcome, latency_ms, command_id, at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+      `INSERT INTO turns (conversation_id, key, role, author_name, content, sources, outcome, latency_ms, command_id, delivery, at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
        ON CONFLICT (conversation_id, key) DO NOTHING
        RETURNING id`,
       [
@@ -151,6 +164,7 @@ export class ConversationStore {
         turn.outcome ?? null,
         turn.latencyMs ?? null,
         turn.commandId ?? null,
+        turn.delivery ?? null,
         turn.at.toISOString(),
       ],
     );
@@ -249,12 +263,59 @@ export class ConversationStore {
     };
   }
 
-  /** The tenant's turns of the conversation, oldest first (none once it was handed to another tenant). */
-  async transcript(conversationId: string, tenantId: string, limit = 500): Promise<TranscriptTurn[]> {
-    const rows = await query<TurnRow>(
+  /**
+   * Records what egress reported for an agent message's command; null when no agent turn has
+   * that command (not committed yet, or not an agent message). A report repeated (a redelivery)
+   * writes the same again.
+   */
+  async settleDelivery(commandId: string, delivered: boolean, error: string | null): Promise<SettledDelivery | null> {
+    const [row] = await query<ConversationRow & { turn_key: string }>(
       this.db,
+      `WITH settled AS (
+         UPDATE turns SET delivery = $2, delivery_error = $3
+         WHERE role = 'agent' AND command_id = $1
+         RETURNING conversation_id, key
+       )
+       SELECT c.*, settled.key AS turn_key FROM settled JOIN conversations c ON c.id = settled.conversation_id`,
+      [commandId, delivered ? 'sent' : 'failed', delivered ? null : error],
+    );
+    if (!row) return null;
+    const { turn_key: key, ...conversation } = row;
+    return { conversation, messageId: key.slice('agent:'.length), delivered, error: delivered ? null : error };
+  }
+
+  /**
+   * The tenant's conversation and its transcript as of one moment (one snapshot, so a turn
+   * recorded meanwhile is either in both, with the last question it brought, or in neither).
+   */
+  async detail(
+    conversationId: string,
+    tenantId: string,
+  ): Promise<{ conversation: ConversationRow; turns: TranscriptTurn[] } | undefined> {
+    return transaction(
+      this.db,
+      async (sql) => {
+        const [conversation] = await sql<ConversationRow>(
+          'SELECT * FROM conversations WHERE id = $1 AND tenant_id = $2',
+          [conversationId, tenantId],
+        );
+        if (!conversation) return undefined;
+        return { conversation, turns: await this.transcript(conversationId, tenantId, 500, sql) };
+      },
+      'REPEATABLE READ',
+    );
+  }
+
+  /** The tenant's turns of the conversation, oldest first (none once it was handed to another tenant). */
+  async transcript(
+    conversationId: string,
+    tenantId: string,
+    limit = 500,
+    sql: Sql = (text, params) => query(this.db, text, params),
+  ): Promise<TranscriptTurn[]> {
+    const rows = await sql<TurnRow>(
       `SELECT recent.*, votes.helpful, votes.not_helpful FROM (
-         SELECT t.role, t.author_name, t.content, t.sources, t.at, t.id
+         SELECT t.role, t.author_name, t.content, t.sources, t.at, t.id, t.delivery, t.delivery_error
          FROM turns t JOIN conversations c ON c.id = t.conversation_id
          WHERE t.conversation_id = $1 AND c.tenant_id = $2 AND t.at >= COALESCE(c.tenant_since, '-infinity')
          ORDER BY t.at DESC, t.id DESC LIMIT $3
@@ -273,6 +334,8 @@ export class ConversationStore {
       sources: row.sources.map((source) => ({ documentId: source.documentId, title: source.title })),
       at: row.at.toISOString(),
       feedback: row.role === 'bot' ? { helpful: row.helpful ?? 0, notHelpful: row.not_helpful ?? 0 } : null,
+      delivery: row.delivery,
+      deliveryError: row.delivery_error,
     }));
   }
 }

@@ -6,6 +6,7 @@ import { Injectable } from '@nestjs/common';
 import { Bus } from '@steward/bus';
 import {
   ConversationHandedBackSchema,
+  ConversationMessageDeliverySchema,
   ConversationMessageSchema,
   ConversationTakenOverSchema,
   encode,
@@ -13,7 +14,7 @@ import {
   MessageRole,
   TakeoverSubjects,
 } from '@steward/contracts';
-import type { ConversationRow } from '../conversations/conversation.store.js';
+import type { ConversationRow, SettledDelivery } from '../conversations/conversation.store.js';
 
 export interface AgentRef {
   id: string;
@@ -90,6 +91,21 @@ export class TakeoverFacts {
         atMs: BigInt(message.at.getTime()),
       }),
       { msgId: `message:${row.id}:${message.messageId}` },
+    );
+  }
+
+  /** Whether Discord took an agent's message. */
+  async delivery(settled: SettledDelivery, at: Date): Promise<void> {
+    await this.bus.publish(
+      TakeoverSubjects.delivery,
+      encode(ConversationMessageDeliverySchema, {
+        ...place(settled.conversation),
+        messageId: settled.messageId,
+        delivered: settled.delivered,
+        error: settled.error ?? '',
+        atMs: BigInt(at.getTime()),
+      }),
+      { msgId: `delivery:${settled.conversation.id}:${settled.messageId}` },
     );
   }
 }

@@ -31,10 +31,9 @@ export class TakeoverController {
   get(@Payload() body: unknown): Promise<TakeoverReply<'get'>> {
     return timed('get', async () => {
       const { tenantId, conversationId } = parse('get', body);
-      const row = await this.conversations.find(conversationId);
-      if (!row || row.tenant_id !== tenantId)
-        throw new RpcError(RpcErrorCode.NotFound, `no conversation ${conversationId}`);
-      return { ...this.takeovers.summary(row), turns: await this.conversations.transcript(row.id, tenantId) };
+      const detail = await this.conversations.detail(conversationId, tenantId);
+      if (!detail) throw new RpcError(RpcErrorCode.NotFound, `no conversation ${conversationId}`);
+      return { ...this.takeovers.summary(detail.conversation), turns: detail.turns };
     });
   }
 

@@ -43,6 +43,9 @@ interface AgentTurnRow {
   at: Date;
 }
 
+/** The egress command id of an agent message: `agent:<conversation id>:<request id>`. */
+export const AGENT_COMMAND_PREFIX = 'agent:';
+
 @Injectable()
 export class TakeoverService {
   constructor(
@@ -92,7 +95,7 @@ export class TakeoverService {
       );
     }
     const key = `agent:${requestId}`;
-    const commandId = `agent:${conversationId}:${requestId}`;
+    const commandId = `${AGENT_COMMAND_PREFIX}${conversationId}:${requestId}`;
     const result = await transaction(this.db, async (sql) => {
       const current = await this.conversations.lock(sql, tenantId, conversationId);
       if (!current.application_id) {
@@ -107,6 +110,7 @@ export class TakeoverService {
         authorName: agent.name,
         content,
         commandId,
+        delivery: 'sending',
         at,
       });
       const [turn] = await sql<AgentTurnRow>(

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file steward/v1/takeover.proto.
  */
 export const file_steward_v1_takeover: GenFile = /*@__PURE__*/
-  fileDesc("ChlzdGV3YXJkL3YxL3Rha2VvdmVyLnByb3RvEgpzdGV3YXJkLnYxIiEKBUFnZW50EgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkivAEKFUNvbnZlcnNhdGlvblRha2VuT3ZlchIRCgl0ZW5hbnRfaWQYASABKAkSEAoIZ3VpbGRfaWQYAiABKAkSEgoKY2hhbm5lbF9pZBgDIAEoCRIXCg9jb252ZXJzYXRpb25faWQYBCABKAkSIAoFYWdlbnQYBSABKAsyES5zdGV3YXJkLnYxLkFnZW50EhgKEHRha2VuX292ZXJfYXRfbXMYBiABKAMSFQoNcmVzdW1lc19hdF9tcxgHIAEoAyLhAQoWQ29udmVyc2F0aW9uSGFuZGVkQmFjaxIRCgl0ZW5hbnRfaWQYASABKAkSEAoIZ3VpbGRfaWQYAiABKAkSEgoKY2hhbm5lbF9pZBgDIAEoCRIXCg9jb252ZXJzYXRpb25faWQYBCABKAkSKgoGcmVhc29uGAUgASgOMhouc3Rld2FyZC52MS5IYW5kQmFja1JlYXNvbhIgCgVhZ2VudBgGIAEoCzIRLnN0ZXdhcmQudjEuQWdlbnQSGAoQdGFrZW5fb3Zlcl9hdF9tcxgHIAEoAxINCgVhdF9tcxgIIAEoAyKNAgoTQ29udmVyc2F0aW9uTWVzc2FnZRIRCgl0ZW5hbnRfaWQYASABKAkSEAoIZ3VpbGRfaWQYAiABKAkSEgoKY2hhbm5lbF9pZBgDIAEoCRIXCg9jb252ZXJzYXRpb25faWQYBCABKAkSEgoKbWVzc2FnZV9pZBgFIAEoCRIlCgRyb2xlGAYgASgOMhcuc3Rld2FyZC52MS5NZXNzYWdlUm9sZRITCgthdXRob3JfbmFtZRgHIAEoCRIPCgdjb250ZW50GAggASgJEiAKBWFnZW50GAkgASgLMhEuc3Rld2FyZC52MS5BZ2VudBISCgpjb21tYW5kX2lkGAogASgJEg0KBWF0X21zGAsgASgDKnAKDkhhbmRCYWNrUmVhc29uEiAKHEhBTkRfQkFDS19SRUFTT05fVU5TUEVDSUZJRUQQABIdChlIQU5EX0JBQ0tfUkVBU09OX1JFTEVBU0VEEAESHQoZSEFORF9CQUNLX1JFQVNPTl9JTkFDVElWRRACKlwKC01lc3NhZ2VSb2xlEhwKGE1FU1NBR0VfUk9MRV9VTlNQRUNJRklFRBAAEhcKE01FU1NBR0VfUk9MRV9NRU1CRVIQARIWChJNRVNTQUdFX1JPTEVfQUdFTlQQAmIGcHJvdG8z");
+  fileDesc("ChlzdGV3YXJkL3YxL3Rha2VvdmVyLnByb3RvEgpzdGV3YXJkLnYxIiEKBUFnZW50EgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkivAEKFUNvbnZlcnNhdGlvblRha2VuT3ZlchIRCgl0ZW5hbnRfaWQYASABKAkSEAoIZ3VpbGRfaWQYAiABKAkSEgoKY2hhbm5lbF9pZBgDIAEoCRIXCg9jb252ZXJzYXRpb25faWQYBCABKAkSIAoFYWdlbnQYBSABKAsyES5zdGV3YXJkLnYxLkFnZW50EhgKEHRha2VuX292ZXJfYXRfbXMYBiABKAMSFQoNcmVzdW1lc19hdF9tcxgHIAEoAyLhAQoWQ29udmVyc2F0aW9uSGFuZGVkQmFjaxIRCgl0ZW5hbnRfaWQYASABKAkSEAoIZ3VpbGRfaWQYAiABKAkSEgoKY2hhbm5lbF9pZBgDIAEoCRIXCg9jb252ZXJzYXRpb25faWQYBCABKAkSKgoGcmVhc29uGAUgASgOMhouc3Rld2FyZC52MS5IYW5kQmFja1JlYXNvbhIgCgVhZ2VudBgGIAEoCzIRLnN0ZXdhcmQudjEuQWdlbnQSGAoQdGFrZW5fb3Zlcl9hdF9tcxgHIAEoAxINCgVhdF9tcxgIIAEoAyKNAgoTQ29udmVyc2F0aW9uTWVzc2FnZRIRCgl0ZW5hbnRfaWQYASABKAkSEAoIZ3VpbGRfaWQYAiABKAkSEgoKY2hhbm5lbF9pZBgDIAEoCRIXCg9jb252ZXJzYXRpb25faWQYBCABKAkSEgoKbWVzc2FnZV9pZBgFIAEoCRIlCgRyb2xlGAYgASgOMhcuc3Rld2FyZC52MS5NZXNzYWdlUm9sZRITCgthdXRob3JfbmFtZRgHIAEoCRIPCgdjb250ZW50GAggASgJEiAKBWFnZW50GAkgASgLMhEuc3Rld2FyZC52MS5BZ2VudBISCgpjb21tYW5kX2lkGAogASgJEg0KBWF0X21zGAsgASgDIrQBChtDb252ZXJzYXRpb25NZXNzYWdlRGVsaXZlcnkSEQoJdGVuYW50X2lkGAEgASgJEhAKCGd1aWxkX2lkGAIgASgJEhIKCmNoYW5uZWxfaWQYAyABKAkSFwoPY29udmVyc2F0aW9uX2lkGAQgASgJEhIKCm1lc3NhZ2VfaWQYBSABKAkSEQoJZGVsaXZlcmVkGAYgASgIEg0KBWVycm9yGAcgASgJEg0KBWF0X21zGAggASgDKnAKDkhhbmRCYWNrUmVhc29uEiAKHEhBTkRfQkFDS19SRUFTT05fVU5TUEVDSUZJRUQQABIdChlIQU5EX0JBQ0tfUkVBU09OX1JFTEVBU0VEEAESHQoZSEFORF9CQUNLX1JFQVNPTl9JTkFDVElWRRACKlwKC01lc3NhZ2VSb2xlEhwKGE1FU1NBR0VfUk9MRV9VTlNQRUNJRklFRBAAEhcKE01FU1NBR0VfUk9MRV9NRU1CRVIQARIWChJNRVNTQUdFX1JPTEVfQUdFTlQQAmIGcHJvdG8z");
 
 /**
  * The person at the dashboard acting in a conversation.
@@ -222,6 +222,65 @@ export type ConversationMessage = Message<"steward.v1.ConversationMessage"> & {
  */
 export const ConversationMessageSchema: GenMessage<ConversationMessage> = /*@__PURE__*/
   messageDesc(file_steward_v1_takeover, 3);
+
+/**
+ * Subject: steward.conversation.delivery — what Discord did with an agent's message, as egress
+ * reported it. Nats-Msg-Id: "delivery:<conversation id>:<message_id>".
+ *
+ * @generated from message steward.v1.ConversationMessageDelivery
+ */
+export type ConversationMessageDelivery = Message<"steward.v1.ConversationMessageDelivery"> & {
+  /**
+   * @generated from field: string tenant_id = 1;
+   */
+  tenantId: string;
+
+  /**
+   * @generated from field: string guild_id = 2;
+   */
+  guildId: string;
+
+  /**
+   * @generated from field: string channel_id = 3;
+   */
+  channelId: string;
+
+  /**
+   * @generated from field: string conversation_id = 4;
+   */
+  conversationId: string;
+
+  /**
+   * The request id of the agent's message (ConversationMessage.message_id).
+   *
+   * @generated from field: string message_id = 5;
+   */
+  messageId: string;
+
+  /**
+   * @generated from field: bool delivered = 6;
+   */
+  delivered: boolean;
+
+  /**
+   * Why it was not delivered, as egress explains it (DiscordCommandResult.error).
+   *
+   * @generated from field: string error = 7;
+   */
+  error: string;
+
+  /**
+   * @generated from field: int64 at_ms = 8;
+   */
+  atMs: bigint;
+};
+
+/**
+ * Describes the message steward.v1.ConversationMessageDelivery.
+ * Use `create(ConversationMessageDeliverySchema)` to create a new message.
+ */
+export const ConversationMessageDeliverySchema: GenMessage<ConversationMessageDelivery> = /*@__PURE__*/
+  messageDesc(file_steward_v1_takeover, 4);
 
 /**
  * Why the AI is back in charge of a conversation.
