@@ -252,6 +252,36 @@ describe('oversized payloads', () => {
   });
 });
 
+describe('where a new consumer starts', () => {
+  it('reads the history the stream keeps by default, and only what arrives next with startAt "new", then goes on where it stopped', async () => {
+    const { stream, prefix } = await freshStream();
+    await bus.publish(`${prefix}.evt`, 'history');
+    const everything: string[] = [];
+    const fromNow: string[] = [];
+    const all = await bus.consume({ stream, durable: 'everything' }, (message) => {
+      everything.push(message.string());
+    });
+    let latest = await bus.consume({ stream, durable: 'from-now', startAt: 'new' }, (message) => {
+      fromNow.push(message.string());
+    });
+    await bus.publish(`${prefix}.evt`, 'next');
+    await eventually(() => everything.length === 2 && fromNow.length === 1, { what: 'both consumers caught up' });
+    expect(everything).toEqual(['history', 'next']);
+    expect(fromNow).toEqual(['next']);
+
+    // Stopped and started again, the consumer goes on from where it was, missing nothing.
+    await latest.stop();
+    await bus.publish(`${prefix}.evt`, 'while stopped');
+    latest = await bus.consume({ stream, durable: 'from-now', startAt: 'new' }, (message) => {
+      fromNow.push(message.string());
+    });
+    await eventually(() => fromNow.length === 2, { what: 'the message published while it was stopped' });
+    expect(fromNow).toEqual(['next', 'while stopped']);
+    await latest.stop();
+    await all.stop();
+  });
+});
+
 describe('a consumer whose durable or stream is deleted while it runs', () => {
   function recordingLogger(): BusLogger & { warnings: string[] } {
     const warnings: string[] = [];

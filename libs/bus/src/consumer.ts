@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import {
   AckPolicy,
+  DeliverPolicy,
   JetStreamApiCodes,
   JetStreamApiError,
   JetStreamError,
@@ -105,7 +106,9 @@ export async function ensureConsumer(
     current = await jsm.consumers.info(stream, durable);
   } catch (error) {
     if (isApiError(error, JetStreamApiCodes.ConsumerNotFound)) {
-      await jsm.consumers.add(stream, config);
+      // The deliver policy is fixed at creation: set here only.
+      const deliverPolicy = options.startAt === 'new' ? DeliverPolicy.New : DeliverPolicy.All;
+      await jsm.consumers.add(stream, { ...config, deliver_policy: deliverPolicy });
       return { created: true };
     }
     if (isApiError(error, JetStreamApiCodes.StreamNotFound)) {

@@ -56,6 +56,12 @@ export const consumeOptionsSchema = z.object({
   backoffMs: z.array(z.number().int().min(0)).min(1).default([1_000, 5_000, 15_000]),
   /** Messages handled at the same time by this process. */
   concurrency: z.number().int().min(1).max(1_000).default(1),
+  /**
+   * Where the consumer starts the first time it is created: at the stream's first message, or
+   * with what arrives from then on (a consumer added to a running system that must not act on
+   * the history the stream keeps). An existing consumer goes on where it is.
+   */
+  startAt: z.enum(['first', 'new']).default('first'),
 });
 export type ConsumeOptions = z.input<typeof consumeOptionsSchema>;
 export type ResolvedConsumeOptions = z.output<typeof consumeOptionsSchema>;
