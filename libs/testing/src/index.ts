@@ -1,5 +1,5 @@
 export { createTestDatabase, type OpenTransaction, type TestDatabase } from './database.js';
-export { resetJetStream } from './jetstream.js';
+export { resetJetStream, storedMessages, type StoredMessage } from './jetstream.js';
 export { waitFor, type WaitForOptions } from './wait-for.js';
 export {
   spawnProcess,

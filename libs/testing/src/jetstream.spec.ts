@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
-import { resetJetStream } from './jetstream.js';
+import { resetJetStream, storedMessages } from './jetstream.js';
 
 describe('resetJetStream', () => {
   it('deletes every stream and key-value bucket', async () => {
@@ -31,5 +31,34 @@ describe('resetJetStream', () => {
 
   it('says what is missing without a NATS URL', async () => {
     await expect(resetJetStream('')).rejects.toThrow('resetJetStream needs a NATS URL');
+  });
+});
+
+describe('storedMessages', () => {
+  it("lists a stream's messages on one subject, oldest first, past a deleted one", async () => {
+    const connection = await connect({ servers: process.env.NATS_URL });
+    try {
+      await resetJetStream();
+      const manager = await jetstreamManager(connection);
+      await manager.streams.add({ name: 'STEWARD', subjects: ['steward.>'] });
+      const js = manager.jetstream();
+      const encoder = new TextEncoder();
+      await js.publish('steward.a', encoder.encode('first'));
+      const deleted = await js.publish('steward.a', encoder.encode('deleted'));
+      await js.publish('steward.b', encoder.encode('other subject'));
+      await js.publish('steward.a', encoder.encode('last'));
+      await manager.streams.deleteMessage('STEWARD', deleted.seq);
+
+      const stored = await storedMessages(manager, 'STEWARD', 'steward.a');
+
+      expect(stored.map(({ seq, subject, data }) => [seq, subject, new TextDecoder().decode(data)])).toEqual([
+        [1, 'steward.a', 'first'],
+        [4, 'steward.a', 'last'],
+      ]);
+      expect(await storedMessages(manager, 'STEWARD', 'steward.none')).toEqual([]);
+      await resetJetStream();
+    } finally {
+      await connection.close();
+    }
   });
 });

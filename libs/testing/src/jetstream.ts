@@ -1,4 +1,4 @@
-import { jetstreamManager } from '@nats-io/jetstream';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 
 /**
@@ -18,4 +18,27 @@ export async function resetJetStream(natsUrl: string | undefined = process.env.N
   } finally {
     await connection.close();
   }
+}
+
+/** A message as the stream keeps it. */
+export interface StoredMessage {
+  seq: number;
+  subject: string;
+  data: Uint8Array;
+}
+
+/**
+ * The messages a stream holds on `subject`, oldest first: what a test reads to see what was
+ * published (and, with `manager.streams.deleteMessage`, to take one back before it is consumed).
+ */
+export async function storedMessages(manager: JetStreamManager, stream: string, subject: string): Promise<StoredMessage[]> {
+  const { state } = await manager.streams.info(stream);
+  const found: StoredMessage[] = [];
+  if (state.messages === 0) return found;
+  for (let seq = state.first_seq; seq <= state.last_seq; seq++) {
+    // A gap (a deleted or expired message) is skipped.
+    const message = await manager.streams.getMessage(stream, { seq }).catch(() => null);
+    if (message?.subject === subject) found.push({ seq, subject, data: message.data });
+  }
+  return found;
 }

@@ -150,19 +150,3 @@ export async function publishEscalation(
     { msgId: `escalated:${requestId}` },
   );
 }
-
-/** Every message stored on a stream under a subject, oldest first. */
-export async function storedMessages(
-  bus: Bus,
-  stream: string,
-  subject: string,
-): Promise<Array<{ seq: number; data: Uint8Array }>> {
-  const { state } = await bus.jsm.streams.info(stream);
-  const found: Array<{ seq: number; data: Uint8Array }> = [];
-  if (state.messages === 0) return found;
-  for (let seq = state.first_seq; seq <= state.last_seq; seq++) {
-    const message = await bus.jsm.streams.getMessage(stream, { seq }).catch(() => null);
-    if (message?.subject === subject) found.push({ seq, data: message.data });
-  }
-  return found;
-}

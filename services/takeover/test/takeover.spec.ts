@@ -23,7 +23,7 @@ import {
 } from '@steward/contracts';
 import { GuildConfigStore, startService, type RunningService } from '@steward/runtime';
 import { startSmtpSink, type SmtpSink } from '@steward/sandbox';
-import { createTestDatabase, resetJetStream, waitFor, type TestDatabase } from '@steward/testing';
+import { createTestDatabase, resetJetStream, storedMessages, waitFor, type TestDatabase } from '@steward/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MeteringConfig } from '../../metering/src/config.js';
 import { meteringService } from '../../metering/src/service.js';
@@ -37,7 +37,6 @@ import {
   publishTurn,
   rpcErrorOf,
   snowflake,
-  storedMessages,
   takeoverClient,
   type Place,
 } from './support.js';
@@ -74,6 +73,35 @@ async function takenOverConversation(authorName: string, exchange: { question: s
   return { member, id };
 }
 
+/** Publishes what egress reports once it carried out (or gave up) a command of acme's. */
+async function egressReports(
+  commandId: string,
+  outcome: { ok: boolean; httpStatus?: number; discordCode?: number; error?: string },
+): Promise<void> {
+  await bus.publish(
+    Subjects.egressResult,
+    encode(DiscordCommandResultSchema, {
+      commandId,
+      applicationId: APP,
+      tenantId: 'acme',
+      guildId: GUILD,
+      verb: 'send',
+      attempts: 1,
+      atMs: BigInt(Date.now()),
+      ...outcome,
+    }),
+    { msgId: `result:${commandId}` },
+  );
+}
+
+/** Waits until the takeover service has handled every egress report published so far. */
+async function egressReportsHandled(): Promise<void> {
+  await waitFor(async () => {
+    const { num_pending, num_ack_pending } = await bus.jsm.consumers.info('STEWARD', 'takeover-egress-results');
+    return num_pending === 0 && num_ack_pending === 0;
+  });
+}
+
 const stateOf = async (tenantId: string, conversationId: string) =>
   (await call('get', { tenantId, conversationId })).state;
 
@@ -85,7 +113,7 @@ beforeAll(async () => {
     NATS_URL: process.env.NATS_URL,
     DATABASE_URL: database.url,
     STEWARD_MIGRATE_ON_START: '1',
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     OPS_PORT: '0',
     SMTP_URL: sink.url,
   };
@@ -187,8 +215,9 @@ describe('conversations', () => {
       sources: ['Internal handbook'],
     });
     await waitFor(async () => (await call('get', { tenantId: 'acme', conversationId: id }).catch(() => undefined))?.turns.length === 2);
-    // An acme agent has it when the server changes hands.
+    // An acme agent has it when the server changes hands, and wrote to the member.
     expect(await call('takeover', { tenantId: 'acme', conversationId: id, agent })).toMatchObject({ state: 'human' });
+    const written = await call('message', { tenantId: 'acme', conversationId: id, agent, requestId: 'dora-1', content: 'Let me check.' });
 
     // The server is released by acme and linked by initech; the same member writes again, after
     // acme's last answer (a turn is dated from its question, 420 ms before the answer here).
@@ -201,6 +230,14 @@ describe('conversations', () => {
     expect(handedOver.turns.map((turn) => turn.content)).toEqual(['Hello?', 'Hi, how can I help?']);
     expect(handedOver).toMatchObject({ state: 'ai', assignedAgent: null, lastQuestion: 'Hello?' });
     expect((await rpcErrorOf(call('get', { tenantId: 'acme', conversationId: id }))).code).toBe('not_found');
+
+    // Egress's report on acme's message comes late: initech's live feed hears nothing of it.
+    await egressReports(written.commandId, { ok: false, httpStatus: 403, discordCode: 50001, error: 'missing access' });
+    await egressReportsHandled();
+    const deliveries = (await storedMessages(bus.jsm, 'STEWARD', TakeoverSubjects.delivery))
+      .map(({ data }) => decode(ConversationMessageDeliverySchema, data))
+      .filter((fact) => fact.conversationId === id);
+    expect(deliveries).toEqual([]);
   });
 
   it('pages through conversations, most recent first', async () => {
@@ -346,7 +383,7 @@ describe('answer feedback', () => {
       atMs: Date.now(),
     });
     const dead = await waitFor(async () =>
-      (await storedMessages(bus, DEAD_LETTER_STREAM, deadLetterSubject('STEWARD', FEEDBACK_CONSUMER)))
+      (await storedMessages(bus.jsm, DEAD_LETTER_STREAM, deadLetterSubject('STEWARD', FEEDBACK_CONSUMER)))
         .map(({ data }) => JSON.parse(new TextDecoder().decode(data)) as DeadLetterRecord)
         .find((record) => record.error.message.includes(feedbackId)),
     );
@@ -389,7 +426,7 @@ describe('takeover', () => {
       content: 'Hi Bob, I am checking your parcel now.',
     });
     expect(again.commandId).toBe(first.commandId);
-    const commands = (await storedMessages(bus, 'DISCORD_CMD', discordCommandSubject(APP, 'send')))
+    const commands = (await storedMessages(bus.jsm, 'DISCORD_CMD', discordCommandSubject(APP, 'send')))
       .map(({ data }) => decode(DiscordCommandSchema, data))
       .filter((command) => command.commandId === first.commandId);
     expect(commands).toHaveLength(1);
@@ -412,7 +449,7 @@ describe('takeover', () => {
     // Nothing more from the agent: the AI answers again and the feed says so.
     await waitFor(async () => (await stateOf('acme', id)) === 'ai', { timeoutMs: WINDOW_MS + 3_000 });
     expect(await kvEntry(id)).toBeUndefined();
-    const resumed = (await storedMessages(bus, 'STEWARD', TakeoverSubjects.resumed))
+    const resumed = (await storedMessages(bus.jsm, 'STEWARD', TakeoverSubjects.resumed))
       .map(({ data }) => decode(ConversationHandedBackSchema, data))
       .filter((fact) => fact.conversationId === id);
     expect(resumed).toHaveLength(1);
@@ -439,7 +476,7 @@ describe('takeover', () => {
     const released = await call('release', { tenantId: 'acme', conversationId: id, agent });
     expect(released).toMatchObject({ state: 'ai', assignedAgent: null, resumesAt: null });
     expect(await kvEntry(id)).toBeUndefined();
-    const facts = await storedMessages(bus, 'STEWARD', TakeoverSubjects.released);
+    const facts = await storedMessages(bus.jsm, 'STEWARD', TakeoverSubjects.released);
     expect(facts.map(({ data }) => decode(ConversationHandedBackSchema, data).conversationId)).toContain(id);
   });
 
@@ -452,14 +489,8 @@ describe('takeover', () => {
 
     // What egress reports once Discord answered (the second one: the bot lost Send Messages here).
     const refusal = 'missing permission: the bot cannot send messages in this channel (Discord 50013)';
-    const report = async (commandId: string, outcome: { ok: boolean; httpStatus?: number; discordCode?: number; error?: string }) =>
-      bus.publish(
-        Subjects.egressResult,
-        encode(DiscordCommandResultSchema, { commandId, applicationId: APP, tenantId: 'acme', guildId: GUILD, verb: 'send', attempts: 1, atMs: BigInt(Date.now()), ...outcome }),
-        { msgId: `result:${commandId}` },
-      );
-    await report(delivered.commandId, { ok: true, httpStatus: 200 });
-    await report(refused.commandId, { ok: false, httpStatus: 403, discordCode: 50013, error: refusal });
+    await egressReports(delivered.commandId, { ok: true, httpStatus: 200 });
+    await egressReports(refused.commandId, { ok: false, httpStatus: 403, discordCode: 50013, error: refusal });
 
     const settled = await waitFor(async () => {
       const turns = await agentTurns();
@@ -471,7 +502,7 @@ describe('takeover', () => {
     ]);
     // The dashboard's live feed hears of it at once.
     const facts = await waitFor(async () => {
-      const stored = (await storedMessages(bus, 'STEWARD', TakeoverSubjects.delivery))
+      const stored = (await storedMessages(bus.jsm, 'STEWARD', TakeoverSubjects.delivery))
         .map(({ data }) => decode(ConversationMessageDeliverySchema, data))
         .filter((fact) => fact.conversationId === id);
       return stored.length === 2 ? stored : undefined;
@@ -507,7 +538,7 @@ describe('takeover', () => {
       ['member', 'gina', 'And to Norway?'],
     ]);
     expect(detail.lastQuestion).toBe('And to Norway?');
-    const shown = (await storedMessages(bus, 'STEWARD', TakeoverSubjects.message))
+    const shown = (await storedMessages(bus.jsm, 'STEWARD', TakeoverSubjects.message))
       .map(({ data }) => decode(ConversationMessageSchema, data))
       .filter((fact) => fact.conversationId === id);
     expect(shown.map((fact) => [fact.messageId, fact.content])).toEqual([[late, 'And to Norway?']]);
@@ -544,7 +575,7 @@ describe('takeover', () => {
     );
     expect(refused).toMatchObject({ code: 'conflict', message: expect.stringContaining('no longer connected to your account') });
     expect((await rpcErrorOf(call('takeover', { tenantId: 'acme', conversationId: id, agent }))).code).toBe('conflict');
-    const sent = (await storedMessages(bus, 'DISCORD_CMD', discordCommandSubject(APP, 'send'))).map(
+    const sent = (await storedMessages(bus.jsm, 'DISCORD_CMD', discordCommandSubject(APP, 'send'))).map(
       ({ data }) => decode(DiscordCommandSchema, data).commandId,
     );
     expect(sent).not.toContain(`agent:${id}:after-move`);

@@ -264,22 +264,34 @@ export class ConversationStore {
   }
 
   /**
-   * Records what egress reported for an agent message's command; null when no agent turn has
-   * that command (not committed yet, or not an agent message). A report repeated (a redelivery)
-   * writes the same again.
+   * Records what egress reported for the command of `tenantId`'s agent message. `unknown`: no
+   * agent message has that command (its commit is still to come); `elsewhere`: the message is
+   * no longer in the tenant's view (the server moved to another tenant since). A report
+   * repeated (a redelivery) writes the same again.
    */
-  async settleDelivery(commandId: string, delivered: boolean, error: string | null): Promise<SettledDelivery | null> {
+  async settleDelivery(
+    commandId: string,
+    tenantId: string,
+    delivered: boolean,
+    error: string | null,
+  ): Promise<SettledDelivery | 'unknown' | 'elsewhere'> {
     const [row] = await query<ConversationRow & { turn_key: string }>(
       this.db,
+      // A statement that returns rows (a bare UPDATE … RETURNING comes back as [rows, count]).
       `WITH settled AS (
-         UPDATE turns SET delivery = $2, delivery_error = $3
-         WHERE role = 'agent' AND command_id = $1
-         RETURNING conversation_id, key
+         UPDATE turns t SET delivery = $2, delivery_error = $3
+         FROM conversations c
+         WHERE c.id = t.conversation_id AND t.role = 'agent' AND t.command_id = $1
+           AND c.tenant_id = $4 AND t.at >= COALESCE(c.tenant_since, '-infinity')
+         RETURNING t.conversation_id, t.key
        )
        SELECT c.*, settled.key AS turn_key FROM settled JOIN conversations c ON c.id = settled.conversation_id`,
-      [commandId, delivered ? 'sent' : 'failed', delivered ? null : error],
+      [commandId, delivered ? 'sent' : 'failed', delivered ? null : error, tenantId],
     );
-    if (!row) return null;
+    if (!row) {
+      const known = await query(this.db, `SELECT 1 FROM turns WHERE role = 'agent' AND command_id = $1`, [commandId]);
+      return known.length > 0 ? 'elsewhere' : 'unknown';
+    }
     const { turn_key: key, ...conversation } = row;
     return { conversation, messageId: key.slice('agent:'.length), delivered, error: delivered ? null : error };
   }

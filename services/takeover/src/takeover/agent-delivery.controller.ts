@@ -40,9 +40,12 @@ export class AgentDeliveryController {
     stream: Streams.facts.name,
     durable: 'takeover-egress-results',
     concurrency: 8,
-    // A report that overtook its message's commit is tried again after it.
-    maxDeliver: 6,
-    backoffMs: [500, 2_000, 10_000],
+    // Reports of the week the stream keeps are not this consumer's business when it first starts.
+    startAt: 'new',
+    // A report that overtook its message's commit is tried again after it (for a few minutes:
+    // an agent who sends again after an error commits the message then).
+    maxDeliver: 8,
+    backoffMs: [500, 2_000, 10_000, 30_000, 60_000],
     decode: protoDecoder(DiscordCommandResultSchema),
   })
   async onResult(@Payload() result: DiscordCommandResult): Promise<void> {
@@ -50,8 +53,13 @@ export class AgentDeliveryController {
     // Egress explains a refusal for people already ("missing permission: the bot cannot send
     // messages in this channel (Discord 50013)").
     const error = result.ok ? null : result.error || commandFailureDetail(result);
-    const settled = await this.conversations.settleDelivery(result.commandId, result.ok, error);
-    if (!settled) throw new AgentTurnNotYetRecordedError(result.commandId);
+    const settled = await this.conversations.settleDelivery(result.commandId, result.tenantId, result.ok, error);
+    if (settled === 'unknown') throw new AgentTurnNotYetRecordedError(result.commandId);
+    if (settled === 'elsewhere') {
+      // The server moved to another tenant since: its team does not see this conversation.
+      factsConsumed.inc({ kind: 'delivery', outcome: 'ignored' });
+      return;
+    }
     factsConsumed.inc({ kind: 'delivery', outcome: 'recorded' });
     if (!result.ok) {
       this.logger.warn(
