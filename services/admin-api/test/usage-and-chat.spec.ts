@@ -229,7 +229,7 @@ describe('usage, plan and chat API', () => {
       expect(late.headers.get('preference-applied')).toBe('wait=1');
       expect(Date.now() - started).toBeLessThan(3_000);
 
-      // Metering is back while the question would still be waiting for it: it is left, not answered.
+      // Not answered later either, even with metering back: the turn says it expired, uncounted.
       metering = await startService(meteringService, env());
       const turn = await waitFor(() => turns.find((seen) => seen.question === 'How long is the reset link valid?'), {
         timeoutMs: 10_000,

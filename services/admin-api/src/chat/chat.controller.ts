@@ -77,7 +77,7 @@ export class ChatController {
         throw new ApiError(
           HttpStatus.GATEWAY_TIMEOUT,
           'answer_timeout',
-          'No answer in time; the question is not answered later and not counted. Try again shortly',
+          'No answer in time; the question is left unanswered and not counted. Try again shortly',
         );
     }
   }

@@ -136,14 +136,34 @@ function wordForAsk(request: AnswerRequested, phrases: Record<Language, string>,
 }
 
 /**
- * Aborts when the asker stops waiting: `answerWithinMs` after the stream stored the request
- * (the stream's clock, not the asker's, so a skewed host cannot expire a fresh question).
+ * Aborts when the asker stops waiting: `answerWithinMs` after the stream stored the request.
+ * The NATS server's clock is compared with this host's (both kept by NTP), not the asker's.
  * Undefined when the asker waits as long as it takes (Discord).
  */
 function askerGoneSignal(request: AnswerRequested, message: BusMessage): AbortSignal | undefined {
   if (request.answerWithinMs === 0n) return undefined;
   const leftMs = message.storedAtMs + Number(request.answerWithinMs) - Date.now();
   return leftMs > 0 ? AbortSignal.timeout(leftMs) : AbortSignal.abort();
+}
+
+/**
+ * A signal that aborts when either does. Unlike AbortSignal.any, it lets go of the long-lived
+ * one (the replica's `stopping`) once `dispose` is called.
+ */
+function eitherSignal(a?: AbortSignal, b?: AbortSignal): { signal?: AbortSignal; dispose(): void } {
+  if (!a || !b) return { signal: a ?? b, dispose: () => undefined };
+  const either = new AbortController();
+  const abort = () => either.abort();
+  if (a.aborted || b.aborted) abort();
+  a.addEventListener('abort', abort, { once: true });
+  b.addEventListener('abort', abort, { once: true });
+  return {
+    signal: either.signal,
+    dispose: () => {
+      a.removeEventListener('abort', abort);
+      b.removeEventListener('abort', abort);
+    },
+  };
 }
 
 /** The outcome of a question whose asker stopped waiting before it was answered: nothing is generated or counted. */
@@ -344,7 +364,7 @@ export class AnswerService {
     language: Language,
     signals: AttemptSignals,
   ): Promise<Outcome> {
-    if (signals.askerGone?.aborted) return this.expired(request);
+    if (signals.askerGone?.aborted) return await this.expired(request);
     // A person took the conversation over after the question was routed: the bot stays out of
     // it and spends nothing.
     const leftToPerson = this.leftToPersonInCharge(request, language);
@@ -380,9 +400,8 @@ export class AnswerService {
         (started) => (typing = started),
       );
     } catch (error) {
-      // Aborted because the asker stopped waiting (the model call, or the wait for metering): a
-      // reserved message was given back on the way out.
-      if (signals.askerGone?.aborted) return this.expired(request);
+      // Aborted because the asker stopped waiting (the model call, or the wait for metering).
+      if (signals.askerGone?.aborted) return await this.expired(request);
       throw error;
     } finally {
       await typing.settle();
@@ -426,12 +445,11 @@ export class AnswerService {
     // The reservation may have waited for metering, and triage for the model: a person who
     // took over meanwhile gets the conversation, an asker who stopped waiting gets nothing, and
     // the reserved message is given back.
-    const leftMeanwhile = signals.askerGone?.aborted
-      ? this.expired(request)
-      : this.leftToPersonInCharge(request, language);
-    if (leftMeanwhile) {
+    if (signals.askerGone?.aborted) return await this.expired(request);
+    const takenOverMeanwhile = this.leftToPersonInCharge(request, language);
+    if (takenOverMeanwhile) {
       await this.quota.release(request);
-      return leftMeanwhile;
+      return takenOverMeanwhile;
     }
 
     const result = await this.releasingOnFailure(request, async () =>
@@ -461,8 +479,14 @@ export class AnswerService {
     };
   }
 
-  /** The asker stopped waiting: the question is left unanswered, and nothing is counted. */
-  private expired(request: AnswerRequested): Outcome {
+  /**
+   * The asker stopped waiting: the question is left unanswered, and nothing is counted. The
+   * message is given back whether or not this attempt reserved it: an earlier one (on a replica
+   * that died) or a reservation granted as the wait ended may have; giving back what was never
+   * reserved does nothing.
+   */
+  private async expired(request: AnswerRequested): Promise<Outcome> {
+    await this.quota.release(request);
     this.logger.info(
       { requestId: request.requestId, tenantId: request.tenantId, answerWithinMs: Number(request.answerWithinMs) },
       'the asker stopped waiting: not answering',
@@ -490,8 +514,13 @@ export class AnswerService {
     signals: AttemptSignals,
   ): Promise<Outcome | undefined> {
     // Waiting for metering ends when the asker stops waiting, too.
-    const waitEnds = [signals.stopping, signals.askerGone].filter((signal) => signal !== undefined);
-    const decision = await this.quota.reserve(request, waitEnds.length > 0 ? AbortSignal.any(waitEnds) : undefined);
+    const waitEnds = eitherSignal(signals.stopping, signals.askerGone);
+    let decision;
+    try {
+      decision = await this.quota.reserve(request, waitEnds.signal);
+    } finally {
+      waitEnds.dispose();
+    }
     if (decision.granted) return undefined;
     return plainOutcome(AnswerOutcome.QUOTA_EXCEEDED, wordForAsk(request, ANSWERS_PAUSED, language));
   }
