@@ -16,7 +16,7 @@ export const historyEntry = z.object({
   channelId: z.string().nullable(),
   text: z.string().nullable(),
   messageId: z.string().nullable(),
-  /** pending | posted | channel_missing | channel_unwritable | quota_exceeded | skipped | failed */
+  /** pending | posted | channel_missing | channel_unwritable | discord_unavailable | quota_exceeded | skipped | failed */
   outcome: z.string(),
   /** due | writing | posting | blocked | done */
   state: z.string(),

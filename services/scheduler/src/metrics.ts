@@ -16,7 +16,7 @@ export const runsStartedTotal = new Counter({
 
 export const runsFinishedTotal = new Counter({
   name: 'steward_scheduler_runs_finished_total',
-  help: 'Runs by outcome (posted, quota_exceeded, skipped, failed) and blocked attempts (channel_missing, channel_unwritable).',
+  help: 'Runs by outcome (posted, quota_exceeded, skipped, failed) and blocked attempts (channel_missing, channel_unwritable, discord_unavailable).',
   labelNames: ['outcome'],
   registers: [metricsRegistry],
 });

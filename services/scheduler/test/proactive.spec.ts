@@ -1,9 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { textSimilarity } from '@steward/ai';
 import { DEFAULT_BOT_PERMISSIONS, Permission, type GuildSnapshot } from '@steward/sandbox';
-import { waitFor } from '@steward/testing';
+import {
+  decode,
+  discordCommandSubject,
+  DiscordCommandResultSchema,
+  DiscordCommandSchema,
+  encode,
+  Streams,
+  Subjects,
+} from '@steward/contracts';
+import { storedMessages, waitFor } from '@steward/testing';
 import { RunScheduler } from '../src/runs/run-scheduler.js';
-import { CHANNEL_RETRY_MS, LEASE_MS, ProactiveHarness, TWO_HOURS } from './harness.js';
+import { CHANNEL_RETRY_MS, LEASE_MS, ProactiveHarness, TENANT, TWO_HOURS } from './harness.js';
 
 const TOPICS = ['tips for new users', 'the new export feature', 'weekly office hours'];
 
@@ -15,6 +24,7 @@ describe('proactive messages', () => {
   let channels: GuildSnapshot;
   let unsubscribed: GuildSnapshot;
   let quiet: GuildSnapshot;
+  let outage: GuildSnapshot;
 
   beforeAll(async () => {
     await h.start((discord, app) => {
@@ -24,6 +34,7 @@ describe('proactive messages', () => {
       channels = discord.createGuild({ name: 'Channels', applicationIds: [app.id] });
       unsubscribed = discord.createGuild({ name: 'No plan', applicationIds: [app.id] });
       quiet = discord.createGuild({ name: 'Quiet nights', applicationIds: [app.id] });
+      outage = discord.createGuild({ name: 'Outage', applicationIds: [app.id] });
     });
     await h.addDocument(
       'Getting started',
@@ -42,7 +53,7 @@ describe('proactive messages', () => {
       'Weekly office hours take place every Thursday at 17:00 UTC in the Stage channel. The product team answers questions live. ' +
         'You can submit questions in advance in the office-hours thread. Recordings are posted in the announcements channel the next day.',
     );
-    for (const guild of [replicas, crash, downtime, channels, unsubscribed, quiet]) await h.channelKnown(guild.id, 'general');
+    for (const guild of [replicas, crash, downtime, channels, unsubscribed, quiet, outage]) await h.channelKnown(guild.id, 'general');
   }, 90_000);
 
   afterAll(() => h.stop(), 60_000);
@@ -179,6 +190,51 @@ describe('proactive messages', () => {
     await h.configure(channels.id, { enabled: false, channelName: 'announcements', frequency: '2h', topics: TOPICS });
   }, 60_000);
 
+  it('tries a post again that a Discord outage kept out, and posts it once when Discord is back', async () => {
+    await h.configure(outage.id, { enabled: true, channelName: 'general', frequency: '2h', topics: TOPICS });
+    // Discord answers 503 for longer than egress keeps trying: egress is held here, and the test
+    // takes its command back and reports it given up, as egress does after its last delivery.
+    await h.stopShared('egress');
+    h.clock.advance(TWO_HOURS);
+    const [posting] = await h.historyWith(outage.id, 1, (e) => e.state === 'posting');
+    const queued = await waitFor(async () =>
+      (await storedMessages(h.bus.jsm, Streams.discordCommands.name, discordCommandSubject(h.app.id, 'send')))
+        .map(({ seq, data }) => ({ seq, command: decode(DiscordCommandSchema, data) }))
+        .find(({ command }) => command.guildId === outage.id),
+    );
+    await h.bus.jsm.streams.deleteMessage(Streams.discordCommands.name, queued.seq);
+    const { commandId } = queued.command;
+    await h.bus.publish(
+      Subjects.egressResult,
+      encode(DiscordCommandResultSchema, {
+        commandId,
+        applicationId: h.app.id,
+        tenantId: TENANT,
+        guildId: outage.id,
+        verb: 'send',
+        ok: false,
+        httpStatus: 503,
+        error: 'gave up after 8 deliveries: Discord failed with HTTP 503 Service Unavailable on every attempt',
+        attempts: 8,
+        atMs: BigInt(Date.now()),
+      }),
+      { msgId: `result:${commandId}` },
+    );
+
+    const [waiting] = await h.historyWith(outage.id, 1, (e) => e.outcome === 'discord_unavailable');
+    expect(waiting).toMatchObject({ runId: posting!.runId, state: 'blocked', messageId: null });
+    expect(waiting!.error).toMatch(/HTTP 503 .*; trying again every 1 min$/);
+
+    // Discord (and egress) are back: the next retry posts the text written for the slot, once.
+    await h.startShared('egress');
+    h.clock.advance(CHANNEL_RETRY_MS);
+    const [posted] = await h.historyWith(outage.id, 1, (e) => e.outcome === 'posted');
+    expect(posted).toMatchObject({ runId: posting!.runId, text: posting!.text, error: null });
+    await h.settle();
+    expect(h.botPosts(outage.generalChannelId)).toHaveLength(1);
+    await h.configure(outage.id, { enabled: false, channelName: 'general', frequency: '2h', topics: TOPICS });
+  }, 60_000);
+
   const MINUTE = 60_000;
   /**
    * Posts every two hours to #announcements of the quiet guild, quiet (UTC) from half an hour
@@ -294,7 +350,7 @@ describe('proactive messages', () => {
 
     const posted = (await h.bus.requestJson<{ entries: { outcome: string }[] }>('rpc.scheduler.history.list', { tenantId: 'tenant-proactive', limit: 100 }))
       .entries.filter((entry) => entry.outcome === 'posted');
-    expect(posted).toHaveLength(10 + 1 + 3 + 2 + 1 + 1);
+    expect(posted).toHaveLength(10 + 1 + 3 + 2 + 1 + 1 + 1);
     expect(await h.proactiveMessagesUsed()).toBe(posted.length);
   }, 30_000);
 });

@@ -114,7 +114,7 @@ export interface ProactivePost {
   topic: string;
   channelName: string;
   text: string | null;
-  /** pending | posted | channel_missing | channel_unwritable | quota_exceeded | skipped | failed */
+  /** pending | posted | channel_missing | channel_unwritable | discord_unavailable | quota_exceeded | skipped | failed */
   outcome: string;
   error: string | null;
 }

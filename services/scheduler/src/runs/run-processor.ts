@@ -19,7 +19,8 @@ import { CLOCK, type Clock } from '../clock.js';
 import type { SchedulerConfig } from '../config.js';
 import { postDelaySeconds, runsFinishedTotal } from '../metrics.js';
 import { quietUntil, ScheduleStore } from '../schedules/schedule.store.js';
-import { dueMessageId, parsePostCommandId, postCommandId, ProactiveSubjects } from './proactive-subjects.js';
+import { frequencyMs } from '../schedules/timing.js';
+import { dueAtOfRun, dueMessageId, parsePostCommandId, postCommandId, ProactiveSubjects } from './proactive-subjects.js';
 import { RunStore, type RunOutcome, type RunRow } from './run.store.js';
 
 /** Channel types a bot can post a plain message in: text and announcement channels. */
@@ -234,11 +235,7 @@ export class RunProcessor {
       }
       return;
     }
-    const blocked = UNWRITABLE_CODES.has(result.discordCode)
-      ? 'channel_unwritable'
-      : result.discordCode === UNKNOWN_CHANNEL
-        ? 'channel_missing'
-        : undefined;
+    const blocked = await this.blockedBy(result, command.runId, now);
     const retryAt = blocked ? new Date(now.getTime() + this.config.SCHEDULER_CHANNEL_RETRY_MS) : null;
     const error = blocked ? `${result.error}; trying again ${this.retryWords()}` : result.error || 'Discord refused the post';
     const run = await this.runs.postRefused(command.runId, command.attempt, blocked ?? 'failed', error, now, retryAt);
@@ -246,6 +243,23 @@ export class RunProcessor {
       runsFinishedTotal.inc({ outcome: blocked ?? 'failed' });
       this.logger.warn({ runId: run.runId, guildId: run.guildId, discordCode: result.discordCode, reason: result.error }, 'proactive post refused by Discord');
     }
+  }
+
+  /**
+   * What keeps a refused post from going out for now, when it is worth trying again: the channel
+   * (gone, or closed to the bot) until someone fixes it; or Discord itself (5xx, 429,
+   * unreachable, after egress's own retries) until the schedule's next slot, which then posts
+   * afresh instead. Undefined: the post is given up.
+   */
+  private async blockedBy(result: DiscordCommandResult, runId: string, now: Date): Promise<RunOutcome | undefined> {
+    if (UNWRITABLE_CODES.has(result.discordCode)) return 'channel_unwritable';
+    if (result.discordCode === UNKNOWN_CHANNEL) return 'channel_missing';
+    const outage = result.httpStatus === 0 || result.httpStatus === 429 || result.httpStatus >= 500;
+    if (!outage) return undefined;
+    const schedule = await this.schedules.get(result.guildId);
+    if (!schedule?.enabled) return undefined;
+    const nextSlotDue = dueAtOfRun(runId).getTime() + frequencyMs(schedule.frequency);
+    return now.getTime() + this.config.SCHEDULER_CHANNEL_RETRY_MS < nextSlotDue ? 'discord_unavailable' : undefined;
   }
 
   private async publishPost(run: RunRow): Promise<void> {

@@ -10,6 +10,7 @@ export type RunOutcome =
   | 'posted'
   | 'channel_missing'
   | 'channel_unwritable'
+  | 'discord_unavailable'
   | 'quota_exceeded'
   | 'skipped'
   | 'failed';
