@@ -155,10 +155,15 @@ ${targetsTable(results)}
 
 The interactions, metering and answer-path figures move by a factor of two from run to run on
 this shared machine (CPU steal shows in \`top\`); the load driver, NATS and the services share
-its two cores. The answer path in particular gave 89 to 100 replies/s at 100 msg/s offered in
-runs of 20 to 40 s on the same build. Near that rate its latency has two modes: sampled every
-5 s at 100 msg/s, the processes together use 170 to 190 % of the two cores (answer 41 to 49 %,
-Postgres 22 to 41 %, egress 20 to 31 %, NATS 16 to 23 %, router 13 to 26 %, metering 11 to
+its two cores, and the host under them changes (the machine line above says which). On 2 × AMD
+EPYC (2026-11-23) the answer path kept up with 100 msg/s (p50 14 ms, p99 75 ms); offered 200
+msg/s for 60 s (\`npm run bench:answer-path\`, the target's load) it answered 187.7 a second,
+short of the offered rate, so questions queued and p50 was 3.7 s, p99 4.5 s. Metering at
+1,000 reservations/s for 30 s (\`npm run bench:metering\`) gave p99 6.1 and 9.8 ms in two runs
+(p50 1.7 to 1.8 ms). On 2 × Intel Xeon (earlier runs) the answer path gave 89 to 100
+replies/s at 100 msg/s offered in runs of 20 to 40 s on the same build. Near that rate its
+latency has two modes: sampled every 5 s at 100 msg/s, the processes together use 170 to
+190 % of the two cores (answer 41 to 49 %, Postgres 22 to 41 %, egress 20 to 31 %, NATS 16 to 23 %, router 13 to 26 %, metering 11 to
 19 %, the benchmark 12 to 17 %, gateway 10 to 16 %). A run that gets all the CPU it asks for
 answers in 40 to 100 ms (p50); one that gets a little less (steal, a neighbour) falls behind,
 questions queue on the answer consumer (its 16 in flight all taken, hundreds pending), and
