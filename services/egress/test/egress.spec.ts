@@ -351,6 +351,8 @@ describe('egress', () => {
       httpStatus: 403,
       discordCode: 50013,
       error: 'missing permission: the bot cannot send messages in this channel (Discord 50013)',
+      // A refusal Discord would repeat: no point in trying again later.
+      transient: false,
     });
     await commandsSettled();
     // Longer than the first redelivery backoff: nothing comes back.

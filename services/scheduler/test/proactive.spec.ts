@@ -190,17 +190,15 @@ describe('proactive messages', () => {
     await h.configure(channels.id, { enabled: false, channelName: 'announcements', frequency: '2h', topics: TOPICS });
   }, 60_000);
 
-  it('tries a post again that a Discord outage kept out, and posts it once when Discord is back', async () => {
-    await h.configure(outage.id, { enabled: true, channelName: 'general', frequency: '2h', topics: TOPICS });
-    // Discord answers 503 for longer than egress keeps trying: egress is held here, and the test
-    // takes its command back and reports it given up, as egress does after its last delivery.
-    await h.stopShared('egress');
-    h.clock.advance(TWO_HOURS);
-    const [posting] = await h.historyWith(outage.id, 1, (e) => e.state === 'posting');
+  /**
+   * Discord answers 503 for longer than egress keeps trying: egress is held, and the test takes
+   * the guild's queued post back and reports it given up, as egress does after its last delivery.
+   */
+  async function egressGivesUpOnThePost(guildId: string): Promise<void> {
     const queued = await waitFor(async () =>
       (await storedMessages(h.bus.jsm, Streams.discordCommands.name, discordCommandSubject(h.app.id, 'send')))
         .map(({ seq, data }) => ({ seq, command: decode(DiscordCommandSchema, data) }))
-        .find(({ command }) => command.guildId === outage.id),
+        .find(({ command }) => command.guildId === guildId),
     );
     await h.bus.jsm.streams.deleteMessage(Streams.discordCommands.name, queued.seq);
     const { commandId } = queued.command;
@@ -210,16 +208,25 @@ describe('proactive messages', () => {
         commandId,
         applicationId: h.app.id,
         tenantId: TENANT,
-        guildId: outage.id,
+        guildId,
         verb: 'send',
         ok: false,
         httpStatus: 503,
         error: 'gave up after 8 deliveries: Discord failed with HTTP 503 Service Unavailable on every attempt',
+        transient: true,
         attempts: 8,
         atMs: BigInt(Date.now()),
       }),
       { msgId: `result:${commandId}` },
     );
+  }
+
+  it('tries a post again that a Discord outage kept out, until the next slot replaces it', async () => {
+    await h.configure(outage.id, { enabled: true, channelName: 'general', frequency: '2h', topics: TOPICS });
+    await h.stopShared('egress');
+    h.clock.advance(TWO_HOURS);
+    const [posting] = await h.historyWith(outage.id, 1, (e) => e.state === 'posting');
+    await egressGivesUpOnThePost(outage.id);
 
     const [waiting] = await h.historyWith(outage.id, 1, (e) => e.outcome === 'discord_unavailable');
     expect(waiting).toMatchObject({ runId: posting!.runId, state: 'blocked', messageId: null });
@@ -232,6 +239,23 @@ describe('proactive messages', () => {
     expect(posted).toMatchObject({ runId: posting!.runId, text: posting!.text, error: null });
     await h.settle();
     expect(h.botPosts(outage.generalChannelId)).toHaveLength(1);
+
+    // An outage that outlasts the period: the post held back gives way to the next slot (its
+    // message of quota given back), and that slot's own post goes out once Discord is back.
+    await h.stopShared('egress');
+    h.clock.advance(TWO_HOURS);
+    const [second] = await h.historyWith(outage.id, 1, (e) => e.state === 'posting');
+    await egressGivesUpOnThePost(outage.id);
+    await h.historyWith(outage.id, 1, (e) => e.runId === second!.runId && e.outcome === 'discord_unavailable');
+    h.clock.advance(TWO_HOURS);
+    const [replaced] = await h.historyWith(outage.id, 1, (e) => e.runId === second!.runId && e.state === 'done');
+    expect(replaced).toMatchObject({ outcome: 'failed', messageId: null });
+    expect(replaced!.error).toMatch(/unavailable until the next post was due/);
+    await h.historyWith(outage.id, 1, (e) => e.runId !== second!.runId && e.state === 'posting');
+    await h.startShared('egress');
+    await h.historyWith(outage.id, 2, (e) => e.outcome === 'posted');
+    await h.settle();
+    expect(h.botPosts(outage.generalChannelId)).toHaveLength(2);
     await h.configure(outage.id, { enabled: false, channelName: 'general', frequency: '2h', topics: TOPICS });
   }, 60_000);
 
@@ -350,7 +374,7 @@ describe('proactive messages', () => {
 
     const posted = (await h.bus.requestJson<{ entries: { outcome: string }[] }>('rpc.scheduler.history.list', { tenantId: 'tenant-proactive', limit: 100 }))
       .entries.filter((entry) => entry.outcome === 'posted');
-    expect(posted).toHaveLength(10 + 1 + 3 + 2 + 1 + 1 + 1);
+    expect(posted).toHaveLength(10 + 1 + 3 + 2 + 1 + 1 + 2);
     expect(await h.proactiveMessagesUsed()).toBe(posted.length);
   }, 30_000);
 });

@@ -27,7 +27,8 @@ export type CommandDelivery = Pick<BusMessage, 'subject' | 'deliveryCount' | 'wo
 const LEASE_MS = COMMAND_CONSUMER.ackWaitMs;
 const HEARTBEAT_MS = COMMAND_CONSUMER.ackWaitMs / 3;
 
-type Outcome = Pick<DiscordCommandResult, 'ok' | 'messageId' | 'httpStatus' | 'discordCode' | 'error'>;
+type Outcome = Pick<DiscordCommandResult, 'ok' | 'messageId' | 'httpStatus' | 'discordCode' | 'error'> &
+  Partial<Pick<DiscordCommandResult, 'transient'>>;
 
 /**
  * Performs each Discord command once per command id and reports how it ended on
@@ -147,7 +148,7 @@ export class CommandProcessor {
       const reason = described.retryable
         ? `gave up after ${delivery.deliveryCount} deliveries: ${described.reason}`
         : described.reason;
-      outcome = failure(described.httpStatus, described.discordCode, reason);
+      outcome = { ...failure(described.httpStatus, described.discordCode, reason), transient: described.retryable };
     } finally {
       stopTimer();
       clearInterval(heartbeat);

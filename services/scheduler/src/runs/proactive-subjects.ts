@@ -14,11 +14,6 @@ export function runIdFor(guildId: string, dueAt: Date): string {
   return `${guildId}-${dueAt.getTime()}`;
 }
 
-/** When a run's slot was due (its id says). */
-export function dueAtOfRun(runId: string): Date {
-  return new Date(Number(runId.slice(runId.lastIndexOf('-') + 1)));
-}
-
 /** Each attempt to post a run's text is its own Discord command: egress performs each once. */
 export function postCommandId(runId: string, attempt: number): string {
   return `${COMMAND_PREFIX}${runId}:${attempt}`;

@@ -19,8 +19,7 @@ import { CLOCK, type Clock } from '../clock.js';
 import type { SchedulerConfig } from '../config.js';
 import { postDelaySeconds, runsFinishedTotal } from '../metrics.js';
 import { quietUntil, ScheduleStore } from '../schedules/schedule.store.js';
-import { frequencyMs } from '../schedules/timing.js';
-import { dueAtOfRun, dueMessageId, parsePostCommandId, postCommandId, ProactiveSubjects } from './proactive-subjects.js';
+import { dueMessageId, parsePostCommandId, postCommandId, ProactiveSubjects } from './proactive-subjects.js';
 import { RunStore, type RunOutcome, type RunRow } from './run.store.js';
 
 /** Channel types a bot can post a plain message in: text and announcement channels. */
@@ -28,6 +27,8 @@ const POSTABLE_CHANNEL_TYPES = new Set([0, 5]);
 /** Discord codes that mean the bot cannot post in the channel (Missing Permissions, Missing Access). */
 const UNWRITABLE_CODES = new Set([50013, 50001]);
 const UNKNOWN_CHANNEL = 10003;
+/** About how long egress keeps trying a command before it gives up (eight deliveries, backing off to a minute). */
+const EGRESS_GIVE_UP_MS = 5 * 60_000;
 const TURNED_OFF_WHILE_WRITING = 'proactive messages were turned off while the post was being written; nothing was posted';
 
 /**
@@ -235,7 +236,7 @@ export class RunProcessor {
       }
       return;
     }
-    const blocked = await this.blockedBy(result, command.runId, now);
+    const blocked = await this.blockedBy(result, now);
     const retryAt = blocked ? new Date(now.getTime() + this.config.SCHEDULER_CHANNEL_RETRY_MS) : null;
     const error = blocked ? `${result.error}; trying again ${this.retryWords()}` : result.error || 'Discord refused the post';
     const run = await this.runs.postRefused(command.runId, command.attempt, blocked ?? 'failed', error, now, retryAt);
@@ -247,19 +248,19 @@ export class RunProcessor {
 
   /**
    * What keeps a refused post from going out for now, when it is worth trying again: the channel
-   * (gone, or closed to the bot) until someone fixes it; or Discord itself (5xx, 429,
-   * unreachable, after egress's own retries) until the schedule's next slot, which then posts
-   * afresh instead. Undefined: the post is given up.
+   * (gone, or closed to the bot) until someone fixes it; or Discord itself (down, overloaded,
+   * unreachable: egress gave up only for want of attempts) while a retry can still be done
+   * before the schedule's next slot, which replaces the post if it comes first (startDueRuns).
+   * Undefined: the post is given up.
    */
-  private async blockedBy(result: DiscordCommandResult, runId: string, now: Date): Promise<RunOutcome | undefined> {
+  private async blockedBy(result: DiscordCommandResult, now: Date): Promise<RunOutcome | undefined> {
     if (UNWRITABLE_CODES.has(result.discordCode)) return 'channel_unwritable';
     if (result.discordCode === UNKNOWN_CHANNEL) return 'channel_missing';
-    const outage = result.httpStatus === 0 || result.httpStatus === 429 || result.httpStatus >= 500;
-    if (!outage) return undefined;
+    if (!result.transient) return undefined;
     const schedule = await this.schedules.get(result.guildId);
-    if (!schedule?.enabled) return undefined;
-    const nextSlotDue = dueAtOfRun(runId).getTime() + frequencyMs(schedule.frequency);
-    return now.getTime() + this.config.SCHEDULER_CHANNEL_RETRY_MS < nextSlotDue ? 'discord_unavailable' : undefined;
+    if (!schedule?.enabled || !schedule.nextRunAt) return undefined;
+    const retryDone = now.getTime() + this.config.SCHEDULER_CHANNEL_RETRY_MS + EGRESS_GIVE_UP_MS;
+    return retryDone < schedule.nextRunAt.getTime() ? 'discord_unavailable' : undefined;
   }
 
   private async publishPost(run: RunRow): Promise<void> {

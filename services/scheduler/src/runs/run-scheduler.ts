@@ -6,7 +6,7 @@ import { CONFIG, LOGGER } from '@steward/runtime';
 import type { Logger } from '@steward/telemetry';
 import { CLOCK, type Clock } from '../clock.js';
 import type { SchedulerConfig } from '../config.js';
-import { runsStartedTotal, tickSeconds } from '../metrics.js';
+import { runsFinishedTotal, runsStartedTotal, tickSeconds } from '../metrics.js';
 import { RunProcessor } from './run-processor.js';
 import { RunStore, type RunRow } from './run.store.js';
 
@@ -57,12 +57,13 @@ export class RunScheduler implements OnApplicationBootstrap, OnApplicationShutdo
   async claim(): Promise<RunRow[]> {
     const now = this.clock.now();
     const lease = this.config.SCHEDULER_LEASE_MS;
-    const { started, collapsed, deferred, skipped } = await this.runs.startDueRuns(now, this.replicaId, lease, BATCH);
+    const { started, collapsed, deferred, skipped, superseded } = await this.runs.startDueRuns(now, this.replicaId, lease, BATCH);
     const takenOver = await this.runs.takeOverExpired(now, this.replicaId, lease, BATCH);
     if (started.length) runsStartedTotal.inc({ kind: 'new' }, started.length);
     if (collapsed) runsStartedTotal.inc({ kind: 'collapsed' }, collapsed);
     if (deferred) runsStartedTotal.inc({ kind: 'deferred' }, deferred);
     if (skipped) runsStartedTotal.inc({ kind: 'skipped' }, skipped);
+    if (superseded) runsFinishedTotal.inc({ outcome: 'failed' }, superseded);
     for (const run of takenOver) {
       runsStartedTotal.inc({ kind: run.state === 'blocked' ? 'retry' : 'takeover' });
       if (run.state !== 'blocked') {

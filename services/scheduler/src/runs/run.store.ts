@@ -69,6 +69,8 @@ export interface StartedRuns {
   deferred: number;
   /** Slots recorded as skipped at once (no topics configured). */
   skipped: number;
+  /** Posts a Discord outage held back, given up for the slot that replaced them. */
+  superseded: number;
 }
 
 export interface HistoryQuery {
@@ -93,7 +95,7 @@ export class RunStore {
    * exactly one run whatever the number of replicas. The new runs are leased to `owner`.
    */
   async startDueRuns(now: Date, owner: string, leaseMs: number, limit: number): Promise<StartedRuns> {
-    const result: StartedRuns = { started: [], collapsed: 0, deferred: 0, skipped: 0 };
+    const result: StartedRuns = { started: [], collapsed: 0, deferred: 0, skipped: 0, superseded: 0 };
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
@@ -117,6 +119,19 @@ export class RunStore {
           result.deferred++;
           continue;
         }
+        // A post a Discord outage held back (and no replica is trying right now) gives way to
+        // this slot, which posts afresh; its message of quota is given back.
+        const superseded = rowsOf(
+          await runner.query(
+            `UPDATE runs SET state = 'done', outcome = 'failed', finished_at = $2, lease_until = NULL,
+               release_reservation = true, updated_at = $2,
+               error = 'Discord was unavailable until the next post was due, which replaces this one'
+             WHERE guild_id = $1 AND state = 'blocked' AND outcome = 'discord_unavailable' AND lease_owner IS NULL
+             RETURNING ${RUN_COLUMNS}`,
+            [schedule.guildId, now],
+          ),
+        );
+        result.superseded += superseded.length;
         const open = (await runner.query(`SELECT 1 FROM runs WHERE guild_id = $1 AND state <> 'done'`, [
           schedule.guildId,
         ])) as unknown[];
