@@ -75,6 +75,9 @@ export class JetStreamTransport extends Server implements CustomTransportStrateg
           else this.responders.push(this.startRequestHandler(this.bus, pattern, handler));
         }
       }
+      // The server knows every request subscription before the service says it listens: a
+      // request made as soon as it has started is served, not refused for want of responders.
+      if (this.responders.length > 0) await this.bus.connection.flush();
       callback();
     } catch (error) {
       await this.close().catch(() => {});
