@@ -223,7 +223,7 @@ describe('production values', () => {
     expect(named(production, 'ScaledObject', 'steward-answer')!.spec.maxReplicaCount).toBe(20);
   });
 
-  it('scales interactions on its gateway-interaction consumer and takeover on each of its three consumers', () => {
+  it('scales interactions on its gateway-interaction consumer and takeover on each of its five consumers', () => {
     const triggers = (service: string) =>
       named(production, 'ScaledObject', `steward-${service}`)!.spec.triggers.map(
         (trigger: { type: string; metadata: { stream: string; consumer: string } }) =>
@@ -233,6 +233,8 @@ describe('production values', () => {
     expect(triggers('takeover')).toEqual([
       'nats-jetstream STEWARD/takeover-turns',
       'nats-jetstream STEWARD/takeover-escalations',
+      'nats-jetstream STEWARD/takeover-feedback',
+      'nats-jetstream STEWARD/takeover-egress-results',
       'nats-jetstream DISCORD_EVT/takeover-messages',
     ]);
     // The scheduler runs on a tick: nothing to scale on.
