@@ -30,6 +30,22 @@ export function commandSubject(command: Pick<DiscordCommand, 'applicationId' | '
   return discordCommandSubject(command.applicationId, commandVerb(command));
 }
 
+/**
+ * How egress retries a command that fails in a way that may pass (5xx, 429, no answer): the
+ * deliveries of its consumer and the pauses between them (the last one repeats). Services that
+ * wait for egress's verdict size their waits on the same numbers.
+ */
+export const COMMAND_RETRY = { maxDeliver: 8, backoffMs: [1_000, 5_000, 15_000, 30_000, 60_000] } as const;
+
+/** The pauses between egress's deliveries of a command it gives up on: most of the time giving up takes. */
+export function commandGiveUpMs(): number {
+  const { maxDeliver, backoffMs } = COMMAND_RETRY;
+  let total = 0;
+  for (let retry = 0; retry < maxDeliver - 1; retry++)
+    total += backoffMs[Math.min(retry, backoffMs.length - 1)]!;
+  return total;
+}
+
 /** Why Discord refused a command, in one line for people: "HTTP 403 (Discord code 50013): Missing Permissions". */
 export function commandFailureDetail(
   result: Pick<DiscordCommandResult, 'httpStatus' | 'discordCode' | 'error'>,

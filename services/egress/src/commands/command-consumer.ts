@@ -1,4 +1,4 @@
-import { Streams } from '@steward/contracts';
+import { COMMAND_RETRY, Streams } from '@steward/contracts';
 
 /** The durable consumer of stream DISCORD_CMD; the processor needs the same numbers (lease, last attempt). */
 export const COMMAND_CONSUMER = {
@@ -18,6 +18,6 @@ export const COMMAND_CONSUMER = {
   concurrency: 128,
   ackWaitMs: 30_000,
   /** Deliveries before a command that keeps failing transiently is reported as failed. */
-  maxDeliver: 8,
-  backoffMs: [1_000, 5_000, 15_000, 30_000, 60_000],
+  maxDeliver: COMMAND_RETRY.maxDeliver,
+  backoffMs: COMMAND_RETRY.backoffMs,
 } as const;

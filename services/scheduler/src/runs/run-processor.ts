@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Bus, RpcError } from '@steward/bus';
 import {
+  commandGiveUpMs,
   commandSubject,
   create,
   DirectoryRpc,
@@ -27,8 +28,6 @@ const POSTABLE_CHANNEL_TYPES = new Set([0, 5]);
 /** Discord codes that mean the bot cannot post in the channel (Missing Permissions, Missing Access). */
 const UNWRITABLE_CODES = new Set([50013, 50001]);
 const UNKNOWN_CHANNEL = 10003;
-/** About how long egress keeps trying a command before it gives up (eight deliveries, backing off to a minute). */
-const EGRESS_GIVE_UP_MS = 5 * 60_000;
 const TURNED_OFF_WHILE_WRITING = 'proactive messages were turned off while the post was being written; nothing was posted';
 
 /**
@@ -259,7 +258,7 @@ export class RunProcessor {
     if (!result.transient) return undefined;
     const schedule = await this.schedules.get(result.guildId);
     if (!schedule?.enabled || !schedule.nextRunAt) return undefined;
-    const retryDone = now.getTime() + this.config.SCHEDULER_CHANNEL_RETRY_MS + EGRESS_GIVE_UP_MS;
+    const retryDone = now.getTime() + this.config.SCHEDULER_CHANNEL_RETRY_MS + commandGiveUpMs();
     return retryDone < schedule.nextRunAt.getTime() ? 'discord_unavailable' : undefined;
   }
 
