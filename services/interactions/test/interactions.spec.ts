@@ -113,18 +113,22 @@ describe('interactions service', () => {
     return fetch(endpoint(), { method: 'POST', headers, body });
   }
 
+  /** An interaction of alice's in #general: 2 a slash command, 3 a button press. */
+  const interaction = (id: string, type: 2 | 3, data: Record<string, unknown>) => ({
+    id,
+    application_id: app.id,
+    type,
+    token: `token-${id}`,
+    guild_id: guild.id,
+    channel_id: guild.generalChannelId,
+    member: { user: { id: memberId, username: 'alice' }, roles: [] },
+    locale: 'en-US',
+    data,
+  });
   const askBody = (question: string, id = `${Date.now()}${Math.floor(Math.random() * 1e6)}`.slice(0, 18)) =>
-    JSON.stringify({
-      id,
-      application_id: app.id,
-      type: 2,
-      token: `token-${id}`,
-      guild_id: guild.id,
-      channel_id: guild.generalChannelId,
-      member: { user: { id: memberId, username: 'alice' }, roles: [] },
-      locale: 'en-US',
-      data: { id: '1', name: 'ask', type: 1, options: [{ name: 'question', type: 3, value: question }] },
-    });
+    JSON.stringify(
+      interaction(id, 2, { id: '1', name: 'ask', type: 1, options: [{ name: 'question', type: 3, value: question }] }),
+    );
 
   /** Links a guild to the tenant with channels (or categories) switched off, as the admin API saves it. */
   async function switchOff(guildId: string, channelIds: string[]): Promise<void> {
@@ -396,16 +400,7 @@ describe('interactions service', () => {
       msgId: `gw-${late}`,
     });
     const lateVote = '200000000000000005';
-    const vote = {
-      id: lateVote,
-      application_id: app.id,
-      type: 3,
-      token: `token-${lateVote}`,
-      guild_id: guild.id,
-      channel_id: guild.generalChannelId,
-      member: { user: { id: memberId, username: 'alice' }, roles: [] },
-      data: { custom_id: 'feedback:up:msg:987654321098765433', component_type: 2 },
-    };
+    const vote = interaction(lateVote, 3, { custom_id: 'feedback:up:msg:987654321098765433', component_type: 2 });
     await bus.publish(discordEventSubject(app.id, guild.id, 'INTERACTION_CREATE'), JSON.stringify(vote), { msgId: `gw-${lateVote}` });
     await sleep(3_000);
     service = await startInteractions();

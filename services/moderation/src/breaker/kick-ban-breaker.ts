@@ -9,6 +9,11 @@ export interface BreakerLimits {
   windowMinutes: number;
 }
 
+/** The slot a member holds while they are being removed from the guild. */
+export function memberSlotKey(guildId: string, memberId: string): string {
+  return `member:${guildId}:${memberId}`;
+}
+
 /**
  * The circuit breaker on kicks and bans: at most N members removed per guild per window,
  * counted in Postgres so the limit holds across replicas. Slots are keyed by member, so a
@@ -17,11 +22,6 @@ export interface BreakerLimits {
  * A member who joined again after their slot was taken came back: removing them again renews
  * their slot, still one removal for the limit.
  */
-/** The slot a member holds while they are being removed from the guild. */
-export function memberSlotKey(guildId: string, memberId: string): string {
-  return `member:${guildId}:${memberId}`;
-}
-
 @Injectable()
 export class KickBanBreaker {
   constructor(private readonly db: DataSource) {}

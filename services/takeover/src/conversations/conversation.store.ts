@@ -64,13 +64,11 @@ export interface NewTurn {
   at: Date;
 }
 
-/** An agent turn whose delivery egress reported, with where it was written. */
+/** The agent message a delivery report settled, and the conversation it was written in. */
 export interface SettledDelivery {
   conversation: ConversationRow;
   /** The agent message's request id (its turn key is `agent:<request id>`). */
   messageId: string;
-  delivered: boolean;
-  error: string | null;
 }
 
 /** A member's press of an answer's feedback button. */
@@ -264,7 +262,8 @@ export class ConversationStore {
   }
 
   /**
-   * Records what egress reported for the command of `tenantId`'s agent message. `unknown`: no
+   * Records what egress reported for the command of `tenantId`'s agent message (`error`: why it
+   * was not delivered, null when it was). `unknown`: no
    * agent message has that command (its commit is still to come); `elsewhere`: the message is
    * no longer in the tenant's view (the server moved to another tenant since). A report
    * repeated (a redelivery) writes the same again.
@@ -286,14 +285,14 @@ export class ConversationStore {
          RETURNING t.conversation_id, t.key
        )
        SELECT c.*, settled.key AS turn_key FROM settled JOIN conversations c ON c.id = settled.conversation_id`,
-      [commandId, delivered ? 'sent' : 'failed', delivered ? null : error, tenantId],
+      [commandId, delivered ? 'sent' : 'failed', error, tenantId],
     );
     if (!row) {
       const known = await query(this.db, `SELECT 1 FROM turns WHERE role = 'agent' AND command_id = $1`, [commandId]);
       return known.length > 0 ? 'elsewhere' : 'unknown';
     }
     const { turn_key: key, ...conversation } = row;
-    return { conversation, messageId: key.slice('agent:'.length), delivered, error: delivered ? null : error };
+    return { conversation, messageId: key.slice('agent:'.length) };
   }
 
   /**

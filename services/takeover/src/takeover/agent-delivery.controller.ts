@@ -67,6 +67,6 @@ export class AgentDeliveryController {
         "Discord refused an agent's message",
       );
     }
-    await this.facts.delivery(settled, new Date(Number(result.atMs) || Date.now()));
+    await this.facts.delivery(settled, { error, at: new Date(Number(result.atMs) || Date.now()) });
   }
 }

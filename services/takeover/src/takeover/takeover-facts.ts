@@ -94,16 +94,16 @@ export class TakeoverFacts {
     );
   }
 
-  /** Whether Discord took an agent's message. */
-  async delivery(settled: SettledDelivery, at: Date): Promise<void> {
+  /** Whether Discord took an agent's message (`error`: why not). */
+  async delivery(settled: SettledDelivery, report: { error: string | null; at: Date }): Promise<void> {
     await this.bus.publish(
       TakeoverSubjects.delivery,
       encode(ConversationMessageDeliverySchema, {
         ...place(settled.conversation),
         messageId: settled.messageId,
-        delivered: settled.delivered,
-        error: settled.error ?? '',
-        atMs: BigInt(at.getTime()),
+        delivered: report.error === null,
+        error: report.error ?? '',
+        atMs: BigInt(report.at.getTime()),
       }),
       { msgId: `delivery:${settled.conversation.id}:${settled.messageId}` },
     );
