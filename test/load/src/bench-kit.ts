@@ -202,6 +202,8 @@ export interface StatementTime {
   calls: number;
   /** Mean execution time. */
   meanMs: number;
+  /** The longest single execution: whether the statements, or the hops around them, make the tail. */
+  maxMs: number;
   /** Mean planning time per call (a prepared statement with a generic plan plans once). */
   planMs: number;
 }
@@ -236,8 +238,8 @@ export function resetStatementTimes(): Promise<void> {
  */
 export function statementTimes(limit = 8): Promise<StatementTime[]> {
   return withStatementStats([], async (client) => {
-    const { rows } = await client.query<{ query: string; calls: string; mean: number; plan: number }>(
-      `SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 60) AS query, calls, mean_exec_time AS mean,
+    const { rows } = await client.query<{ query: string; calls: string; mean: number; max: number; plan: number }>(
+      `SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 60) AS query, calls, mean_exec_time AS mean, max_exec_time AS max,
               total_plan_time / greatest(calls, 1) AS plan
        FROM pg_stat_statements
        WHERE query !~* '^\\s*(CREATE|ALTER|DROP|COMMENT|SET|SHOW|BEGIN|COMMIT|ROLLBACK)\\M'
@@ -246,16 +248,25 @@ export function statementTimes(limit = 8): Promise<StatementTime[]> {
        LIMIT $1`,
       [limit],
     );
-    return rows.map((row) => ({ query: row.query, calls: Number(row.calls), meanMs: row.mean, planMs: row.plan }));
+    return rows.map((row) => ({
+      query: row.query,
+      calls: Number(row.calls),
+      meanMs: row.mean,
+      maxMs: row.max,
+      planMs: row.plan,
+    }));
   });
 }
 
-/** Report rows: for each statement, executions per unit of work (`per`), mean execution and planning time. */
+/**
+ * Report rows: for each statement, executions per unit of work (`per`), mean and longest
+ * execution, and planning time.
+ */
 export function statementRows(statements: StatementTime[], units: number, per: string): Record<string, string> {
   const rows: Record<string, string> = {};
   statements.forEach((statement, index) => {
     rows[`postgres #${index + 1}: ${statement.query}`] =
-      `${(statement.calls / units).toFixed(2)} per ${per} × ${statement.meanMs.toFixed(3)} ms (+ ${statement.planMs.toFixed(3)} ms planning)`;
+      `${(statement.calls / units).toFixed(2)} per ${per} × ${statement.meanMs.toFixed(3)} ms (max ${statement.maxMs.toFixed(2)}, + ${statement.planMs.toFixed(3)} ms planning)`;
   });
   return rows;
 }
