@@ -27,8 +27,7 @@ export type CommandDelivery = Pick<BusMessage, 'subject' | 'deliveryCount' | 'wo
 const LEASE_MS = COMMAND_CONSUMER.ackWaitMs;
 const HEARTBEAT_MS = COMMAND_CONSUMER.ackWaitMs / 3;
 
-type Outcome = Pick<DiscordCommandResult, 'ok' | 'messageId' | 'httpStatus' | 'discordCode' | 'error'> &
-  Partial<Pick<DiscordCommandResult, 'transient'>>;
+type Outcome = Pick<DiscordCommandResult, 'ok' | 'messageId' | 'httpStatus' | 'discordCode' | 'error' | 'transient'>;
 
 /**
  * Performs each Discord command once per command id and reports how it ended on
@@ -71,7 +70,7 @@ export class CommandProcessor {
     const problems = validateCommand(command, delivery.subject);
     if (!verb || problems.length > 0) {
       const reason = `invalid command: ${problems.join('; ')}`;
-      await this.publish(this.result(command, verb, delivery, { ...failure(0, 0, reason) }));
+      await this.publish(this.result(command, verb, delivery, failure(0, 0, reason)));
       commandsTotal.inc({ verb: verb ?? 'none', outcome: 'invalid' });
       throw new PermanentError(reason);
     }
@@ -129,6 +128,7 @@ export class CommandProcessor {
         httpStatus: performed.httpStatus,
         discordCode: 0,
         error: '',
+        transient: false,
       };
       departure = performed.departure;
     } catch (error) {
@@ -148,7 +148,7 @@ export class CommandProcessor {
       const reason = described.retryable
         ? `gave up after ${delivery.deliveryCount} deliveries: ${described.reason}`
         : described.reason;
-      outcome = { ...failure(described.httpStatus, described.discordCode, reason), transient: described.retryable };
+      outcome = failure(described.httpStatus, described.discordCode, reason, described.retryable);
     } finally {
       stopTimer();
       clearInterval(heartbeat);
@@ -197,6 +197,7 @@ export class CommandProcessor {
   }
 }
 
-function failure(httpStatus: number, discordCode: number, reason: string): Outcome {
-  return { ok: false, messageId: '', httpStatus, discordCode, error: reason };
+/** `transient`: a refusal that may pass (5xx, 429, no answer), given up only for want of attempts. */
+function failure(httpStatus: number, discordCode: number, reason: string, transient = false): Outcome {
+  return { ok: false, messageId: '', httpStatus, discordCode, error: reason, transient };
 }

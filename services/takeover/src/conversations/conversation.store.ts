@@ -9,6 +9,13 @@ import type { AgentMessageDelivery, ConversationState, ConversationSummary, Tran
 import { DataSource } from '@steward/db';
 import { query, transaction, type Sql } from '../sql.js';
 
+const AGENT_TURN_KEY_PREFIX = 'agent:';
+
+/** The turn key of an agent's message, by the request id the agent sent it with. */
+export function agentTurnKey(requestId: string): string {
+  return `${AGENT_TURN_KEY_PREFIX}${requestId}`;
+}
+
 export interface ConversationRow {
   id: string;
   tenant_id: string;
@@ -292,7 +299,7 @@ export class ConversationStore {
       return known.length > 0 ? 'elsewhere' : 'unknown';
     }
     const { turn_key: key, ...conversation } = row;
-    return { conversation, messageId: key.slice('agent:'.length) };
+    return { conversation, messageId: key.slice(AGENT_TURN_KEY_PREFIX.length) };
   }
 
   /**

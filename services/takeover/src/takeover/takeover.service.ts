@@ -23,6 +23,7 @@ import { CONFIG, GuildConfigStore, LOGGER } from '@steward/runtime';
 import type { Logger } from '@steward/telemetry';
 import type { TakeoverConfig } from '../config.js';
 import {
+  agentTurnKey,
   ConversationStore,
   conversationSummary,
   NOW_MS,
@@ -94,7 +95,7 @@ export class TakeoverService {
         `content with the agent's name is longer than ${DISCORD_MESSAGE_LIMIT} characters`,
       );
     }
-    const key = `agent:${requestId}`;
+    const key = agentTurnKey(requestId);
     const commandId = `${AGENT_COMMAND_PREFIX}${conversationId}:${requestId}`;
     const result = await transaction(this.db, async (sql) => {
       const current = await this.conversations.lock(sql, tenantId, conversationId);
