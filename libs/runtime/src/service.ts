@@ -19,6 +19,7 @@ import {
 import { frameworkErrorReply } from './framework-errors.js';
 import { PassThroughRpcFilter } from './pass-through-rpc.filter.js';
 import { RuntimeModule } from './runtime.module.js';
+import { stopStep } from './stop-step.js';
 
 export interface ServiceDefinition<C extends StewardEnv> {
   /** Service name: logs, metrics, NATS connection name, trace resource. */
@@ -148,12 +149,12 @@ export async function startService<C extends StewardEnv>(
       httpConnections?.drain();
       // Bus handlers stop taking messages and finish those in flight while the modules they
       // use still run: beside HTTP, Nest would run the modules' shutdown hooks first.
-      await transport.close();
-      await app.close();
-      await bus.drain();
-      await dataSource?.destroy();
-      await ops.close();
-      await stopTelemetry();
+      await stopStep(logger, 'bus handlers to finish the messages in flight', () => transport.close());
+      await stopStep(logger, "the modules' shutdown hooks and HTTP requests in flight", () => app.close());
+      await stopStep(logger, 'NATS to drain', () => bus.drain());
+      await stopStep(logger, 'Postgres connections to close', async () => dataSource?.destroy());
+      await stopStep(logger, 'the ops server to close', () => ops.close());
+      await stopStep(logger, 'traces to be exported', () => stopTelemetry());
       logger.info('stopped');
       logger.flush();
     })());

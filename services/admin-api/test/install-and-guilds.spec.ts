@@ -403,4 +403,41 @@ describe('install flow and guild settings', () => {
     expect(await kvConfig(linkedGuildId)).toEqual(linkedConfig);
     await database.query('DELETE FROM admin.guilds WHERE guild_id = $1', [linkedGuildId]);
   });
+
+  it('stops without waiting for the start-up republish of every server, and the next start finishes it', async () => {
+    // Enough servers that republishing them all takes a good while longer than starting does.
+    const added = 4_000;
+    const firstAdded = 700_000_000_000_000_001n;
+    const lastAddedId = String(firstAdded + BigInt(added - 1));
+    await database.query(
+      `INSERT INTO admin.guilds (guild_id, tenant_id, application_id, name, settings)
+       SELECT ($2::bigint + n)::text, tenant_id, application_id, 'Server ' || n, settings
+         FROM admin.guilds, generate_series(0, $3 - 1) AS n WHERE guild_id = $1`,
+      [guild.id, String(firstAdded), added],
+    );
+    const [{ linked }] = await database.query<{ linked: number }>('SELECT count(*)::int AS linked FROM admin.guilds');
+    try {
+      const stopped = await startDashboardApi();
+      const stoppedPublisher = stopped.app.get(GuildConfigPublisher);
+      await stopped.stop();
+      const cut = await stoppedPublisher.reconciled;
+      expect(cut).toMatchObject({ interrupted: true, removed: 0 });
+      expect(cut!.published).toBeLessThan(linked);
+      expect(await kvConfig(lastAddedId)).toBeUndefined();
+
+      const restarted = await startDashboardApi();
+      try {
+        expect(await restarted.app.get(GuildConfigPublisher).reconciled).toMatchObject({
+          published: linked,
+          interrupted: false,
+        });
+        expect(await kvConfig(lastAddedId)).toMatchObject({ guildId: lastAddedId, tenantId: (await kvConfig(guild.id))!.tenantId });
+      } finally {
+        await restarted.stop();
+      }
+    } finally {
+      await database.query('DELETE FROM admin.guilds WHERE guild_id::bigint >= $1', [String(firstAdded)]);
+      await api.app.get(GuildConfigPublisher).reconcile();
+    }
+  });
 });

@@ -11,6 +11,16 @@ const BUCKET = Buckets.configGuilds.name;
 /** Guild rows read, locked and republished per transaction at start. */
 const RECONCILE_BATCH = 500;
 
+export interface ReconcileOutcome {
+  published: number;
+  removed: number;
+  /**
+   * The process began to stop before the republish was done, so it ended between two entries.
+   * What it wrote or removed is right; the next start does the rest.
+   */
+  interrupted: boolean;
+}
+
 /**
  * Publishes guild configuration to KV `config-guilds` (key = guild id), the copy every other
  * service reads. Postgres is the truth: at start every linked guild is published again and
@@ -18,6 +28,9 @@ const RECONCILE_BATCH = 500;
  */
 @Injectable()
 export class GuildConfigPublisher implements OnApplicationBootstrap, OnModuleDestroy {
+  /** Aborted when the module stops: a start-up republish of many guilds must not hold the stop up. */
+  private readonly stopping = new AbortController();
+
   constructor(
     private readonly bus: Bus,
     private readonly db: DataSource,
@@ -27,17 +40,31 @@ export class GuildConfigPublisher implements OnApplicationBootstrap, OnModuleDes
   /** Runs beside the start-up rather than in it: Fastify's plugins must finish loading meanwhile. */
   onApplicationBootstrap(): void {
     const started = Date.now();
-    this.reconciled = this.reconcile().then(
-      (outcome) =>
-        this.logger.info({ ...outcome, ms: Date.now() - started }, 'guild configuration republished'),
-      (error: unknown) => this.logger.error({ err: error }, 'republishing guild configuration failed'),
+    this.reconciled = this.reconcile(this.stopping.signal).then(
+      (outcome) => {
+        const context = { ...outcome, ms: Date.now() - started };
+        if (outcome.interrupted) {
+          this.logger.info(
+            context,
+            'guild configuration republish stopped with the service; the next start republishes every guild',
+          );
+        } else {
+          this.logger.info(context, 'guild configuration republished');
+        }
+        return outcome;
+      },
+      (error: unknown) => {
+        this.logger.error({ err: error }, 'republishing guild configuration failed');
+        return undefined;
+      },
     );
   }
 
-  /** Settles once the start-up reconcile is done (tests and shutdown wait on it). */
-  reconciled: Promise<void> = Promise.resolve();
+  /** The start-up reconcile's outcome once it is done (undefined if it failed); tests and shutdown wait on it. */
+  reconciled: Promise<ReconcileOutcome | undefined> = Promise.resolve(undefined);
 
   async onModuleDestroy(): Promise<void> {
+    this.stopping.abort();
     await this.reconciled;
   }
 
@@ -55,12 +82,15 @@ export class GuildConfigPublisher implements OnApplicationBootstrap, OnModuleDes
    * Republishes every linked guild and removes entries no guild row backs. Other replicas keep
    * serving meanwhile (a rolling deploy), so each step waits for the link, save or release in
    * flight and holds the next one back until it is done: what a start puts in KV, or takes out,
-   * is never older than what they did.
+   * is never older than what they did. When `signal` aborts, the run ends after the entry being
+   * written; stale entries are only removed once every guild row has been seen.
    */
-  async reconcile(): Promise<{ published: number; removed: number }> {
+  async reconcile(signal?: AbortSignal): Promise<ReconcileOutcome> {
     let published = 0;
     let after = '';
+    const interrupted = () => ({ published, removed: 0, interrupted: true });
     for (;;) {
+      if (signal?.aborted) return interrupted();
       const batch = await this.db.transaction(async (manager) => {
         // FOR SHARE: a row a save or release holds is read once it commits, and stays as read
         // until these entries are in KV.
@@ -80,12 +110,16 @@ export class GuildConfigPublisher implements OnApplicationBootstrap, OnModuleDes
           updatedAt: row.updated_at,
           plan: row.plan,
         }));
-        for (const row of rows) if (await this.publishStored(row)) published++;
+        for (const row of rows) {
+          if (signal?.aborted) break;
+          if (await this.publishStored(row)) published++;
+        }
         return rows;
       });
       if (batch.length < RECONCILE_BATCH) break;
       after = batch.at(-1)!.guildId;
     }
+    if (signal?.aborted) return interrupted();
     const removed = await this.db.transaction(async (manager) => {
       // SHARE mode waits for every write in flight and holds new ones for the moment this takes:
       // a guild linked meanwhile is seen here, not taken for stale.
@@ -98,10 +132,15 @@ export class GuildConfigPublisher implements OnApplicationBootstrap, OnModuleDes
       const kv = await this.bus.kv(BUCKET);
       const stale: string[] = [];
       for await (const key of await kv.keys()) if (!linked.has(key)) stale.push(key);
-      for (const key of stale) await kv.delete(key);
-      return stale.length;
+      let deleted = 0;
+      for (const key of stale) {
+        if (signal?.aborted) break;
+        await kv.delete(key);
+        deleted++;
+      }
+      return deleted;
     });
-    return { published, removed };
+    return { published, removed, interrupted: signal?.aborted ?? false };
   }
 
   /**
